@@ -1,0 +1,1 @@
+"""How the stack runs: the local runner (``python -m deploy.local``) and deployment files."""

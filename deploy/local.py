@@ -1,0 +1,218 @@
+"""Run the whole stack on this machine: PostgreSQL (embedded unless DATABASE_URL is set), migrations,
+the registry and the matcher on localhost. Prints where to look; Ctrl-C stops everything cleanly.
+
+    python -m deploy.local            # run until Ctrl-C
+    python -m deploy.local --check    # start, verify, print, stop (used by tests and CI)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from shared.auth import generate_token
+from shared.db import DatabaseUnavailable, resolve_database_url
+from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, load_settings
+
+VAR = PROJECT_ROOT / "var"
+READY_TIMEOUT = 60.0
+
+
+@dataclass
+class Service:
+    name: str
+    module: str
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return VAR / "logs" / f"{self.name}.log"
+
+
+def local_secrets() -> dict[str, str]:
+    """Tokens for this machine's stack, made once and kept (readable by the owner only) in var/."""
+    path = VAR / "local-secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    secrets = {"organiser_token": generate_token(), "service_token": generate_token()}
+    VAR.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        json.dump(secrets, file)
+    return secrets
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def start(service: Service, env: dict[str, str]) -> None:
+    service.log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = service.log_path.open("ab")
+    service.process = subprocess.Popen(
+        [sys.executable, "-m", service.module],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        # Own process group: Ctrl-C in the terminal reaches only the runner, which then stops the
+        # services in order with SIGTERM (a double signal would cut their graceful shutdown short).
+        start_new_session=True,
+    )
+    log.close()
+
+
+async def wait_ready(services: list[Service]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        for service in services:
+            while True:
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    tail = service.log_path.read_text(errors="replace").strip().splitlines()[-5:]
+                    raise RuntimeError(f"{service.name} exited at start:\n  " + "\n  ".join(tail))
+                try:
+                    async with session.get(service.url + "/readyz") as response:
+                        if response.status == 200:
+                            break
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{service.name} was not ready within {READY_TIMEOUT:g} s; see {service.log_path}")
+                await asyncio.sleep(0.1)
+
+
+def stop(services: list[Service], timeout: float = 30.0) -> None:
+    """SIGTERM each service (in-flight requests finish), then wait; kill only what hangs."""
+    for service in services:
+        if service.process is not None and service.process.poll() is None:
+            service.process.send_signal(signal.SIGTERM)
+    for service in services:
+        if service.process is None:
+            continue
+        try:
+            service.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait()
+
+
+def summary(services: dict[str, Service], secrets: dict[str, str], database: str, seconds: float) -> str:
+    registry, matcher = services["registry"], services["matcher"]
+    return "\n".join(
+        [
+            "",
+            f"Affärsträff är igång / the stack is up ({seconds:.1f} s)",
+            f"  Registry: {registry.url}   API-dokumentation: {registry.url}/docs",
+            f"  Matcher:  {matcher.url}   API-dokumentation: {matcher.url}/docs",
+            f"  Databas / database: {database}",
+            f"  Loggar / logs: {registry.log_path.parent}",
+            f"  Arrangörstoken / organiser token: {secrets['organiser_token']}",
+            f"  Prova / try: curl -H 'Authorization: Bearer {secrets['organiser_token']}' {registry.url}/auth/whoami",
+            "  Exempelträffen (företag, behov, schema) kommer med registret och matchningen (issue 3–5).",
+            "",
+        ]
+    )
+
+
+async def run(check_only: bool) -> int:
+    started = time.perf_counter()
+    try:
+        settings = load_settings(CommonSettings)
+    except ConfigurationError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    registry_port = int(os.environ.get("REGISTRY_PORT", "8081"))
+    matcher_port = int(os.environ.get("MATCHER_PORT", "8082"))
+    services = {
+        "registry": Service("registry", "services.registry", registry_port),
+        "matcher": Service("matcher", "services.matcher", matcher_port),
+    }
+    for service in services.values():
+        if not port_is_free(service.port):
+            print(
+                f"Port {service.port} ({service.name}) is taken; stop what uses it or set "
+                f"{service.name.upper()}_PORT.",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        # This process holds the embedded server while it runs and stops it at exit.
+        database_url = await resolve_database_url(settings)
+    except DatabaseUnavailable as error:
+        print(error, file=sys.stderr)
+        return 1
+    secrets = local_secrets()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "ORGANISER_BOOTSTRAP_TOKEN": secrets["organiser_token"],
+        "SERVICE_BOOTSTRAP_TOKEN": secrets["service_token"],
+        "MATCHER_SERVICE_TOKEN": secrets["service_token"],
+        "REGISTRY_URL": services["registry"].url,
+        "REGISTRY_PORT": str(registry_port),
+        "MATCHER_PORT": str(matcher_port),
+    }
+    running = list(services.values())
+    try:
+        for service in running:
+            start(service, env)
+        await wait_ready(running)
+        print(summary(services, secrets, settings.describe_database(), time.perf_counter() - started), flush=True)
+        if check_only:
+            return 0
+        print("Tryck Ctrl-C för att stoppa / press Ctrl-C to stop.", flush=True)
+        stopped = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopped.set)
+        while not stopped.is_set():
+            for service in running:
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    print(f"{service.name} stopped unexpectedly; see {service.log_path}", file=sys.stderr)
+                    return 1
+            try:
+                await asyncio.wait_for(stopped.wait(), timeout=1.0)
+            except asyncio.TimeoutError:
+                pass
+        return 0
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        print("Stoppar / stopping …", flush=True)
+        await asyncio.to_thread(stop, running, settings.shutdown_timeout + 5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m deploy.local", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="start, verify readiness, print, then stop")
+    args = parser.parse_args()
+    sys.exit(asyncio.run(run(args.check)))
+
+
+if __name__ == "__main__":
+    main()

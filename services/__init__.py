@@ -1,0 +1,1 @@
+"""The two services: ``registry`` (system of record) and ``matcher`` (schedules and agendas)."""

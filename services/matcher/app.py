@@ -1,0 +1,44 @@
+"""The matcher's application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+
+from shared.auth import VERIFIER_KEY
+from shared.db import pool_context
+from shared.health import MIGRATOR_KEY
+from shared.migrations import Migrator
+from shared.settings import secret_value
+from shared.web import base_application
+
+from . import SCHEMA, SERVICE_NAME
+from .auth import RegistryTokenVerifier, http_session_context
+from .routes import setup_routes
+from .settings import MatcherSettings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrator() -> Migrator:
+    return Migrator(SCHEMA, MIGRATIONS)
+
+
+def create_app(settings: MatcherSettings) -> web.Application:
+    """Build the matcher app; the database opens (and migrates) when the app starts."""
+    app = base_application(settings, SERVICE_NAME)
+    app[MIGRATOR_KEY] = migrator()
+
+    async def on_ready(pool: asyncpg.Pool) -> None:
+        async with pool.acquire() as conn:
+            await app[MIGRATOR_KEY].prepare(conn, apply=settings.migrate_on_start)
+
+    app.cleanup_ctx.append(pool_context(settings, on_ready=on_ready))
+    app.cleanup_ctx.append(http_session_context(settings.registry_timeout))
+    app[VERIFIER_KEY] = RegistryTokenVerifier(
+        app, str(settings.registry_url), secret_value(settings.service_token), ttl=settings.token_cache_seconds
+    )
+    setup_routes(app)
+    return app

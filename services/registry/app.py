@@ -1,0 +1,48 @@
+"""The registry's application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+from aiohttp import web
+
+from shared.auth import VERIFIER_KEY, Role
+from shared.db import pool_context
+from shared.health import MIGRATOR_KEY
+from shared.migrations import Migrator
+from shared.settings import secret_value
+from shared.web import base_application
+
+from . import SCHEMA, SERVICE_NAME
+from .routes import setup_routes
+from .settings import RegistrySettings
+from .tokens import PgTokenVerifier, ensure_bootstrap_tokens
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrator() -> Migrator:
+    return Migrator(SCHEMA, MIGRATIONS)
+
+
+def create_app(settings: RegistrySettings) -> web.Application:
+    """Build the registry app; the database opens (and migrates) when the app starts."""
+    app = base_application(settings, SERVICE_NAME)
+    app[MIGRATOR_KEY] = migrator()
+
+    async def on_ready(pool: asyncpg.Pool) -> None:
+        async with pool.acquire() as conn:
+            await app[MIGRATOR_KEY].prepare(conn, apply=settings.migrate_on_start)
+            await ensure_bootstrap_tokens(
+                conn,
+                {
+                    Role.ORGANISER: secret_value(settings.organiser_bootstrap_token),
+                    Role.SERVICE: secret_value(settings.service_bootstrap_token),
+                },
+            )
+
+    app.cleanup_ctx.append(pool_context(settings, on_ready=on_ready))
+    app[VERIFIER_KEY] = PgTokenVerifier(app)
+    setup_routes(app)
+    return app

@@ -1,0 +1,168 @@
+"""API tokens: issue, list, revoke, introspect — and the verifier the registry's handlers use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.auth import (
+    ORGANISATION_ROLES,
+    PRINCIPAL_KEY,
+    Principal,
+    Role,
+    generate_token,
+    hash_token,
+    require,
+)
+from shared.db import POOL_KEY
+from shared.errors import NotFound
+from shared.openapi import operation
+from shared.web import json_response, read_json
+
+from . import sql
+
+
+class PgTokenVerifier:
+    """Looks tokens up by hash in ``registry.api_tokens``."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+
+    async def verify(self, token: str) -> Principal | None:
+        row = await self._app[POOL_KEY].fetchrow(sql.SELECT_PRINCIPAL_BY_TOKEN_HASH, hash_token(token))
+        if row is None:
+            return None
+        return Principal(token_id=row["id"], role=row["role"], organisation_id=row["organisation_id"], label=row["label"])
+
+
+async def issue_token(
+    conn: asyncpg.Connection | asyncpg.Pool,
+    role: Role,
+    *,
+    organisation_id: UUID | None = None,
+    label: str = "",
+    created_by: UUID | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[str, asyncpg.Record]:
+    """Create a token; return it (to show once) with its stored record."""
+    token = generate_token()
+    row = await conn.fetchrow(
+        sql.INSERT_TOKEN, hash_token(token), role.value, organisation_id, label, created_by, expires_at
+    )
+    return token, row
+
+
+async def ensure_bootstrap_tokens(conn: asyncpg.Connection | asyncpg.Pool, tokens: dict[Role, str | None]) -> None:
+    """Accept tokens given in the environment (stored by hash; idempotent across restarts)."""
+    for role, token in tokens.items():
+        if token:
+            await conn.execute(sql.INSERT_TOKEN_IF_ABSENT, hash_token(token), role.value, f"{role.value} (bootstrap)")
+
+
+class TokenRequest(BaseModel):
+    """A token to issue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    organisation_id: UUID | None = Field(default=None, description="Required for buyer and sme, absent otherwise")
+    label: str = Field(default="", max_length=200, description="Who or what holds it, e.g. 'Falu kommun, Anna'")
+    expires_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def organisation_fits_role(self) -> Self:
+        if self.role in ORGANISATION_ROLES and self.organisation_id is None:
+            raise ValueError(f"a {self.role} token must name its organisation_id")
+        if self.role not in ORGANISATION_ROLES and self.organisation_id is not None:
+            raise ValueError(f"a {self.role} token acts for no single organisation; leave organisation_id out")
+        return self
+
+
+class TokenInfo(BaseModel):
+    """A stored token (never its value)."""
+
+    id: UUID
+    role: Role
+    organisation_id: UUID | None
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class IssuedToken(TokenInfo):
+    token: str = Field(description="The token itself. Shown only now: store it safely.")
+
+
+class TokenList(BaseModel):
+    items: list[TokenInfo]
+
+
+class IntrospectionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200)
+
+
+class Introspection(BaseModel):
+    """RFC 7662-style answer: is the token active, and for whom."""
+
+    active: bool
+    principal: Principal | None = None
+
+
+@operation("Issue an API token", tags=("auth",), body=TokenRequest, response=IssuedToken, status=201)
+@require(Role.ORGANISER)
+async def create_token(request: web.Request) -> web.Response:
+    """Issue a token."""
+    body = await read_json(request, TokenRequest)
+    token, row = await issue_token(
+        request.app[POOL_KEY],
+        body.role,
+        organisation_id=body.organisation_id,
+        label=body.label,
+        created_by=request[PRINCIPAL_KEY].token_id,
+        expires_at=body.expires_at,
+    )
+    return json_response(IssuedToken(token=token, **dict(row)), status=201)
+
+
+@operation("List API tokens (without their values)", tags=("auth",), response=TokenList)
+@require(Role.ORGANISER)
+async def list_tokens(request: web.Request) -> web.Response:
+    """List tokens."""
+    rows = await request.app[POOL_KEY].fetch(sql.LIST_TOKENS)
+    return json_response(TokenList(items=[TokenInfo(**dict(row)) for row in rows]))
+
+
+@operation("Revoke an API token", tags=("auth",), status=204, errors=(404,))
+@require(Role.ORGANISER)
+async def revoke_token(request: web.Request) -> web.Response:
+    """Revoke a token."""
+    try:
+        token_id = UUID(request.match_info["token_id"])
+    except ValueError:
+        raise NotFound("No token with that id.") from None
+    if await request.app[POOL_KEY].fetchval(sql.REVOKE_TOKEN, token_id) is None:
+        raise NotFound("No token with that id.")
+    return json_response(None, status=204)
+
+
+@operation("Who am I? The caller's role and organisation", tags=("auth",), response=Principal)
+@require()
+async def whoami(request: web.Request) -> web.Response:
+    """The caller's principal."""
+    return json_response(request[PRINCIPAL_KEY])
+
+
+@operation("Check a token for another service", tags=("auth",), body=IntrospectionRequest, response=Introspection)
+@require(Role.SERVICE)
+async def introspect(request: web.Request) -> web.Response:
+    """Token introspection for the matcher."""
+    body = await read_json(request, IntrospectionRequest)
+    principal = await PgTokenVerifier(request.app).verify(body.token)
+    return json_response(Introspection(active=principal is not None, principal=principal))

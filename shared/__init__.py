@@ -1,0 +1,1 @@
+"""Contracts both services speak: settings, errors, logging, auth, database helpers, OpenAPI."""

@@ -1,0 +1,150 @@
+"""Bearer tokens with a role and an organisation, stored only as hashes, and the checks handlers use.
+
+A token is 32 random bytes (URL-safe text, prefixed ``atr_``). Only its SHA-256 hash is stored:
+the token has full entropy, so a fast hash is as safe as a slow one, and lookups stay one index
+probe. The registry owns the tokens (:class:`TokenVerifier` over its table); the matcher asks the
+registry (:mod:`services.matcher.auth`). Handlers declare who may call them with :func:`require`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Protocol
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.errors import Forbidden, Unauthorized
+
+TOKEN_PREFIX = "atr_"
+
+
+class Role(StrEnum):
+    ORGANISER = "organiser"
+    BUYER = "buyer"
+    SME = "sme"
+    SERVICE = "service"
+
+
+# Roles that act for one organisation and so must name it.
+ORGANISATION_ROLES = frozenset({Role.BUYER, Role.SME})
+
+
+class Principal(BaseModel):
+    """Who is calling: the token's id, role and (for buyers and SMEs) organisation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token_id: UUID
+    role: Role
+    organisation_id: UUID | None = Field(default=None, description="Set for buyer and SME tokens")
+    label: str = ""
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal | None:
+        """The principal a token stands for, or None when it is unknown, revoked or expired."""
+        ...
+
+
+VERIFIER_KEY = web.AppKey("token_verifier", TokenVerifier)
+PRINCIPAL_KEY = web.RequestKey("principal", Principal)
+
+
+def generate_token() -> str:
+    """A new random token (shown to its holder once, never stored).
+
+    Examples
+    --------
+    >>> token = generate_token()
+    >>> token.startswith("atr_") and len(token) > 40
+    True
+    """
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> bytes:
+    """The SHA-256 digest under which a token is stored.
+
+    Examples
+    --------
+    >>> hash_token("atr_x").hex()[:12]
+    'a341ccb2ac50'
+    """
+    return hashlib.sha256(token.encode()).digest()
+
+
+def bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="affarstraff"'}
+
+
+async def authenticate(request: web.Request) -> Principal:
+    """The caller's principal, or 401."""
+    if PRINCIPAL_KEY in request:
+        return request[PRINCIPAL_KEY]
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("Send a token: Authorization: Bearer <token>.", headers=_CHALLENGE)
+    principal = await request.app[VERIFIER_KEY].verify(token)
+    if principal is None:
+        raise Unauthorized("The token is unknown, revoked or expired.", headers=_CHALLENGE)
+    request[PRINCIPAL_KEY] = principal
+    return principal
+
+
+OwnerResolver = Callable[[web.Request], Awaitable[UUID | None]]
+
+
+def require(
+    *roles: Role, owner: OwnerResolver | None = None, superusers: frozenset[Role] = frozenset({Role.ORGANISER})
+) -> Callable[[Callable[[web.Request], Awaitable[web.StreamResponse]]], Callable]:
+    """Let a handler be called only by the given roles, and (optionally) only for their own organisation.
+
+    Parameters
+    ----------
+    *roles
+        Roles allowed to call; none given means any authenticated caller.
+    owner
+        Resolves the organisation the request acts on (e.g. from the path, or the owner of a need).
+        Buyers and SMEs pass only when it is their own organisation; ``superusers`` always pass.
+        Returning None means "no such resource" and the handler decides (usually 404).
+    superusers
+        Roles that pass the ownership check (organisers see and manage everything).
+
+    Examples
+    --------
+    >>> @require(Role.ORGANISER)
+    ... async def handler(request): ...
+    >>> handler.__roles__
+    ('organiser',)
+    """
+    allowed = frozenset(roles)
+
+    def decorate(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Callable:
+        @functools.wraps(handler)
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            principal = await authenticate(request)
+            if allowed and principal.role not in allowed and principal.role not in superusers:
+                raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}; your token is {principal.role}.")
+            if owner is not None and principal.role not in superusers:
+                target = await owner(request)
+                if target is not None and target != principal.organisation_id:
+                    raise Forbidden("You may act only for your own organisation.")
+            return await handler(request)
+
+        guarded.__roles__ = tuple(sorted(allowed))  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate

@@ -1,0 +1,112 @@
+"""Database helpers: find the database, connect with patience, and hold a pool per service.
+
+``DATABASE_URL`` unset means the embedded PostgreSQL (see :mod:`shared.embedded`), with the
+application database ``affarstraff`` created in it on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from shared.embedded import APPLICATION_DATABASE, start_embedded_server, with_database
+from shared.settings import CommonSettings
+
+log = logging.getLogger("shared.db")
+
+POOL_KEY = web.AppKey("db_pool", asyncpg.Pool)
+
+# Errors that mean "not there (yet)": worth retrying while the database starts.
+_TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached in time; the message says where and why, without secrets."""
+
+
+async def ensure_database(server_uri: str, database: str) -> None:
+    """Create ``database`` on the server unless it exists (safe when several processes race)."""
+    conn = await asyncpg.connect(server_uri)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            try:
+                await conn.execute(f'CREATE DATABASE "{database}"')
+            except asyncpg.DuplicateDatabaseError:
+                pass  # another process created it a moment ago
+    finally:
+        await conn.close()
+
+
+async def resolve_database_url(settings: CommonSettings) -> str:
+    """The URL to connect to: ``DATABASE_URL``, or the embedded server started on demand."""
+    if settings.database_url is not None:
+        return str(settings.database_url)
+    server_uri = await asyncio.to_thread(start_embedded_server, settings.embedded_pg_dir)
+    await ensure_database(server_uri, APPLICATION_DATABASE)
+    return with_database(server_uri, APPLICATION_DATABASE)
+
+
+async def retry_until_reachable(
+    connect: Callable[[], Any], *, timeout: float, where: str, first_delay: float = 0.1
+) -> Any:
+    """Call ``connect`` until it succeeds or ``timeout`` seconds pass, backing off between tries."""
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    while True:
+        try:
+            return await connect()
+        except _TRANSIENT as error:
+            if time.monotonic() + delay > deadline:
+                reason = str(error) or type(error).__name__
+                raise DatabaseUnavailable(
+                    f"cannot reach the database ({where}) within {timeout:g} s: {reason}"
+                ) from None
+            log.warning("database not reachable yet (%s), retrying in %.1f s", where, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        except asyncpg.InvalidCatalogNameError:
+            raise DatabaseUnavailable(f"the database does not exist ({where})") from None
+        except (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidPasswordError) as error:
+            raise DatabaseUnavailable(f"the database refused our credentials ({where}): {error}") from None
+
+
+async def create_pool(settings: CommonSettings, dsn: str) -> asyncpg.Pool:
+    """An asyncpg pool, retrying the first connection for ``DATABASE_CONNECT_TIMEOUT`` seconds."""
+    return await retry_until_reachable(
+        lambda: asyncpg.create_pool(
+            dsn,
+            min_size=settings.database_pool_min,
+            max_size=settings.database_pool_max,
+            command_timeout=60,
+            # Each service works in its own schema; public holds shared extensions.
+            server_settings={"application_name": "affarstraff", "timezone": "UTC"},
+        ),
+        timeout=settings.database_connect_timeout,
+        where=settings.describe_database(),
+    )
+
+
+def pool_context(
+    settings: CommonSettings, *, on_ready: Callable[[asyncpg.Pool], Any] | None = None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` entry: open the pool (and run ``on_ready``, e.g. migrations), close it at the end."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        dsn = await resolve_database_url(settings)
+        pool = await create_pool(settings, dsn)
+        try:
+            if on_ready is not None:
+                await on_ready(pool)
+            app[POOL_KEY] = pool
+            yield
+        finally:
+            await pool.close()
+
+    return context

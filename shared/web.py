@@ -1,0 +1,199 @@
+"""What every service's aiohttp application has in common.
+
+- :func:`request_context_middleware`: request id (taken from ``X-Request-ID`` or made), one log
+  line per request, the id echoed in the response.
+- :func:`problem_middleware`: every error becomes ``application/problem+json``; unknown exceptions
+  are logged with the request id and answered 500 without internals.
+- :func:`read_json` / :func:`read_query` / :func:`json_response`: thin handlers parse and serialise
+  through pydantic with field-level errors.
+- :func:`base_application`: the app with the above, the body size limit, and the OpenAPI routes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from shared.errors import (
+    PROBLEM_CONTENT_TYPE,
+    Problem,
+    ProblemError,
+    ValidationProblem,
+    field_errors_from_validation,
+)
+from shared.logs import request_id_var
+from shared.openapi import build_openapi, operation, render_docs_html
+from shared.settings import CommonSettings
+
+log = logging.getLogger("shared.web")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+SETTINGS_KEY = web.AppKey("settings", CommonSettings)
+SERVICE_NAME_KEY = web.AppKey("service_name", str)
+REQUEST_ID_KEY = web.RequestKey("request_id", str)
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> web.Response:
+    """Serialise a problem document with the right content type."""
+    return web.Response(
+        status=problem.status,
+        body=problem.model_dump_json(exclude_none=True).encode(),
+        content_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+@web.middleware
+async def request_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    request[REQUEST_ID_KEY] = request_id
+    token = request_id_var.set(request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    finally:
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.rel_url.path,
+            status,
+            extra={
+                "http_method": request.method,
+                "path": request.rel_url.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        request_id_var.reset(token)
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id = request.get(REQUEST_ID_KEY)
+    try:
+        return await handler(request)
+    except ProblemError as error:
+        return problem_response(error.to_problem(request.rel_url.path, request_id), error.headers)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        headers = {k: v for k, v in error.headers.items() if k.lower() in ("allow", "retry-after")}
+        detail = None
+        if isinstance(error, web.HTTPRequestEntityTooLarge):
+            detail = f"The request body is larger than the limit of {error.max_size} bytes."  # type: ignore[attr-defined]
+        elif isinstance(error, web.HTTPMethodNotAllowed):
+            detail = f"{request.method} is not allowed here; allowed: {', '.join(sorted(error.allowed_methods))}."
+        elif isinstance(error, web.HTTPNotFound):
+            detail = f"Nothing at {request.rel_url.path}."
+        problem = Problem(
+            title=error.reason, status=error.status, detail=detail, instance=request.rel_url.path, request_id=request_id
+        )
+        return problem_response(problem, headers)
+    except Exception:
+        # The traceback goes to the log (with the request id); the client gets the id only.
+        log.exception("unhandled error in %s %s", request.method, request.rel_url.path)
+        problem = Problem(
+            type="about:blank",
+            title="Internal Server Error",
+            status=500,
+            detail="Something went wrong on our side. Quote the request id when you report it.",
+            instance=request.rel_url.path,
+            request_id=request_id,
+        )
+        return problem_response(problem)
+
+
+async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Parse and validate a JSON request body, or raise the right problem (400/413/415/422)."""
+    if request.content_type != "application/json":
+        raise ProblemError(
+            f"Send the body as application/json (got {request.content_type or 'nothing'}).",
+            status=415,
+            slug="unsupported-media-type",
+        )
+    raw = await request.read()  # raises 413 past client_max_size
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProblemError(f"The body is not valid JSON: {error}", status=400, slug="malformed-json") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationProblem(field_errors_from_validation(error, source="body")) from None
+
+
+def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Validate query parameters with a pydantic model (422 naming each bad parameter)."""
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        field = model.model_fields.get(key)
+        is_list = field is not None and "list" in str(field.annotation).lower()
+        data[key] = values if is_list else values[-1]
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationProblem(field_errors_from_validation(error, source="query")) from None
+
+
+def json_response(model: BaseModel | None, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """Serialise a pydantic model (or nothing, for 204)."""
+    if model is None:
+        return web.Response(status=status, headers=headers)
+    return web.Response(
+        status=status,
+        body=model.model_dump_json(by_alias=True).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def add_openapi_routes(app: web.Application, *, title: str, version: str, description: str) -> None:
+    """Serve ``/openapi.json`` and the HTML page ``/docs``, built once on first request."""
+    cache: dict[str, Any] = {}
+
+    def document() -> dict[str, Any]:
+        if "doc" not in cache:
+            cache["doc"] = build_openapi(app, title=title, version=version, description=description)
+        return cache["doc"]
+
+    @operation("The OpenAPI 3.1 document of this service", tags=("meta",))
+    async def openapi_json(request: web.Request) -> web.Response:
+        """The OpenAPI document."""
+        return web.json_response(document())
+
+    @operation("This API as a readable page", tags=("meta",), response_content_type="text/html")
+    async def docs_page(request: web.Request) -> web.Response:
+        """Human-readable API documentation."""
+        return web.Response(text=render_docs_html(document()), content_type="text/html")
+
+    app.router.add_get("/openapi.json", openapi_json)
+    app.router.add_get("/docs", docs_page)
+
+
+def base_application(settings: CommonSettings, service_name: str) -> web.Application:
+    """An application with the shared middlewares, body limit and settings; routes come from the service."""
+    app = web.Application(
+        middlewares=[request_context_middleware, problem_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS_KEY] = settings
+    app[SERVICE_NAME_KEY] = service_name
+    return app
