@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -97,10 +98,12 @@ async def wait_ready(services: list[Service]) -> None:
                     async with session.get(service.url + "/readyz") as response:
                         if response.status == 200:
                             break
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{service.name} was not ready within {READY_TIMEOUT:g} s; see {service.log_path}")
+                    raise RuntimeError(
+                        f"{service.name} was not ready within {READY_TIMEOUT:g} s; see {service.log_path}"
+                    )
                 await asyncio.sleep(0.1)
 
 
@@ -153,8 +156,7 @@ async def run(check_only: bool) -> int:
     for service in services.values():
         if not port_is_free(service.port):
             print(
-                f"Port {service.port} ({service.name}) is taken; stop what uses it or set "
-                f"{service.name.upper()}_PORT.",
+                f"Port {service.port} ({service.name}) is taken; stop what uses it or set {service.name.upper()}_PORT.",
                 file=sys.stderr,
             )
             return 1
@@ -194,10 +196,8 @@ async def run(check_only: bool) -> int:
                 if service.process.poll() is not None:
                     print(f"{service.name} stopped unexpectedly; see {service.log_path}", file=sys.stderr)
                     return 1
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopped.wait(), timeout=1.0)
-            except asyncio.TimeoutError:
-                pass
         return 0
     except RuntimeError as error:
         print(error, file=sys.stderr)

@@ -144,7 +144,7 @@ def require(
                     raise Forbidden("You may act only for your own organisation.")
             return await handler(request)
 
-        guarded.__roles__ = tuple(sorted(allowed))  # type: ignore[attr-defined]
+        guarded.__roles__ = tuple(sorted(role.value for role in allowed))  # type: ignore[attr-defined]
         return guarded
 
     return decorate

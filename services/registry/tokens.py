@@ -37,7 +37,9 @@ class PgTokenVerifier:
         row = await self._app[POOL_KEY].fetchrow(sql.SELECT_PRINCIPAL_BY_TOKEN_HASH, hash_token(token))
         if row is None:
             return None
-        return Principal(token_id=row["id"], role=row["role"], organisation_id=row["organisation_id"], label=row["label"])
+        return Principal(
+            token_id=row["id"], role=row["role"], organisation_id=row["organisation_id"], label=row["label"]
+        )
 
 
 async def issue_token(

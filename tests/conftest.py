@@ -1,0 +1,159 @@
+"""Fixtures: a real PostgreSQL (embedded by default, ``TEST_DATABASE_URL`` to use another server),
+a clean database per test, and the services' real app factories on real loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.matcher.app import create_app as create_matcher_app
+from services.matcher.app import migrator as matcher_migrator
+from services.matcher.settings import MatcherSettings
+from services.registry.app import create_app as create_registry_app
+from services.registry.app import migrator as registry_migrator
+from services.registry.settings import RegistrySettings
+from services.registry.tokens import issue_token
+from shared.auth import Role, generate_token
+from shared.embedded import start_embedded_server, with_database
+
+DB_FIXTURES = {"pg_server", "db_url", "empty_db_url", "registry", "matcher", "organiser_token", "service_token"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URI of a PostgreSQL server's maintenance database, for creating test databases."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return start_embedded_server(tmp_path_factory.mktemp("embedded-pg") / "data", stop_at_exit=True)
+
+
+async def _create_database(server: str, template: str | None = None) -> tuple[str, str]:
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(server)
+    try:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        await conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+    finally:
+        await conn.close()
+    return name, with_database(server, name)
+
+
+async def _drop_database(server: str, name: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def empty_db_url(pg_server: str) -> AsyncIterator[str]:
+    """A new, empty database (no schemas applied)."""
+    name, url = await _create_database(pg_server)
+    yield url
+    await _drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="session")
+async def migrated_template(pg_server: str) -> AsyncIterator[str]:
+    """A database with both services' migrations applied, cloned for each test (fast: file copy)."""
+    name, url = await _create_database(pg_server)
+    conn = await asyncpg.connect(url)
+    try:
+        await registry_migrator().migrate(conn)
+        await matcher_migrator().migrate(conn)
+    finally:
+        await conn.close()
+    yield name
+    await _drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def db_url(pg_server: str, migrated_template: str) -> AsyncIterator[str]:
+    """A fresh database with the current schemas, private to this test."""
+    name, url = await _create_database(pg_server, template=migrated_template)
+    yield url
+    await _drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(db_url)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture
+def service_token() -> str:
+    return generate_token()
+
+
+@pytest.fixture
+def registry_settings(db_url: str, service_token: str) -> RegistrySettings:
+    return RegistrySettings(database_url=db_url, port=0, service_bootstrap_token=service_token, log_format="text")
+
+
+@pytest.fixture
+async def registry(registry_settings: RegistrySettings) -> AsyncIterator[TestClient]:
+    """The registry from its real app factory, on a real loopback port."""
+    async with TestClient(TestServer(create_registry_app(registry_settings), host="127.0.0.1")) as client:
+        yield client
+
+
+@pytest.fixture
+def make_token(db_url: str) -> Callable:
+    async def make(role: Role, organisation_id: uuid.UUID | None = None, **kwargs) -> str:
+        conn = await asyncpg.connect(db_url)
+        try:
+            token, _ = await issue_token(conn, role, organisation_id=organisation_id, **kwargs)
+        finally:
+            await conn.close()
+        return token
+
+    return make
+
+
+@pytest.fixture
+async def organiser_token(make_token: Callable) -> str:
+    return await make_token(Role.ORGANISER, label="test organiser")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def matcher_settings(db_url: str, registry: TestClient, service_token: str) -> MatcherSettings:
+    return MatcherSettings(
+        database_url=db_url,
+        port=0,
+        registry_url=str(registry.make_url("/")),
+        service_token=service_token,
+        log_format="text",
+    )
+
+
+@pytest.fixture
+async def matcher(matcher_settings: MatcherSettings) -> AsyncIterator[TestClient]:
+    """The matcher from its real app factory, talking to the real registry over loopback."""
+    async with TestClient(TestServer(create_matcher_app(matcher_settings), host="127.0.0.1")) as client:
+        yield client
