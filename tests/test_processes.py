@@ -191,14 +191,14 @@ async def test_sigterm_during_an_unfinished_upload_commits_nothing_and_exits(emp
         await conn.close()
 
 
-def test_local_stack_starts_checks_and_stops(tmp_path, pg_server):
+def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     env = base_env(
         REGISTRY_PORT=str(free_port()),
         MATCHER_PORT=str(free_port()),
         EMBEDDED_PG_DIR=str(tmp_path / "pgdata"),
     )
     if os.environ.get("TEST_DATABASE_URL"):
-        env["DATABASE_URL"] = pg_server
+        env["DATABASE_URL"] = empty_db_url
     proc = Proc("deploy.local", env, "--check")
     code, out, err = proc.finish(timeout=120)
     assert code == 0, err
