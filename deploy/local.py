@@ -22,6 +22,8 @@ from pathlib import Path
 
 import aiohttp
 
+from services.matcher.settings import MatcherSettings
+from services.registry.settings import RegistrySettings
 from shared.auth import generate_token
 from shared.db import DatabaseUnavailable, resolve_database_url
 from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, load_settings
@@ -144,11 +146,11 @@ async def run(check_only: bool) -> int:
     started = time.perf_counter()
     try:
         settings = load_settings(CommonSettings)
+        registry_port = load_settings(RegistrySettings).port
+        matcher_port = load_settings(MatcherSettings).port
     except ConfigurationError as error:
         print(error.message, file=sys.stderr)
         return 2
-    registry_port = int(os.environ.get("REGISTRY_PORT", "8081"))
-    matcher_port = int(os.environ.get("MATCHER_PORT", "8082"))
     services = {
         "registry": Service("registry", "services.registry", registry_port),
         "matcher": Service("matcher", "services.matcher", matcher_port),

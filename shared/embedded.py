@@ -7,7 +7,6 @@ the library serialises them with a file lock and keeps the server up while any o
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -55,9 +54,3 @@ def with_database(uri: str, database: str) -> str:
 
     parts = urlsplit(uri)
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
-
-
-def default_data_dir() -> Path:
-    from shared.settings import DEFAULT_EMBEDDED_PG_DIR
-
-    return Path(os.environ.get("EMBEDDED_PG_DIR", DEFAULT_EMBEDDED_PG_DIR))

@@ -127,8 +127,8 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         error_codes = set(op.errors) | {500}
         if op.body is not None:
             error_codes |= {400, 413, 415, 422}
-        if op.query is not None or _PATH_PARAMETER.search(path):
-            error_codes |= {422} if op.query is not None else set()
+        if op.query is not None:
+            error_codes.add(422)
         if roles is not None:
             error_codes |= {401, 403}
         for status in sorted(error_codes):

@@ -7,7 +7,6 @@ see :func:`load_settings`.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -176,9 +175,3 @@ def load_settings(cls: type[SettingsT], **overrides: object) -> SettingsT:
 def secret_value(secret: SecretStr | None) -> str | None:
     """Unwrap an optional secret."""
     return None if secret is None else secret.get_secret_value()
-
-
-def exit_on_configuration_error(error: ConfigurationError) -> None:
-    """Print the one-line message to stderr and exit with status 2."""
-    print(error.message, file=sys.stderr)
-    raise SystemExit(2)

@@ -4,7 +4,7 @@
   line per request, the id echoed in the response.
 - :func:`problem_middleware`: every error becomes ``application/problem+json``; unknown exceptions
   are logged with the request id and answered 500 without internals.
-- :func:`read_json` / :func:`read_query` / :func:`json_response`: thin handlers parse and serialise
+- :func:`read_json` / :func:`json_response`: thin handlers parse and serialise
   through pydantic with field-level errors.
 - :func:`base_application`: the app with the above, the body size limit, and the OpenAPI routes.
 """
@@ -138,20 +138,6 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
         return model.model_validate(data)
     except ValidationError as error:
         raise ValidationProblem(field_errors_from_validation(error, source="body")) from None
-
-
-def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Validate query parameters with a pydantic model (422 naming each bad parameter)."""
-    data: dict[str, Any] = {}
-    for key in request.query:
-        values = request.query.getall(key)
-        field = model.model_fields.get(key)
-        is_list = field is not None and "list" in str(field.annotation).lower()
-        data[key] = values if is_list else values[-1]
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValidationProblem(field_errors_from_validation(error, source="query")) from None
 
 
 def json_response(model: BaseModel | None, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
