@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
 from shared.embedded import APPLICATION_DATABASE, start_embedded_server, with_database
+from shared.migrations import Migrator
 from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.db")
@@ -94,16 +95,22 @@ async def create_pool(settings: CommonSettings, dsn: str) -> asyncpg.Pool:
 
 
 def pool_context(
-    settings: CommonSettings, *, on_ready: Callable[[asyncpg.Pool], Any] | None = None
+    settings: CommonSettings,
+    migrator: Migrator,
+    *,
+    after_migrations: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx`` entry: open the pool (and run ``on_ready``, e.g. migrations), close it at the end."""
+    """A ``cleanup_ctx`` entry: open the pool, bring the service's schema to the code's version
+    (or refuse, see ``MIGRATE_ON_START``), run ``after_migrations``, and close the pool at the end."""
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         dsn = await resolve_database_url(settings)
         pool = await create_pool(settings, dsn)
         try:
-            if on_ready is not None:
-                await on_ready(pool)
+            async with pool.acquire() as conn:
+                await migrator.prepare(conn, apply=settings.migrate_on_start)
+                if after_migrations is not None:
+                    await after_migrations(conn)
             app[POOL_KEY] = pool
             yield
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import asyncpg
 from aiohttp import web
 
 from shared.auth import VERIFIER_KEY
@@ -31,11 +30,7 @@ def create_app(settings: MatcherSettings) -> web.Application:
     app = base_application(settings, SERVICE_NAME)
     app[MIGRATOR_KEY] = migrator()
 
-    async def on_ready(pool: asyncpg.Pool) -> None:
-        async with pool.acquire() as conn:
-            await app[MIGRATOR_KEY].prepare(conn, apply=settings.migrate_on_start)
-
-    app.cleanup_ctx.append(pool_context(settings, on_ready=on_ready))
+    app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))
     app.cleanup_ctx.append(http_session_context(settings.registry_timeout))
     app[VERIFIER_KEY] = RegistryTokenVerifier(
         app, str(settings.registry_url), secret_value(settings.service_token), ttl=settings.token_cache_seconds

@@ -31,18 +31,16 @@ def create_app(settings: RegistrySettings) -> web.Application:
     app = base_application(settings, SERVICE_NAME)
     app[MIGRATOR_KEY] = migrator()
 
-    async def on_ready(pool: asyncpg.Pool) -> None:
-        async with pool.acquire() as conn:
-            await app[MIGRATOR_KEY].prepare(conn, apply=settings.migrate_on_start)
-            await ensure_bootstrap_tokens(
-                conn,
-                {
-                    Role.ORGANISER: secret_value(settings.organiser_bootstrap_token),
-                    Role.SERVICE: secret_value(settings.service_bootstrap_token),
-                },
-            )
+    async def accept_bootstrap_tokens(conn: asyncpg.Connection) -> None:
+        await ensure_bootstrap_tokens(
+            conn,
+            {
+                Role.ORGANISER: secret_value(settings.organiser_bootstrap_token),
+                Role.SERVICE: secret_value(settings.service_bootstrap_token),
+            },
+        )
 
-    app.cleanup_ctx.append(pool_context(settings, on_ready=on_ready))
+    app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY], after_migrations=accept_bootstrap_tokens))
     app[VERIFIER_KEY] = PgTokenVerifier(app)
     setup_routes(app)
     return app
