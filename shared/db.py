@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -78,16 +79,27 @@ async def retry_until_reachable(
             raise DatabaseUnavailable(f"the database refused our credentials ({where}): {error}") from None
 
 
-async def create_pool(settings: CommonSettings, dsn: str) -> asyncpg.Pool:
-    """An asyncpg pool, retrying the first connection for ``DATABASE_CONNECT_TIMEOUT`` seconds."""
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Per-connection set-up: json/jsonb as Python objects both ways."""
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(settings: CommonSettings, dsn: str, schema: str = "public") -> asyncpg.Pool:
+    """An asyncpg pool, retrying the first connection for ``DATABASE_CONNECT_TIMEOUT`` seconds.
+
+    ``schema`` comes first on the search path, so extensions installed in it (pg_trgm's operators)
+    resolve; queries still name their tables with the schema.
+    """
     return await retry_until_reachable(
         lambda: asyncpg.create_pool(
             dsn,
             min_size=settings.database_pool_min,
             max_size=settings.database_pool_max,
             command_timeout=60,
-            # Each service works in its own schema; public holds shared extensions.
-            server_settings={"application_name": "affarstraff", "timezone": "UTC"},
+            init=init_connection,
+            # Each service works in its own schema; public holds extensions installed before us.
+            server_settings={"application_name": "affarstraff", "timezone": "UTC", "search_path": f"{schema}, public"},
         ),
         timeout=settings.database_connect_timeout,
         where=settings.describe_database(),
@@ -105,7 +117,7 @@ def pool_context(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         dsn = await resolve_database_url(settings)
-        pool = await create_pool(settings, dsn)
+        pool = await create_pool(settings, dsn, migrator.schema)
         try:
             async with pool.acquire() as conn:
                 await migrator.prepare(conn, apply=settings.migrate_on_start)

@@ -103,6 +103,18 @@ class Forbidden(ProblemError):
     slug = "forbidden"
 
 
+class PreconditionFailed(ProblemError):
+    """412: the client's ``If-Match`` names a version that is no longer current."""
+
+    status = 412
+    slug = "stale-version"
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    slug = "rate-limited"
+
+
 class ValidationProblem(ProblemError):
     status = 422
     slug = "validation"

@@ -28,9 +28,11 @@ STANDARD_ERRORS = {
     403: "Authenticated, but not allowed to do this",
     404: "No such resource",
     409: "Conflicts with the current state",
+    412: "If-Match names a stale version: read again, re-apply, retry",
     413: "Request body too large",
     415: "Body is not application/json",
     422: "Validation failed; `errors` lists each invalid field",
+    429: "Too many requests; wait `Retry-After` seconds",
     500: "Unexpected server error; quote `request_id`",
 }
 

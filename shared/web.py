@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -138,6 +138,28 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
         return model.model_validate(data)
     except ValidationError as error:
         raise ValidationProblem(field_errors_from_validation(error, source="body")) from None
+
+
+def _accepts_list(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    return any(_accepts_list(arg) for arg in get_args(annotation))
+
+
+def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Validate the query string against a model, or raise 422 naming each bad parameter.
+
+    Repeated parameters (``?cpv=a&cpv=b``) become lists for fields typed as lists.
+    """
+    data: dict[str, Any] = {}
+    for name in dict.fromkeys(request.query):  # a multidict repeats keys
+        values = request.query.getall(name)
+        field = model.model_fields.get(name)
+        data[name] = values if field is not None and _accepts_list(field.annotation) else values[-1]
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ValidationProblem(field_errors_from_validation(error, source="query")) from None
 
 
 def json_response(model: BaseModel | None, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -3,6 +3,7 @@ a clean database per test, and the services' real app factories on real loopback
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import uuid
@@ -21,8 +22,9 @@ from services.registry.settings import RegistrySettings
 from services.registry.tokens import issue_token
 from shared.auth import Role, generate_token
 from shared.embedded import start_embedded_server, with_database
+from shared.reference.orgnr import orgnr_from_serial
 
-DB_FIXTURES = {"pg_server", "db_url", "empty_db_url", "registry", "matcher", "organiser_token", "service_token"}
+DB_FIXTURES = {"pg_server", "db_url", "empty_db_url", "registry", "matcher", "organiser_token", "make_org"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -128,6 +130,33 @@ def make_token(db_url: str) -> Callable:
         finally:
             await conn.close()
         return token
+
+    return make
+
+
+@pytest.fixture
+def make_org(db_url: str) -> Callable:
+    """Insert an organisation straight into the database (for tests of other resources); returns its id."""
+    serials = itertools.count(1)
+
+    async def make(kind: str = "sme", **fields: object) -> uuid.UUID:
+        values = {
+            "kind": kind,
+            "orgnr": orgnr_from_serial(next(serials)),
+            "name": f"Test {kind} {uuid.uuid4().hex[:6]}",
+            "municipality_code": "2080",
+            **fields,
+        }
+        columns = ", ".join(values)
+        placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+        conn = await asyncpg.connect(db_url)
+        try:
+            return await conn.fetchval(
+                f"INSERT INTO registry.organisations ({columns}) VALUES ({placeholders}) RETURNING id",  # noqa: S608
+                *values.values(),
+            )
+        finally:
+            await conn.close()
 
     return make
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from aiohttp.test_utils import TestClient, TestServer
 from openapi_spec_validator import validate
 
@@ -22,8 +20,8 @@ async def test_health_readiness_and_openapi(matcher):
     assert "/auth/whoami" in document["paths"]
 
 
-async def test_whoami_is_vouched_for_by_the_registry(matcher, make_token):
-    org = uuid.uuid4()
+async def test_whoami_is_vouched_for_by_the_registry(matcher, make_token, make_org):
+    org = await make_org("buyer")
     token = await make_token(Role.BUYER, org, label="Region Dalarna")
     response = await matcher.get("/auth/whoami", headers=bearer(token))
     assert response.status == 200
@@ -34,9 +32,9 @@ async def test_whoami_is_vouched_for_by_the_registry(matcher, make_token):
 
 
 async def test_revocation_reaches_the_matcher_after_the_cache_lifetime(
-    registry, matcher_settings, make_token, organiser_token
+    registry, matcher_settings, make_token, organiser_token, make_org
 ):
-    victim = await make_token(Role.SME, uuid.uuid4(), label="victim")
+    victim = await make_token(Role.SME, await make_org("sme"), label="victim")
     cached = MatcherSettings(**{**matcher_settings.model_dump(), "token_cache_seconds": 3600})
     uncached = MatcherSettings(**{**matcher_settings.model_dump(), "token_cache_seconds": 0})
     async with (

@@ -139,8 +139,8 @@ async def test_no_token_is_401_with_challenge(registry):
     assert response.status == 401
 
 
-async def test_organiser_issues_token_that_works_and_is_stored_hashed(registry, organiser_token, db):
-    org = uuid.uuid4()
+async def test_organiser_issues_token_that_works_and_is_stored_hashed(registry, organiser_token, db, make_org):
+    org = await make_org("sme")
     response = await registry.post(
         "/auth/tokens",
         json={"role": "sme", "organisation_id": str(org), "label": "Firma AB"},
@@ -175,8 +175,20 @@ async def test_token_role_must_fit_organisation(registry, organiser_token):
     assert response.status == 422
 
 
-async def test_revoked_and_expired_tokens_stop_working(registry, organiser_token, make_token):
-    sme = await make_token(Role.SME, uuid.uuid4())
+async def test_token_for_an_unknown_organisation_is_422(registry, organiser_token, db):
+    response = await registry.post(
+        "/auth/tokens",
+        json={"role": "sme", "organisation_id": str(uuid.uuid4())},
+        headers=bearer(organiser_token),
+    )
+    assert response.status == 422
+    problem = await response.json()
+    assert [error["pointer"] for error in problem["errors"]] == ["/organisation_id"]
+    assert await db.fetchval("SELECT count(*) FROM registry.api_tokens WHERE role = 'sme'") == 0
+
+
+async def test_revoked_and_expired_tokens_stop_working(registry, organiser_token, make_token, make_org):
+    sme = await make_token(Role.SME, await make_org("sme"))
     tokens = await (await registry.get("/auth/tokens", headers=bearer(organiser_token))).json()
     sme_id = next(item["id"] for item in tokens["items"] if item["role"] == "sme")
     assert (await registry.get("/auth/whoami", headers=bearer(sme))).status == 200
@@ -192,9 +204,9 @@ async def test_revoked_and_expired_tokens_stop_working(registry, organiser_token
     assert (await registry.get("/auth/whoami", headers=bearer(expired))).status == 401
 
 
-async def test_roles_are_enforced(registry, make_token):
-    sme = await make_token(Role.SME, uuid.uuid4())
-    buyer = await make_token(Role.BUYER, uuid.uuid4())
+async def test_roles_are_enforced(registry, make_token, make_org):
+    sme = await make_token(Role.SME, await make_org("sme"))
+    buyer = await make_token(Role.BUYER, await make_org("buyer"))
     service = await make_token(Role.SERVICE)
     for token in (sme, buyer, service):
         response = await registry.post("/auth/tokens", json={"role": "organiser"}, headers=bearer(token))
@@ -205,9 +217,9 @@ async def test_roles_are_enforced(registry, make_token):
         assert response.status == 403
 
 
-async def test_introspection_for_the_service_role(registry, make_token):
+async def test_introspection_for_the_service_role(registry, make_token, make_org):
     service = await make_token(Role.SERVICE)
-    sme = await make_token(Role.SME, uuid.uuid4())
+    sme = await make_token(Role.SME, await make_org("sme"))
     answer = await (await registry.post("/auth/introspect", json={"token": sme}, headers=bearer(service))).json()
     assert answer["active"] is True and answer["principal"]["role"] == "sme"
     answer = await (await registry.post("/auth/introspect", json={"token": "atr_x"}, headers=bearer(service))).json()

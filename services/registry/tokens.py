@@ -20,11 +20,11 @@ from shared.auth import (
     require,
 )
 from shared.db import POOL_KEY
-from shared.errors import NotFound
+from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import json_response, read_json
 
-from . import sql
+from .sql import tokens as sql
 
 
 class PgTokenVerifier:
@@ -122,14 +122,23 @@ class Introspection(BaseModel):
 async def create_token(request: web.Request) -> web.Response:
     """Issue a token."""
     body = await read_json(request, TokenRequest)
-    token, row = await issue_token(
-        request.app[POOL_KEY],
-        body.role,
-        organisation_id=body.organisation_id,
-        label=body.label,
-        created_by=request[PRINCIPAL_KEY].token_id,
-        expires_at=body.expires_at,
-    )
+    try:
+        token, row = await issue_token(
+            request.app[POOL_KEY],
+            body.role,
+            organisation_id=body.organisation_id,
+            label=body.label,
+            created_by=request[PRINCIPAL_KEY].token_id,
+            expires_at=body.expires_at,
+        )
+    except asyncpg.ForeignKeyViolationError:
+        raise ValidationProblem(
+            [
+                FieldError(
+                    pointer="/organisation_id", code="unknown_organisation", detail="No organisation with that id."
+                )
+            ]
+        ) from None
     return json_response(IssuedToken(token=token, **dict(row)), status=201)
 
 

@@ -26,7 +26,7 @@ from stdnum.exceptions import InvalidChecksum
 from stdnum.se import orgnr as stdnum_orgnr
 from stdnum.se import personnummer as stdnum_personnummer
 
-__all__ = ["OrgNr", "is_personal_number", "normalise_orgnr"]
+__all__ = ["OrgNr", "is_personal_number", "normalise_orgnr", "orgnr_from_serial"]
 
 _SEPARATORS = re.compile(r"[\s-]")
 _DIGITS = re.compile(r"[0-9]*")
@@ -132,6 +132,27 @@ def is_personal_number(value: str) -> bool:
     False
     """
     return _split(value)[1]
+
+
+def orgnr_from_serial(serial: int, group: int = 5) -> str:
+    """A valid legal-entity organisation number made from a serial number (sample data, tests).
+
+    The number is ``G5`` (``G`` is the legal-form group digit, 5 = aktiebolag as in 556…), a third
+    digit of 2 or more as for every legal entity, the serial's last six digits and the Luhn check digit:
+    distinct serials below eight million give distinct valid numbers.
+
+    Examples
+    --------
+    >>> orgnr_from_serial(1)
+    '552000-0018'
+    >>> normalise_orgnr(orgnr_from_serial(1_234_567))
+    '553234-5674'
+    """
+    if not 2 <= group <= 9 or not 0 <= serial < 8 * 10**6:
+        raise ValueError("group must be 2..9 and serial below 8 000 000")
+    body = f"{group}5{2 + serial // 10**6}{serial % 10**6:06d}"
+    digits = body + stdnum_orgnr.luhn.calc_check_digit(body)
+    return f"{digits[:6]}-{digits[6:]}"
 
 
 OrgNr = Annotated[str, AfterValidator(normalise_orgnr)]

@@ -1,4 +1,4 @@
-"""All SQL of the registry, as named constants with ``$n`` parameters (tables live in schema ``registry``)."""
+"""SQL of API tokens."""
 
 SELECT_PRINCIPAL_BY_TOKEN_HASH = """
 SELECT id, role, organisation_id, label
