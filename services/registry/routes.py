@@ -15,6 +15,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/auth/tokens/{token_id}", tokens.revoke_token)
     app.router.add_get("/auth/whoami", tokens.whoami)
     app.router.add_post("/auth/introspect", tokens.introspect)
+    # [organisations routes]
+    # [needs routes]
+    # [events routes]
+    # [registrations routes]
+    # [snapshot routes]
+    # [bulk routes]
     add_openapi_routes(
         app,
         title="Affärsträff registry",
