@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from deploy.load_sample import LoadError, load_sample
 from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
 from shared.auth import generate_token
@@ -142,7 +143,7 @@ def summary(services: dict[str, Service], secrets: dict[str, str], database: str
     )
 
 
-async def run(check_only: bool) -> int:
+async def run(check_only: bool, with_sample: bool = True) -> int:
     started = time.perf_counter()
     try:
         settings = load_settings(CommonSettings)
@@ -185,6 +186,14 @@ async def run(check_only: bool) -> int:
             start(service, env)
         await wait_ready(running)
         print(summary(services, secrets, settings.describe_database(), time.perf_counter() - started), flush=True)
+        if with_sample:
+            try:
+                loaded = await load_sample(services["registry"].url, secrets["organiser_token"])
+                print(f"  {loaded.describe()}", flush=True)
+            except (LoadError, aiohttp.ClientError) as error:
+                print(f"Exempeldata kunde inte laddas / could not load the sample: {error}", file=sys.stderr)
+                if check_only:
+                    return 1
         if check_only:
             return 0
         print("Tryck Ctrl-C för att stoppa / press Ctrl-C to stop.", flush=True)
@@ -212,8 +221,9 @@ async def run(check_only: bool) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.local", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="start, verify readiness, print, then stop")
+    parser.add_argument("--no-sample", action="store_true", help="do not load the sample event (deploy/sample_data.py)")
     args = parser.parse_args()
-    sys.exit(asyncio.run(run(args.check)))
+    sys.exit(asyncio.run(run(args.check, with_sample=not args.no_sample)))
 
 
 if __name__ == "__main__":

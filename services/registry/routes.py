@@ -5,7 +5,19 @@ from aiohttp import web
 from shared.health import add_health_routes
 from shared.web import add_openapi_routes
 
-from . import tokens
+from . import (
+    audit_routes,
+    bulk,
+    events,
+    needs,
+    organisations,
+    pair_rules,
+    privacy,
+    registrations,
+    snapshot,
+    thresholds,
+    tokens,
+)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -15,12 +27,41 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/auth/tokens/{token_id}", tokens.revoke_token)
     app.router.add_get("/auth/whoami", tokens.whoami)
     app.router.add_post("/auth/introspect", tokens.introspect)
-    # [organisations routes]
-    # [needs routes]
-    # [events routes]
-    # [registrations routes]
-    # [snapshot routes]
-    # [bulk routes]
+    app.router.add_post("/organisations", organisations.create_organisation)
+    app.router.add_get("/organisations", organisations.list_organisations)
+    app.router.add_get("/organisations/{organisation_id}", organisations.get_organisation)
+    app.router.add_patch("/organisations/{organisation_id}", organisations.update_organisation)
+    app.router.add_delete("/organisations/{organisation_id}", privacy.erase_organisation)
+    app.router.add_get("/organisations/{organisation_id}/export", privacy.export_organisation)
+    app.router.add_get("/organisations/{organisation_id}/audit", audit_routes.list_organisation_audit)
+    app.router.add_get("/audit", audit_routes.list_audit)
+    app.router.add_post("/needs", needs.create_need)
+    app.router.add_get("/needs", needs.list_needs)
+    app.router.add_post("/needs/import/ocds", needs.import_ocds)
+    app.router.add_get("/needs/export/ocds", needs.export_ocds)
+    app.router.add_get("/needs/{need_id}", needs.get_need)
+    app.router.add_patch("/needs/{need_id}", needs.patch_need)
+    app.router.add_delete("/needs/{need_id}", needs.delete_need)
+    app.router.add_post("/needs/{need_id}/status", needs.change_status)
+    app.router.add_get("/thresholds", thresholds.list_thresholds)
+    app.router.add_post("/thresholds", thresholds.create_threshold)
+    app.router.add_post("/events", events.create_event)
+    app.router.add_get("/events", events.list_events)
+    app.router.add_get("/events/{event_id}", events.get_event)
+    app.router.add_patch("/events/{event_id}", events.update_event)
+    app.router.add_delete("/events/{event_id}", events.delete_event)
+    app.router.add_post("/events/{event_id}/transitions", events.transition_event)
+    app.router.add_get("/events/{event_id}/transitions", events.list_transitions)
+    app.router.add_post("/events/{event_id}/registrations", registrations.create_registration)
+    app.router.add_get("/events/{event_id}/registrations", registrations.list_registrations)
+    app.router.add_get("/registrations/{registration_id}", registrations.get_registration)
+    app.router.add_patch("/registrations/{registration_id}", registrations.update_registration)
+    app.router.add_post("/registrations/{registration_id}/cancel", registrations.cancel_registration)
+    app.router.add_get("/events/{event_id}/snapshot", snapshot.get_snapshot)
+    app.router.add_get("/events/{event_id}/pair-rules", pair_rules.list_pair_rules)
+    app.router.add_put("/events/{event_id}/pair-rules/{sme_id}/{buyer_id}", pair_rules.put_pair_rule)
+    app.router.add_delete("/events/{event_id}/pair-rules/{sme_id}/{buyer_id}", pair_rules.delete_pair_rule)
+    app.router.add_post("/organisations/import", bulk.import_organisations)
     add_openapi_routes(
         app,
         title="Affärsträff registry",

@@ -25,6 +25,12 @@ class RegistrySettings(CommonSettings):
         validation_alias="SERVICE_BOOTSTRAP_TOKEN",
         description="The token the matcher presents (role service); set it to MATCHER_SERVICE_TOKEN.",
     )
+    signup_limit_per_hour: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="REGISTRY_SIGNUP_LIMIT_PER_HOUR: anonymous SME self-registrations per client address per hour",
+    )
 
 
 def load() -> RegistrySettings:

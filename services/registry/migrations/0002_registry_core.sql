@@ -272,3 +272,24 @@ CREATE TABLE rate_limits (
     hits            integer NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, window_start)
 );
+
+-- Thresholds in force (seed)
+-- SEK, excluding VAT. Sources: Konkurrensverket, "Tröskelvärden och direktupphandlingsgränser 1 januari
+-- 2022–31 december 2023" (konkurrensverket.se, gamla tröskelvärden); Upphandlingsmyndigheten,
+-- "Tröskelvärden och direktupphandlingsgräns i kronor (SEK) från 1 januari 2024"
+-- (upphandlingsmyndigheten.se/regler-och-lagstiftning/troskelvarden-och-direktupphandlingsgranser).
+-- The LOU direct-award limit has been a fixed amount in the law since 2022-02-01 (prop. 2021/22:5,
+-- LOU 19 a kap.), no longer a share of the EU threshold, so it does not change with the EU values.
+-- NOT SEEDED, unverified at the time of writing: the EU thresholds in SEK from 2026-01-01 (Commission
+-- regulations for 2026–2027) and any change of the direct-award limit under new Swedish procurement
+-- rules from 2026. Organisers add them with POST /thresholds once published; nothing here guesses.
+INSERT INTO procurement_thresholds (kind, valid_from, amount_sek, source) VALUES
+    ('direct_award_lou', '2022-02-01', 700000, 'LOU 19 a kap. (prop. 2021/22:5), i kraft 2022-02-01; Konkurrensverket, Upphandlingsmyndigheten'),
+    ('eu_supplies_services_central', '2022-01-01', 1456476, 'Konkurrensverket: tröskelvärden 2022–2023 (140 000 EUR)'),
+    ('eu_supplies_services_other', '2022-01-01', 2236731, 'Konkurrensverket: tröskelvärden 2022–2023 (215 000 EUR)'),
+    ('eu_works', '2022-01-01', 55991099, 'Konkurrensverket: tröskelvärden 2022–2023 (5 382 000 EUR)'),
+    ('eu_social_services', '2022-01-01', 7802550, 'Konkurrensverket: tröskelvärden 2022–2023, LOU bilaga 2'),
+    ('eu_supplies_services_central', '2024-01-01', 1546202, 'Upphandlingsmyndigheten: tröskelvärden från 2024-01-01 (143 000 EUR)'),
+    ('eu_supplies_services_other', '2024-01-01', 2389585, 'Upphandlingsmyndigheten: tröskelvärden från 2024-01-01 (221 000 EUR)'),
+    ('eu_works', '2024-01-01', 59880179, 'Upphandlingsmyndigheten: tröskelvärden från 2024-01-01 (5 538 000 EUR)'),
+    ('eu_social_services', '2024-01-01', 8109450, 'Upphandlingsmyndigheten: tröskelvärden från 2024-01-01, LOU bilaga 2');

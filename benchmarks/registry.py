@@ -1,0 +1,215 @@
+"""Registry throughput: CSV bulk import, the event snapshot and a filtered organisation search.
+
+    python -m benchmarks.registry                                        # 10 000 SMEs, 8 clients, 5 s, 3 runs
+    python -m benchmarks.registry --smes 300 --clients 4 --seconds 2 --runs 1   # quick (CI)
+
+Starts the registry as its own process (``python -m services.registry``) on a temporary database of
+the embedded PostgreSQL (or of the server in ``DATABASE_URL``, which must allow ``CREATE DATABASE``),
+so that the load generator in this process does not share the server's event loop. Then:
+
+1. imports ``--smes`` generated SME rows through ``POST /organisations/import`` (new rows each run) and
+   prints profiles per second (median of ``--runs``);
+2. loads the sample event (:func:`deploy.sample_data.generate_sample` with ``--event-smes`` SMEs)
+   through the API, and for ``--seconds`` each, with ``--clients`` concurrent clients on loopback,
+   measures ``GET /events/{id}/snapshot`` and ``GET /organisations?cpv=…&municipality=…&q=…``:
+   requests per second and p50/p99 latency.
+
+Figures only; nothing is asserted. Request logs are turned down (LOG_LEVEL=WARNING) so that the figures
+measure the service, not the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+from deploy.load_sample import load_sample
+from deploy.sample_data import generate_sample, sme_profile
+from services.registry.bulk import COLUMNS
+from shared.auth import generate_token
+from shared.embedded import start_embedded_server, with_database
+from shared.reference.municipalities import dalarna_municipalities
+from shared.settings import CommonSettings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_SERIAL_BASE = 1_000_000  # far from the sample event's organisation numbers
+SEARCH = {"cpv": "909", "municipality": "2080", "q": "städ"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def sme_csv(count: int, first_serial: int, seed: int) -> bytes:
+    """``count`` generated SMEs as a semicolon CSV file (as Swedish Excel writes it)."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    codes = [m.code for m in dalarna_municipalities()]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(COLUMNS)
+    for serial in range(first_serial, first_serial + count):
+        body = sme_profile(rng, serial, codes[serial % len(codes)])
+        areas = body["areas_served"]
+        contact = body["contacts"][0]
+        cells = {
+            **{k: v for k, v in body.items() if isinstance(v, str | int) and k in COLUMNS},
+            "cpv_codes": " ".join(body["cpv_codes"]),
+            "keywords": "|".join(body["keywords"]),
+            "certificates": "|".join(body["certificates"]),
+            "languages": " ".join(body["languages"]),
+            "serves": "SE" if areas["whole_country"] else " ".join(areas["counties"] + areas["municipalities"]),
+            **{f"contact_{k}": v for k, v in contact.items()},
+        }
+        writer.writerow([cells.get(column, "") for column in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def start_registry(env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    """The registry in its own process, its output in ``log_path``."""
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.registry"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
+
+
+async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit("the registry exited at start; run it by hand to see why")
+            try:
+                async with session.get(url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit(f"the registry was not ready within {timeout:g} s")
+
+
+async def measure_import(url: str, token: str, smes: int, runs: int) -> list[float]:
+    rates = []
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/csv"}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+        for run in range(runs):
+            body = sme_csv(smes, IMPORT_SERIAL_BASE + run * smes, seed=run)
+            started = time.perf_counter()
+            async with session.post(url + "/organisations/import", data=body, headers=headers) as response:
+                result = await response.json()
+            elapsed = time.perf_counter() - started
+            if response.status != 200 or result["created"] != smes:
+                raise SystemExit(f"import failed ({response.status}): {str(result)[:500]}")
+            rates.append(smes / elapsed)
+            print(
+                f"import run {run + 1}: {smes} SMEs in {elapsed:.2f} s = {smes / elapsed:,.0f} profiles/s", flush=True
+            )
+    return rates
+
+
+async def hammer(url: str, token: str, path: str, params: dict[str, str], clients: int, seconds: float) -> str:
+    """``clients`` loops of GET for ``seconds``; a line with requests/s and p50/p99 latency."""
+    latencies: list[float] = []
+    failures = 0
+    headers = {"Authorization": f"Bearer {token}"}
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def client() -> None:
+            nonlocal failures
+            while time.perf_counter() < deadline:
+                sent = time.perf_counter()
+                async with session.get(url + path, params=params, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        failures += 1
+                latencies.append(time.perf_counter() - sent)
+
+        await asyncio.gather(*(client() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    return (
+        f"{len(latencies) / elapsed:,.0f} req/s, p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms "
+        f"({len(latencies)} requests, {failures} not 200, {clients} clients, {elapsed:.1f} s)"
+    )
+
+
+async def bench(args: argparse.Namespace) -> None:
+    settings = load_settings(CommonSettings)
+    with tempfile.TemporaryDirectory(prefix="affarstraff-bench-") as scratch:
+        if settings.database_url is not None:
+            server = str(settings.database_url)
+        else:
+            server = await asyncio.to_thread(start_embedded_server, settings.embedded_pg_dir)
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+        admin = await asyncpg.connect(server)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        token = generate_token()
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+        env.update(
+            DATABASE_URL=with_database(server, name),
+            REGISTRY_PORT=str(port),
+            ORGANISER_BOOTSTRAP_TOKEN=token,
+            LOG_LEVEL="WARNING",
+        )
+        process = start_registry(env, Path(scratch) / "registry.log")
+        try:
+            await wait_ready(url, process)
+            rates = await measure_import(url, token, args.smes, args.runs)
+            print(f"bulk import: median {statistics.median(rates):,.0f} profiles/s over {len(rates)} runs", flush=True)
+
+            event_smes = args.event_smes or min(args.smes, 1000)
+            started = time.perf_counter()
+            loaded = await load_sample(url, token, generate_sample(seed=2027, smes=event_smes))
+            print(
+                f"sample event with {event_smes} SMEs loaded through the API in {time.perf_counter() - started:.1f} s"
+            )
+            snapshot = f"/events/{loaded.event_id}/snapshot"
+            print(f"GET {snapshot}: " + await hammer(url, token, snapshot, {}, args.clients, args.seconds), flush=True)
+            query = "&".join(f"{k}={v}" for k, v in SEARCH.items())
+            found = await hammer(url, token, "/organisations", SEARCH, args.clients, args.seconds)
+            print(f"GET /organisations?{query}: {found}", flush=True)
+        finally:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smes", type=int, default=10_000, help="SME rows per import run")
+    parser.add_argument("--event-smes", type=int, default=0, help="SMEs in the sample event (default min(smes, 1000))")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the read measurements")
+    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per read measurement")
+    parser.add_argument("--runs", type=int, default=3, help="import runs (median reported)")
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,524 @@
+"""Realistic, fictional sample data for Dalarna: buyers, their upcoming needs, SMEs and one event.
+
+Pure and seeded: :func:`generate_sample` does no I/O and gives the same data for the same seed. Values
+are shaped like the registry's API bodies (``POST /organisations``, ``/needs``, ``/events``,
+``/events/{id}/registrations``) so that :mod:`deploy.load_sample` can send them as they are; links
+between records use organisation numbers and need references instead of ids (those exist only once
+stored).
+
+Buyers carry the real names of Dalarna's public bodies, but **every organisation number, person,
+e-mail address and phone number is fictional**: numbers come from :func:`orgnr_from_serial`, e-mail
+addresses use ``example.com`` subdomains (RFC 2606) and phones Post- och telestyrelsen's range for
+fiction (070-1740xxx).
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from services.registry.slots import slot_grid
+from shared.reference.municipalities import dalarna_municipalities, get_municipality
+from shared.reference.orgnr import orgnr_from_serial
+
+EVENT_NAME = "Affärsträff Dalarna 2027"
+EVENT_DATE = date(2027, 4, 21)
+FALUN = "2080"
+
+# Sector templates: what SMEs sell (CPV codes and words) and what buyers need from them.
+# A need is (title, description, main CPV, additional CPVs, value range in SEK).
+TRADES: dict[str, dict[str, Any]] = {
+    "städ": {
+        "cpv": ["90910000", "90911200", "90919300", "90911300"],
+        "words": ["städ", "lokalvård", "fönsterputsning", "storstädning", "golvvård"],
+        "names": ["Städ", "Lokalvård", "Puts & Glans"],
+        "text": "Lokalvård, storstädning och fönsterputsning i skolor, förskolor och kontor. Svanenmärkta medel.",
+        "needs": [
+            (
+                "Lokalvård i förskolor och skolor",
+                "Daglig städning av skollokaler och förskolor.",
+                "90919300",
+                [],
+                (2, 12),
+            ),
+            ("Fönsterputsning kommunala lokaler", "Fönsterputsning två gånger per år.", "90911300", [], (0.2, 0.8)),
+        ],
+    },
+    "livsmedel": {
+        "cpv": ["15300000", "15811100", "03221000", "15500000", "15800000"],
+        "words": ["närproducerat", "grönsaker", "bageri", "mejeri", "livsmedelsleverans"],
+        "names": ["Gårdsmejeri", "Bageri", "Grönt & Gott"],
+        "text": "Närproducerade livsmedel: grönsaker, bröd och mejeriprodukter med egna leveranser.",
+        "needs": [
+            (
+                "Frukt och grönt till skolmåltider",
+                "Leverans av frukt och grönsaker till skolkök.",
+                "15300000",
+                ["03221000"],
+                (1, 6),
+            ),
+            ("Färskt bröd till förskolor", "Dagliga brödleveranser till förskolekök.", "15811100", [], (0.3, 1.2)),
+        ],
+    },
+    "catering": {
+        "cpv": ["55520000", "55523100", "55524000", "55320000"],
+        "words": ["catering", "skolmåltider", "måltidsservice", "specialkost"],
+        "names": ["Catering", "Kök & Servering", "Måltidsservice"],
+        "text": "Catering och måltidsservice för möten, evenemang och skolmåltider, även specialkost.",
+        "needs": [
+            (
+                "Catering vid sammanträden och evenemang",
+                "Ramavtal för catering till möten.",
+                "55520000",
+                [],
+                (0.2, 1.0),
+            ),
+            (
+                "Skolmåltider i ytterområden",
+                "Tillagning och servering av skollunch i byskolor.",
+                "55524000",
+                ["55523100"],
+                (1.5, 8),
+            ),
+        ],
+    },
+    "snö": {
+        "cpv": ["90620000", "90630000", "45233141", "77313000"],
+        "words": ["snöröjning", "halkbekämpning", "sandning", "vinterväghållning", "hjullastare"],
+        "names": ["Maskin & Snöröjning", "Entreprenad", "Traktorservice"],
+        "text": "Snöröjning, sandning och halkbekämpning med traktor och hjullastare, jour dygnet runt.",
+        "needs": [
+            (
+                "Snöröjning och halkbekämpning av fastigheter",
+                "Vinterväghållning av skolgårdar och parkeringar.",
+                "90620000",
+                ["90630000"],
+                (0.5, 4),
+            ),
+        ],
+    },
+    "it": {
+        "cpv": ["72000000", "72250000", "72610000", "72413000", "30213000"],
+        "words": ["it-support", "webbutveckling", "drift", "molntjänster", "informationssäkerhet"],
+        "names": ["IT", "Data", "Digital"],
+        "text": "IT-support, drift och webbutveckling för offentlig sektor. Tillgänglighetsanpassade webbplatser.",
+        "needs": [
+            ("IT-support till skolor", "Support och drift av elevdatorer.", "72610000", ["72250000"], (0.8, 5)),
+            ("Ny tillgänglig webbplats", "Utveckling av webbplats enligt WCAG 2.1 AA.", "72413000", [], (0.3, 1.5)),
+        ],
+    },
+    "bygg": {
+        "cpv": ["45453000", "45421000", "45442100", "45261000", "45262700"],
+        "words": ["bygg", "renovering", "snickeri", "takläggning", "målning", "ombyggnad"],
+        "names": ["Bygg", "Snickeri", "Måleri & Bygg"],
+        "text": "Renovering, ombyggnad, snickeri- och målningsarbeten. Takläggning och ROT för fastighetsägare.",
+        "needs": [
+            (
+                "Renovering av omklädningsrum i sporthall",
+                "Ombyggnad av omklädningsrum och duschar.",
+                "45453000",
+                ["45262700"],
+                (1, 6),
+            ),
+            ("Takbyte på skola", "Byte av yttertak inklusive plåtarbeten.", "45261000", [], (2, 9)),
+            ("Målning av fasader", "Utvändig målning av träfasader.", "45442100", [], (0.4, 2)),
+        ],
+    },
+    "transport": {
+        "cpv": ["60130000", "60140000", "60120000", "60112000"],
+        "words": ["skolskjuts", "taxi", "färdtjänst", "persontransport", "minibuss"],
+        "names": ["Taxi", "Buss & Resor", "Skolskjuts"],
+        "text": "Skolskjuts, färdtjänst och taxi med rullstolsanpassade fordon.",
+        "needs": [
+            ("Skolskjuts med taxi", "Skolskjuts för elever i glesbygd.", "60130000", ["60120000"], (2, 15)),
+            ("Färdtjänst och sjukresor", "Anropsstyrd persontransport.", "60140000", [], (3, 20)),
+        ],
+    },
+    "fastighet": {
+        "cpv": ["98341130", "50700000", "77313000", "45331000", "45310000"],
+        "words": ["fastighetsskötsel", "vaktmästeri", "grönyteskötsel", "ventilation", "elinstallation"],
+        "names": ["Fastighetsservice", "Drift & Underhåll", "El & Ventilation"],
+        "text": "Fastighetsskötsel, grönyteskötsel och service av ventilation och el.",
+        "needs": [
+            ("Fastighetsskötsel och vaktmästeri", "Löpande skötsel av verksamhetslokaler.", "98341130", [], (1, 6)),
+            ("Skötsel av parker och grönytor", "Gräsklippning och rabattskötsel.", "77313000", [], (0.5, 3)),
+            ("Service av ventilationsanläggningar", "OVK och filterbyten.", "50700000", ["45331000"], (0.3, 1.5)),
+        ],
+    },
+    "tryck": {
+        "cpv": ["79810000", "22100000", "79341000", "79342000"],
+        "words": ["tryckeri", "trycksaker", "broschyrer", "reklam", "grafisk form"],
+        "names": ["Tryckeri", "Grafiska", "Reklam & Tryck"],
+        "text": "Tryckning av broschyrer och trycksaker, grafisk form och reklam.",
+        "needs": [
+            (
+                "Tryckning av informationsmaterial",
+                "Broschyrer och foldrar till invånare.",
+                "79810000",
+                ["22100000"],
+                (0.1, 0.6),
+            ),
+        ],
+    },
+    "konsult": {
+        "cpv": ["79410000", "71240000", "80511000", "79211000"],
+        "words": ["konsult", "ledarskapsutbildning", "processledning", "förstudie", "redovisning"],
+        "names": ["Konsult", "Rådgivning", "Utveckling"],
+        "text": "Verksamhetsutveckling, processledning, ledarskapsutbildning och förstudier.",
+        "needs": [
+            ("Ledarskapsutbildning för chefer", "Utbildning för första linjens chefer.", "80511000", [], (0.3, 1.2)),
+            ("Förstudie ombyggnad av äldreboende", "Förstudie med kalkyl och tidplan.", "71240000", [], (0.4, 1.8)),
+        ],
+    },
+}
+# Trades no buyer in the sample asks for: SMEs that should get few or no meetings.
+UNMATCHED_TRADES: dict[str, dict[str, Any]] = {
+    "skog": {
+        "cpv": ["77200000", "77211400"],
+        "words": ["skogsavverkning", "trädfällning", "skogsvård"],
+        "names": ["Skogstjänst", "Skog & Mark"],
+        "text": "Skogsavverkning, trädfällning och skogsvård åt privata skogsägare.",
+    },
+    "hantverk": {
+        "cpv": ["18500000", "44111300"],
+        "words": ["hantverk", "smycken", "keramik", "dalahästar"],
+        "names": ["Hantverk", "Keramik"],
+        "text": "Handgjorda smycken och keramik, dalahästar på beställning.",
+    },
+}
+
+BUYER_NAMES = {
+    "Falun": "Falu kommun", "Borlänge": "Borlänge kommun", "Mora": "Mora kommun", "Ludvika": "Ludvika kommun",
+    "Hedemora": "Hedemora kommun", "Avesta": "Avesta kommun", "Säter": "Säters kommun",
+    "Leksand": "Leksands kommun", "Rättvik": "Rättviks kommun", "Orsa": "Orsa kommun",
+    "Älvdalen": "Älvdalens kommun", "Malung-Sälen": "Malung-Sälens kommun", "Vansbro": "Vansbro kommun",
+    "Gagnef": "Gagnefs kommun", "Smedjebacken": "Smedjebackens kommun",
+}  # fmt: skip
+OTHER_BUYERS = [  # name, category, seat, reference prefix, trades
+    ("Region Dalarna", "region", FALUN, "RD", ["städ", "it", "transport", "konsult", "catering", "tryck"]),
+    ("Länsstyrelsen Dalarna", "county_board", FALUN, "LST", ["it", "konsult", "tryck", "städ"]),
+    ("Kopparstaden AB", "municipal_company", FALUN, "KOP", ["bygg", "fastighet", "snö", "städ"]),
+    ("Tunabyggen AB", "municipal_company", "2081", "TUNA", ["bygg", "fastighet", "snö"]),
+]
+FIRST_NAMES = [
+    "Anna",
+    "Erik",
+    "Maria",
+    "Lars",
+    "Karin",
+    "Johan",
+    "Sara",
+    "Per",
+    "Emma",
+    "Anders",
+    "Lena",
+    "Nils",
+    "Ingrid",
+    "Olof",
+    "Frida",
+    "Mats",
+    "Elin",
+    "Jonas",
+    "Sofia",
+    "Gustav",
+    "Hanna",
+    "Björn",
+    "Ida",
+    "Sven",
+]
+LAST_NAMES = [
+    "Andersson",
+    "Eriksson",
+    "Persson",
+    "Larsson",
+    "Olsson",
+    "Nilsson",
+    "Jonsson",
+    "Hansson",
+    "Halvarsson",
+    "Mattsson",
+    "Hedlund",
+    "Backlund",
+    "Sundqvist",
+    "Ersson",
+    "Hästbacka",
+    "Bergkvist",
+    "Dahl",
+    "Lind",
+]
+TITLES = ["Upphandlare", "Inköpschef", "Verksamhetschef", "Enhetschef", "Upphandlingsstrateg"]
+SIZE_WORDS = {"0": "enmansföretag", "1-9": "1–9 anställda", "10-49": "10–49 anställda", "50-249": "50–249 anställda"}
+CERTIFICATES = ["ISO 14001", "ISO 9001", "Svanen", "BF9K", "ID06", "KRAV", "Säker Vatten"]
+
+
+@dataclass
+class SampleData:
+    """Sample records as API bodies. Links: ``buyer_orgnr``/``orgnr`` and need ``reference``."""
+
+    buyers: list[dict[str, Any]] = field(default_factory=list)  # POST /organisations bodies
+    smes: list[dict[str, Any]] = field(default_factory=list)  # POST /organisations bodies
+    needs: list[dict[str, Any]] = field(default_factory=list)  # POST /needs bodies + buyer_orgnr, no buyer_id
+    event: dict[str, Any] = field(default_factory=dict)  # POST /events body
+    # {"orgnr", "kind", "body"}: body as POST /events/{id}/registrations but needs as references, SMEs as orgnrs.
+    registrations: list[dict[str, Any]] = field(default_factory=list)
+    pair_rules: list[dict[str, Any]] = field(default_factory=list)  # {"sme_orgnr", "buyer_orgnr", "rule", "reason"}
+
+
+def ascii_slug(text: str) -> str:
+    """Lower-case ASCII letters and digits of ``text`` joined by '-' (for fictional e-mail domains).
+
+    Examples
+    --------
+    >>> ascii_slug("Älvdalens Städ & Söner AB")
+    'alvdalens-stad-soner-ab'
+    """
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "-".join("".join(c if c.isalnum() else " " for c in plain).split())
+
+
+def fictional_phone(rng: random.Random) -> str:
+    """A number in PTS's range for fiction (070-1740000–070-1740999)."""
+    return f"070-1740{rng.randrange(1000):03d}"
+
+
+def fictional_contact(rng: random.Random, domain: str, titles: list[str] = TITLES) -> dict[str, str]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    return {
+        "name": f"{first} {last}",
+        "title": rng.choice(titles),
+        "email": f"{ascii_slug(first)}.{ascii_slug(last)}@{domain}.example.com",
+        "phone": fictional_phone(rng),
+    }
+
+
+def slot_count() -> int:
+    """How many meeting rounds the sample event's day has (same grid as the registry)."""
+    return len(slot_grid(EVENT_DATE, "Europe/Stockholm", "09:00", "16:00", 20, 5, [("12:00", "13:00")]))
+
+
+def sme_profile(rng: random.Random, serial: int, municipality_code: str, matching: bool = True) -> dict[str, Any]:
+    """One fictional SME as a ``POST /organisations`` body (also used for the bulk-import benchmark)."""
+    trades = TRADES if matching else UNMATCHED_TRADES
+    trade_key = rng.choice(sorted(trades))
+    trade = trades[trade_key]
+    town = get_municipality(municipality_code)
+    prefix = rng.choice([town.name, f"{rng.choice(LAST_NAMES)}s", "Dala", "Siljans", "Kopparbergs"])
+    name = f"{prefix} {rng.choice(trade['names'])} AB"
+    band = rng.choices(["0", "1-9", "10-49", "50-249"], weights=[2, 10, 5, 1])[0]
+    turnover = {"0": 600_000, "1-9": 4_000_000, "10-49": 30_000_000, "50-249": 150_000_000}[band]
+    scope = rng.random()
+    if scope < 0.15:
+        served = {"whole_country": True, "counties": [], "municipalities": []}
+    elif scope < 0.55:
+        served = {"whole_country": False, "counties": ["20"], "municipalities": []}
+    else:
+        served = {"whole_country": False, "counties": [], "municipalities": [town.code, *town.neighbours]}
+    domain = ascii_slug(name.removesuffix(" AB"))
+    return {
+        "kind": "sme",
+        "orgnr": orgnr_from_serial(10_000 + serial),
+        "name": name,
+        "municipality_code": municipality_code,
+        "cpv_codes": rng.sample(trade["cpv"], k=rng.randint(2, len(trade["cpv"]))),
+        "description": f"{trade['text']} Vi finns i {town.name}, {SIZE_WORDS[band]}.",
+        "keywords": rng.sample(trade["words"], k=min(3, len(trade["words"]))),
+        "employees_band": band,
+        "turnover_sek": int(turnover * rng.uniform(0.5, 1.5)) // 1000 * 1000,
+        "areas_served": served,
+        "certificates": ["F-skatt", *rng.sample(CERTIFICATES, k=rng.randint(0, 2))],
+        "languages": rng.choice([["sv"], ["sv"], ["sv", "en"], ["sv", "fi"]]),
+        "contacts": [fictional_contact(rng, domain, ["VD", "Ägare", "Säljansvarig", "Projektledare"])],
+    }
+
+
+def _procedure(value: int) -> str:
+    # Rough 2027 levels: direct award below ~700 kSEK, EU threshold for services ~2.4 MSEK.
+    return "direct_award" if value < 700_000 else "simplified" if value < 2_400_000 else "open"
+
+
+def _needs_of(rng: random.Random, buyer: dict[str, Any], trades: list[str], prefix: str) -> list[dict[str, Any]]:
+    templates = [need for trade in trades for need in TRADES[trade]["needs"]]
+    chosen = rng.sample(templates, k=min(len(templates), rng.randint(3, 6)))
+    municipalities = [m.code for m in dalarna_municipalities()]
+    needs = []
+    for number, (title, text, cpv_main, cpv_more, (low, high)) in enumerate(chosen, start=1):
+        value = int(rng.uniform(low, high) * 1_000_000) // 10_000 * 10_000
+        tender = date(2027, 5, 1) + timedelta(days=rng.randrange(240))
+        start = tender + timedelta(days=rng.choice([90, 120, 150, 180]))
+        where = buyer["municipality_code"] if buyer["buyer_category"] != "region" else rng.choice(municipalities)
+        needs.append(
+            {
+                "buyer_orgnr": buyer["orgnr"],
+                "title": title,
+                "description": f"{text} {buyer['name']} planerar upphandling under {tender.year}.",
+                "cpv_main": cpv_main,
+                "cpv_additional": cpv_more,
+                "estimated_value_sek": value,
+                "planned_tender_date": tender.isoformat(),
+                "contract_start": start.isoformat(),
+                "contract_end": (start + timedelta(days=365 * rng.choice([1, 2, 3, 4]))).isoformat(),
+                "procedure": _procedure(value),
+                "lots": [],
+                "delivery_municipality": where,
+                "suitable_for_smes": True,
+                "status": rng.choice(["planned", "planned", "published"]),
+                "reference": f"{prefix}-2027-{number:02d}",
+                "contact": {k: v for k, v in buyer["contacts"][0].items() if k != "title"},
+            }
+        )
+    return needs
+
+
+def _buyers(rng: random.Random) -> list[tuple[dict[str, Any], list[str], str]]:
+    trades = sorted(TRADES)
+    result = []
+    for town in dalarna_municipalities():
+        name = BUYER_NAMES[town.name]
+        result.append((name, "municipality", town.code, ascii_slug(town.name)[:4].upper(), rng.sample(trades, k=4)))
+    result += [(n, c, seat, prefix, t) for n, c, seat, prefix, t in OTHER_BUYERS]
+    buyers = []
+    for serial, (name, category, seat, prefix, buyer_trades) in enumerate(result, start=1):
+        domain = ascii_slug(name)
+        body = {
+            "kind": "buyer",
+            "orgnr": orgnr_from_serial(serial, group=2),
+            "name": name,
+            "municipality_code": seat,
+            "buyer_category": category,
+            "cpv_codes": sorted({c for trade in buyer_trades for c in TRADES[trade]["cpv"][:1]}),
+            "description": f"{name} köper varor och tjänster för {'hela länet' if seat == FALUN else 'kommunen'}.",
+            "keywords": ["offentlig upphandling"],
+            "areas_served": {"whole_country": False, "counties": ["20"], "municipalities": []},
+            "languages": ["sv"],
+            "contacts": [fictional_contact(rng, domain)],
+        }
+        buyers.append((body, buyer_trades, prefix))
+    return buyers
+
+
+def _event(tables: int) -> dict[str, Any]:
+    return {
+        "name": EVENT_NAME,
+        "description": "Möt Dalarnas kommuner, Region Dalarna och Länsstyrelsen om kommande upphandlingar.",
+        "event_date": EVENT_DATE.isoformat(),
+        "venue": "Lugnet, Falun",
+        "municipality_code": FALUN,
+        "time_zone": "Europe/Stockholm",
+        "day_start": "09:00",
+        "day_end": "16:00",
+        "meeting_minutes": 20,
+        "changeover_minutes": 5,
+        "breaks": [{"start": "12:00", "end": "13:00", "label": "Lunch"}],
+        "tables": tables,
+        "signup_deadline": f"{(EVENT_DATE - timedelta(days=14)).isoformat()}T23:59:00+02:00",
+        "default_meetings_per_sme": 4,
+        "max_meetings_per_sme": 8,
+    }
+
+
+def needs_fit(sme: dict[str, Any], need: dict[str, Any], depth: int = 3) -> bool:
+    """Whether an SME's CPV codes share a prefix of ``depth`` digits with a need's codes.
+
+    Examples
+    --------
+    >>> needs_fit({"cpv_codes": ["90910000"]}, {"cpv_main": "90919300", "cpv_additional": []})
+    True
+    """
+    wanted = [need["cpv_main"], *need["cpv_additional"]]
+    return any(a[:depth] == b[:depth] for a in sme["cpv_codes"] for b in wanted)
+
+
+def generate_sample(seed: int = 2027, smes: int = 60) -> SampleData:
+    """The sample data set for a seed: Dalarna's buyers with needs, ``smes`` firms and one event.
+
+    Examples
+    --------
+    >>> sample = generate_sample(seed=1, smes=30)
+    >>> len(sample.buyers), len(sample.smes), sample.event["name"]
+    (19, 30, 'Affärsträff Dalarna 2027')
+    >>> generate_sample(seed=1, smes=30) == sample
+    True
+    """
+    rng = random.Random(seed)  # noqa: S311 - sample data, not security
+    data = SampleData()
+    for buyer, trades, prefix in _buyers(rng):
+        data.buyers.append(buyer)
+        data.needs.extend(_needs_of(rng, buyer, trades, prefix))
+    municipalities = [m.code for m in dalarna_municipalities()]
+    for serial in range(smes):
+        matching = serial % 8 != 7  # one in eight sells what nobody in the sample buys
+        data.smes.append(sme_profile(rng, serial, municipalities[serial % len(municipalities)], matching))
+
+    rounds = slot_count()
+    morning = list(range(rounds // 2))
+    afternoon = list(range(rounds // 2, rounds))
+    brought: list[dict[str, Any]] = []
+    tables = 0
+    for buyer in data.buyers:
+        if rng.random() < 0.12:  # a few buyers stay away
+            continue
+        own = [need for need in data.needs if need["buyer_orgnr"] == buyer["orgnr"]]
+        bring = own if rng.random() < 0.7 else own[: max(1, len(own) - 1)]
+        brought.extend(bring)
+        fitting = [sme for sme in data.smes if any(needs_fit(sme, need) for need in bring)]
+        count = 2 if buyer["name"] in ("Falu kommun", "Borlänge kommun", "Region Dalarna") else 1
+        tables += count
+        reps = [fictional_contact(rng, "sample") for _ in range(count)]
+        data.registrations.append(
+            {
+                "orgnr": buyer["orgnr"],
+                "kind": "buyer",
+                "body": {
+                    "tables": count,
+                    "representatives": [{"name": rep["name"], "title": rep["title"]} for rep in reps],
+                    "available_slots": None if rng.random() < 0.8 else morning,
+                    "brought_needs": [need["reference"] for need in bring],
+                    "wanted_smes": [s["orgnr"] for s in rng.sample(fitting, k=min(len(fitting), rng.randint(0, 2)))],
+                    "languages": ["sv"],
+                    "note": "",
+                },
+            }
+        )
+    for sme in data.smes:
+        if rng.random() < 0.15:
+            continue
+        fitting = [need["reference"] for need in brought if needs_fit(sme, need)]
+        availability = rng.random()
+        data.registrations.append(
+            {
+                "orgnr": sme["orgnr"],
+                "kind": "sme",
+                "body": {
+                    "available_slots": None if availability < 0.75 else morning if availability < 0.88 else afternoon,
+                    "max_meetings": rng.randint(3, 6),
+                    "languages": sme["languages"],
+                    "wanted_needs": rng.sample(fitting, k=min(len(fitting), 4)),  # in order of preference
+                    "note": "",
+                },
+            }
+        )
+    data.event = _event(tables)
+    registered = {r["orgnr"]: r["kind"] for r in data.registrations}
+    present_smes = [s for s in data.smes if s["orgnr"] in registered]
+    present_buyers = [b for b in data.buyers if b["orgnr"] in registered]
+    if present_smes and len(present_buyers) >= 2:
+        data.pair_rules.append(
+            {
+                "sme_orgnr": present_smes[0]["orgnr"],
+                "buyer_orgnr": present_buyers[0]["orgnr"],
+                "rule": "must_meet",
+                "reason": "Nuvarande leverantör; avtalet löper ut före nästa upphandling.",
+            }
+        )
+        data.pair_rules.append(
+            {
+                "sme_orgnr": present_smes[-1]["orgnr"],
+                "buyer_orgnr": present_buyers[1]["orgnr"],
+                "rule": "never",
+                "reason": "Jäv: företagets ägare är anställd hos köparen.",
+            }
+        )
+    return data

@@ -1,0 +1,355 @@
+"""Events (Affärsträffar): create, list, read, update, delete, and move through their statuses.
+
+Status machine (who may move it in brackets; organisers may do every move)::
+
+    draft → open → closed ⇄ open
+                   closed → scheduled [service]  → published [service]
+    scheduled → closed, published → closed        (re-open; a reason is required)
+
+Every change locks the event row (``SELECT … FOR UPDATE``) in its transaction, so two concurrent
+transitions are serialised and the second sees the first's result. Grid fields change only before
+scheduling; a grid that shrinks drops the vanished slot indexes from registrations in the same
+transaction and says so in ``warnings``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic_core import to_jsonable_python
+
+from shared.auth import PRINCIPAL_KEY, Principal, Role, require
+from shared.db import POOL_KEY
+from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
+from shared.openapi import operation
+from shared.web import json_response, read_json, read_query
+
+from . import audit, idempotency
+from .event_models import (
+    GRID_EDITABLE_STATUSES,
+    GRID_FIELDS,
+    Event,
+    EventCreate,
+    EventListQuery,
+    EventPage,
+    EventStatus,
+    EventUpdate,
+    EventWarning,
+    Transition,
+    TransitionList,
+    TransitionRequest,
+    event_rule_errors,
+    stored_value,
+)
+from .pagination import decode_cursor, link_headers, page_of
+from .slots import event_slot_grid
+from .sql import events as sql
+from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
+
+S = EventStatus
+NEXT_STATUSES: dict[EventStatus, tuple[EventStatus, ...]] = {
+    S.DRAFT: (S.OPEN,),
+    S.OPEN: (S.CLOSED,),
+    S.CLOSED: (S.OPEN, S.SCHEDULED),
+    S.SCHEDULED: (S.PUBLISHED, S.CLOSED),
+    S.PUBLISHED: (S.CLOSED,),
+}
+# The matcher stores a schedule and publishes it; everything else is the organisers' decision.
+SERVICE_TRANSITIONS = frozenset({(S.CLOSED, S.SCHEDULED), (S.SCHEDULED, S.PUBLISHED)})
+# Throwing away a schedule is a decision to document.
+REASON_REQUIRED = frozenset({(S.SCHEDULED, S.CLOSED), (S.PUBLISHED, S.CLOSED)})
+
+EVENT_COLUMNS = (
+    "name",
+    "description",
+    "event_date",
+    "venue",
+    "municipality_code",
+    "time_zone",
+    "day_start",
+    "day_end",
+    "meeting_minutes",
+    "changeover_minutes",
+    "breaks",
+    "tables",
+    "signup_deadline",
+    "default_meetings_per_sme",
+    "max_meetings_per_sme",
+)
+
+
+def sees_drafts(principal: Principal) -> bool:
+    return principal.role in (Role.ORGANISER, Role.SERVICE)
+
+
+def event_id_of(request: web.Request, name: str = "event_id") -> UUID:
+    """The event id in the path; a malformed one is simply not found."""
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound("No event with that id.") from None
+
+
+async def visible_event(conn: asyncpg.Connection | asyncpg.Pool, request: web.Request, event_id: UUID) -> Any:
+    """The event row with counts, or 404 (also for drafts the caller may not see)."""
+    row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
+    if row is None or (row["status"] == S.DRAFT and not sees_drafts(request[PRINCIPAL_KEY])):
+        raise NotFound("No event with that id.")
+    return row
+
+
+async def locked_event(conn: asyncpg.Connection, event_id: UUID, expected_version: int | None) -> Any:
+    """Lock the event row for a change; 404 when gone, 412 when ``If-Match`` is stale."""
+    row = await conn.fetchrow(sql.LOCK_EVENT_FOR_UPDATE, event_id)
+    if row is None or (expected_version is not None and row["version"] != expected_version):
+        await raise_missing_or_stale(conn, sql.SELECT_EVENT_VERSION, event_id, what="event")
+    return row
+
+
+def _event_response(row: Any, status: int = 200, warnings: list[EventWarning] | None = None) -> web.Response:
+    headers = {**etag_headers(row["version"])}
+    if status == 201:
+        headers["Location"] = f"/events/{row['id']}"
+    return json_response(Event.from_row(row, warnings), status=status, headers=headers)
+
+
+@operation(
+    "Create an event (as a draft)",
+    tags=("events",),
+    body=EventCreate,
+    response=Event,
+    status=201,
+    description="Send `Idempotency-Key` to make retries safe. The computed slot grid is in `slots`.",
+)
+@require(Role.ORGANISER)
+async def create_event(request: web.Request) -> web.Response:
+    """Create an event."""
+    body = await read_json(request, EventCreate)
+    values = {name: stored_value(name, getattr(body, name)) for name in EVENT_COLUMNS}
+    errors = event_rule_errors(values)
+    if errors:
+        raise ValidationProblem(errors)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        replay = await idempotency.claim(conn, request)
+        if replay is not None:
+            return replay
+        event_id = await conn.fetchval(sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS))
+        await audit.record(
+            conn, request, "event.create", "event", event_id, event_id=event_id, changes=to_jsonable_python(values)
+        )
+        row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
+        return await idempotency.remember(conn, request, _event_response(row, status=201))
+
+
+@operation(
+    "List events",
+    tags=("events",),
+    query=EventListQuery,
+    response=EventPage,
+    description="Ordered by date. Drafts are listed only for organisers and the matcher.",
+)
+@require()
+async def list_events(request: web.Request) -> web.Response:
+    """List events, a page at a time."""
+    query = read_query(request, EventListQuery)
+    after_date: date | None = None
+    after_id: UUID | None = None
+    if query.cursor is not None:
+        raw_date, raw_id = decode_cursor(query.cursor, 2)
+        try:
+            after_date, after_id = date.fromisoformat(raw_date), UUID(raw_id)
+        except (TypeError, ValueError):
+            raise ValidationProblem(
+                [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
+            ) from None
+    rows = await request.app[POOL_KEY].fetch(
+        sql.LIST_EVENTS,
+        sees_drafts(request[PRINCIPAL_KEY]),
+        [s.value for s in query.status] if query.status else None,
+        query.from_date,
+        query.to_date,
+        after_date,
+        after_id,
+        query.limit + 1,
+    )
+    kept, next_cursor = page_of(rows, query.limit, lambda row: [row["event_date"].isoformat(), str(row["id"])])
+    page = EventPage(items=[Event.from_row(row) for row in kept], next_cursor=next_cursor)
+    return json_response(page, headers=link_headers(request, next_cursor))
+
+
+@operation("Read an event", tags=("events",), response=Event, errors=(404,), extra_responses={304: "Not modified"})
+@require()
+async def get_event(request: web.Request) -> web.Response:
+    """One event with its grid; drafts are 404 for SMEs and buyers."""
+    row = await visible_event(request.app[POOL_KEY], request, event_id_of(request))
+    if not_modified(request, row["version"]):
+        return web.Response(status=304, headers=etag_headers(row["version"]))
+    return _event_response(row)
+
+
+def _grid_warnings(trimmed: list[Any], slot_count: int) -> list[EventWarning]:
+    if not trimmed:
+        return []
+    warnings = [
+        EventWarning(
+            code="availability_trimmed",
+            detail=f"The grid now has {slot_count} slots; slot indexes from {slot_count} up were removed "
+            "from these registrations' availability.",
+            registrations=[row["id"] for row in trimmed],
+        )
+    ]
+    emptied = [row["id"] for row in trimmed if row["remaining"] == 0 and row["status"] == "active"]
+    if emptied:
+        warnings.append(
+            EventWarning(
+                code="availability_empty",
+                detail="These active registrations are now available in no slot; ask them to update it.",
+                registrations=emptied,
+            )
+        )
+    return warnings
+
+
+@operation(
+    "Change an event",
+    tags=("events",),
+    body=EventUpdate,
+    response=Event,
+    errors=(404, 409, 412),
+    description="Send `If-Match` with the ETag you read. Grid fields (date, zone, times, breaks, tables) "
+    "change only in draft, open or closed. When the grid shrinks, vanished slot indexes are removed from "
+    "registrations' availability and `warnings` lists them.",
+)
+@require(Role.ORGANISER)
+async def update_event(request: web.Request) -> web.Response:
+    """Change an event's fields."""
+    event_id = event_id_of(request)
+    body = await read_json(request, EventUpdate)
+    if errors := body.null_errors():
+        raise ValidationProblem(errors)
+    expected = if_match_version(request)
+    changes = body.changes()
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        current = await locked_event(conn, event_id, expected)
+        merged = {name: current[name] for name in EVENT_COLUMNS} | changes
+        changed = {name: value for name, value in changes.items() if current[name] != value}
+        grid_changes = sorted(GRID_FIELDS & changed.keys())
+        if grid_changes and current["status"] not in GRID_EDITABLE_STATUSES:
+            raise Conflict(
+                f"The event is {current['status']}: its grid ({', '.join(grid_changes)}) can change only in draft, "
+                "open or closed. Re-open it first: POST /events/{id}/transitions with "
+                '{"to": "closed", "reason": "…"}.',
+                fields=grid_changes,
+            )
+        if errors := event_rule_errors(merged):
+            raise ValidationProblem(errors)
+        warnings: list[EventWarning] = []
+        if changed:
+            await conn.execute(sql.UPDATE_EVENT, event_id, *(merged[name] for name in EVENT_COLUMNS))
+            if grid_changes:
+                slot_count = len(event_slot_grid(merged))
+                trimmed = await conn.fetch(sql.TRIM_AVAILABILITY, event_id, slot_count)
+                warnings = _grid_warnings(trimmed, slot_count)
+            await audit.record(
+                conn,
+                request,
+                "event.update",
+                "event",
+                event_id,
+                event_id=event_id,
+                changes=to_jsonable_python(
+                    {**changed, **({"trimmed_registrations": len(warnings[0].registrations)} if warnings else {})}
+                ),
+            )
+        row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
+    return _event_response(row, warnings=warnings)
+
+
+@operation("Delete a draft event", tags=("events",), status=204, errors=(404, 409, 412))
+@require(Role.ORGANISER)
+async def delete_event(request: web.Request) -> web.Response:
+    """Delete an event that is still a draft."""
+    event_id = event_id_of(request)
+    expected = if_match_version(request)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        current = await locked_event(conn, event_id, expected)
+        if current["status"] != S.DRAFT:
+            raise Conflict(
+                f"Only draft events can be deleted; this one is {current['status']}. "
+                "Events that were open keep their history."
+            )
+        await conn.execute(sql.DELETE_EVENT, event_id)
+        await audit.record(conn, request, "event.delete", "event", event_id, event_id=event_id)
+    return json_response(None, status=204)
+
+
+@operation(
+    "Move an event to another status",
+    tags=("events",),
+    body=TransitionRequest,
+    response=Event,
+    errors=(404, 409, 412),
+    description="draft→open, open→closed, closed→open, closed→scheduled, scheduled→published "
+    "(the last two also by the matcher's service token), and re-opening scheduled→closed or "
+    "published→closed (reason required). Any other move is 409 with `allowed` listing the next states.",
+)
+@require(Role.ORGANISER, Role.SERVICE)
+async def transition_event(request: web.Request) -> web.Response:
+    """Change an event's status."""
+    event_id = event_id_of(request)
+    body = await read_json(request, TransitionRequest)
+    expected = if_match_version(request)
+    principal = request[PRINCIPAL_KEY]
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        current = await locked_event(conn, event_id, expected)
+        source = EventStatus(current["status"])
+        allowed = NEXT_STATUSES[source]
+        if body.to not in allowed:
+            raise Conflict(
+                f"An event that is {source} cannot become {body.to}; it can become: {', '.join(allowed)}.",
+                slug="invalid-transition",
+                allowed=list(allowed),
+            )
+        move = (source, body.to)
+        if principal.role == Role.SERVICE and move not in SERVICE_TRANSITIONS:
+            raise Forbidden("The service token may only mark an event scheduled or published.")
+        if move in REASON_REQUIRED and not body.reason:
+            raise ValidationProblem(
+                [
+                    FieldError(
+                        pointer="/reason",
+                        code="reason_required",
+                        detail="Say why the schedule is being re-opened; it is kept in the event's history.",
+                    )
+                ]
+            )
+        await conn.execute(sql.UPDATE_EVENT_STATUS, event_id, body.to.value)
+        await conn.execute(
+            sql.INSERT_TRANSITION, event_id, source.value, body.to.value, body.reason, principal.token_id
+        )
+        await audit.record(
+            conn,
+            request,
+            "event.transition",
+            "event",
+            event_id,
+            event_id=event_id,
+            changes={"status": body.to.value, "from_status": source.value, "reason": body.reason},
+        )
+        row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
+    return _event_response(row)
+
+
+@operation("An event's status history", tags=("events",), response=TransitionList, errors=(404,))
+@require(Role.ORGANISER)
+async def list_transitions(request: web.Request) -> web.Response:
+    """The event's status changes, oldest first."""
+    event_id = event_id_of(request)
+    pool = request.app[POOL_KEY]
+    await visible_event(pool, request, event_id)
+    rows = await pool.fetch(sql.LIST_TRANSITIONS, event_id)
+    return json_response(TransitionList(items=[Transition(**dict(row)) for row in rows]))

@@ -1,0 +1,275 @@
+"""Needs (kommande upphandlingar): what a buyer plans to procure, as people type it in and as it is read.
+
+``NeedFields`` holds everything a buyer edits and checks it as a whole (contract period ordered,
+additional CPV codes de-duplicated and never repeating the main code, lot ids unique). ``NeedCreate``
+adds the buyer the need belongs to; ``NeedPatch`` is a partial update that is merged onto the stored
+need and validated again as a whole. ``NeedRead`` is what every reader gets, with labels, the
+procurement-value band and warnings computed by :mod:`services.registry.thresholds`.
+
+Status changes do not go through PATCH but ``POST /needs/{id}/status`` (:class:`StatusChange`): they
+follow a small state machine and are audited as decisions of their own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+import phonenumbers
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from shared.reference.cpv import CpvCode
+from shared.reference.municipalities import is_swedish_municipality_code
+
+Procedure = Literal["direct_award", "simplified", "open", "other"]
+NeedStatus = Literal["planning", "planned", "published", "cancelled"]
+ValueBand = Literal["below_direct_award", "below_eu_threshold", "above_eu_threshold"]
+
+MAX_LOTS = 50
+
+# The status machine: planning → planned → published; planning|planned → cancelled. Final: published, cancelled.
+STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
+    "planning": frozenset({"planned", "cancelled"}),
+    "planned": frozenset({"published", "cancelled"}),
+    "published": frozenset(),
+    "cancelled": frozenset(),
+}
+FINAL_STATUSES = frozenset(status for status, after in STATUS_TRANSITIONS.items() if not after)
+
+
+def normalise_phone(value: str) -> str:
+    """A phone number as people write it in Sweden, in E.164.
+
+    Examples
+    --------
+    >>> normalise_phone("070-123 45 67")
+    '+46701234567'
+    >>> normalise_phone("+47 22 12 34 56")
+    '+4722123456'
+    """
+    try:
+        number = phonenumbers.parse(value, "SE")
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_municipality(value: str) -> str:
+    """A Swedish kommunkod (four digits), or ValueError.
+
+    Examples
+    --------
+    >>> check_municipality("2080")
+    '2080'
+    """
+    if not is_swedish_municipality_code(value):
+        raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
+    return value
+
+
+PhoneNumber = Annotated[str, Field(max_length=40), AfterValidator(normalise_phone)]
+MunicipalityCode = Annotated[str, AfterValidator(check_municipality)]
+
+
+def _unique(codes: list[str], exclude: str | None = None) -> list[str]:
+    """Codes in first-seen order without repeats (and without ``exclude``).
+
+    Examples
+    --------
+    >>> _unique(["b", "a", "b", "c"], exclude="c")
+    ['b', 'a']
+    """
+    return [code for code in dict.fromkeys(codes) if code != exclude]
+
+
+class Contact(BaseModel):
+    """The need's contact person (personal data: shown only to the buyer, organisers and the matcher)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr = Field(max_length=320)
+    phone: PhoneNumber | None = Field(default=None, description="Stored in E.164, e.g. +46701234567")
+
+
+class Lot(BaseModel):
+    """One lot (delkontrakt) of a need."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Given the lot's position (1, 2, …) when absent"
+    )
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=5000)
+    estimated_value_sek: int | None = Field(default=None, ge=0)
+    cpv_codes: list[CpvCode] = Field(default_factory=list, max_length=50)
+
+    @field_validator("cpv_codes")
+    @classmethod
+    def dedupe_codes(cls, codes: list[str]) -> list[str]:
+        return _unique(codes)
+
+
+class NeedFields(BaseModel):
+    """Everything about a need that its buyer edits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=10000)
+    cpv_main: CpvCode
+    cpv_additional: list[CpvCode] = Field(default_factory=list, max_length=100)
+    estimated_value_sek: int | None = Field(default=None, ge=0, description="Whole contract, excluding VAT")
+    planned_tender_date: date | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+    procedure: Procedure = "other"
+    lots: list[Lot] = Field(default_factory=list, max_length=MAX_LOTS)
+    delivery_municipality: MunicipalityCode | None = None
+    suitable_for_smes: bool = True
+    status: NeedStatus = "planning"
+    reference: str | None = Field(default=None, min_length=1, max_length=100, description="Buyer's diarienummer")
+    ocid: str | None = Field(default=None, min_length=1, max_length=200, description="OCDS contracting process id")
+    contact: Contact | None = None
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if self.contract_start and self.contract_end and self.contract_end < self.contract_start:
+            raise ValueError("contract_end must not be before contract_start")
+        self.cpv_additional = _unique(self.cpv_additional, exclude=self.cpv_main)
+        seen: set[str] = set()
+        for position, lot in enumerate(self.lots, start=1):
+            if lot.id is None:
+                lot.id = str(position)
+            if lot.id in seen:
+                raise ValueError(f"lot id {lot.id!r} is used twice")
+            seen.add(lot.id)
+        return self
+
+
+class NeedCreate(NeedFields):
+    """A new need. Buyers leave ``buyer_id`` out (or give their own); organisers name the buyer."""
+
+    buyer_id: UUID | None = Field(default=None, description="Required for organisers; buyers may only give their own")
+
+
+# Table columns written from a NeedCreate, in the order sql.needs.INSERT_NEED takes them.
+NEED_COLUMNS = (
+    "buyer_id",
+    "ocid",
+    "reference",
+    "title",
+    "description",
+    "cpv_main",
+    "cpv_additional",
+    "estimated_value_sek",
+    "planned_tender_date",
+    "contract_start",
+    "contract_end",
+    "procedure",
+    "lots",
+    "delivery_municipality",
+    "suitable_for_smes",
+    "status",
+    "contact",
+)
+
+
+def need_row(create: NeedFields, buyer_id: UUID | None = None) -> dict[str, object]:
+    """The ``needs`` table's columns and values for a validated need (JSON columns as plain data).
+
+    Parameters
+    ----------
+    create : NeedFields
+        Usually a :class:`NeedCreate`; its ``buyer_id`` is used unless ``buyer_id`` is given.
+    buyer_id : UUID, optional
+        The buyer resolved by the caller (e.g. the token's organisation).
+
+    Examples
+    --------
+    >>> row = need_row(NeedCreate(title="Snöröjning", cpv_main="90620000-9"), buyer_id=None)
+    >>> row["cpv_main"], row["lots"], row["status"], list(row) == list(NEED_COLUMNS)
+    ('90620000', [], 'planning', True)
+    """
+    data = create.model_dump(mode="json")
+    row: dict[str, object] = {column: data.get(column) for column in NEED_COLUMNS}
+    row["buyer_id"] = buyer_id if buyer_id is not None else getattr(create, "buyer_id", None)
+    for column in ("planned_tender_date", "contract_start", "contract_end"):
+        row[column] = getattr(create, column)  # asyncpg wants date objects, not ISO text
+    return row
+
+
+class NeedPatch(BaseModel):
+    """Fields to change; absent fields stay, ``null`` clears an optional field. Status: see /status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = None
+    description: str | None = None
+    cpv_main: str | None = None
+    cpv_additional: list[Any] | None = None
+    estimated_value_sek: int | None = None
+    planned_tender_date: date | None = None
+    contract_start: date | None = None
+    contract_end: date | None = None
+    procedure: Procedure | None = None
+    lots: list[Any] | None = None
+    delivery_municipality: str | None = None
+    suitable_for_smes: bool | None = None
+    reference: str | None = None
+    ocid: str | None = None
+    contact: dict[str, Any] | None = None
+
+
+class StatusChange(BaseModel):
+    """Move a need along planning → planned → published, or cancel it while not yet published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: NeedStatus
+    reason: str = Field(default="", max_length=1000)
+
+
+class BuyerRef(BaseModel):
+    id: UUID
+    name: str
+
+
+class NeedWarning(BaseModel):
+    code: str
+    message: str = Field(description="Swedish")
+
+
+class NeedRead(NeedFields):
+    """A need as readers see it. ``contact`` is null for callers who may not see personal data."""
+
+    id: UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    buyer: BuyerRef
+    cpv_main_label: str = Field(description="Swedish CPV label")
+    cpv_additional_labels: list[str]
+    value_band: ValueBand | None = Field(description="By the thresholds in force on planned_tender_date (or today)")
+    warnings: list[NeedWarning]
+
+
+class NeedList(BaseModel):
+    items: list[NeedRead]
+    next_cursor: str | None = None
+
+
+class OcdsImportResult(BaseModel):
+    created: int
+    updated: int
+    needs: list[UUID]
+
+
+class OcdsDocument(BaseModel):
+    """An OCDS 1.1 release package (``releases: [...]``) or a single release (for the OpenAPI document)."""
+
+    model_config = ConfigDict(extra="allow")

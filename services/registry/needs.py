@@ -1,0 +1,470 @@
+"""Needs (kommande upphandlingar): create, list, read, edit, change status, delete, OCDS import/export.
+
+Who may do what: buyers manage their own organisation's needs, organisers everyone's; the service role
+reads. A need still in ``planning`` is invisible (404) to everyone but its buyer, organisers and the
+service; contact people are shown only to the same three. Status changes go through
+``POST /needs/{id}/status`` (planning → planned → published; planning|planned → cancelled), never PATCH.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, Field, ValidationError
+
+from shared.auth import PRINCIPAL_KEY, Principal, Role, require
+from shared.db import POOL_KEY
+from shared.errors import Conflict, FieldError, Forbidden, NotFound, ProblemError, ValidationProblem
+from shared.errors import field_errors_from_validation as field_errors
+from shared.openapi import operation
+from shared.reference.cpv import cpv_label
+from shared.web import json_response, read_json, read_query
+
+from . import audit, idempotency
+from .need_models import (
+    FINAL_STATUSES,
+    STATUS_TRANSITIONS,
+    BuyerRef,
+    NeedCreate,
+    NeedFields,
+    NeedList,
+    NeedPatch,
+    NeedRead,
+    NeedStatus,
+    OcdsDocument,
+    OcdsImportResult,
+    StatusChange,
+    need_row,
+)
+from .ocds import OcdsInvalid, need_to_release, release_package, release_to_fields, releases_in, validate_release
+from .pagination import PageQuery, decode_cursor, link_headers, page_of
+from .sql import needs as sql
+from .thresholds import ThresholdTable, assess_need, load_thresholds, today_in_stockholm
+from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
+
+# Not a registered OCDS prefix (those are assigned by the Open Contracting Partnership): used only for
+# needs typed in here, which have no ocid of their own, so that an export is still valid OCDS in shape.
+OCID_PREFIX = "ocds-affarstraff"
+EXPORT_LIMIT = 10_000
+_FIELD_NAMES = tuple(NeedFields.model_fields)
+
+CpvPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
+
+
+class NeedFilters(BaseModel):
+    """Filters shared by the list and the OCDS export."""
+
+    cpv: list[CpvPrefix] = Field(default_factory=list, description="CPV digit prefix (2–8); repeatable")
+    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$", description="Delivery kommunkod")
+    buyer_id: UUID | None = None
+    status: list[NeedStatus] = Field(default_factory=list, description="Repeatable")
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="Swedish text search")
+    suitable_for_smes: bool | None = None
+    tender_from: date | None = Field(default=None, description="planned_tender_date on or after")
+    tender_to: date | None = Field(default=None, description="planned_tender_date on or before")
+    value_min: int | None = Field(default=None, ge=0)
+    value_max: int | None = Field(default=None, ge=0)
+
+
+class NeedQuery(NeedFilters, PageQuery):
+    """List parameters."""
+
+
+def _privileged(principal: Principal) -> bool:
+    return principal.role in (Role.ORGANISER, Role.SERVICE)
+
+
+def _visible(row: asyncpg.Record, principal: Principal) -> bool:
+    return row["status"] != "planning" or _privileged(principal) or row["buyer_id"] == principal.organisation_id
+
+
+def _may_see_contact(row: asyncpg.Record, principal: Principal) -> bool:
+    return _privileged(principal) or row["buyer_id"] == principal.organisation_id
+
+
+def _need_id(request: web.Request) -> UUID:
+    try:
+        return UUID(request.match_info["need_id"])
+    except ValueError:
+        raise NotFound("No need with that id.") from None
+
+
+def _fields_of(row: asyncpg.Record) -> dict[str, Any]:
+    return {name: row[name] for name in _FIELD_NAMES}
+
+
+def read_model(row: asyncpg.Record, principal: Principal, thresholds: ThresholdTable) -> NeedRead:
+    """A stored need as this caller may see it, with labels, value band and warnings."""
+    in_force = thresholds.on(row["planned_tender_date"] or today_in_stockholm())
+    band, warnings = assess_need(
+        row["estimated_value_sek"], row["procedure"], row["cpv_main"], row["buyer_category"], in_force
+    )
+    fields = _fields_of(row)
+    fields["contact"] = row["contact"] if _may_see_contact(row, principal) else None
+    return NeedRead(
+        **fields,
+        id=row["id"],
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        buyer=BuyerRef(id=row["buyer_id"], name=row["buyer_name"]),
+        cpv_main_label=cpv_label(row["cpv_main"]),
+        cpv_additional_labels=[cpv_label(code) for code in row["cpv_additional"]],
+        value_band=band,
+        warnings=warnings,
+    )
+
+
+async def _respond(conn: asyncpg.Connection, request: web.Request, need_id: UUID, status: int = 200) -> web.Response:
+    row = await conn.fetchrow(sql.SELECT_NEED, need_id)
+    model = read_model(row, request[PRINCIPAL_KEY], await load_thresholds(conn))
+    headers = etag_headers(row["version"])
+    if status == 201:
+        headers["Location"] = f"/needs/{need_id}"
+    return json_response(model, status=status, headers=headers)
+
+
+async def _editable(conn: asyncpg.Connection, request: web.Request, need_id: UUID) -> asyncpg.Record:
+    """The need locked for change: 404 when the caller cannot see it, 403 when not theirs, 412 when stale."""
+    principal = request[PRINCIPAL_KEY]
+    expected = if_match_version(request)
+    row = await conn.fetchrow(sql.SELECT_NEED_FOR_UPDATE, need_id)
+    if row is None or not _visible(row, principal):
+        raise NotFound("No need with that id.")
+    if principal.role != Role.ORGANISER and row["buyer_id"] != principal.organisation_id:
+        raise Forbidden("Only the need's own buyer (or an organiser) may change it.")
+    if expected is not None and expected != row["version"]:
+        await raise_missing_or_stale(conn, sql.SELECT_NEED_VERSION, need_id, what="need")
+    return row
+
+
+async def _check_buyer(conn: asyncpg.Connection, buyer_id: UUID) -> None:
+    org = await conn.fetchrow(sql.SELECT_ORGANISATION, buyer_id)
+    if org is None or org["kind"] != "buyer":
+        raise ValidationProblem(
+            [FieldError(pointer="/buyer_id", code="not_a_buyer", detail="No buyer organisation with that id.")]
+        )
+
+
+def _ocid_taken(pointer: str = "/ocid") -> ProblemError:
+    return Conflict(
+        "Another need already has this ocid.",
+        errors=[FieldError(pointer=pointer, code="duplicate", detail="The ocid is already in use.")],
+    )
+
+
+@operation(
+    "Create a need (buyers for their own organisation, organisers for any buyer); Idempotency-Key",
+    tags=("needs",),
+    body=NeedCreate,
+    response=NeedRead,
+    status=201,
+    errors=(409,),
+)
+@require(Role.BUYER)
+async def create_need(request: web.Request) -> web.Response:
+    """Create a need."""
+    body = await read_json(request, NeedCreate)
+    principal = request[PRINCIPAL_KEY]
+    if principal.role == Role.BUYER:
+        if body.buyer_id is not None and body.buyer_id != principal.organisation_id:
+            raise Forbidden("A buyer creates needs only for its own organisation.")
+        buyer_id = principal.organisation_id
+    elif body.buyer_id is None:
+        raise ValidationProblem([FieldError(pointer="/buyer_id", code="missing", detail="Name the buyer.")])
+    else:
+        buyer_id = body.buyer_id
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        replay = await idempotency.claim(conn, request)
+        if replay is not None:
+            return replay
+        await _check_buyer(conn, buyer_id)
+        try:
+            need_id = await conn.fetchval(sql.INSERT_NEED, *need_row(body, buyer_id).values())
+        except asyncpg.UniqueViolationError:
+            raise _ocid_taken() from None
+        await audit.record(
+            conn, request, "need.create", "need", need_id, organisation_id=buyer_id,
+            changes=body.model_dump(mode="json", exclude={"buyer_id"}),
+        )  # fmt: skip
+        return await idempotency.remember(conn, request, await _respond(conn, request, need_id, status=201))
+
+
+def _filter_args(query: NeedFilters, principal: Principal) -> list[Any]:
+    pattern = None
+    if query.q:
+        escaped = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+    return [
+        _privileged(principal),
+        principal.organisation_id,
+        query.cpv or None,
+        query.municipality,
+        query.buyer_id,
+        query.status or None,
+        query.q,
+        pattern,
+        query.suitable_for_smes,
+        query.tender_from,
+        query.tender_to,
+        query.value_min,
+        query.value_max,
+    ]
+
+
+@operation(
+    "List needs (filters, Swedish text search, cursor paging)", tags=("needs",), query=NeedQuery, response=NeedList
+)
+@require()
+async def list_needs(request: web.Request) -> web.Response:
+    """List the needs the caller may see."""
+    query = read_query(request, NeedQuery)
+    principal = request[PRINCIPAL_KEY]
+    after_at, after_id = None, None
+    if query.cursor is not None:
+        at, ident = decode_cursor(query.cursor, 2)
+        try:
+            after_at, after_id = datetime.fromisoformat(at), UUID(ident)
+        except (TypeError, ValueError):
+            decode_cursor("", 2)  # the shared 422 for a cursor we did not give out
+    pool = request.app[POOL_KEY]
+    rows = await pool.fetch(sql.LIST_NEEDS, *_filter_args(query, principal), after_at, after_id, query.limit + 1)
+    kept, next_cursor = page_of(rows, query.limit, key=lambda row: [row["created_at"].isoformat(), str(row["id"])])
+    thresholds = await load_thresholds(pool)
+    items = [read_model(row, principal, thresholds) for row in kept]
+    return json_response(NeedList(items=items, next_cursor=next_cursor), headers=link_headers(request, next_cursor))
+
+
+@operation("Read a need (ETag; If-None-Match → 304)", tags=("needs",), response=NeedRead, errors=(404,))
+@require()
+async def get_need(request: web.Request) -> web.Response:
+    """Read one need."""
+    need_id = _need_id(request)
+    pool = request.app[POOL_KEY]
+    row = await pool.fetchrow(sql.SELECT_NEED, need_id)
+    if row is None or not _visible(row, request[PRINCIPAL_KEY]):
+        raise NotFound("No need with that id.")
+    if not_modified(request, row["version"]):
+        return web.Response(status=304, headers=etag_headers(row["version"]))
+    model = read_model(row, request[PRINCIPAL_KEY], await load_thresholds(pool))
+    return json_response(model, headers=etag_headers(row["version"]))
+
+
+@operation(
+    "Change a need's fields (not its status: use POST /needs/{need_id}/status); If-Match",
+    tags=("needs",),
+    body=NeedPatch,
+    response=NeedRead,
+    errors=(404, 409, 412),
+)
+@require(Role.BUYER)
+async def patch_need(request: web.Request) -> web.Response:
+    """Edit a need."""
+    need_id = _need_id(request)
+    patch = await read_json(request, NeedPatch)
+    changes = patch.model_dump(mode="json", exclude_unset=True)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        row = await _editable(conn, request, need_id)
+        if row["status"] == "cancelled":
+            raise Conflict("A cancelled need cannot be changed.")
+        try:
+            need = NeedFields.model_validate({**_fields_of(row), **changes})
+        except ValidationError as error:
+            raise ValidationProblem(field_errors(error)) from None
+        values = need_row(need, row["buyer_id"])
+        try:
+            await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
+        except asyncpg.UniqueViolationError:
+            raise _ocid_taken() from None
+        await audit.record(
+            conn, request, "need.update", "need", need_id, organisation_id=row["buyer_id"], changes=changes
+        )
+        return await _respond(conn, request, need_id)
+
+
+@operation(
+    "Change a need's status: planning → planned → published, planning|planned → cancelled; If-Match",
+    tags=("needs",),
+    body=StatusChange,
+    response=NeedRead,
+    errors=(404, 409, 412),
+)
+@require(Role.BUYER)
+async def change_status(request: web.Request) -> web.Response:
+    """Move a need to another status."""
+    need_id = _need_id(request)
+    body = await read_json(request, StatusChange)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        row = await _editable(conn, request, need_id)
+        current = row["status"]
+        if body.status != current:
+            allowed = STATUS_TRANSITIONS[current]
+            if body.status not in allowed:
+                raise Conflict(
+                    f"A need in status {current} cannot become {body.status}; "
+                    + (f"allowed: {', '.join(sorted(allowed))}." if allowed else f"{current} is final."),
+                    current_status=current,
+                )
+            await conn.execute(sql.UPDATE_STATUS, need_id, body.status)
+            await audit.record(
+                conn, request, "need.status", "need", need_id, organisation_id=row["buyer_id"],
+                changes={"status": body.status, "from_status": current, "reason": body.reason},
+            )  # fmt: skip
+        return await _respond(conn, request, need_id)
+
+
+@operation(
+    "Delete a need (409 while a scheduled or published event uses it: cancel it instead)",
+    tags=("needs",),
+    status=204,
+    errors=(404, 409, 412),
+)
+@require(Role.BUYER)
+async def delete_need(request: web.Request) -> web.Response:
+    """Delete a need."""
+    need_id = _need_id(request)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        row = await _editable(conn, request, need_id)
+        events = await conn.fetch(sql.EVENTS_USING_NEED, need_id)
+        if events:
+            raise Conflict(
+                "Registrations of scheduled or published events refer to this need; cancel it instead "
+                f"(POST /needs/{need_id}/status with status cancelled).",
+                events=[{"id": str(e["id"]), "name": e["name"], "status": e["status"]} for e in events],
+            )
+        await conn.execute(sql.DELETE_NEED, need_id)
+        await audit.record(conn, request, "need.delete", "need", need_id, organisation_id=row["buyer_id"])
+    return web.Response(status=204)
+
+
+async def _read_document(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise ProblemError("Send the body as application/json.", status=415, slug="unsupported-media-type")
+    try:
+        return json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProblemError(f"The body is not valid JSON: {error}", status=400, slug="malformed-json") from None
+
+
+def _when(value: str | None) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value or "")
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@operation(
+    "Import needs from an OCDS 1.1 release package or release (tags planning, planningUpdate, tender, "
+    "tenderUpdate); all or nothing; re-import of an ocid updates its need",
+    tags=("needs", "ocds"),
+    body=OcdsDocument,
+    response=OcdsImportResult,
+)
+@require(Role.BUYER)
+async def import_ocds(request: web.Request) -> web.Response:
+    """Import needs from OCDS."""
+    document = await _read_document(request)
+    principal = request[PRINCIPAL_KEY]
+    errors: list[FieldError] = []
+    latest: dict[str, tuple[datetime, int, Any, NeedFields]] = {}
+    try:
+        for index, (pointer, release) in enumerate(releases_in(document)):
+            try:
+                imported = release_to_fields(release, pointer)
+                need = validate_release(imported)
+            except OcdsInvalid as invalid:
+                errors.extend(invalid.errors)
+                continue
+            # Several releases of one process: the newest (by date, then position) describes it.
+            candidate = (_when(imported.date), index, imported, need)
+            if imported.ocid not in latest or candidate[:2] >= latest[imported.ocid][:2]:
+                latest[imported.ocid] = candidate
+    except OcdsInvalid as invalid:
+        errors.extend(invalid.errors)
+    if errors:
+        raise ValidationProblem(errors)
+    created, updated, ids = 0, 0, []
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        own = (
+            await conn.fetchrow(sql.SELECT_ORGANISATION, principal.organisation_id)
+            if principal.organisation_id
+            else None
+        )
+        plan = []
+        for _, _, imported, need in latest.values():
+            org = await conn.fetchrow(sql.SELECT_BUYER_BY_ORGNR, imported.buyer_orgnr)
+            if principal.role == Role.BUYER and (own is None or own["orgnr"] != imported.buyer_orgnr):
+                errors.append(FieldError(pointer=imported.buyer_pointer, code="not_your_organisation",
+                                         detail="The buyer party must be your own organisation."))  # fmt: skip
+                continue
+            if org is None or org["kind"] != "buyer":
+                errors.append(FieldError(pointer=imported.buyer_pointer, code="unknown_buyer",
+                                         detail="No buyer organisation with that organisationsnummer."))  # fmt: skip
+                continue
+            existing = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, imported.ocid)
+            if existing is not None and existing["buyer_id"] != org["id"]:
+                errors.append(FieldError(pointer=imported.pointer + "/ocid", code="ocid_of_another_buyer",
+                                         detail="This ocid belongs to another buyer's need."))  # fmt: skip
+                continue
+            if existing is not None and existing["status"] in FINAL_STATUSES and existing["status"] != need.status:
+                final = f"The need is already {existing['status']}, which is final."
+                errors.append(FieldError(pointer=imported.sources["/status"], code="status_final", detail=final))
+                continue
+            plan.append((need, org["id"], existing))
+        if errors:
+            raise ValidationProblem(errors)
+        for need, buyer_id, existing in plan:
+            values = need_row(need, buyer_id)
+            if existing is None:
+                need_id = await conn.fetchval(sql.INSERT_NEED, *values.values())
+                created += 1
+            else:
+                need_id = existing["id"]
+                await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
+                updated += 1
+            await audit.record(
+                conn, request, "need.import_ocds", "need", need_id, organisation_id=buyer_id,
+                changes=need.model_dump(mode="json"),
+            )  # fmt: skip
+            ids.append(need_id)
+    return json_response(OcdsImportResult(created=created, updated=updated, needs=ids))
+
+
+@operation(
+    "Export the needs visible to the caller as an OCDS 1.1 release package (same filters as the list)",
+    tags=("needs", "ocds"),
+    query=NeedFilters,
+    response=OcdsDocument,
+)
+@require()
+async def export_ocds(request: web.Request) -> web.Response:
+    """Export needs as OCDS."""
+    query = read_query(request, NeedFilters)
+    principal = request[PRINCIPAL_KEY]
+    rows = await request.app[POOL_KEY].fetch(sql.EXPORT_NEEDS, *_filter_args(query, principal), EXPORT_LIMIT)
+    releases = []
+    for row in rows:
+        fields = _fields_of(row)
+        fields["contact"] = row["contact"] if _may_see_contact(row, principal) else None
+        need = NeedFields.model_validate(fields)
+        ocid = row["ocid"] or f"{OCID_PREFIX}-{row['id']}"
+        releases.append(
+            need_to_release(
+                need,
+                ocid=ocid,
+                release_id=f"{ocid}-v{row['version']}",
+                released_at=row["updated_at"],
+                buyer_name=row["buyer_name"],
+                buyer_orgnr=row["buyer_orgnr"] or "",
+            )
+        )
+    package = release_package(
+        releases, uri=str(request.url), published=datetime.now(UTC), publisher="Affärsträff registry"
+    )
+    return web.json_response(package)

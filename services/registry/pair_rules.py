@@ -1,0 +1,179 @@
+"""Organiser pair rules: an SME and a buyer must meet, or must never meet (conflict of interest).
+
+One rule per (event, SME, buyer), addressed by its path, so setting it is an idempotent PUT
+(201 when new, 200 when it replaced a rule). Organisers set and remove rules; the matcher reads
+them (here and in the snapshot). Every change is audited with the event id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.db import POOL_KEY
+from shared.errors import FieldError, NotFound, ValidationProblem
+from shared.openapi import operation
+from shared.snapshot import SnapshotPairRule
+from shared.web import json_response, read_json
+
+from . import audit
+from .sql import pair_rules as sql
+
+# The organisation kind each path parameter must name.
+EXPECTED_KINDS = {"sme_id": "sme", "buyer_id": "buyer"}
+
+
+class PairRuleRequest(BaseModel):
+    """The rule to set for one SME–buyer pair."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: Literal["must_meet", "never"] = Field(description="must_meet, or never (conflict of interest)")
+    reason: str = Field(default="", max_length=1000, description="Why (kept for the record)")
+
+
+class StoredPairRule(SnapshotPairRule):
+    """A stored pair rule."""
+
+    event_id: UUID = Field(description="The event")
+    created_by: UUID | None = Field(description="Token of the organiser who decided it")
+    created_at: datetime = Field(description="When it was decided (UTC)")
+
+
+class PairRuleList(BaseModel):
+    items: list[StoredPairRule] = Field(description="The event's rules, by SME id then buyer id")
+
+
+def _event_id(request: web.Request) -> UUID:
+    try:
+        return UUID(request.match_info["event_id"])
+    except ValueError:
+        raise NotFound("No event with that id.") from None
+
+
+def _pair_ids(request: web.Request) -> tuple[UUID, UUID]:
+    """The SME and buyer ids of the path, or 422 naming each malformed one."""
+    ids: dict[str, UUID] = {}
+    errors = []
+    for name in EXPECTED_KINDS:
+        try:
+            ids[name] = UUID(request.match_info[name])
+        except ValueError:
+            errors.append(FieldError(parameter=name, code="uuid_parsing", detail="Not a valid id."))
+    if errors:
+        raise ValidationProblem(errors)
+    return ids["sme_id"], ids["buyer_id"]
+
+
+async def _check_pair(conn: asyncpg.Connection, event_id: UUID, sme_id: UUID, buyer_id: UUID) -> None:
+    """404 for an unknown event; 422 naming each parameter that is not an organisation of its kind."""
+    if not await conn.fetchval(sql.EVENT_EXISTS, event_id):
+        raise NotFound("No event with that id.")
+    kinds = {row["id"]: row["kind"] for row in await conn.fetch(sql.SELECT_ORGANISATION_KINDS, [sme_id, buyer_id])}
+    errors = []
+    for name, value in (("sme_id", sme_id), ("buyer_id", buyer_id)):
+        expected = EXPECTED_KINDS[name]
+        if value not in kinds:
+            errors.append(
+                FieldError(parameter=name, code="unknown_organisation", detail="No organisation with that id.")
+            )
+        elif kinds[value] != expected:
+            errors.append(
+                FieldError(
+                    parameter=name, code="wrong_kind", detail=f"The organisation is a {kinds[value]}, not a {expected}."
+                )
+            )
+    if errors:
+        raise ValidationProblem(errors)
+
+
+@operation(
+    "Set the rule for an SME–buyer pair (must meet / never)",
+    tags=("pair rules",),
+    body=PairRuleRequest,
+    response=StoredPairRule,
+    status=201,
+    errors=(404,),
+    extra_responses={200: "Replaced the pair's existing rule"},
+)
+@require(Role.ORGANISER)
+async def put_pair_rule(request: web.Request) -> web.Response:
+    """Create or replace a pair rule."""
+    event_id = _event_id(request)
+    sme_id, buyer_id = _pair_ids(request)
+    body = await read_json(request, PairRuleRequest)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        await _check_pair(conn, event_id, sme_id, buyer_id)
+        try:
+            row = await conn.fetchrow(
+                sql.UPSERT_PAIR_RULE,
+                event_id,
+                sme_id,
+                buyer_id,
+                body.rule,
+                body.reason,
+                request[PRINCIPAL_KEY].token_id,
+            )
+        except asyncpg.ForeignKeyViolationError as error:
+            # Deleted between the check and the insert.
+            if error.constraint_name == "pair_rules_event_id_fkey":
+                raise NotFound("No event with that id.") from None
+            name = "sme_id" if error.constraint_name == "pair_rules_sme_id_fkey" else "buyer_id"
+            raise ValidationProblem(
+                [FieldError(parameter=name, code="unknown_organisation", detail="No organisation with that id.")]
+            ) from None
+        created = row["inserted"]
+        await audit.record(
+            conn,
+            request,
+            "pair_rule.create" if created else "pair_rule.replace",
+            "pair_rule",
+            f"{sme_id}/{buyer_id}",
+            event_id=event_id,
+            changes={"rule": body.rule, "reason": body.reason, "sme_id": str(sme_id), "buyer_id": str(buyer_id)},
+        )
+    rule = StoredPairRule(**{name: row[name] for name in StoredPairRule.model_fields})
+    return json_response(rule, status=201 if created else 200)
+
+
+@operation("Remove the rule of an SME–buyer pair", tags=("pair rules",), status=204, errors=(404,))
+@require(Role.ORGANISER)
+async def delete_pair_rule(request: web.Request) -> web.Response:
+    """Delete a pair rule."""
+    event_id = _event_id(request)
+    try:
+        sme_id, buyer_id = _pair_ids(request)
+    except ValidationProblem:
+        raise NotFound("No rule for that pair.") from None
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        removed = await conn.fetchval(sql.DELETE_PAIR_RULE, event_id, sme_id, buyer_id)
+        if removed is None:
+            raise NotFound("No rule for that pair.")
+        await audit.record(
+            conn,
+            request,
+            "pair_rule.delete",
+            "pair_rule",
+            f"{sme_id}/{buyer_id}",
+            event_id=event_id,
+            changes={"rule": removed, "sme_id": str(sme_id), "buyer_id": str(buyer_id)},
+        )
+    return json_response(None, status=204)
+
+
+@operation("The pair rules of an event", tags=("pair rules",), response=PairRuleList, errors=(404,))
+@require(Role.SERVICE)
+async def list_pair_rules(request: web.Request) -> web.Response:
+    """List an event's pair rules."""
+    event_id = _event_id(request)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        if not await conn.fetchval(sql.EVENT_EXISTS, event_id):
+            raise NotFound("No event with that id.")
+        rows = await conn.fetch(sql.LIST_PAIR_RULES, event_id)
+    return json_response(PairRuleList(items=[StoredPairRule(**dict(row)) for row in rows]))

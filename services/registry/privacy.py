@@ -1,0 +1,125 @@
+"""GDPR: an organisation's right to erasure and to a copy of its data (articles 17 and 20).
+
+Erasure deletes the organisation with everything hanging off it, unless a schedule depends on it (it is
+registered for a ``scheduled``/``published`` event, or SMEs have ranked its needs). Then an anonymised
+row stays so that schedules keep their shape, and every piece of personal data around it is removed:
+contacts, the need contacts, the buyer's representatives, registration notes; its tokens are revoked.
+The audit log keeps its entries: they hold no contact data (see :mod:`services.registry.audit`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from shared.auth import Role, require
+from shared.db import POOL_KEY
+from shared.errors import NotFound, PreconditionFailed
+from shared.openapi import operation
+from shared.web import json_response
+
+from . import audit
+from .organisation_models import Organisation, organisation_of_row
+from .organisations import own_organisation, require_path_organisation
+from .sql import organisations as organisation_sql
+from .sql import privacy as sql
+from .versioning import etag_headers, if_match_version
+
+ERASED_NAME = "Borttagen organisation"
+
+
+class OrganisationExport(BaseModel):
+    """Everything the registry stores about one organisation (GDPR data export)."""
+
+    exported_at: datetime
+    organisation: Organisation
+    needs: list[dict[str, Any]] = Field(description="Its needs (buyers), with their contact person")
+    registrations: list[dict[str, Any]] = Field(
+        description="Its event registrations with ranked needs, wishes and representatives"
+    )
+    pair_rules: list[dict[str, Any]] = Field(description="Organiser rules that name it (must meet / never)")
+    audit_entries: list[dict[str, Any]] = Field(description="Audit log entries about it or made by it")
+    tokens: list[dict[str, Any]] = Field(description="Its API tokens' metadata (never the tokens or their hashes)")
+
+
+@operation(
+    "Erase an organisation (GDPR): delete it, or anonymise it when schedules depend on it",
+    tags=("organisations", "privacy"),
+    status=204,
+    errors=(404, 412),
+)
+@require(Role.SME, Role.BUYER, owner=own_organisation)
+async def erase_organisation(request: web.Request) -> web.Response:
+    """Erase an organisation and its personal data."""
+    organisation_id = require_path_organisation(request)
+    expected = if_match_version(request)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        current = await conn.fetchrow(organisation_sql.SELECT_ORGANISATION_FOR_UPDATE, organisation_id)
+        if current is None:
+            raise NotFound("No organisation with that id.")
+        if expected is not None and current["version"] != expected:
+            raise PreconditionFailed(
+                f"The organisation was changed by someone else (now version {current['version']}); "
+                "read it again before erasing it.",
+                headers=etag_headers(current["version"]),
+                current_version=current["version"],
+            )
+        if current["erased_at"] is not None:
+            return json_response(None, status=204)  # already erased: nothing left to do
+        if await conn.fetchval(sql.IS_REFERENCED, organisation_id):
+            await conn.execute(sql.DELETE_CONTACTS, organisation_id)
+            await conn.execute(sql.REVOKE_TOKENS, organisation_id)
+            await conn.execute(sql.ERASE_NEED_CONTACTS, organisation_id)
+            await conn.execute(sql.ERASE_REGISTRATION_PERSONAL_DATA, organisation_id)
+            await conn.execute(sql.ANONYMISE_ORGANISATION, organisation_id, ERASED_NAME)
+            outcome = "anonymised"
+        else:
+            # Cascades to contacts, needs, registrations, pair rules and tokens.
+            await conn.execute(sql.DELETE_ORGANISATION, organisation_id)
+            outcome = "deleted"
+        await audit.record(
+            conn,
+            request,
+            f"organisation.{outcome}",
+            "organisation",
+            organisation_id,
+            organisation_id=organisation_id,
+            changes={"outcome": outcome, "kind": current["kind"]},
+        )
+    return json_response(None, status=204)
+
+
+@operation(
+    "Export everything stored about an organisation (GDPR), as a JSON file",
+    tags=("organisations", "privacy"),
+    response=OrganisationExport,
+    errors=(404,),
+)
+@require(Role.SME, Role.BUYER, owner=own_organisation)
+async def export_organisation(request: web.Request) -> web.Response:
+    """Export an organisation's data."""
+    organisation_id = require_path_organisation(request)
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+        row = await conn.fetchrow(organisation_sql.SELECT_ORGANISATION, organisation_id)
+        if row is None:
+            raise NotFound("No organisation with that id.")
+        contacts = await conn.fetch(organisation_sql.SELECT_CONTACTS, organisation_id)
+        parts = {
+            name: [dict(record) for record in await conn.fetch(query, organisation_id)]
+            for name, query in (
+                ("needs", sql.EXPORT_NEEDS),
+                ("registrations", sql.EXPORT_REGISTRATIONS),
+                ("pair_rules", sql.EXPORT_PAIR_RULES),
+                ("audit_entries", sql.EXPORT_AUDIT_ENTRIES),
+                ("tokens", sql.EXPORT_TOKENS),
+            )
+        }
+    exported_at = datetime.now(UTC)
+    document = OrganisationExport(
+        exported_at=exported_at, organisation=organisation_of_row(row, contacts, private=True), **parts
+    )
+    filename = f"organisation-{organisation_id}-{exported_at:%Y%m%d}.json"
+    return json_response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,87 @@
+"""The Dalarna sample data: deterministic, valid by the registry's own models, and loadable over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deploy.load_sample import load_sample, registration_body
+from deploy.sample_data import EVENT_NAME, generate_sample, needs_fit, slot_count
+from services.registry.event_models import EventCreate
+from services.registry.need_models import NeedCreate
+from services.registry.organisation_models import OrganisationCreate
+from services.registry.registration_models import RegistrationCreate
+from services.registry.slots import event_slot_grid
+from shared.reference.municipalities import dalarna_municipalities
+from shared.reference.orgnr import normalise_orgnr
+from tests.conftest import bearer
+
+
+def test_same_seed_same_data_other_seed_other_data():
+    assert generate_sample(seed=7) == generate_sample(seed=7)
+    assert generate_sample(seed=7).smes != generate_sample(seed=8).smes
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=15, max_value=80))
+def test_every_record_is_valid_by_the_registry_models(seed, smes):
+    sample = generate_sample(seed=seed, smes=smes)
+    for body in [*sample.buyers, *sample.smes]:
+        created = OrganisationCreate.model_validate(body)
+        assert created.orgnr == body["orgnr"] == normalise_orgnr(body["orgnr"])
+    for need in sample.needs:
+        NeedCreate.model_validate({k: v for k, v in need.items() if k != "buyer_orgnr"})
+    event = EventCreate.model_validate(sample.event)
+    rounds = len(event_slot_grid(event.model_dump()))
+    assert rounds == slot_count()
+    org_ids = {body["orgnr"]: f"00000000-0000-0000-0000-{n:012d}" for n, body in enumerate(sample.buyers + sample.smes)}
+    need_ids = {need["reference"]: f"00000000-0000-0000-0001-{n:012d}" for n, need in enumerate(sample.needs)}
+    for entry in sample.registrations:
+        body = RegistrationCreate.model_validate(registration_body(entry, org_ids, need_ids))
+        assert all(0 <= slot < rounds for slot in body.available_slots or ())
+        assert not body.kind_errors(entry["kind"])
+
+
+def test_shape_of_the_sample():
+    sample = generate_sample()
+    assert len({b["orgnr"] for b in sample.buyers + sample.smes}) == len(sample.buyers) + len(sample.smes)
+    assert len({n["reference"] for n in sample.needs}) == len(sample.needs)
+    names = {b["name"] for b in sample.buyers}
+    assert {"Falu kommun", "Region Dalarna", "Länsstyrelsen Dalarna", "Malung-Sälens kommun"} <= names
+    assert all(3 <= sum(n["buyer_orgnr"] == b["orgnr"] for n in sample.needs) <= 6 for b in sample.buyers)
+    assert {m.code for m in dalarna_municipalities()} == {s["municipality_code"] for s in sample.smes}
+    assert sample.event["name"] == EVENT_NAME and sample.event["municipality_code"] == "2080"
+    assert {r["rule"] for r in sample.pair_rules} == {"must_meet", "never"}
+    contacts = [c for o in sample.buyers + sample.smes for c in o["contacts"]]
+    assert all(c["email"].endswith(".example.com") and c["phone"].startswith("070-1740") for c in contacts)
+
+
+def test_some_needs_fit_some_smes_and_some_smes_fit_none():
+    sample = generate_sample()
+    fitting = {s["orgnr"] for s in sample.smes for n in sample.needs if needs_fit(s, n)}
+    assert len(fitting) > len(sample.smes) // 2
+    assert len(fitting) < len(sample.smes)
+    wanted = [r for r in sample.registrations if r["kind"] == "sme" and r["body"]["wanted_needs"]]
+    assert wanted
+
+
+@pytest.mark.parametrize("smes", [20])
+async def test_loading_into_the_registry_works_and_is_idempotent(registry, organiser_token, smes):
+    sample = generate_sample(seed=3, smes=smes)
+    base = str(registry.make_url("/"))
+    summary = await load_sample(base, organiser_token, sample)
+    assert not summary.already_loaded
+    assert summary.organisations_created == len(sample.buyers) + smes
+    assert summary.needs_created == len(sample.needs)
+    again = await load_sample(base, organiser_token, sample)
+    assert again.already_loaded and again.event_id == summary.event_id
+
+    response = await registry.get(f"/events/{summary.event_id}", headers=bearer(organiser_token))
+    event = await response.json()
+    assert event["status"] == "open"
+    assert event["sme_registrations"] + event["buyer_registrations"] == len(sample.registrations)
+    response = await registry.get(f"/events/{summary.event_id}/pair-rules", headers=bearer(organiser_token))
+    assert len((await response.json())["items"]) == len(sample.pair_rules)
+    response = await registry.get(f"/events/{summary.event_id}/snapshot", headers=bearer(organiser_token))
+    assert response.status == 200
