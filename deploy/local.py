@@ -136,8 +136,8 @@ def summary(services: dict[str, Service], secrets: dict[str, str], database: str
             f"  Databas / database: {database}",
             f"  Loggar / logs: {registry.log_path.parent}",
             f"  Arrangörstoken / organiser token: {secrets['organiser_token']}",
-            f"  Prova / try: curl -H 'Authorization: Bearer {secrets['organiser_token']}' {registry.url}/auth/whoami",
-            "  Exempelträffen (företag, behov, schema) kommer med registret och matchningen (issue 3–5).",
+            f"  Prova / try: curl -H 'Authorization: Bearer {secrets['organiser_token']}' "
+            f"'{registry.url}/needs?cpv=909&limit=5'",
             "",
         ]
     )

@@ -203,3 +203,5 @@ def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     code, out, err = proc.finish(timeout=120)
     assert code == 0, err
     assert "Registry: http://127.0.0.1:" in out and "/docs" in out and "atr_" in out
+    # The README's main command loads the sample event through the API.
+    assert "Exempeldata / sample loaded: Affärsträff Dalarna 2027" in out and "87 behov" in out
