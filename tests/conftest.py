@@ -145,6 +145,8 @@ def make_org(db_url: str) -> Callable:
             "orgnr": orgnr_from_serial(next(serials)),
             "name": f"Test {kind} {uuid.uuid4().hex[:6]}",
             "municipality_code": "2080",
+            # The API requires an SME to name what it sells; a cleaning firm unless the test says otherwise.
+            **({"cpv_codes": ["90910000"]} if kind == "sme" else {}),
             **fields,
         }
         columns = ", ".join(values)

@@ -11,14 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.registry.need_models import NeedFields
-from services.registry.ocds import (
-    EXAMPLE_RELEASE,
-    OcdsInvalid,
-    need_to_release,
-    release_to_fields,
-    releases_in,
-    validate_release,
-)
+from services.registry.ocds import EXAMPLE_RELEASE, OcdsInvalid, release_to_fields, releases_in, validate_release
+from services.registry.ocds_export import need_to_release
 from shared.auth import Role
 from tests.conftest import bearer
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from services.registry.app import create_app
 from services.registry.organisation_models import OrganisationCreate, organisation_row
-from services.registry.organisations import cpv_codes_under, escape_like
+from services.registry.organisation_search import cpv_codes_under
+from services.registry.sql import escape_like
 from shared.auth import Role
 from shared.reference.orgnr import orgnr_from_serial
 from tests.conftest import bearer
@@ -161,6 +162,35 @@ async def test_idempotent_create_replays_and_rejects_a_different_body(registry, 
     other = await create(registry, organiser_token, sme_body(2), **{"Idempotency-Key": "k-1"})
     assert other.status == 422
     assert (await other.json())["errors"][0]["parameter"] == "Idempotency-Key"
+    assert await count(db) == 1
+
+
+async def test_self_registration_retry_replaces_the_token_and_stores_none(registry, db):
+    key = {"Idempotency-Key": "signup-1"}
+    first = await create(registry, None, sme_body(1), **key)
+    assert first.status == 201
+    first_body = await first.json()
+    assert await db.fetchval("SELECT count(*) FROM registry.idempotency_keys") == 1
+    assert "atr_" not in bytes(await db.fetchval("SELECT body FROM registry.idempotency_keys")).decode()
+
+    again = await create(registry, None, sme_body(1), **key)
+    assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    again_body = await again.json()
+    assert again_body["id"] == first_body["id"] and again_body["name"] == first_body["name"]
+    assert again_body["token"].startswith("atr_") and again_body["token"] != first_body["token"]
+    # The lost first token stops working; the fresh one acts for the same organisation.
+    assert (await registry.get("/auth/whoami", headers=bearer(first_body["token"]))).status == 401
+    whoami = await registry.get("/auth/whoami", headers=bearer(again_body["token"]))
+    assert whoami.status == 200 and (await whoami.json())["organisation_id"] == first_body["id"]
+    third = await (await create(registry, None, sme_body(1), **key)).json()
+    assert (await registry.get("/auth/whoami", headers=bearer(again_body["token"]))).status == 401
+    assert (await registry.get("/auth/whoami", headers=bearer(third["token"]))).status == 200
+
+    active = "SELECT count(*) FROM registry.api_tokens WHERE organisation_id = $1 AND revoked_at IS NULL"
+    assert await db.fetchval(active, uuid.UUID(first_body["id"])) == 1
+    for (body,) in await db.fetch("SELECT body FROM registry.idempotency_keys"):
+        assert b"atr_" not in bytes(body)
     assert await count(db) == 1
 
 

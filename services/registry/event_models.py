@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.errors import FieldError
-from shared.reference.municipalities import is_swedish_municipality_code
+from shared.reference.municipalities import MunicipalityCode
 
 from .pagination import PageQuery
 from .slots import DEFAULT_TIME_ZONE, event_slot_grid
@@ -48,12 +48,6 @@ def _check_zone(name: str) -> str:
     return name
 
 
-def _check_municipality(code: str) -> str:
-    if not is_swedish_municipality_code(code):
-        raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
-    return code
-
-
 def _check_wall_clock(value: time) -> time:
     if value.tzinfo is not None or value.second or value.microsecond:
         raise ValueError("give a local time in whole minutes without offset, e.g. 09:00")
@@ -61,7 +55,6 @@ def _check_wall_clock(value: time) -> time:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
-MunicipalityCode = Annotated[str, AfterValidator(_check_municipality)]
 WallClock = Annotated[time, AfterValidator(_check_wall_clock)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
 

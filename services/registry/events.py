@@ -45,7 +45,8 @@ from .event_models import (
     event_rule_errors,
     stored_value,
 )
-from .pagination import decode_cursor, link_headers, page_of
+from .pagination import link_headers, page_of, typed_cursor
+from .paths import path_uuid_or_404
 from .slots import event_slot_grid
 from .sql import events as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
@@ -86,12 +87,9 @@ def sees_drafts(principal: Principal) -> bool:
     return principal.role in (Role.ORGANISER, Role.SERVICE)
 
 
-def event_id_of(request: web.Request, name: str = "event_id") -> UUID:
-    """The event id in the path; a malformed one is simply not found."""
-    try:
-        return UUID(request.match_info[name])
-    except ValueError:
-        raise NotFound("No event with that id.") from None
+def event_id_of(request: web.Request) -> UUID:
+    """The ``{event_id}`` of the path; a malformed one is simply not found."""
+    return path_uuid_or_404(request, "event_id", "event")
 
 
 async def visible_event(conn: asyncpg.Connection | asyncpg.Pool, request: web.Request, event_id: UUID) -> Any:
@@ -156,16 +154,7 @@ async def create_event(request: web.Request) -> web.Response:
 async def list_events(request: web.Request) -> web.Response:
     """List events, a page at a time."""
     query = read_query(request, EventListQuery)
-    after_date: date | None = None
-    after_id: UUID | None = None
-    if query.cursor is not None:
-        raw_date, raw_id = decode_cursor(query.cursor, 2)
-        try:
-            after_date, after_id = date.fromisoformat(raw_date), UUID(raw_id)
-        except (TypeError, ValueError):
-            raise ValidationProblem(
-                [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
-            ) from None
+    after_date, after_id = typed_cursor(query.cursor, date.fromisoformat, UUID)
     rows = await request.app[POOL_KEY].fetch(
         sql.LIST_EVENTS,
         sees_drafts(request[PRINCIPAL_KEY]),

@@ -13,13 +13,21 @@ Field*). The handler, inside the transaction that creates the thing, first :func
 
 Keys are per caller (the token, or the client address for anonymous self-registration) and kept
 for :data:`KEY_LIFETIME`.
+
+Secrets never go into the table: a handler whose answer holds one (the SME token of a self-registration)
+passes ``redact=`` to :func:`remember` to store the answer without it, and ``on_replay=`` to
+:func:`claim` to complete a replayed answer again inside the retry's transaction (e.g. with a fresh
+token that replaces the first one).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -32,6 +40,11 @@ from .sql import idempotency as sql
 HEADER = "Idempotency-Key"
 KEY_LIFETIME = timedelta(hours=24)
 _REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+
+JsonBody = dict[str, Any]
+# What of a JSON answer may be stored (drop secrets); and how to complete a stored answer on replay.
+Redact = Callable[[JsonBody], JsonBody]
+OnReplay = Callable[[asyncpg.Connection, JsonBody], Awaitable[JsonBody]]
 
 
 def _owner(request: web.Request) -> str:
@@ -53,11 +66,15 @@ def _key(request: web.Request) -> str | None:
     return key
 
 
-async def claim(conn: asyncpg.Connection, request: web.Request) -> web.Response | None:
+async def claim(
+    conn: asyncpg.Connection, request: web.Request, *, on_replay: OnReplay | None = None
+) -> web.Response | None:
     """Take the request's key for this transaction, or return the response to replay.
 
     Returns None when there is no key or the key is new (go on and create); a response when this
-    exact request was already answered. Call inside the creating transaction.
+    exact request was already answered. Call inside the creating transaction. ``on_replay`` gets the
+    stored JSON body of a successful answer (and the connection, same transaction) and returns the
+    body to send instead.
     """
     key = _key(request)
     if key is None:
@@ -84,17 +101,33 @@ async def claim(conn: asyncpg.Connection, request: web.Request) -> web.Response 
     headers = dict(stored["headers"])
     headers["Idempotent-Replayed"] = "true"
     content_type = headers.pop("Content-Type", None)
-    response = web.Response(status=stored["status"], body=bytes(stored["body"]), headers=headers)
+    body = bytes(stored["body"])
+    if on_replay is not None and content_type == "application/json" and 200 <= stored["status"] < 300:
+        body = _encode(await on_replay(conn, json.loads(body)))
+    response = web.Response(status=stored["status"], body=body, headers=headers)
     if content_type:
         response.content_type = content_type
     return response
 
 
-async def remember(conn: asyncpg.Connection, request: web.Request, response: web.Response) -> web.Response:
-    """Store the response under the request's key (same transaction as the create); returns it."""
+def _encode(body: JsonBody) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+async def remember(
+    conn: asyncpg.Connection, request: web.Request, response: web.Response, *, redact: Redact | None = None
+) -> web.Response:
+    """Store the response under the request's key (same transaction as the create); returns it unchanged.
+
+    ``redact`` maps the JSON body to what may be stored (e.g. without a secret); the client still gets
+    the whole response now.
+    """
     key = _key(request)
     if key is not None:
         headers = {name: response.headers[name] for name in _REPLAYED_HEADERS if name in response.headers}
         headers["Content-Type"] = response.content_type
-        await conn.execute(sql.STORE_RESPONSE, _owner(request), key, response.status, response.body or b"", headers)
+        body = response.body or b""
+        if redact is not None and response.content_type == "application/json" and body:
+            body = _encode(redact(json.loads(body)))
+        await conn.execute(sql.STORE_RESPONSE, _owner(request), key, response.status, body, headers)
     return response

@@ -13,14 +13,14 @@ follow a small state machine and are audited as decisions of their own.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 from uuid import UUID
 
-import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.reference.cpv import CpvCode
-from shared.reference.municipalities import is_swedish_municipality_code
+from shared.reference.municipalities import MunicipalityCode
+from shared.reference.phone import ContactPerson
 
 Procedure = Literal["direct_award", "simplified", "open", "other"]
 NeedStatus = Literal["planning", "planned", "published", "cancelled"]
@@ -38,42 +38,6 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
 FINAL_STATUSES = frozenset(status for status, after in STATUS_TRANSITIONS.items() if not after)
 
 
-def normalise_phone(value: str) -> str:
-    """A phone number as people write it in Sweden, in E.164.
-
-    Examples
-    --------
-    >>> normalise_phone("070-123 45 67")
-    '+46701234567'
-    >>> normalise_phone("+47 22 12 34 56")
-    '+4722123456'
-    """
-    try:
-        number = phonenumbers.parse(value, "SE")
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def check_municipality(value: str) -> str:
-    """A Swedish kommunkod (four digits), or ValueError.
-
-    Examples
-    --------
-    >>> check_municipality("2080")
-    '2080'
-    """
-    if not is_swedish_municipality_code(value):
-        raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
-    return value
-
-
-PhoneNumber = Annotated[str, Field(max_length=40), AfterValidator(normalise_phone)]
-MunicipalityCode = Annotated[str, AfterValidator(check_municipality)]
-
-
 def _unique(codes: list[str], exclude: str | None = None) -> list[str]:
     """Codes in first-seen order without repeats (and without ``exclude``).
 
@@ -85,14 +49,11 @@ def _unique(codes: list[str], exclude: str | None = None) -> list[str]:
     return [code for code in dict.fromkeys(codes) if code != exclude]
 
 
-class Contact(BaseModel):
+class Contact(ContactPerson):
     """The need's contact person (personal data: shown only to the buyer, organisers and the matcher)."""
 
-    model_config = ConfigDict(extra="forbid")
-
+    # Stored as typed (not stripped), as needs always have; organisations' contacts strip their names.
     name: str = Field(min_length=1, max_length=200)
-    email: EmailStr = Field(max_length=320)
-    phone: PhoneNumber | None = Field(default=None, description="Stored in E.164, e.g. +46701234567")
 
 
 class Lot(BaseModel):

@@ -1,15 +1,15 @@
-"""Needs (kommande upphandlingar): create, list, read, edit, change status, delete, OCDS import/export.
+"""Needs (kommande upphandlingar): create, list, read, edit, change status, delete.
 
 Who may do what: buyers manage their own organisation's needs, organisers everyone's; the service role
 reads. A need still in ``planning`` is invisible (404) to everyone but its buyer, organisers and the
 service; contact people are shown only to the same three. Status changes go through
 ``POST /needs/{id}/status`` (planning → planned → published; planning|planned → cancelled), never PATCH.
+OCDS import and export are in :mod:`services.registry.needs_ocds`.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -27,7 +27,6 @@ from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
 from .need_models import (
-    FINAL_STATUSES,
     STATUS_TRANSITIONS,
     BuyerRef,
     NeedCreate,
@@ -36,21 +35,16 @@ from .need_models import (
     NeedPatch,
     NeedRead,
     NeedStatus,
-    OcdsDocument,
-    OcdsImportResult,
     StatusChange,
     need_row,
 )
-from .ocds import OcdsInvalid, need_to_release, release_package, release_to_fields, releases_in, validate_release
-from .pagination import PageQuery, decode_cursor, link_headers, page_of
+from .pagination import PageQuery, link_headers, page_of, typed_cursor
+from .paths import path_uuid_or_404
+from .sql import escape_like
 from .sql import needs as sql
 from .thresholds import ThresholdTable, assess_need, load_thresholds, today_in_stockholm
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
 
-# Not a registered OCDS prefix (those are assigned by the Open Contracting Partnership): used only for
-# needs typed in here, which have no ocid of their own, so that an export is still valid OCDS in shape.
-OCID_PREFIX = "ocds-affarstraff"
-EXPORT_LIMIT = 10_000
 _FIELD_NAMES = tuple(NeedFields.model_fields)
 
 CpvPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
@@ -83,19 +77,24 @@ def _visible(row: asyncpg.Record, principal: Principal) -> bool:
     return row["status"] != "planning" or _privileged(principal) or row["buyer_id"] == principal.organisation_id
 
 
-def _may_see_contact(row: asyncpg.Record, principal: Principal) -> bool:
+def may_see_contact(row: asyncpg.Record, principal: Principal) -> bool:
     return _privileged(principal) or row["buyer_id"] == principal.organisation_id
 
 
 def _need_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["need_id"])
-    except ValueError:
-        raise NotFound("No need with that id.") from None
+    return path_uuid_or_404(request, "need_id", "need")
 
 
-def _fields_of(row: asyncpg.Record) -> dict[str, Any]:
+def fields_of(row: asyncpg.Record) -> dict[str, Any]:
+    """The editable fields of a stored need (contact included, whoever asks)."""
     return {name: row[name] for name in _FIELD_NAMES}
+
+
+def visible_fields(row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
+    """The editable fields of a stored need as this caller may see them (contact only for those allowed)."""
+    fields = fields_of(row)
+    fields["contact"] = row["contact"] if may_see_contact(row, principal) else None
+    return fields
 
 
 def read_model(row: asyncpg.Record, principal: Principal, thresholds: ThresholdTable) -> NeedRead:
@@ -104,10 +103,8 @@ def read_model(row: asyncpg.Record, principal: Principal, thresholds: ThresholdT
     band, warnings = assess_need(
         row["estimated_value_sek"], row["procedure"], row["cpv_main"], row["buyer_category"], in_force
     )
-    fields = _fields_of(row)
-    fields["contact"] = row["contact"] if _may_see_contact(row, principal) else None
     return NeedRead(
-        **fields,
+        **visible_fields(row, principal),
         id=row["id"],
         version=row["version"],
         created_at=row["created_at"],
@@ -195,11 +192,9 @@ async def create_need(request: web.Request) -> web.Response:
         return await idempotency.remember(conn, request, await _respond(conn, request, need_id, status=201))
 
 
-def _filter_args(query: NeedFilters, principal: Principal) -> list[Any]:
-    pattern = None
-    if query.q:
-        escaped = query.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+def filter_args(query: NeedFilters, principal: Principal) -> list[Any]:
+    """The arguments of the filter part of ``LIST_NEEDS`` and ``EXPORT_NEEDS`` ($1 … $13)."""
+    pattern = f"%{escape_like(query.q.lower())}%" if query.q else None
     return [
         _privileged(principal),
         principal.organisation_id,
@@ -225,15 +220,9 @@ async def list_needs(request: web.Request) -> web.Response:
     """List the needs the caller may see."""
     query = read_query(request, NeedQuery)
     principal = request[PRINCIPAL_KEY]
-    after_at, after_id = None, None
-    if query.cursor is not None:
-        at, ident = decode_cursor(query.cursor, 2)
-        try:
-            after_at, after_id = datetime.fromisoformat(at), UUID(ident)
-        except (TypeError, ValueError):
-            decode_cursor("", 2)  # the shared 422 for a cursor we did not give out
+    after_at, after_id = typed_cursor(query.cursor, datetime.fromisoformat, UUID)
     pool = request.app[POOL_KEY]
-    rows = await pool.fetch(sql.LIST_NEEDS, *_filter_args(query, principal), after_at, after_id, query.limit + 1)
+    rows = await pool.fetch(sql.LIST_NEEDS, *filter_args(query, principal), after_at, after_id, query.limit + 1)
     kept, next_cursor = page_of(rows, query.limit, key=lambda row: [row["created_at"].isoformat(), str(row["id"])])
     thresholds = await load_thresholds(pool)
     items = [read_model(row, principal, thresholds) for row in kept]
@@ -273,7 +262,7 @@ async def patch_need(request: web.Request) -> web.Response:
         if row["status"] == "cancelled":
             raise Conflict("A cancelled need cannot be changed.")
         try:
-            need = NeedFields.model_validate({**_fields_of(row), **changes})
+            need = NeedFields.model_validate({**fields_of(row), **changes})
         except ValidationError as error:
             raise ValidationProblem(field_errors(error)) from None
         values = need_row(need, row["buyer_id"])
@@ -340,131 +329,3 @@ async def delete_need(request: web.Request) -> web.Response:
         await conn.execute(sql.DELETE_NEED, need_id)
         await audit.record(conn, request, "need.delete", "need", need_id, organisation_id=row["buyer_id"])
     return web.Response(status=204)
-
-
-async def _read_document(request: web.Request) -> Any:
-    if request.content_type != "application/json":
-        raise ProblemError("Send the body as application/json.", status=415, slug="unsupported-media-type")
-    try:
-        return json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProblemError(f"The body is not valid JSON: {error}", status=400, slug="malformed-json") from None
-
-
-def _when(value: str | None) -> datetime:
-    try:
-        parsed = datetime.fromisoformat(value or "")
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@operation(
-    "Import needs from an OCDS 1.1 release package or release (tags planning, planningUpdate, tender, "
-    "tenderUpdate); all or nothing; re-import of an ocid updates its need",
-    tags=("needs", "ocds"),
-    body=OcdsDocument,
-    response=OcdsImportResult,
-)
-@require(Role.BUYER)
-async def import_ocds(request: web.Request) -> web.Response:
-    """Import needs from OCDS."""
-    document = await _read_document(request)
-    principal = request[PRINCIPAL_KEY]
-    errors: list[FieldError] = []
-    latest: dict[str, tuple[datetime, int, Any, NeedFields]] = {}
-    try:
-        for index, (pointer, release) in enumerate(releases_in(document)):
-            try:
-                imported = release_to_fields(release, pointer)
-                need = validate_release(imported)
-            except OcdsInvalid as invalid:
-                errors.extend(invalid.errors)
-                continue
-            # Several releases of one process: the newest (by date, then position) describes it.
-            candidate = (_when(imported.date), index, imported, need)
-            if imported.ocid not in latest or candidate[:2] >= latest[imported.ocid][:2]:
-                latest[imported.ocid] = candidate
-    except OcdsInvalid as invalid:
-        errors.extend(invalid.errors)
-    if errors:
-        raise ValidationProblem(errors)
-    created, updated, ids = 0, 0, []
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        own = (
-            await conn.fetchrow(sql.SELECT_ORGANISATION, principal.organisation_id)
-            if principal.organisation_id
-            else None
-        )
-        plan = []
-        for _, _, imported, need in latest.values():
-            org = await conn.fetchrow(sql.SELECT_BUYER_BY_ORGNR, imported.buyer_orgnr)
-            if principal.role == Role.BUYER and (own is None or own["orgnr"] != imported.buyer_orgnr):
-                errors.append(FieldError(pointer=imported.buyer_pointer, code="not_your_organisation",
-                                         detail="The buyer party must be your own organisation."))  # fmt: skip
-                continue
-            if org is None or org["kind"] != "buyer":
-                errors.append(FieldError(pointer=imported.buyer_pointer, code="unknown_buyer",
-                                         detail="No buyer organisation with that organisationsnummer."))  # fmt: skip
-                continue
-            existing = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, imported.ocid)
-            if existing is not None and existing["buyer_id"] != org["id"]:
-                errors.append(FieldError(pointer=imported.pointer + "/ocid", code="ocid_of_another_buyer",
-                                         detail="This ocid belongs to another buyer's need."))  # fmt: skip
-                continue
-            if existing is not None and existing["status"] in FINAL_STATUSES and existing["status"] != need.status:
-                final = f"The need is already {existing['status']}, which is final."
-                errors.append(FieldError(pointer=imported.sources["/status"], code="status_final", detail=final))
-                continue
-            plan.append((need, org["id"], existing))
-        if errors:
-            raise ValidationProblem(errors)
-        for need, buyer_id, existing in plan:
-            values = need_row(need, buyer_id)
-            if existing is None:
-                need_id = await conn.fetchval(sql.INSERT_NEED, *values.values())
-                created += 1
-            else:
-                need_id = existing["id"]
-                await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
-                updated += 1
-            await audit.record(
-                conn, request, "need.import_ocds", "need", need_id, organisation_id=buyer_id,
-                changes=need.model_dump(mode="json"),
-            )  # fmt: skip
-            ids.append(need_id)
-    return json_response(OcdsImportResult(created=created, updated=updated, needs=ids))
-
-
-@operation(
-    "Export the needs visible to the caller as an OCDS 1.1 release package (same filters as the list)",
-    tags=("needs", "ocds"),
-    query=NeedFilters,
-    response=OcdsDocument,
-)
-@require()
-async def export_ocds(request: web.Request) -> web.Response:
-    """Export needs as OCDS."""
-    query = read_query(request, NeedFilters)
-    principal = request[PRINCIPAL_KEY]
-    rows = await request.app[POOL_KEY].fetch(sql.EXPORT_NEEDS, *_filter_args(query, principal), EXPORT_LIMIT)
-    releases = []
-    for row in rows:
-        fields = _fields_of(row)
-        fields["contact"] = row["contact"] if _may_see_contact(row, principal) else None
-        need = NeedFields.model_validate(fields)
-        ocid = row["ocid"] or f"{OCID_PREFIX}-{row['id']}"
-        releases.append(
-            need_to_release(
-                need,
-                ocid=ocid,
-                release_id=f"{ocid}-v{row['version']}",
-                released_at=row["updated_at"],
-                buyer_name=row["buyer_name"],
-                buyer_orgnr=row["buyer_orgnr"] or "",
-            )
-        )
-    package = release_package(
-        releases, uri=str(request.url), published=datetime.now(UTC), publisher="Affärsträff registry"
-    )
-    return web.json_response(package)

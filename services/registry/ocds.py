@@ -1,4 +1,7 @@
-"""OCDS 1.1 ⇄ needs: pure mapping between Open Contracting releases and :class:`NeedFields` (no I/O).
+"""OCDS 1.1 → needs: pure mapping of Open Contracting releases to :class:`NeedFields` (no I/O).
+
+The way back (a need as a planning release, in a release package) is :mod:`services.registry.ocds_export`;
+the table below describes both directions.
 
 Buyers paste what their procurement systems publish: a *release package* (``{"releases": [...]}``) or a
 single release. Each release must be at the planning or tender stage (``tag`` contains ``planning``,
@@ -40,29 +43,18 @@ Errors carry JSON pointers into the posted document (e.g. ``/releases/3/tender/i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from shared.errors import FieldError, json_pointer
-from shared.reference.orgnr import normalise_orgnr
 
 from .need_models import NeedFields
+from .ocds_reader import ReleaseReader, buyer_orgnr, cpv_of, find_buyer
 
-OCDS_VERSION = "1.1"
-ORG_ID_SCHEME = "SE-BLV"
-ORG_ID_SCHEMES_ACCEPTED = frozenset({"SE-BLV", "SE-BOLV"})
 ACCEPTED_TAGS = frozenset({"planning", "planningUpdate", "tender", "tenderUpdate"})
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-EXTENSIONS = (
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
-    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_location_extension/v1.1.5/extension.json",
-)
 
 # procedure → (procurementMethod, procurementMethodDetails). Förenklat förfarande (LOU 19 kap.) is
 # advertised and open to every supplier, so it is "open" with its Swedish name in the details.
@@ -116,33 +108,6 @@ def procedure_from_ocds(method: object, details: object) -> str:
     return "other"
 
 
-def day_from_ocds(value: object) -> date:
-    """The day in Stockholm of an OCDS date-time (a plain date is accepted too).
-
-    Examples
-    --------
-    >>> day_from_ocds("2026-03-01T00:00:00+01:00"), day_from_ocds("2026-02-28T23:30:00Z")
-    (datetime.date(2026, 3, 1), datetime.date(2026, 3, 1))
-    """
-    if not isinstance(value, str):
-        raise ValueError("expected a date-time string")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=STOCKHOLM)
-    return parsed.astimezone(STOCKHOLM).date()
-
-
-def day_to_ocds(day: date, end_of_day: bool = False) -> str:
-    """An OCDS date-time for a day: its start (or last second) in Stockholm.
-
-    Examples
-    --------
-    >>> day_to_ocds(date(2026, 7, 1)), day_to_ocds(date(2026, 1, 31), end_of_day=True)
-    ('2026-07-01T00:00:00+02:00', '2026-01-31T23:59:59+01:00')
-    """
-    return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0), STOCKHOLM).isoformat()
-
-
 def releases_in(document: object) -> list[tuple[str, dict[str, Any]]]:
     """The releases of a package (pointer ``/releases/i``) or a single release (pointer ``""``).
 
@@ -172,101 +137,6 @@ def releases_in(document: object) -> list[tuple[str, dict[str, Any]]]:
     return [(f"/releases/{i}", release) for i, release in enumerate(releases)]
 
 
-class _Reader:
-    """Walks one release, collecting errors instead of stopping at the first."""
-
-    def __init__(self, pointer: str) -> None:
-        self.pointer = pointer
-        self.errors: list[FieldError] = []
-
-    def error(self, where: str, code: str, detail: str) -> None:
-        self.errors.append(FieldError(pointer=self.pointer + where, code=code, detail=detail))
-
-    def obj(self, parent: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
-        value = parent.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.error(f"{where}/{key}", "type", "Expected an object.")
-            return {}
-        return value
-
-    def arr(self, parent: Mapping[str, Any], key: str, where: str) -> list[Any]:
-        value = parent.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.error(f"{where}/{key}", "type", "Expected an array.")
-            return []
-        return value
-
-    def amount(self, value: Mapping[str, Any], where: str) -> int | None:
-        """Whole kronor of an OCDS Value object; only SEK is accepted."""
-        if not value:
-            return None
-        currency, amount = value.get("currency"), value.get("amount")
-        if currency != "SEK":
-            self.error(f"{where}/currency", "unsupported_currency", "Only amounts in SEK are accepted.")
-            return None
-        if isinstance(amount, bool) or not isinstance(amount, int | float):
-            self.error(f"{where}/amount", "type", "Expected a number.")
-            return None
-        return int(Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-    def day(self, period: Mapping[str, Any], key: str, where: str) -> date | None:
-        if period.get(key) is None:
-            return None
-        try:
-            return day_from_ocds(period[key])
-        except ValueError:
-            self.error(f"{where}/{key}", "date_time", "Expected an ISO 8601 date-time.")
-            return None
-
-
-def _cpv_of(item: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
-    """(code, source pointer) of an item's CPV classification and additional classifications."""
-    found = []
-    classifications = [("classification", item.get("classification"))]
-    extra = item.get("additionalClassifications")
-    if isinstance(extra, list):
-        classifications += [(f"additionalClassifications/{k}", c) for k, c in enumerate(extra)]
-    for path, classification in classifications:
-        if isinstance(classification, dict) and str(classification.get("scheme", "")).upper() == "CPV":
-            code = classification.get("id")
-            found.append((code if isinstance(code, str) else str(code), f"{where}/{path}/id"))
-    return found
-
-
-def _find_buyer(reader: _Reader, release: Mapping[str, Any]) -> tuple[int, dict[str, Any]] | None:
-    parties = reader.arr(release, "parties", "")
-    buyer_id = reader.obj(release, "buyer", "").get("id")
-    for index, party in enumerate(parties):
-        if isinstance(party, dict) and buyer_id is not None and party.get("id") == buyer_id:
-            return index, party
-    for index, party in enumerate(parties):
-        if isinstance(party, dict) and "buyer" in (party.get("roles") or []):
-            return index, party
-    reader.error("/buyer", "missing", "No party with role buyer (or named by buyer.id).")
-    return None
-
-
-def _buyer_orgnr(reader: _Reader, party: Mapping[str, Any], where: str) -> tuple[str, str]:
-    candidates = [("identifier", party.get("identifier"))]
-    extra = party.get("additionalIdentifiers")
-    if isinstance(extra, list):
-        candidates += [(f"additionalIdentifiers/{k}", ident) for k, ident in enumerate(extra)]
-    for path, ident in candidates:
-        if isinstance(ident, dict) and ident.get("scheme") in ORG_ID_SCHEMES_ACCEPTED:
-            pointer = f"{where}/{path}/id"
-            try:
-                return normalise_orgnr(str(ident.get("id", ""))), pointer
-            except ValueError as error:
-                reader.error(pointer, "invalid_orgnr", str(error))
-                return "", pointer
-    reader.error(f"{where}/identifier", "missing", f"The buyer needs an identifier with scheme {ORG_ID_SCHEME}.")
-    return "", f"{where}/identifier"
-
-
 def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> ImportedRelease:
     """Map one OCDS release to need fields (not yet validated) and their source pointers.
 
@@ -281,7 +151,7 @@ def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> Imported
     >>> imported.sources["/cpv_main"], imported.buyer_orgnr
     ('/tender/items/0/classification/id', '212000-2080')
     """
-    r = _Reader(pointer)
+    r = ReleaseReader(pointer)
     tags = release.get("tag")
     if not isinstance(tags, list) or not ACCEPTED_TAGS & set(tags):
         r.error("/tag", "unsupported_tag", f"Only releases tagged {', '.join(sorted(ACCEPTED_TAGS))} are needs.")
@@ -316,7 +186,7 @@ def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> Imported
         if not isinstance(item, dict):
             r.error(where, "type", "Expected an object.")
             continue
-        codes = _cpv_of(item, where)
+        codes = cpv_of(item, where)
         if item.get("relatedLot") is not None:
             lot_codes.setdefault(str(item["relatedLot"]), []).extend(codes)
         else:
@@ -392,11 +262,11 @@ def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> Imported
         fields["suitable_for_smes"] = any(sme_flags)
     sources["/suitable_for_smes"] = "/tender/suitability/sme"
 
-    buyer = _find_buyer(r, release)
+    buyer = find_buyer(r, release)
     orgnr, buyer_pointer = "", "/buyer"
     if buyer is not None:
         index, party = buyer
-        orgnr, buyer_pointer = _buyer_orgnr(r, party, f"/parties/{index}")
+        orgnr, buyer_pointer = buyer_orgnr(r, party, f"/parties/{index}")
         contact = r.obj(party, "contactPoint", f"/parties/{index}")
         if contact:
             base = f"/parties/{index}/contactPoint"
@@ -452,112 +322,6 @@ def validate_release(imported: ImportedRelease) -> NeedFields:
                 for item in error.errors(include_url=False, include_input=False)
             ]
         ) from None
-
-
-def need_to_release(
-    need: NeedFields, *, ocid: str, release_id: str, released_at: datetime, buyer_name: str, buyer_orgnr: str
-) -> dict[str, Any]:
-    """An OCDS 1.1 planning release for a need (the inverse of :func:`release_to_fields`).
-
-    Examples
-    --------
-    >>> need = validate_release(release_to_fields(EXAMPLE_RELEASE))
-    >>> release = need_to_release(need, ocid=need.ocid, release_id="r1", released_at=datetime(2026, 1, 5),
-    ...                           buyer_name="Falu kommun", buyer_orgnr="212000-2080")
-    >>> validate_release(release_to_fields(release)) == need
-    True
-    """
-    party_id = f"{ORG_ID_SCHEME}-{buyer_orgnr.replace('-', '')}"
-    party: dict[str, Any] = {
-        "id": party_id,
-        "name": buyer_name,
-        "identifier": {"scheme": ORG_ID_SCHEME, "id": buyer_orgnr, "legalName": buyer_name},
-        "roles": ["buyer"],
-    }
-    if need.contact is not None:
-        party["contactPoint"] = {"name": need.contact.name, "email": str(need.contact.email)}
-        if need.contact.phone:
-            party["contactPoint"]["telephone"] = need.contact.phone
-    items: list[dict[str, Any]] = []
-
-    def add_item(code: str, lot_id: str | None = None) -> None:
-        item: dict[str, Any] = {"id": str(len(items) + 1), "classification": {"scheme": "CPV", "id": code}}
-        if lot_id is not None:
-            item["relatedLot"] = lot_id
-        items.append(item)
-
-    for code in (need.cpv_main, *need.cpv_additional):
-        add_item(code)
-    if need.delivery_municipality:
-        items[0]["deliveryAddresses"] = [{"region": need.delivery_municipality, "countryName": "Sverige"}]
-    tender: dict[str, Any] = {
-        "id": need.reference or ocid,
-        "title": need.title,
-        "status": STATUS_TO_OCDS[need.status],
-        "items": items,
-        "suitability": {"sme": need.suitable_for_smes},
-    }
-    if need.description:
-        tender["description"] = need.description
-    method, details = PROCEDURE_TO_OCDS[need.procedure]
-    if method is not None:
-        tender["procurementMethod"] = method
-        tender["procurementMethodDetails"] = details
-    if need.planned_tender_date:
-        tender["tenderPeriod"] = {"startDate": day_to_ocds(need.planned_tender_date)}
-    period = {}
-    if need.contract_start:
-        period["startDate"] = day_to_ocds(need.contract_start)
-    if need.contract_end:
-        period["endDate"] = day_to_ocds(need.contract_end, end_of_day=True)
-    if period:
-        tender["contractPeriod"] = period
-    if need.lots:
-        tender["lots"] = []
-        for lot in need.lots:
-            entry: dict[str, Any] = {"id": lot.id, "title": lot.title}
-            if lot.description:
-                entry["description"] = lot.description
-            if lot.estimated_value_sek is not None:
-                entry["value"] = {"amount": lot.estimated_value_sek, "currency": "SEK"}
-            tender["lots"].append(entry)
-            for code in lot.cpv_codes:
-                add_item(code, lot.id)
-    release: dict[str, Any] = {
-        "ocid": ocid,
-        "id": release_id,
-        "date": released_at.isoformat(),
-        "tag": ["planning"],
-        "initiationType": "tender",
-        "language": "sv",
-        "parties": [party],
-        "buyer": {"id": party_id, "name": buyer_name},
-        "planning": {},
-        "tender": tender,
-    }
-    if need.estimated_value_sek is not None:
-        release["planning"]["budget"] = {"amount": {"amount": need.estimated_value_sek, "currency": "SEK"}}
-    return release
-
-
-def release_package(releases: Iterable[dict[str, Any]], *, uri: str, published: datetime, publisher: str) -> dict:
-    """Wrap releases in an OCDS 1.1 release package.
-
-    Examples
-    --------
-    >>> package = release_package([], uri="https://x/needs/export/ocds", published=datetime(2026, 1, 1),
-    ...                           publisher="Affärsträff")
-    >>> package["version"], package["releases"]
-    ('1.1', [])
-    """
-    return {
-        "uri": uri,
-        "version": OCDS_VERSION,
-        "publishedDate": published.isoformat(),
-        "publisher": {"name": publisher},
-        "extensions": list(EXTENSIONS),
-        "releases": list(releases),
-    }
 
 
 EXAMPLE_RELEASE: dict[str, Any] = {

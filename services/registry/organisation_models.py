@@ -14,12 +14,10 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-import phonenumbers
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     ValidationInfo,
@@ -27,8 +25,9 @@ from pydantic import (
 )
 
 from shared.reference.cpv import CpvCode
-from shared.reference.municipalities import SWEDISH_COUNTY_CODES, is_swedish_municipality_code
+from shared.reference.municipalities import CountyCode, MunicipalityCode
 from shared.reference.orgnr import OrgNr, is_personal_number
+from shared.reference.phone import ContactPerson
 
 from .sql.organisations import WRITABLE_COLUMNS
 
@@ -51,41 +50,6 @@ def _dedupe(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
-def normalise_phone(value: str) -> str:
-    """Validate a phone number (Swedish unless it starts with ``+``) and return it in E.164.
-
-    Examples
-    --------
-    >>> normalise_phone("070-123 45 67")
-    '+46701234567'
-    >>> normalise_phone("+47 22 12 34 56")
-    '+4722123456'
-    >>> normalise_phone("12")
-    Traceback (most recent call last):
-    ...
-    ValueError: not a valid phone number
-    """
-    try:
-        number = phonenumbers.parse(value, "SE")
-    except phonenumbers.NumberParseException:
-        raise ValueError("not a valid phone number") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _check_municipality(code: str) -> str:
-    if not is_swedish_municipality_code(code):
-        raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
-    return code
-
-
-def _check_county(code: str) -> str:
-    if code not in SWEDISH_COUNTY_CODES:
-        raise ValueError("not a Swedish county code (two digits such as 20)")
-    return code
-
-
 def check_website(value: str) -> str:
     """Accept an absolute http(s) URL with a host.
 
@@ -104,25 +68,25 @@ def check_website(value: str) -> str:
     return value
 
 
-MunicipalityCode = Annotated[str, AfterValidator(_check_municipality)]
-CountyCode = Annotated[str, AfterValidator(_check_county)]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=60)]
 Certificate = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(check_website)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Phone = Annotated[str, AfterValidator(normalise_phone)]
+OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class ContactIn(BaseModel):
+# Field types shared by the create and the update model (lists lose repeats, keeping first positions).
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Keywords = Annotated[list[Keyword], Field(max_length=30), AfterValidator(_dedupe)]
+CpvCodes = Annotated[list[CpvCode], Field(max_length=50), AfterValidator(_dedupe)]
+Certificates = Annotated[list[Certificate], Field(max_length=20), AfterValidator(_dedupe)]
+Languages = Annotated[list[LanguageCode], Field(min_length=1, max_length=20), AfterValidator(_dedupe)]
+
+
+class ContactIn(ContactPerson):
     """A contact person (personal data: shown only to the organisation, organisers and the matcher)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
     title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
-    email: EmailStr
-    phone: Phone | None = Field(default=None, description="Stored in E.164, e.g. +46701234567")
 
 
 class Contact(ContactIn):
@@ -148,19 +112,15 @@ class _OrganisationFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: OrganisationName
     municipality_code: MunicipalityCode = Field(description="Kommunkod of the seat, e.g. 2080 (Falun)")
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
-    keywords: Annotated[list[Keyword], Field(max_length=30), AfterValidator(_dedupe)] = Field(default_factory=list)
+    description: Description = ""
+    keywords: Keywords = Field(default_factory=list)
     employees_band: EmployeesBand | None = None
     turnover_sek: int | None = Field(default=None, ge=0, le=MAX_TURNOVER_SEK)
     areas_served: AreasServed = Field(default_factory=AreasServed)
-    certificates: Annotated[list[Certificate], Field(max_length=20), AfterValidator(_dedupe)] = Field(
-        default_factory=list
-    )
-    languages: Annotated[list[LanguageCode], Field(min_length=1, max_length=20), AfterValidator(_dedupe)] = Field(
-        default_factory=lambda: ["sv"], description="ISO 639-1 codes, e.g. sv, en"
-    )
+    certificates: Certificates = Field(default_factory=list)
+    languages: Languages = Field(default_factory=lambda: ["sv"], description="ISO 639-1 codes, e.g. sv, en")
     website: Website | None = None
     contacts: list[ContactIn] = Field(default_factory=list, max_length=10)
 
@@ -170,7 +130,7 @@ class OrganisationCreate(_OrganisationFields):
 
     kind: Kind
     orgnr: OrgNr = Field(description="Organisationsnummer, NNNNNN-NNNN (sole traders: the personnummer)")
-    cpv_codes: Annotated[list[CpvCode], Field(max_length=50), AfterValidator(_dedupe)] = Field(
+    cpv_codes: CpvCodes = Field(
         default_factory=list, validate_default=True, description="What the organisation sells or buys (CPV 2008)"
     )
     buyer_category: BuyerCategory | None = Field(default=None, description="Buyers only: what kind of public body")
@@ -208,16 +168,16 @@ class OrganisationUpdate(BaseModel):
 
     kind: Kind | None = None
     orgnr: OrgNr | None = None
-    name: Name | None = None
+    name: OrganisationName | None = None
     municipality_code: MunicipalityCode | None = None
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
-    keywords: Annotated[list[Keyword], Field(max_length=30), AfterValidator(_dedupe)] | None = None
-    cpv_codes: Annotated[list[CpvCode], Field(max_length=50), AfterValidator(_dedupe)] | None = None
+    description: Description | None = None
+    keywords: Keywords | None = None
+    cpv_codes: CpvCodes | None = None
     employees_band: EmployeesBand | None = None
     turnover_sek: int | None = Field(default=None, ge=0, le=MAX_TURNOVER_SEK)
     areas_served: AreasServed | None = None
-    certificates: Annotated[list[Certificate], Field(max_length=20), AfterValidator(_dedupe)] | None = None
-    languages: Annotated[list[LanguageCode], Field(min_length=1, max_length=20), AfterValidator(_dedupe)] | None = None
+    certificates: Certificates | None = None
+    languages: Languages | None = None
     buyer_category: BuyerCategory | None = None
     website: Website | None = None
     contacts: list[ContactIn] | None = Field(default=None, max_length=10)

@@ -1,19 +1,18 @@
-"""Organisations (SMEs and buyers): create (incl. anonymous SME self-registration), list, read, change.
+"""Organisations (SMEs and buyers): create (incl. anonymous SME self-registration), read, change.
 
-Erasure and export (GDPR) are in :mod:`services.registry.privacy`, the audit log's routes in
-:mod:`services.registry.audit_routes`.
+The list and its filters are in :mod:`services.registry.organisation_search`, erasure and export (GDPR)
+in :mod:`services.registry.privacy`, the audit log's routes in :mod:`services.registry.audit_routes`.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
-from pydantic import ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ValidationError
 
 from shared.auth import PRINCIPAL_KEY, Principal, Role, authenticate, require
 from shared.db import POOL_KEY
@@ -22,22 +21,17 @@ from shared.errors import (
     FieldError,
     Forbidden,
     NotFound,
-    PreconditionFailed,
     ValidationProblem,
     field_errors_from_validation,
 )
 from shared.openapi import operation
-from shared.reference import cpv as cpv_reference
 from shared.reference.orgnr import is_personal_number
-from shared.web import SETTINGS_KEY, json_response, read_json, read_query
+from shared.web import SETTINGS_KEY, json_response, read_json
 
 from . import audit, idempotency, ratelimit
 from .organisation_models import (
     ContactIn,
-    CountyCode,
     CreatedOrganisation,
-    Kind,
-    MunicipalityCode,
     Organisation,
     OrganisationCreate,
     OrganisationUpdate,
@@ -45,17 +39,12 @@ from .organisation_models import (
     organisation_of_row,
     organisation_row,
 )
-from .pagination import Page, PageQuery, decode_cursor, link_headers, page_of
+from .paths import path_uuid, path_uuid_or_404
 from .sql import organisations as sql
 from .tokens import issue_token
-from .versioning import etag_headers, if_match_version, not_modified
+from .versioning import etag_headers, if_match_version, not_modified, stale
 
 SIGNUP_WINDOW_SECONDS = 3600
-# A cpv filter covering more codes than this is matched by prefix (LIKE) instead of `&&` on the GIN index.
-# Measured on 50 000 rows: up to ~50 codes the index answers in 0.3–1.5 ms; a division such as 45
-# (822 codes) matches a quarter of the rows, the planner then scans the table, and `&&` against the long
-# array costs 2.5 s where the LIKE form costs 0.1 s.
-MAX_EXPANDED_CPV_CODES = 64
 # Audit entries outlive erasure: a sole trader's identifying values are never copied into them.
 REDACTED = "<personal data>"
 IDENTIFYING_FIELDS = ("orgnr", "name", "description", "website")
@@ -66,17 +55,9 @@ PRIVILEGED_ROLES = frozenset({Role.ORGANISER, Role.SERVICE})
 # --- helpers shared with privacy.py and audit_routes.py ---------------------------------------------
 
 
-def path_organisation_id(request: web.Request) -> UUID | None:
-    """The ``{organisation_id}`` of the path, None when it is not a UUID (then: 404)."""
-    try:
-        return UUID(request.match_info["organisation_id"])
-    except ValueError:
-        return None
-
-
 async def own_organisation(request: web.Request) -> UUID | None:
     """Owner resolver for :func:`require`: the organisation named in the path."""
-    return path_organisation_id(request)
+    return path_uuid(request, "organisation_id")
 
 
 def may_see_private(principal: Principal | None, organisation_id: UUID) -> bool:
@@ -87,10 +68,18 @@ def may_see_private(principal: Principal | None, organisation_id: UUID) -> bool:
 
 
 def require_path_organisation(request: web.Request) -> UUID:
-    organisation_id = path_organisation_id(request)
-    if organisation_id is None:
+    """The ``{organisation_id}`` of the path; 404 when it is not a UUID."""
+    return path_uuid_or_404(request, "organisation_id", "organisation")
+
+
+async def locked_organisation(conn: asyncpg.Connection, organisation_id: UUID, expected: int | None) -> asyncpg.Record:
+    """The organisation row locked for a change; 404 when absent, 412 when ``If-Match`` is stale."""
+    row = await conn.fetchrow(sql.SELECT_ORGANISATION_FOR_UPDATE, organisation_id)
+    if row is None:
         raise NotFound("No organisation with that id.")
-    return organisation_id
+    if expected is not None and row["version"] != expected:
+        raise stale("organisation", row["version"])
+    return row
 
 
 def audit_values(values: dict[str, Any], *orgnrs: str | None) -> dict[str, Any]:
@@ -135,6 +124,32 @@ def _headers(row: asyncpg.Record) -> dict[str, str]:
 # --- create -------------------------------------------------------------------------------------------
 
 
+async def _issue_signup_token(conn: asyncpg.Connection, organisation_id: UUID, name: str) -> str:
+    """The SME token of a self-registration (the only tokens issued without ``created_by``)."""
+    token, _ = await issue_token(
+        conn, Role.SME, organisation_id=organisation_id, label=f"{name[:170]} (self-registration)"
+    )
+    return token
+
+
+def _without_token(body: dict[str, Any]) -> dict[str, Any]:
+    """A self-registration's answer as it may be stored for replay: tokens are kept only as hashes."""
+    return {**body, "token": None}
+
+
+async def _replace_signup_token(conn: asyncpg.Connection, body: dict[str, Any]) -> dict[str, Any]:
+    """A replayed self-registration: the client lost the first answer, so its token is replaced by a new one.
+
+    Runs in the retry's transaction: the organisation row is locked first so that concurrent retries
+    take turns, and after each at most one self-registration token of the organisation is active.
+    """
+    organisation = await conn.fetchrow(sql.SELECT_ORGANISATION_FOR_UPDATE, UUID(body["id"]))
+    if organisation is None or organisation["erased_at"] is not None:
+        return body  # erased since: there is nothing left to act for
+    await conn.execute(sql.REVOKE_SELF_REGISTRATION_TOKENS, organisation["id"])
+    return {**body, "token": await _issue_signup_token(conn, organisation["id"], body["name"])}
+
+
 async def _optional_principal(request: web.Request) -> Principal | None:
     """The caller, or None for an anonymous request (a bad token is still a 401)."""
     if "Authorization" not in request.headers:
@@ -172,9 +187,11 @@ async def create_organisation(request: web.Request) -> web.Response:
             limit=settings.signup_limit_per_hour,
             window_seconds=SIGNUP_WINDOW_SECONDS,
         )
+    # A self-registration's answer holds the SME token: it is stored without it, and a replay gets a fresh one.
+    on_replay, redact = (_replace_signup_token, _without_token) if principal is None else (None, None)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            replay = await idempotency.claim(conn, request)
+            replay = await idempotency.claim(conn, request, on_replay=on_replay)
             if replay is not None:
                 return replay
             row = await conn.fetchrow(sql.INSERT_ORGANISATION, *organisation_row(body).values())
@@ -183,9 +200,7 @@ async def create_organisation(request: web.Request) -> web.Response:
             created = organisation_of_row(row, contacts, private=True)
             token = None
             if principal is None:
-                token, _ = await issue_token(
-                    conn, Role.SME, organisation_id=row["id"], label=f"{body.name[:170]} (self-registration)"
-                )
+                token = await _issue_signup_token(conn, row["id"], body.name)
             values = body.model_dump(mode="json", exclude={"contacts"})
             values["contacts"] = len(body.contacts)
             await audit.record(
@@ -199,118 +214,11 @@ async def create_organisation(request: web.Request) -> web.Response:
             )
             result = created if token is None else CreatedOrganisation(**created.model_dump(), token=token)
             response = json_response(result, status=201, headers=_headers(row))
-            return await idempotency.remember(conn, request, response)
+            return await idempotency.remember(conn, request, response, redact=redact)
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name == sql.ORGANISATION_ORGNR_UNIQUE:
             raise orgnr_conflict() from None
         raise
-
-
-# --- list -----------------------------------------------------------------------------------------------
-
-CpvPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,8}$")]
-
-
-class OrganisationQuery(PageQuery):
-    """Filters of the organisation list (all optional, combined with AND)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Kind | None = None
-    municipality: list[MunicipalityCode] = Field(default_factory=list, description="Seat kommunkod; repeatable")
-    county: CountyCode | None = Field(default=None, description="County code, e.g. 20 (Dalarna)")
-    cpv: list[CpvPrefix] = Field(
-        default_factory=list, description="CPV code or its leading 2–8 digits (a branch of the tree); repeatable"
-    )
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
-        default=None, description="Swedish text search in name, keywords and description (parts of words match)"
-    )
-    certificate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
-    serves: MunicipalityCode | None = Field(default=None, description="Organisations that deliver in this kommunkod")
-
-
-@functools.cache
-def _all_cpv_codes() -> tuple[str, ...]:
-    # The reference module keeps its table private; the codes are its keys.
-    return tuple(cpv_reference._table())
-
-
-def cpv_codes_under(prefixes: Iterable[str]) -> list[str]:
-    """Every CPV 2008 code that starts with one of the prefixes (so the GIN index can serve ``&&``).
-
-    Examples
-    --------
-    >>> "90910000" in cpv_codes_under(["9091"]) and "90600000" not in cpv_codes_under(["9091"])
-    True
-    """
-    prefixes = tuple(prefixes)
-    return [code for code in _all_cpv_codes() if code.startswith(prefixes)]
-
-
-def escape_like(text: str) -> str:
-    r"""Escape LIKE's wildcards (backslash is PostgreSQL's default escape character).
-
-    Examples
-    --------
-    >>> escape_like("100%_a\\b")
-    '100\\%\\_a\\\\b'
-    """
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def list_filters(query: OrganisationQuery) -> list[tuple[str, list[object]]]:
-    filters: list[tuple[str, list[object]]] = []
-    if query.kind is not None:
-        filters.append((sql.FILTER_KIND, [query.kind]))
-    if query.municipality:
-        filters.append((sql.FILTER_MUNICIPALITIES, [query.municipality]))
-    if query.county is not None:
-        filters.append((sql.FILTER_COUNTY, [query.county]))
-    if query.cpv:
-        codes = cpv_codes_under(query.cpv)
-        if len(codes) <= MAX_EXPANDED_CPV_CODES:
-            filters.append((sql.FILTER_CPV_CODES, [codes]))
-        else:
-            filters.append((sql.FILTER_CPV_PREFIXES, [[f"{prefix}%" for prefix in query.cpv]]))
-    if query.q is not None:
-        filters.append((sql.FILTER_TEXT, [query.q, escape_like(query.q.lower())]))
-    if query.certificate is not None:
-        filters.append((sql.FILTER_CERTIFICATE, [query.certificate]))
-    if query.serves is not None:
-        filters.append((sql.FILTER_SERVES, [query.serves]))
-    if query.cursor is not None:
-        name, last_id = decode_cursor(query.cursor, 2)
-        try:
-            filters.append((sql.FILTER_AFTER, [str(name), UUID(str(last_id))]))
-        except ValueError:
-            raise ValidationProblem(
-                [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
-            ) from None
-    return filters
-
-
-class OrganisationPage(Page[Organisation]):
-    """A page of organisations (never with contacts)."""
-
-
-@operation(
-    "List organisations (filters: kind, municipality, county, cpv, q, certificate, serves)",
-    tags=("organisations",),
-    query=OrganisationQuery,
-    response=OrganisationPage,
-)
-@require()
-async def list_organisations(request: web.Request) -> web.Response:
-    """List organisations, ordered by name."""
-    query = read_query(request, OrganisationQuery)
-    principal = request[PRINCIPAL_KEY]
-    statement, args = sql.list_organisations_query(list_filters(query), query.limit + 1)
-    rows = await request.app[POOL_KEY].fetch(statement, *args)
-    kept, next_cursor = page_of(rows, query.limit, lambda row: (row["name"], str(row["id"])))
-    items = [organisation_of_row(row, None, private=may_see_private(principal, row["id"])) for row in kept]
-    return json_response(
-        OrganisationPage(items=items, next_cursor=next_cursor), headers=link_headers(request, next_cursor)
-    )
 
 
 # --- read -----------------------------------------------------------------------------------------------
@@ -385,16 +293,7 @@ async def update_organisation(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL_KEY]
     try:
         async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-            current = await conn.fetchrow(sql.SELECT_ORGANISATION_FOR_UPDATE, organisation_id)
-            if current is None:
-                raise NotFound("No organisation with that id.")
-            if expected is not None and current["version"] != expected:
-                raise PreconditionFailed(
-                    f"The organisation was changed by someone else (now version {current['version']}); "
-                    "read it again and re-apply your change.",
-                    headers=etag_headers(current["version"]),
-                    current_version=current["version"],
-                )
+            current = await locked_organisation(conn, organisation_id, expected)
             if current["erased_at"] is not None:
                 raise Conflict("This organisation was erased; it cannot be changed.")
             merged = _merge(current, update, principal)

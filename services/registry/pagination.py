@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
@@ -51,6 +51,12 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _invalid_cursor() -> ValidationProblem:
+    return ValidationProblem(
+        [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
+    )
+
+
 def decode_cursor(cursor: str, length: int) -> list[Any]:
     """The key values in a cursor, or 422 on the ``cursor`` parameter."""
     try:
@@ -59,10 +65,37 @@ def decode_cursor(cursor: str, length: int) -> list[Any]:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != length:
-        raise ValidationProblem(
-            [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
-        )
+        raise _invalid_cursor()
     return values
+
+
+def cursor_text(value: object) -> str:
+    """A cursor part that must be text (for :func:`typed_cursor`)."""
+    if not isinstance(value, str):
+        raise TypeError("not text")
+    return value
+
+
+def typed_cursor(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """The key values of a cursor, each parsed by its parser; all None without a cursor.
+
+    A cursor whose values do not parse (tampered, or from another list) is the same 422 as a malformed one.
+
+    Examples
+    --------
+    >>> from uuid import UUID
+    >>> typed_cursor(None, cursor_text, UUID)
+    (None, None)
+    >>> typed_cursor(encode_cursor(["Falu Städ AB", "7d2c0c1e-3f43-4a36-9e8a-1b2d6f0f4b11"]), cursor_text, UUID)
+    ('Falu Städ AB', UUID('7d2c0c1e-3f43-4a36-9e8a-1b2d6f0f4b11'))
+    """
+    if cursor is None:
+        return (None,) * len(parsers)
+    values = decode_cursor(cursor, len(parsers))
+    try:
+        return tuple(parse(value) for parse, value in zip(parsers, values, strict=True))
+    except (TypeError, ValueError, AttributeError):
+        raise _invalid_cursor() from None
 
 
 def page_of(rows: Sequence[Any], limit: int, key: Any) -> tuple[list[Any], str | None]:

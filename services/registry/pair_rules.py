@@ -23,6 +23,7 @@ from shared.snapshot import SnapshotPairRule
 from shared.web import json_response, read_json
 
 from . import audit
+from .events import event_id_of
 from .sql import pair_rules as sql
 
 # The organisation kind each path parameter must name.
@@ -48,13 +49,6 @@ class StoredPairRule(SnapshotPairRule):
 
 class PairRuleList(BaseModel):
     items: list[StoredPairRule] = Field(description="The event's rules, by SME id then buyer id")
-
-
-def _event_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["event_id"])
-    except ValueError:
-        raise NotFound("No event with that id.") from None
 
 
 def _pair_ids(request: web.Request) -> tuple[UUID, UUID]:
@@ -105,7 +99,7 @@ async def _check_pair(conn: asyncpg.Connection, event_id: UUID, sme_id: UUID, bu
 @require(Role.ORGANISER)
 async def put_pair_rule(request: web.Request) -> web.Response:
     """Create or replace a pair rule."""
-    event_id = _event_id(request)
+    event_id = event_id_of(request)
     sme_id, buyer_id = _pair_ids(request)
     body = await read_json(request, PairRuleRequest)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
@@ -146,7 +140,7 @@ async def put_pair_rule(request: web.Request) -> web.Response:
 @require(Role.ORGANISER)
 async def delete_pair_rule(request: web.Request) -> web.Response:
     """Delete a pair rule."""
-    event_id = _event_id(request)
+    event_id = event_id_of(request)
     try:
         sme_id, buyer_id = _pair_ids(request)
     except ValidationProblem:
@@ -171,7 +165,7 @@ async def delete_pair_rule(request: web.Request) -> web.Response:
 @require(Role.SERVICE)
 async def list_pair_rules(request: web.Request) -> web.Response:
     """List an event's pair rules."""
-    event_id = _event_id(request)
+    event_id = event_id_of(request)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         if not await conn.fetchval(sql.EVENT_EXISTS, event_id):
             raise NotFound("No event with that id.")

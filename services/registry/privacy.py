@@ -17,16 +17,16 @@ from pydantic import BaseModel, Field
 
 from shared.auth import Role, require
 from shared.db import POOL_KEY
-from shared.errors import NotFound, PreconditionFailed
+from shared.errors import NotFound
 from shared.openapi import operation
 from shared.web import json_response
 
 from . import audit
 from .organisation_models import Organisation, organisation_of_row
-from .organisations import own_organisation, require_path_organisation
+from .organisations import locked_organisation, own_organisation, require_path_organisation
 from .sql import organisations as organisation_sql
 from .sql import privacy as sql
-from .versioning import etag_headers, if_match_version
+from .versioning import if_match_version
 
 ERASED_NAME = "Borttagen organisation"
 
@@ -57,16 +57,7 @@ async def erase_organisation(request: web.Request) -> web.Response:
     organisation_id = require_path_organisation(request)
     expected = if_match_version(request)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        current = await conn.fetchrow(organisation_sql.SELECT_ORGANISATION_FOR_UPDATE, organisation_id)
-        if current is None:
-            raise NotFound("No organisation with that id.")
-        if expected is not None and current["version"] != expected:
-            raise PreconditionFailed(
-                f"The organisation was changed by someone else (now version {current['version']}); "
-                "read it again before erasing it.",
-                headers=etag_headers(current["version"]),
-                current_version=current["version"],
-            )
+        current = await locked_organisation(conn, organisation_id, expected)
         if current["erased_at"] is not None:
             return json_response(None, status=204)  # already erased: nothing left to do
         if await conn.fetchval(sql.IS_REFERENCED, organisation_id):

@@ -14,7 +14,6 @@ close, or its grid change, half-way through a sign-up):
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +21,7 @@ import asyncpg
 from aiohttp import web
 from pydantic_core import to_jsonable_python
 
-from shared.auth import PRINCIPAL_KEY, Principal, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -31,7 +30,9 @@ from shared.web import json_response, read_json, read_query
 from . import audit, idempotency
 from .event_models import EventStatus
 from .events import event_id_of, sees_drafts
-from .pagination import decode_cursor, link_headers, page_of
+from .pagination import cursor_text, link_headers, page_of, typed_cursor
+from .paths import path_uuid, path_uuid_or_404
+from .registration_checks import check_signup_window, event_fit_errors, event_for_change
 from .registration_models import (
     AttendingBuyer,
     CancelRequest,
@@ -42,7 +43,6 @@ from .registration_models import (
     RegistrationListQuery,
     RegistrationUpdate,
 )
-from .slots import event_slot_grid
 from .sql import events as event_sql
 from .sql import registrations as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
@@ -51,108 +51,17 @@ PUBLISHED_STATUSES = frozenset({EventStatus.SCHEDULED, EventStatus.PUBLISHED})
 
 
 def registration_id_of(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["registration_id"])
-    except ValueError:
-        raise NotFound("No registration with that id.") from None
+    """The ``{registration_id}`` of the path; a malformed one is simply not found."""
+    return path_uuid_or_404(request, "registration_id", "registration")
 
 
 async def registration_owner(request: web.Request) -> UUID | None:
     """The organisation a registration belongs to (for the ownership check), None when there is none."""
-    try:
-        registration_id = UUID(request.match_info["registration_id"])
-    except ValueError:
+    registration_id = path_uuid(request, "registration_id")
+    if registration_id is None:
         return None
     row = await request.app[POOL_KEY].fetchrow(sql.SELECT_REGISTRATION_OWNER, registration_id)
     return row["organisation_id"] if row else None
-
-
-async def event_for_change(conn: asyncpg.Connection, request: web.Request, event_id: UUID) -> Any:
-    """The event row, share-locked for the transaction; 404 when absent or a draft the caller cannot see."""
-    event = await conn.fetchrow(event_sql.LOCK_EVENT_FOR_SHARE, event_id)
-    if event is None or (event["status"] == EventStatus.DRAFT and not sees_drafts(request[PRINCIPAL_KEY])):
-        raise NotFound("No event with that id.")
-    return event
-
-
-def check_signup_window(event: Any, principal: Principal, what: str) -> None:
-    """409 unless sign-ups may be made or changed now by this caller."""
-    status = event["status"]
-    if principal.role == Role.ORGANISER:
-        if status not in (EventStatus.OPEN, EventStatus.CLOSED):
-            raise Conflict(f"{what} is possible while the event is open or closed; it is {status}.")
-        return
-    if status != EventStatus.OPEN:
-        raise Conflict(f"{what} is possible only while sign-up is open; the event is {status}. Ask the organiser.")
-    if datetime.now(UTC) >= event["signup_deadline"]:
-        raise Conflict(
-            f"The sign-up deadline ({event['signup_deadline'].isoformat()}) has passed. Ask the organiser to add you."
-        )
-
-
-async def event_fit_errors(
-    conn: asyncpg.Connection, body: RegistrationFields, event: Any, organisation_id: UUID, principal: Principal
-) -> list[FieldError]:
-    """What in the body does not fit the event's grid and limits, or points at the wrong needs and SMEs."""
-    errors: list[FieldError] = []
-    slot_count = len(event_slot_grid(event))
-    for position, index in enumerate(body.available_slots or ()):
-        if index >= slot_count:
-            errors.append(
-                FieldError(
-                    pointer=f"/available_slots/{position}",
-                    code="unknown_slot",
-                    detail=f"The event's grid has slots 0 to {slot_count - 1}.",
-                )
-            )
-    if body.max_meetings is not None and body.max_meetings > event["max_meetings_per_sme"]:
-        errors.append(
-            FieldError(
-                pointer="/max_meetings",
-                code="above_event_max",
-                detail=f"This event allows at most {event['max_meetings_per_sme']} meetings per SME.",
-            )
-        )
-    if body.tables is not None and body.tables > event["tables"]:
-        errors.append(
-            FieldError(pointer="/tables", code="above_event_tables", detail=f"The venue has {event['tables']} tables.")
-        )
-    asked = [*(body.wanted_needs or ()), *(body.brought_needs or ())]
-    needs = {row["id"]: row for row in await conn.fetch(sql.SELECT_NEEDS, asked)} if asked else {}
-    for position, need_id in enumerate(body.wanted_needs or ()):
-        need = needs.get(need_id)
-        # Another buyer's need in planning is invisible to SMEs: they get the same answer as for none.
-        if (
-            need is None
-            or need["owner_kind"] != "buyer"
-            or (need["status"] == "planning" and principal.role != Role.ORGANISER)
-        ):
-            code, detail = "unknown_need", "No need open for interest with that id."
-        elif need["status"] == "planning":
-            code, detail = "need_in_planning", "This need is still being planned and not open for interest."
-        elif need["status"] == "cancelled":
-            code, detail = "need_cancelled", "This need was cancelled."
-        else:
-            continue
-        errors.append(FieldError(pointer=f"/wanted_needs/{position}", code=code, detail=detail))
-    for position, need_id in enumerate(body.brought_needs or ()):
-        need = needs.get(need_id)
-        if need is None or need["buyer_id"] != organisation_id:
-            code, detail = "not_own_need", "Bring only the organisation's own needs."
-        elif need["status"] == "cancelled":
-            code, detail = "need_cancelled", "This need was cancelled."
-        else:
-            continue
-        errors.append(FieldError(pointer=f"/brought_needs/{position}", code=code, detail=detail))
-    if body.wanted_smes:
-        smes = {row["id"]: row for row in await conn.fetch(sql.SELECT_ORGANISATIONS, body.wanted_smes)}
-        for position, sme_id in enumerate(body.wanted_smes):
-            sme = smes.get(sme_id)
-            if sme is None or sme["kind"] != "sme" or sme["erased_at"] is not None:
-                errors.append(
-                    FieldError(pointer=f"/wanted_smes/{position}", code="unknown_sme", detail="No SME with that id.")
-                )
-    return errors
 
 
 def stored_columns(values: dict[str, Any]) -> tuple[Any, ...]:
@@ -314,15 +223,7 @@ async def list_registrations(request: web.Request) -> web.Response:
     if event is None or (event["status"] == EventStatus.DRAFT and not sees_drafts(principal)):
         raise NotFound("No event with that id.")
     if principal.role in (Role.ORGANISER, Role.SERVICE):
-        after_name, after_id = None, None
-        if query.cursor is not None:
-            after_name, raw_id = decode_cursor(query.cursor, 2)
-            try:
-                after_id = UUID(raw_id)
-            except (TypeError, ValueError, AttributeError):
-                raise ValidationProblem(
-                    [FieldError(parameter="cursor", code="invalid_cursor", detail="Not a cursor this list gave out.")]
-                ) from None
+        after_name, after_id = typed_cursor(query.cursor, cursor_text, UUID)
         rows = await pool.fetch(
             sql.LIST_REGISTRATIONS, event_id, query.kind, query.status, after_name, after_id, query.limit + 1
         )

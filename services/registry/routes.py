@@ -10,6 +10,8 @@ from . import (
     bulk,
     events,
     needs,
+    needs_ocds,
+    organisation_search,
     organisations,
     pair_rules,
     privacy,
@@ -28,7 +30,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/auth/whoami", tokens.whoami)
     app.router.add_post("/auth/introspect", tokens.introspect)
     app.router.add_post("/organisations", organisations.create_organisation)
-    app.router.add_get("/organisations", organisations.list_organisations)
+    app.router.add_get("/organisations", organisation_search.list_organisations)
     app.router.add_get("/organisations/{organisation_id}", organisations.get_organisation)
     app.router.add_patch("/organisations/{organisation_id}", organisations.update_organisation)
     app.router.add_delete("/organisations/{organisation_id}", privacy.erase_organisation)
@@ -37,8 +39,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/audit", audit_routes.list_audit)
     app.router.add_post("/needs", needs.create_need)
     app.router.add_get("/needs", needs.list_needs)
-    app.router.add_post("/needs/import/ocds", needs.import_ocds)
-    app.router.add_get("/needs/export/ocds", needs.export_ocds)
+    app.router.add_post("/needs/import/ocds", needs_ocds.import_ocds)
+    app.router.add_get("/needs/export/ocds", needs_ocds.export_ocds)
     app.router.add_get("/needs/{need_id}", needs.get_need)
     app.router.add_patch("/needs/{need_id}", needs.patch_need)
     app.router.add_delete("/needs/{need_id}", needs.delete_need)

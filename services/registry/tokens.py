@@ -24,6 +24,7 @@ from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import json_response, read_json
 
+from .paths import path_uuid_or_404
 from .sql import tokens as sql
 
 
@@ -154,10 +155,7 @@ async def list_tokens(request: web.Request) -> web.Response:
 @require(Role.ORGANISER)
 async def revoke_token(request: web.Request) -> web.Response:
     """Revoke a token."""
-    try:
-        token_id = UUID(request.match_info["token_id"])
-    except ValueError:
-        raise NotFound("No token with that id.") from None
+    token_id = path_uuid_or_404(request, "token_id", "token")
     if await request.app[POOL_KEY].fetchval(sql.REVOKE_TOKEN, token_id) is None:
         raise NotFound("No token with that id.")
     return json_response(None, status=204)

@@ -64,6 +64,15 @@ def not_modified(request: web.Request, version: int) -> bool:
     return "*" in tags or etag(version) in tags
 
 
+def stale(what: str, current: int) -> PreconditionFailed:
+    """The 412 for a change based on an older version, with the current one."""
+    return PreconditionFailed(
+        f"The {what} was changed by someone else (now version {current}); read it again and re-apply your change.",
+        headers=etag_headers(current),
+        current_version=current,
+    )
+
+
 async def raise_missing_or_stale(
     conn: asyncpg.Connection | asyncpg.Pool, version_query: str, *args: object, what: str
 ) -> None:
@@ -71,8 +80,4 @@ async def raise_missing_or_stale(
     current = await conn.fetchval(version_query, *args)
     if current is None:
         raise NotFound(f"No {what} with that id.")
-    raise PreconditionFailed(
-        f"The {what} was changed by someone else (now version {current}); read it again and re-apply your change.",
-        headers=etag_headers(current),
-        current_version=current,
-    )
+    raise stale(what, current)

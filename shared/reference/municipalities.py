@@ -13,12 +13,19 @@ import math
 import re
 from dataclasses import dataclass
 from importlib.resources import files
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 __all__ = [
     "DALARNA_COUNTY_CODE",
     "NUTS3_DALARNA",
     "SWEDISH_COUNTY_CODES",
+    "CountyCode",
     "Municipality",
+    "MunicipalityCode",
+    "check_county_code",
+    "check_municipality_code",
     "dalarna_municipalities",
     "distance_km",
     "get_municipality",
@@ -139,6 +146,47 @@ def is_swedish_municipality_code(code: str) -> bool:
         and code[:2] in SWEDISH_COUNTY_CODES
         and code[2:] != "00"
     )
+
+
+def check_municipality_code(code: str) -> str:
+    """Return ``code`` when it is a well-formed Swedish kommunkod, else raise ValueError (for validators).
+
+    Examples
+    --------
+    >>> check_municipality_code("2080")
+    '2080'
+    >>> check_municipality_code("2000")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a Swedish municipality code (kommunkod, four digits such as 2080)
+    """
+    if not is_swedish_municipality_code(code):
+        raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
+    return code
+
+
+def check_county_code(code: str) -> str:
+    """Return ``code`` when it is a Swedish county code (länskod) in use, else raise ValueError.
+
+    Examples
+    --------
+    >>> check_county_code("20")
+    '20'
+    >>> check_county_code("02")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a Swedish county code (two digits such as 20)
+    """
+    if code not in SWEDISH_COUNTY_CODES:
+        raise ValueError("not a Swedish county code (two digits such as 20)")
+    return code
+
+
+MunicipalityCode = Annotated[str, AfterValidator(check_municipality_code)]
+"""A pydantic field type: a Swedish kommunkod such as ``2080`` (Falun)."""
+
+CountyCode = Annotated[str, AfterValidator(check_county_code)]
+"""A pydantic field type: a Swedish county code such as ``20`` (Dalarna)."""
 
 
 def distance_km(code_a: str, code_b: str) -> float:

@@ -1,7 +1,7 @@
 """SQL of events, their status history, and the availability trim when a grid shrinks."""
 
 # Every read of an event carries the counts of active registrations (the read model shows them).
-SELECT_EVENT = """
+EVENT_READ = """
 SELECT e.id, e.name, e.description, e.event_date, e.venue, e.municipality_code, e.time_zone,
        e.day_start, e.day_end, e.meeting_minutes, e.changeover_minutes, e.breaks, e.tables,
        e.signup_deadline, e.default_meetings_per_sme, e.max_meetings_per_sme, e.status, e.version,
@@ -11,8 +11,9 @@ SELECT e.id, e.name, e.description, e.event_date, e.venue, e.municipality_code, 
        (SELECT count(*) FROM registry.registrations r
          WHERE r.event_id = e.id AND r.kind = 'buyer' AND r.status = 'active') AS buyer_registrations
 FROM registry.events e
-WHERE e.id = $1
 """
+
+SELECT_EVENT = EVENT_READ + "WHERE e.id = $1\n"
 
 # Taken at the start of every change of an event (transition, update, delete), and FOR SHARE by
 # sign-ups: two transitions cannot both pass, and no sign-up slips in while the event closes.
@@ -51,17 +52,7 @@ DELETE_EVENT = "DELETE FROM registry.events WHERE id = $1"
 
 # Keyset page over (event_date, id). $1: include drafts; $2: statuses or NULL; $3/$4: date range;
 # $5/$6: cursor (date, id) or NULL; $7: limit + 1.
-LIST_EVENTS = """
-SELECT e.id, e.name, e.description, e.event_date, e.venue, e.municipality_code, e.time_zone,
-       e.day_start, e.day_end, e.meeting_minutes, e.changeover_minutes, e.breaks, e.tables,
-       e.signup_deadline, e.default_meetings_per_sme, e.max_meetings_per_sme, e.status, e.version,
-       e.created_at, e.updated_at,
-       (SELECT count(*) FROM registry.registrations r
-         WHERE r.event_id = e.id AND r.kind = 'sme' AND r.status = 'active') AS sme_registrations,
-       (SELECT count(*) FROM registry.registrations r
-         WHERE r.event_id = e.id AND r.kind = 'buyer' AND r.status = 'active') AS buyer_registrations
-FROM registry.events e
-WHERE ($1::boolean OR e.status <> 'draft')
+LIST_EVENTS = f"""{EVENT_READ}WHERE ($1::boolean OR e.status <> 'draft')
   AND ($2::text[] IS NULL OR e.status = ANY ($2))
   AND ($3::date IS NULL OR e.event_date >= $3)
   AND ($4::date IS NULL OR e.event_date <= $4)
