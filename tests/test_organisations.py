@@ -450,3 +450,24 @@ def test_cpv_expansion_covers_exactly_the_prefix(prefix):
     codes = cpv_codes_under([prefix])
     assert all(code.startswith(prefix) for code in codes)
     assert len(codes) == len(set(codes))
+
+
+async def test_lists_are_in_swedish_alphabetical_order_across_pages(registry, organiser_token, make_org):
+    names = ["Östra Bygg AB", "Åre Städ AB", "Ängby El AB", "Zetterbergs Måleri", "Avesta Snöröjning", "Ärlig VVS"]
+    for name in names:
+        await make_org("sme", name=name)
+    seen: list[str] = []
+    url = "/organisations?kind=sme&limit=2"
+    while url:
+        page = await (await registry.get(url, headers=bearer(organiser_token))).json()
+        seen += [item["name"] for item in page["items"]]
+        url = f"/organisations?kind=sme&limit=2&cursor={page['next_cursor']}" if page.get("next_cursor") else None
+    # SAOL order: a–z, then å, ä, ö (not the byte order Ä, Å, Ö).
+    assert seen == [
+        "Avesta Snöröjning",
+        "Zetterbergs Måleri",
+        "Åre Städ AB",
+        "Ängby El AB",
+        "Ärlig VVS",
+        "Östra Bygg AB",
+    ]

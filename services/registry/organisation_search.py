@@ -114,7 +114,7 @@ async def list_organisations(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL_KEY]
     statement, args = sql.list_organisations_query(list_filters(query), query.limit + 1)
     rows = await request.app[POOL_KEY].fetch(statement, *args)
-    kept, next_cursor = page_of(rows, query.limit, lambda row: (row["name"], str(row["id"])))
+    kept, next_cursor = page_of(rows, query.limit, lambda row: (row["sort_name"], str(row["id"])))
     items = [organisation_of_row(row, None, private=may_see_private(principal, row["id"])) for row in kept]
     return json_response(
         OrganisationPage(items=items, next_cursor=next_cursor), headers=link_headers(request, next_cursor)

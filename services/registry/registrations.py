@@ -227,7 +227,7 @@ async def list_registrations(request: web.Request) -> web.Response:
         rows = await pool.fetch(
             sql.LIST_REGISTRATIONS, event_id, query.kind, query.status, after_name, after_id, query.limit + 1
         )
-        kept, next_cursor = page_of(rows, query.limit, lambda row: [row["organisation_name"], str(row["id"])])
+        kept, next_cursor = page_of(rows, query.limit, lambda row: [row["organisation_sort_name"], str(row["id"])])
         listing = RegistrationListing(items=[Registration(**dict(row)) for row in kept], next_cursor=next_cursor)
         return json_response(listing, headers=link_headers(request, next_cursor))
     own = await pool.fetch(sql.SELECT_OWN_REGISTRATIONS, event_id, principal.organisation_id)

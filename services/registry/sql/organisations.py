@@ -74,7 +74,7 @@ ORGANISATION_ORGNR_UNIQUE = "organisations_orgnr_key"
 
 # --- the list: fragments joined with AND; `${0}`, `${1}` are the fragment's own parameters ----------
 
-LIST_BASE = f"SELECT {ORGANISATION_FIELDS} FROM registry.organisations AS o WHERE o.erased_at IS NULL"  # noqa: S608
+LIST_BASE = f"SELECT {ORGANISATION_FIELDS}, o.sort_name FROM registry.organisations AS o WHERE o.erased_at IS NULL"  # noqa: S608
 FILTER_KIND = "o.kind = ${0}"
 FILTER_MUNICIPALITIES = "o.municipality_code = ANY(${0}::text[])"
 FILTER_COUNTY = "left(o.municipality_code, 2) = ${0}"
@@ -96,8 +96,9 @@ FILTER_SERVES = (
     "(o.serves_whole_country OR left(${0}::text, 2) = ANY(o.served_counties)"
     " OR ${0}::text = ANY(o.served_municipalities))"
 )
-FILTER_AFTER = "(o.name, o.id) > (${0}::text, ${1}::uuid)"
-LIST_ORDER = "ORDER BY o.name, o.id LIMIT ${0}"
+# Swedish alphabetical order (å, ä, ö after z): see registry.swedish_sort_key in the schema.
+FILTER_AFTER = "(o.sort_name, o.id) > (${0}::text, ${1}::uuid)"
+LIST_ORDER = "ORDER BY o.sort_name, o.id LIMIT ${0}"
 
 
 def compose_query(
@@ -112,7 +113,7 @@ def compose_query(
     --------
     >>> query, args = compose_query(LIST_BASE, [(FILTER_KIND, ["sme"]), (FILTER_AFTER, ["A", "x"])], LIST_ORDER, 51)
     >>> query.splitlines()[-3:]
-    ['AND o.kind = $1', 'AND (o.name, o.id) > ($2::text, $3::uuid)', 'ORDER BY o.name, o.id LIMIT $4']
+    ['AND o.kind = $1', 'AND (o.sort_name, o.id) > ($2::text, $3::uuid)', 'ORDER BY o.sort_name, o.id LIMIT $4']
     >>> args
     ['sme', 'A', 'x', 51]
     """

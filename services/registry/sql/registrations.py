@@ -2,7 +2,8 @@
 
 # The read model: the registration, its organisation's name and its interest lists.
 _REGISTRATION_SELECT = """
-SELECT r.id, r.event_id, r.organisation_id, o.name AS organisation_name, r.kind, r.status, r.available_slots,
+SELECT r.id, r.event_id, r.organisation_id, o.name AS organisation_name, o.sort_name AS organisation_sort_name,
+       r.kind, r.status, r.available_slots,
        r.languages, r.note, r.max_meetings, r.tables, r.representatives, r.cancelled_at, r.cancel_reason,
        r.cancelled_after_publication, r.version, r.created_at, r.updated_at,
        ARRAY(SELECT rn.need_id FROM registry.registration_needs rn
@@ -19,14 +20,15 @@ SELECT_REGISTRATION = _REGISTRATION_SELECT + "WHERE r.id = $1"
 
 SELECT_OWN_REGISTRATIONS = _REGISTRATION_SELECT + "WHERE r.event_id = $1 AND r.organisation_id = $2"
 
-# Keyset page over (organisation name, id). $2 kind, $3 status or NULL; $4/$5 cursor or NULL; $6 limit + 1.
+# Keyset page over (organisation name in Swedish order, id).
+# $2 kind, $3 status or NULL; $4/$5 cursor or NULL; $6 limit + 1.
 LIST_REGISTRATIONS = (
     _REGISTRATION_SELECT
     + """WHERE r.event_id = $1
   AND ($2::text IS NULL OR r.kind = $2)
   AND ($3::text IS NULL OR r.status = $3)
-  AND ($4::text IS NULL OR (o.name, r.id) > ($4, $5::uuid))
-ORDER BY o.name, r.id
+  AND ($4::text IS NULL OR (o.sort_name, r.id) > ($4, $5::uuid))
+ORDER BY o.sort_name, r.id
 LIMIT $6
 """
 )
@@ -43,7 +45,7 @@ SELECT o.id AS organisation_id, o.name,
 FROM registry.registrations r
 JOIN registry.organisations o ON o.id = r.organisation_id
 WHERE r.event_id = $1 AND r.kind = 'buyer' AND r.status = 'active'
-ORDER BY o.name, o.id
+ORDER BY o.sort_name, o.id
 """
 
 SELECT_ORGANISATION = "SELECT id, kind, name, languages, erased_at FROM registry.organisations WHERE id = $1"
