@@ -8,13 +8,15 @@ the embedded PostgreSQL (or of the server in ``DATABASE_URL``, which must allow 
 so that the load generator in this process does not share the server's event loop. Then:
 
 1. imports ``--smes`` generated SME rows through ``POST /organisations/import`` (new rows each run) and
-   prints profiles per second (median of ``--runs``);
-2. loads the sample event (:func:`deploy.sample_data.generate_sample` with ``--event-smes`` SMEs)
-   through the API, and for ``--seconds`` each, with ``--clients`` concurrent clients on loopback,
-   measures ``GET /events/{id}/snapshot`` and ``GET /organisations?cpv=…&municipality=…&q=…``:
-   requests per second and p50/p99 latency.
+   prints profiles per second (the first run also starts the validation worker processes);
+2. loads the sample event (:func:`deploy.sample_data.generate_sample` with ``--event-smes`` SMEs, 300
+   by default, a large Affärsträff) through the API, and, after a short warm-up, ``--runs`` times for
+   ``--seconds`` each with ``--clients`` concurrent clients on loopback, measures
+   ``GET /events/{id}/snapshot`` and ``GET /organisations?cpv=…&municipality=…&q=…``: requests per
+   second and p50/p99 latency.
 
-Figures only; nothing is asserted. Request logs are turned down (LOG_LEVEL=WARNING) so that the figures
+Every run is printed, then a summary with the median of the runs of each figure. Figures only; nothing
+is asserted. Request logs are turned down (LOG_LEVEL=WARNING) so that the figures
 measure the service, not the terminal.
 """
 
@@ -33,6 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -124,8 +127,38 @@ async def measure_import(url: str, token: str, smes: int, runs: int) -> list[flo
     return rates
 
 
-async def hammer(url: str, token: str, path: str, params: dict[str, str], clients: int, seconds: float) -> str:
-    """``clients`` loops of GET for ``seconds``; a line with requests/s and p50/p99 latency."""
+@dataclass(frozen=True)
+class ReadFigures:
+    """One read measurement: throughput and latency."""
+
+    requests: int
+    failures: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+    def line(self) -> str:
+        return (
+            f"{self.per_second:,.0f} req/s, p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms "
+            f"({self.requests} requests, {self.failures} not 200, {self.seconds:.1f} s)"
+        )
+
+
+def median_figures(runs: list[ReadFigures]) -> str:
+    """Median requests/s, p50 and p99 over runs (each taken separately)."""
+    return (
+        f"median {statistics.median(r.per_second for r in runs):,.0f} req/s, "
+        f"p50 {statistics.median(r.p50_ms for r in runs):.1f} ms, "
+        f"p99 {statistics.median(r.p99_ms for r in runs):.1f} ms over {len(runs)} runs"
+    )
+
+
+async def hammer(url: str, token: str, path: str, params: dict[str, str], clients: int, seconds: float) -> ReadFigures:
+    """``clients`` loops of GET for ``seconds``: requests/s and p50/p99 latency."""
     latencies: list[float] = []
     failures = 0
     headers = {"Authorization": f"Bearer {token}"}
@@ -147,10 +180,20 @@ async def hammer(url: str, token: str, path: str, params: dict[str, str], client
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    return (
-        f"{len(latencies) / elapsed:,.0f} req/s, p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms "
-        f"({len(latencies)} requests, {failures} not 200, {clients} clients, {elapsed:.1f} s)"
-    )
+    return ReadFigures(len(latencies), failures, elapsed, cuts[49] * 1000, cuts[98] * 1000)
+
+
+async def measure_reads(
+    url: str, token: str, name: str, path: str, params: dict[str, str], args: argparse.Namespace
+) -> str:
+    """``--runs`` measurements of one read (after a short warm-up), each printed; the median line returned."""
+    await hammer(url, token, path, params, min(args.clients, 2), min(args.seconds, 0.5))  # warm caches, pools
+    runs = []
+    for run in range(args.runs):
+        figures = await hammer(url, token, path, params, args.clients, args.seconds)
+        print(f"{name} run {run + 1}: {figures.line()}", flush=True)
+        runs.append(figures)
+    return median_figures(runs)
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -177,19 +220,25 @@ async def bench(args: argparse.Namespace) -> None:
         try:
             await wait_ready(url, process)
             rates = await measure_import(url, token, args.smes, args.runs)
-            print(f"bulk import: median {statistics.median(rates):,.0f} profiles/s over {len(rates)} runs", flush=True)
+            summary = {
+                "import": f"median {statistics.median(rates):,.0f} profiles/s "
+                f"({args.smes / statistics.median(rates):.2f} s) over {len(rates)} runs"
+            }
 
-            event_smes = args.event_smes or min(args.smes, 1000)
+            event_smes = args.event_smes or min(args.smes, 300)
             started = time.perf_counter()
             loaded = await load_sample(url, token, generate_sample(seed=2027, smes=event_smes))
             print(
                 f"sample event with {event_smes} SMEs loaded through the API in {time.perf_counter() - started:.1f} s"
             )
             snapshot = f"/events/{loaded.event_id}/snapshot"
-            print(f"GET {snapshot}: " + await hammer(url, token, snapshot, {}, args.clients, args.seconds), flush=True)
+            summary["snapshot"] = await measure_reads(url, token, "snapshot", snapshot, {}, args)
+            summary["search"] = await measure_reads(url, token, "search", "/organisations", SEARCH, args)
+            print(f"\n== registry benchmark ({args.clients} clients, {args.seconds:g} s per run, loopback) ==")
+            print(f"bulk import of {args.smes} SMEs: {summary['import']}")
+            print(f"GET /events/{{id}}/snapshot ({event_smes} SMEs): {summary['snapshot']}")
             query = "&".join(f"{k}={v}" for k, v in SEARCH.items())
-            found = await hammer(url, token, "/organisations", SEARCH, args.clients, args.seconds)
-            print(f"GET /organisations?{query}: {found}", flush=True)
+            print(f"GET /organisations?{query}: {summary['search']}", flush=True)
         finally:
             process.terminate()
             try:
@@ -204,10 +253,10 @@ async def bench(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smes", type=int, default=10_000, help="SME rows per import run")
-    parser.add_argument("--event-smes", type=int, default=0, help="SMEs in the sample event (default min(smes, 1000))")
+    parser.add_argument("--event-smes", type=int, default=0, help="SMEs in the sample event (default min(smes, 300))")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the read measurements")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per read measurement")
-    parser.add_argument("--runs", type=int, default=3, help="import runs (median reported)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported)")
     asyncio.run(bench(parser.parse_args()))
 
 

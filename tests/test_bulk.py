@@ -232,3 +232,27 @@ async def test_many_rows_in_one_import(registry, organiser_token, db):
     assert response.status == 200
     assert (await response.json())["created"] == 1500
     assert await db.fetchval("SELECT count(*) FROM registry.contacts") == 1500
+
+
+async def test_rows_validated_in_worker_processes_report_like_the_others(registry, organiser_token, db):
+    """More than one batch: rows are checked in worker processes; errors still point at their rows and
+    columns, in row order, and a duplicate orgnr is found across batches."""
+    count = bulk.BATCH_ROWS * 2 + 10
+    lines = [sme_line(serial, f"Firma {serial} AB") for serial in range(1, count + 1)]
+    lines[bulk.BATCH_ROWS + 5] = sme_line(bulk.BATCH_ROWS + 6, contact_email="inte-en-adress")
+    lines[-1] = sme_line(3, "Dubblett AB")
+    body = csv_of(*lines)
+
+    rejected = await post_csv(registry, organiser_token, body)
+    assert rejected.status == 422
+    assert [e["pointer"] for e in (await rejected.json())["errors"]] == [
+        f"/rows/{bulk.BATCH_ROWS + 6}/contact_email",
+        f"/rows/{count}/orgnr",
+    ]
+    assert await count_orgs(db) == 0
+
+    response = await post_csv(registry, organiser_token, body, mode="report")
+    assert response.status == 200
+    result = await response.json()
+    assert (result["rows"], result["created"], result["invalid"]) == (count, count - 2, 2)
+    assert await count_orgs(db) == count - 2

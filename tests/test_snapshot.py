@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.registry.snapshot import SnapshotRows, build_snapshot
+from services.registry.snapshot import SnapshotRows, build_document, build_snapshot
 from shared.auth import Role
 from shared.snapshot import EventSnapshot, canonical_bytes, content_hash
 from tests.conftest import bearer
@@ -583,3 +583,45 @@ async def test_snapshot_of_a_full_size_event(registry, db, organiser_token):
     assert all(len(sme.wanted_needs) == 3 and len(sme.contacts) == 1 for sme in snapshot.smes)
     assert all(len(buyer.brought_need_ids) == 4 for buyer in snapshot.buyers)
     assert snapshot.hash_matches()
+
+
+# --- the fast encoding is the contract's encoding ---
+
+_JSON_TEXT = st.text(alphabet=st.characters(codec="utf-8"))
+_FREE_FORM = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=_JSON_TEXT,
+    lot=st.dictionaries(_JSON_TEXT, _FREE_FORM, max_size=4),
+    representative=st.dictionaries(_JSON_TEXT, _FREE_FORM, max_size=4),
+)
+def test_fast_canonical_bytes_equal_the_contract_encoding(title, lot, representative):
+    """Any text (control characters, quotes, non-ASCII) and any free-form JSON (floats too) in the
+    rows: the body parses into the contract's model, and its hash is the contract's hash of it."""
+    rows = sample_rows()
+    rows.needs[0]["title"] = title
+    rows.needs[0]["lots"] = [lot]
+    rows.registrations[-2]["representatives"] = [representative]  # a buyer
+    document = build_document(rows, GENERATED)
+    body = json.loads(document.body)
+    assert document.canonical == canonical_bytes(body)
+    snapshot = EventSnapshot.model_validate_json(document.body)
+    assert snapshot.model_dump(mode="json") == body
+    assert snapshot.hash_matches() and snapshot.content_hash == document.content_hash
+    assert snapshot.needs[0].title == title and snapshot.needs[0].lots == [lot]
+
+
+def test_body_is_the_canonical_json_with_hash_and_time_in_front():
+    document = build_document(sample_rows(), GENERATED)
+    assert document.body.startswith(b'{"content_hash":"' + document.content_hash.encode())
+    body = json.loads(document.body)
+    assert body["generated_at"] == "2025-09-01T00:00:00Z"
+    assert {k: v for k, v in body.items() if k not in ("content_hash", "generated_at")} == json.loads(
+        document.canonical
+    )
