@@ -1,0 +1,243 @@
+"""Why two parties meet: each pair's components, the need that drove it, and a sentence in Swedish and English.
+
+Sentences speak to the SME ("you", "ni") about the buyer's need and list only what actually holds, in
+a fixed order: interest and organiser decisions first (what people asked for), then CPV, text,
+geography and size. Every pair can be explained, including one with nothing in common (a meeting that
+only fills a free slot says so).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import numpy as np
+
+from shared.reference.cpv import cpv_label
+from shared.reference.municipalities import get_municipality
+
+from .encode import EncodedEvent
+from .model import InstanceError
+from .scoring import PairScores, cpv_similarity
+
+CPV_MENTION = 0.25  # same division between two 8-digit codes (see scoring)
+TEXT_MENTION = 0.5
+SIZE_WARNING = 0.3
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One SME–buyer pair, explained.
+
+    Attributes
+    ----------
+    sme, buyer : int
+        Indexes.
+    sme_id, buyer_id : UUID
+    need_id : UUID or None
+        The need that drove the score (None: the buyer's profile, it brought no need).
+    need_title : str
+    relevance : float
+    components : dict of str to float
+        ``cpv``, ``text``, ``geography``, ``size``, ``interest`` and ``fit``.
+    sme_cpv, need_cpv : str or None
+        The best-matching code pair (None when no code is shared).
+    delivery_municipality : str or None
+        Kommunkod of the driving need's delivery.
+    sentence_sv, sentence_en : str
+    """
+
+    sme: int
+    buyer: int
+    sme_id: UUID
+    buyer_id: UUID
+    need_id: UUID | None
+    need_title: str
+    relevance: float
+    components: dict[str, float]
+    sme_cpv: str | None
+    need_cpv: str | None
+    delivery_municipality: str | None
+    sentence_sv: str
+    sentence_en: str
+
+
+def municipality_name(code: str) -> str:
+    """A municipality's name where known (Dalarna), else ``kommun <code>``.
+
+    Examples
+    --------
+    >>> municipality_name("2080"), municipality_name("0180")
+    ('Falun', 'kommun 0180')
+    """
+    try:
+        return get_municipality(code).name
+    except ValueError:
+        return f"kommun {code}"
+
+
+def best_cpv_pair(encoded: EncodedEvent, sme: int, need: int) -> tuple[str | None, str | None, float]:
+    """The SME code and need code that agree best (Wu–Palmer, as in scoring), and their similarity.
+
+    Examples
+    --------
+    >>> from services.matcher.engine.encode import encode_snapshot
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> best_cpv_pair(encode_snapshot(example_snapshot()), 0, 0)
+    ('90910000', '90910000', 1.0)
+    """
+    features = encoded.features
+    sme_codes = [c for c in features.sme_cpv[sme] if c >= 0]
+    need_codes = [c for c in features.need_cpv[need] if c >= 0]
+    if not sme_codes or not need_codes:
+        return None, None, 0.0
+    both = np.array(sme_codes + need_codes)
+    similarity = cpv_similarity(features.cpv_lineage[both], features.cpv_depth[both])[
+        : len(sme_codes), len(sme_codes) :
+    ]
+    # Ties go to the need's first code (its main code) and the SME's first listed code.
+    i, j = np.unravel_index(int(np.argmax(similarity.T.ravel())), similarity.T.shape)[::-1]
+    best = float(similarity[i, j])
+    if best <= 0:
+        return None, None, 0.0
+    return f"{features.cpv_codes[sme_codes[i]]:08d}", f"{features.cpv_codes[need_codes[j]]:08d}", best
+
+
+def _area_distance(encoded: EncodedEvent, sme: int, municipality: int) -> float:
+    features = encoded.features
+    distances = features.distance_km[features.sme_served[sme], municipality]
+    distances = distances[~np.isnan(distances)]
+    return float(distances.min()) if distances.size else float("nan")
+
+
+def _parts(encoded: EncodedEvent, scores: PairScores, sme: int, buyer: int, need: int) -> tuple[list, list, dict]:
+    """The sentence fragments (Swedish, English) and the facts behind them."""
+    sv: list[str] = []
+    en: list[str] = []
+    features = encoded.features
+    buyer_name, title = encoded.buyer_names[buyer], encoded.need_titles[need]
+    # The SME's wish may be for another of the buyer's needs than the one that drove the score.
+    columns = np.flatnonzero(features.need_buyer == buyer)
+    ranks = encoded.sme_need_rank[sme, columns].toarray().ravel()
+    sme_wants = bool(np.any(ranks != 0))
+    if sme_wants:  # name the need it ranked highest (unranked wishes after ranked ones)
+        never_chosen = np.iinfo(np.int64).max
+        preference = np.where(ranks > 0, ranks, np.where(ranks < 0, never_chosen - 1, never_chosen))
+        title = encoded.need_titles[columns[int(np.argmin(preference))]]
+    buyer_wants = bool(scores.buyer_wish[sme, buyer])
+    if sme_wants and buyer_wants:
+        sv.append("ni har båda anmält intresse")
+        en.append("you both marked interest")
+    elif sme_wants:
+        sv.append(f"ni har anmält intresse för «{title}»")
+        en.append(f"you marked interest in “{title}”")
+    elif buyer_wants:
+        sv.append(f"{buyer_name} vill träffa er")
+        en.append(f"{buyer_name} asked to meet you")
+    if features.must_meet[sme, buyer]:
+        sv.append("arrangören har bett om mötet")
+        en.append("the organiser asked for this meeting")
+    sme_code, need_code, similarity = best_cpv_pair(encoded, sme, need)
+    if need_code is not None and similarity >= CPV_MENTION:
+        label_sv, label_en = cpv_label(need_code, "sv"), cpv_label(need_code, "en")
+        if sme_code == need_code:
+            sv.append(f"CPV {need_code} {label_sv} stämmer")
+            en.append(f"CPV {need_code} {label_en} matches")
+        else:
+            sv.append(f"CPV {need_code} {label_sv} ligger nära er {sme_code} {cpv_label(sme_code, 'sv')}")
+            en.append(f"CPV {need_code} {label_en} is close to your {sme_code} {cpv_label(sme_code, 'en')}")
+    if scores.text[sme, buyer] >= TEXT_MENTION:
+        sv.append(f"er beskrivning liknar «{title}»")
+        en.append(f"your description resembles “{title}”")
+    delivery = int(features.need_municipality[need])
+    code = encoded.municipality_codes[delivery] if delivery >= 0 else None
+    if code is not None:
+        name = municipality_name(code)
+        if features.sme_served[sme, delivery]:
+            sv.append(f"leveransen i {name} ligger inom ert område")
+            en.append(f"delivery in {name} is within your area")
+        else:
+            km = _area_distance(encoded, sme, delivery)
+            if np.isnan(km):
+                sv.append(f"leveransen i {name} ligger utanför ert område")
+                en.append(f"delivery in {name} is outside your area")
+            else:
+                sv.append(f"leveransen i {name} ligger cirka {km:.0f} km från ert område")
+                en.append(f"delivery in {name} is about {km:.0f} km from your area")
+    if features.need_small[need] and features.sme_micro[sme]:
+        sv.append("uppdraget har en storlek som passar ett mikroföretag")
+        en.append("the contract is sized for a micro firm")
+    elif scores.size[sme, buyer] < SIZE_WARNING:
+        sv.append("uppdraget är stort i förhållande till er omsättning")
+        en.append("the contract is large for your turnover")
+    return sv, en, {"sme_cpv": sme_code, "need_cpv": need_code, "delivery": code}
+
+
+def _sentence(parts: list[str], fallback: str) -> str:
+    text = "; ".join(parts) if parts else fallback
+    return text[:1].upper() + text[1:] + "."
+
+
+def explain_pairs(encoded: EncodedEvent, scores: PairScores, pairs: Any) -> list[Explanation]:
+    """Explain each ``(sme, buyer)`` pair: components, driving need and a sentence in Swedish and English.
+
+    Parameters
+    ----------
+    encoded : EncodedEvent
+    scores : PairScores
+        Usually ``encoded.scores`` (or a re-scoring of ``encoded.features`` with other weights).
+    pairs : (M, 2) array-like of int
+        SME and buyer indexes, e.g. a selection's or a schedule's first two columns.
+
+    Returns
+    -------
+    list of Explanation
+        In the order of ``pairs``.
+
+    Raises
+    ------
+    InstanceError
+        ``pairs[i]`` naming a pair outside the event.
+
+    Examples
+    --------
+    >>> from services.matcher.engine.encode import encode_snapshot
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> encoded = encode_snapshot(example_snapshot())
+    >>> [first] = explain_pairs(encoded, encoded.scores, [[0, 0]])
+    >>> print(first.sentence_sv)
+    Ni har båda anmält intresse; CPV 90910000 Städning stämmer; er beskrivning liknar «Lokalvård i förskolor»; leveransen i Falun ligger inom ert område; uppdraget har en storlek som passar ett mikroföretag.
+    >>> print(first.sentence_en)
+    You both marked interest; CPV 90910000 Cleaning services matches; your description resembles “Lokalvård i förskolor”; delivery in Falun is within your area; the contract is sized for a micro firm.
+    """  # noqa: E501
+    rows = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    smes, buyers = scores.relevance.shape
+    out = []
+    for row, (sme, buyer) in enumerate(rows.tolist()):
+        if not (0 <= sme < smes and 0 <= buyer < buyers):
+            raise InstanceError(f"pairs[{row}]", f"(sme {sme}, buyer {buyer}) is outside the event")
+        need = int(scores.driving_need[sme, buyer])
+        sv, en, facts = _parts(encoded, scores, sme, buyer, need)
+        components = {
+            name: round(float(getattr(scores, name)[sme, buyer]), 4)
+            for name in ("cpv", "text", "geography", "size", "interest", "fit")
+        }
+        out.append(
+            Explanation(
+                sme=sme,
+                buyer=buyer,
+                sme_id=encoded.sme_ids[sme],
+                buyer_id=encoded.buyer_ids[buyer],
+                need_id=encoded.need_ids[need],
+                need_title=encoded.need_titles[need],
+                relevance=float(scores.relevance[sme, buyer]),
+                components=components,
+                sme_cpv=facts["sme_cpv"],
+                need_cpv=facts["need_cpv"],
+                delivery_municipality=facts["delivery"],
+                sentence_sv=_sentence(sv, "inga tydliga gemensamma nämnare; mötet fyller en ledig tid"),
+                sentence_en=_sentence(en, "no clear common ground; the meeting fills a free slot"),
+            )
+        )
+    return out
