@@ -229,7 +229,8 @@ class GeneralSchedule:
     Attributes
     ----------
     status : str
-        "optimal" (breaks == lower_bound), "feasible" (time ran out), or "infeasible" (``reason`` says why).
+        "optimal" (breaks == lower_bound), "feasible" (time ran out), "infeasible" (``reason`` says why), or
+        "unknown" (time ran out before any schedule was found; ``reason`` says so).
     slots : (M,) int
         Slot of each requested meeting (empty when infeasible).
     breaks : (P,) int

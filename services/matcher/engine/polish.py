@@ -1,0 +1,253 @@
+"""Fewer breaks in a placed schedule: same meetings, people's days as blocks of consecutive slots.
+
+A *break* is a run of idle slots between two meetings of one person ("X.X" has one break, "XX.." none);
+people leave when they wait. People are SMEs and buyer *tables* — a buyer with several tables sends one
+representative per table, who keeps that table all day, so a buyer's breaks are counted per table and
+summed (:func:`count_breaks`).
+
+Method (local search, never worse, seeded):
+
+* **Stable tables.** For a buyer with ``c`` tables only the number of meetings per slot matters to its
+  people; stacking the per-slot counts into levels gives the fewest runs (intervals) ``I`` possible, no two
+  of them adjacent, and handing them to tables first-come (an empty table first) uses ``min(c, I)``
+  tables, hence the fewest breaks ``I - min(c, I)`` for that profile — exact, per buyer.
+* **Kempe-chain moves.** To move person ``p``'s meeting from slot ``a`` into an idle slot ``g``, swap
+  ``a``/``g`` along the alternating chain of meetings starting at ``p``: everybody stays single-booked
+  and only the two ends of the chain change their busy slots, so the change in breaks is two popcounts
+  (edge-colouring recolouring, as in König's proof; used for timetabling by e.g. Lewis & Thompson 2011).
+  Moves are drawn from people with a break (into a gap, or just outside their day) and accepted by
+  simulated annealing on ``T·breaks + idle slots inside the day`` (the second term rewards shrinking a
+  gap before it closes); the best state seen is returned. Locked meetings and availability windows are
+  never violated by a chain.
+
+Polishing never drops or adds a meeting, so relevance and breaks do not pull against each other here;
+the knob is time: ``iterations`` (default 40 per meeting, at least min(50,000, 300 per meeting)) or
+``time_limit``. Measured on synthetic L events (2,000 × 300 × 16, 5,800–6,100 meetings): 10 per meeting
+→ 93 % of people without a break, 30 → 95–97 % (1–2 s), 40 → 96 %, 100 → 98.5 %, 300 → 99.5 %. Where relevance
+and breaks do conflict — refilling freed time after cancellations — :func:`.replan.replan` has the knob
+(``break_cost``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ._board import Board, breaks_of
+from .model import BipartiteInstance, InstanceError, IntArray, Schedule
+
+_CHAIN_LIMIT = 400  # longest chain tried: long chains rarely help and cost time
+
+
+def count_breaks(schedule: Schedule, instance: BipartiteInstance) -> tuple[IntArray, IntArray]:
+    """Breaks per SME and per buyer (a buyer's tables counted separately and summed).
+
+    Parameters
+    ----------
+    schedule : Schedule
+    instance : BipartiteInstance
+
+    Returns
+    -------
+    sme_breaks : (S,) int
+    buyer_breaks : (B,) int
+        Sum over the buyer's tables of each table's breaks (a table is one person all day).
+
+    Examples
+    --------
+    SME 0 meets in slots 0 and 2 (one break); buyer 0 uses table 0 in slot 0 and table 1 in slot 2 (none):
+
+    >>> inst = BipartiteInstance(np.ones((2, 1)), np.ones((2, 1), bool), np.zeros((2, 1), bool),
+    ...     np.array([3, 3]), np.array([2]), np.ones((2, 3), bool), np.ones((1, 3), bool))
+    >>> smes, buyers = count_breaks(Schedule(np.array([[0, 0, 0, 0], [0, 0, 2, 1]])), inst)
+    >>> smes.tolist(), buyers.tolist()
+    ([1, 0], [0])
+    """
+    smes, buyers, slots = instance.shape
+    rows = np.asarray(schedule.meetings, dtype=np.int64).reshape(-1, 4)
+    first_seat = np.concatenate(([0], np.cumsum(instance.buyer_tables)))
+    sme_busy = np.zeros((smes, slots), dtype=bool)
+    sme_busy[rows[:, 0], rows[:, 2]] = True
+    seat_busy = np.zeros((int(first_seat[-1]), slots), dtype=bool)
+    seat_busy[first_seat[rows[:, 1]] + rows[:, 3], rows[:, 2]] = True
+    seat_breaks = _breaks_per_row(seat_busy)
+    buyer_breaks = np.bincount(np.repeat(np.arange(buyers), instance.buyer_tables), seat_breaks, minlength=buyers)
+    return _breaks_per_row(sme_busy), buyer_breaks.astype(np.int64)
+
+
+def _breaks_per_row(busy: np.ndarray) -> IntArray:
+    starts = (busy & ~np.pad(busy, ((0, 0), (1, 0)))[:, :-1]).sum(axis=1)
+    return np.maximum(starts - 1, 0).astype(np.int64)
+
+
+def board_from_schedule(instance: BipartiteInstance, schedule: Schedule) -> Board:
+    """A board holding the schedule's meetings where they are (locked ones flagged); raises on clashes."""
+    buyers = instance.shape[1]
+    rows = np.asarray(schedule.meetings, dtype=np.int64).reshape(-1, 4)
+    locked_keys = instance.locked[:, 0] * buyers * 10_000 + instance.locked[:, 1] * 10_000 + instance.locked[:, 2]
+    keys = rows[:, 0] * buyers * 10_000 + rows[:, 1] * 10_000 + rows[:, 2]
+    board = Board(instance, rows[:, :2], locked=np.isin(keys, locked_keys))
+    for m, (s, b, t, table) in enumerate(rows.tolist()):
+        item = f"schedule.meetings[{m}]"
+        if not (0 <= s < instance.shape[0] and 0 <= b < buyers and 0 <= t < board.n_slots):
+            raise InstanceError(item, f"(sme {s}, buyer {b}, slot {t}) is outside the instance")
+        if not 0 <= table < instance.buyer_tables[b]:
+            raise InstanceError(item, f"buyer {b} has no table {table}")
+        seat = board.n_smes + int(board.first_seat[b]) + table
+        if board.node_at[s][t] >= 0 or board.node_at[seat][t] >= 0:
+            raise InstanceError(item, f"double-books sme {s} or table {table} of buyer {b} in slot {t}")
+        board.place(m, t, seat)
+    return board
+
+
+def reseat_buyer(board: Board, buyer: int) -> None:
+    """Give the buyer's meetings the tables with the fewest breaks for its per-slot load (exact)."""
+    seats = board.seats_of(buyer)
+    if len(seats) < 2:
+        return
+    by_slot = [[board.node_at[n][t] for n in seats if board.node_at[n][t] >= 0] for t in range(board.n_slots)]
+    counts = [len(ms) for ms in by_slot]
+    intervals = []  # maximal runs of each level of the stacked per-slot counts
+    for level in range(max(counts, default=0)):
+        start = None
+        for t in range(board.n_slots + 1):
+            inside = t < board.n_slots and counts[t] > level
+            if inside and start is None:
+                start = t
+            elif not inside and start is not None:
+                intervals.append((start, t - 1))
+                start = None
+    free_from = dict.fromkeys(seats, -1)  # last slot each table is busy until (-1: empty so far)
+    assignment: list[tuple[int, int, int]] = []
+    for start, end in sorted(intervals):
+        empty = [n for n in seats if free_from[n] == -1]
+        seat = empty[0] if empty else next(n for n in seats if free_from[n] < start)
+        free_from[seat] = end
+        assignment.extend((by_slot[t].pop(), t, seat) for t in range(start, end + 1))
+    for m, _, _ in assignment:
+        board.remove(m)
+    for m, t, seat in assignment:
+        board.place(m, t, seat)
+
+
+def _cost(mask: int, slots: int) -> int:
+    """Breaks weighted by the slot count, plus idle slots inside the day (guides the search to close gaps)."""
+    if not mask:
+        return 0
+    lo, hi = (mask & -mask).bit_length() - 1, mask.bit_length() - 1
+    return slots * breaks_of(mask) + (hi - lo + 1 - mask.bit_count())
+
+
+def _anneal(board: Board, rng: np.random.Generator, iterations: int, deadline: float | None) -> None:
+    """Simulated annealing over Kempe-chain moves into people's gaps; the board ends at the best state seen.
+
+    A move picks a person with a break, one of their idle slots inside (or just outside) their day and one
+    of their meeting slots, and swaps the two slots along the chain; it is accepted when the cost goes down
+    or, with probability exp(-delta / temperature), up (Kirkpatrick et al. 1983), so the search can leave
+    plateaus that pure descent cannot.
+    """
+    slots, masks = board.n_slots, board.mask
+    cost = [_cost(mask, slots) for mask in masks]
+    current, breaks = sum(cost), total_breaks(board)
+    best, best_state = (breaks, current), None  # None: the best state is the board itself
+    broken = [n for n in range(board.n_nodes) if cost[n] > 0]
+    start_temp, end_temp = 2.0 * slots, 0.2
+    draws = rng.random((iterations, 4)).tolist()
+    cooling = (end_temp / start_temp) ** (1.0 / max(iterations, 1))
+    temperature = start_temp / cooling
+    for i, (pick, pick_idle, pick_busy, accept) in enumerate(draws):
+        temperature *= cooling
+        if i % 1024 == 0:
+            broken = [n for n in range(board.n_nodes) if cost[n] > 0]
+            if not broken or (deadline is not None and time.perf_counter() > deadline):
+                break
+        node = broken[int(pick * len(broken))]
+        mask = masks[node]
+        if not cost[node]:
+            continue
+        lo, hi = (mask & -mask).bit_length() - 1, mask.bit_length() - 1
+        idle = [t for t in range(max(lo - 1, 0), min(hi + 2, slots)) if not mask >> t & 1]
+        busy = [t for t in range(lo, hi + 1) if mask >> t & 1]
+        want, have = idle[int(pick_idle * len(idle))], busy[int(pick_busy * len(busy))]
+        found = board.chain(node, have, want, _CHAIN_LIMIT)
+        if found is None:
+            continue
+        moves, end = found
+        flip = 1 << have | 1 << want
+        end_mask = masks[end]
+        new_node, new_end = _cost(mask ^ flip, slots), _cost(end_mask ^ flip, slots)
+        delta = new_node + new_end - cost[node] - cost[end]
+        if delta <= 0 or accept < math.exp(-delta / temperature):
+            if delta > 0 and best_state is None:
+                best_state = board.snapshot()  # leaving the best state: remember it
+            breaks += breaks_of(mask ^ flip) + breaks_of(end_mask ^ flip) - breaks_of(mask) - breaks_of(end_mask)
+            board.apply_chain(moves, have, want)
+            cost[node], cost[end] = new_node, new_end
+            current += delta
+            if (breaks, current) < best:
+                best, best_state = (breaks, current), None
+    if best_state is not None:
+        board.restore(best_state)
+
+
+def total_breaks(board: Board) -> int:
+    """Sum of every person's breaks on the board."""
+    return sum(breaks_of(mask) for mask in board.mask)
+
+
+def polish(
+    instance: BipartiteInstance,
+    schedule: Schedule,
+    *,
+    seed: int = 0,
+    time_limit: float | None = None,
+    iterations: int | None = None,
+) -> Schedule:
+    """The same meetings with fewer breaks: stable tables, then Kempe-chain local search.
+
+    Parameters
+    ----------
+    instance : BipartiteInstance
+    schedule : Schedule
+        A valid schedule (e.g. from :func:`.slotting.place_meetings`); its ``unplaced`` pairs are kept.
+    seed : int
+        Seed of the annealing (same seed and iterations, same result).
+    time_limit : float, optional
+        Stop the local search after this many seconds (default: run all ``iterations``).
+    iterations : int, optional
+        Annealing moves to try (default: 40 per meeting, at least min(50,000, 300 per meeting)); more
+        iterations, fewer breaks.
+
+    Returns
+    -------
+    Schedule
+        Same ``(sme, buyer)`` pairs, locked meetings in their slots, total breaks never higher.
+
+    Examples
+    --------
+    SME 0 meets buyers 0 and 1 in slots 0 and 2 (a break); moving one meeting closes it:
+
+    >>> inst = BipartiteInstance(np.ones((1, 2)), np.ones((1, 2), bool), np.zeros((1, 2), bool),
+    ...     np.array([2]), np.array([1, 1]), np.ones((1, 3), bool), np.ones((2, 3), bool))
+    >>> before = Schedule(np.array([[0, 0, 0, 0], [0, 1, 2, 0]]))
+    >>> after = polish(inst, before)
+    >>> [int(b.sum()) for b in count_breaks(before, inst)], [int(b.sum()) for b in count_breaks(after, inst)]
+    ([1, 0], [0, 0])
+    """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    board = board_from_schedule(instance, schedule)
+    rng = np.random.default_rng(seed)
+    for buyer in range(instance.shape[1]):
+        reseat_buyer(board, buyer)
+    _anneal(
+        board,
+        rng,
+        iterations if iterations is not None else max(40 * board.n_meetings, min(50_000, 300 * board.n_meetings)),
+        deadline,
+    )
+    for buyer in range(instance.shape[1]):
+        reseat_buyer(board, buyer)
+    result = board.schedule()
+    return Schedule(meetings=result.meetings, unplaced=schedule.unplaced)
