@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.matcher.engine import flow
 from services.matcher.engine.model import BipartiteInstance, InstanceError, Selection
-from services.matcher.engine.select import select_meetings
+from services.matcher.engine.select import select_meetings, share_a_slot
 
 
 def event(relevance, *, allowed=None, must=None, cap=None, tables=None, sme_av=None, buyer_av=None, locked=()):
@@ -297,10 +297,72 @@ def test_column_generation_reaches_the_full_lp_optimum(seed, monkeypatch):
     # Start the LP from each SME's single best pair: pricing must bring in every other pair that helps.
     monkeypatch.setattr(flow, "STARTING_COLUMNS_PER_UNIT", 0)
     monkeypatch.setattr(flow, "STARTING_COLUMNS_EXTRA", 1)
+    monkeypatch.setattr(flow, "FULL_START_SHARE", 2.0)  # never start from every column
     priced = select_meetings(instance)
     assert priced.bound == pytest.approx(full.bound, abs=1e-9)
     assert total_relevance(instance, priced) == pytest.approx(full.bound, abs=1e-9)
     check_invariants(instance, priced)
+
+
+def test_pairs_share_a_slot_exactly_when_the_dense_overlap_says_so():
+    instance = random_event(40, 12, 20, seed=3)  # 20 slots: the packed masks span three bytes
+    sme, buyer = np.nonzero(np.ones((40, 12), bool))
+    dense = (instance.sme_available.astype(int) @ instance.buyer_available.T.astype(int)) > 0
+    assert share_a_slot(instance, sme, buyer).tolist() == dense[sme, buyer].tolist()
+    assert share_a_slot(instance, sme[:0], buyer[:0]).shape == (0,)
+
+
+@st.composite
+def degree_bounded_matchings(draw):
+    """A random b-matching LP with SME degree bounds, some ``single`` pairs and cover bonuses."""
+    smes, buyers = draw(st.integers(1, 4)), draw(st.integers(1, 3))  # ≤ 12 pairs: 4,096 subsets
+    pairs = np.array([(s, b) for s in range(smes) for b in range(buyers) if draw(st.booleans())], np.int64)
+    pairs = pairs.reshape(-1, 2)
+    weight = np.array([draw(st.sampled_from([0.0, 0.2, 0.5, 0.9])) for _ in pairs])
+    single = np.array([draw(st.booleans()) for _ in pairs], bool)
+    upper = np.array([draw(st.integers(0, 3)) for _ in range(smes)])
+    lower = np.array([draw(st.integers(0, int(u))) for u in upper])
+    buyer_upper = np.array([draw(st.integers(0, 3)) for _ in range(buyers)])
+    bonus = np.array([draw(st.sampled_from([0.0, 0.0, 2.0])) for _ in range(smes)])
+    return pairs[:, 0], pairs[:, 1], weight, single, lower, upper, buyer_upper, bonus
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(degree_bounded_matchings())
+def test_weighted_bmatching_equals_a_brute_force_optimum_and_certifies_it(case):
+    sme, buyer, weight, single, lower, upper, buyer_upper, bonus = case
+    best = None  # brute force over every subset of pairs
+    for bits in itertools.product([False, True], repeat=len(sme)):
+        chosen = np.array(bits, bool)
+        per_sme = np.bincount(sme[chosen], minlength=len(upper))
+        singles = np.bincount(sme[chosen & single], minlength=len(upper))
+        if np.any(per_sme < lower) or np.any(per_sme > upper) or np.any(singles > 1):
+            continue
+        if np.any(np.bincount(buyer[chosen], minlength=len(buyer_upper)) > buyer_upper):
+            continue
+        value = weight[chosen].sum() + bonus[per_sme > 0].sum()
+        best = value if best is None else max(best, value)
+    if best is None:  # infeasible lower bounds: nothing to start from
+        return
+    start = np.zeros(len(sme), bool)
+    for bits in itertools.product([False, True], repeat=len(sme)):  # any feasible start
+        chosen = np.array(bits, bool)
+        per_sme = np.bincount(sme[chosen], minlength=len(upper))
+        if (
+            np.all(per_sme >= lower)
+            and np.all(per_sme <= upper)
+            and np.all(np.bincount(sme[chosen & single], minlength=len(upper)) <= 1)
+            and np.all(np.bincount(buyer[chosen], minlength=len(buyer_upper)) <= buyer_upper)
+        ):
+            start = chosen
+            break
+    result = flow.max_weight_bmatching(
+        sme, buyer, weight, lower, upper, buyer_upper, start=start, single=single, cover_bonus=bonus
+    )
+    assert result.status == "optimal"
+    assert result.value == pytest.approx(best, abs=1e-9)
+    assert result.bound >= best - 1e-9
+    assert result.bound == pytest.approx(best, abs=1e-6)
 
 
 # --- independent checks -----------------------------------------------------------------------------------------
