@@ -4,6 +4,10 @@
     python -m benchmarks.matching --sizes S,M,L --runs 5            # the full comparison (by hand)
     python -m benchmarks.matching --sizes L --no-windows            # everyone available all day
     python -m benchmarks.matching --sizes XL --runs 1               # what XL takes
+    python -m benchmarks.matching --sizes S --tradeoff L            # relevance ↔ breaks curve on L
+
+After the sizes, the relevance ↔ breaks trade-off curve (``--tradeoff``, M by default; ``--tradeoff ''``
+for none): % of the bound and % of people without a break as the weight of a break grows.
 
 Per size, ``--runs`` events (seeds 0, 1, …; :func:`services.matcher.engine.generator.synthetic_event`),
 each scheduled by our pipeline (select → place → polish) and by the two baselines (first come, first
@@ -145,11 +149,47 @@ def print_size(size: str, windows: bool, figures: dict[str, list[dict[str, Any]]
     )
 
 
+BREAK_COSTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
+
+
+def print_tradeoff(size: str, windows: bool, runs: int) -> None:
+    """Relevance vs breaks as the break weight varies: the organiser picks a row (issue 4 asks for it).
+
+    Each row drops, from the pipeline's polished schedule, the meetings worth less than ``break_cost`` ×
+    the breaks their removal closes (:func:`~services.matcher.engine.polish.drop_for_breaks`; never an
+    SME's last, a must-meet or a locked meeting), then polishes again. Medians over the runs' seeds.
+    """
+    from services.matcher.engine.generator import synthetic_event
+    from services.matcher.engine.pipeline import plan_bipartite
+    from services.matcher.engine.polish import drop_for_breaks, polish
+    from services.matcher.engine.quality import quality_report
+
+    rows: dict[float, list[tuple[float, float, int, int]]] = {cost: [] for cost in BREAK_COSTS}
+    for seed in range(runs):
+        instance = synthetic_event(size, seed=seed, windows=windows)
+        result = plan_bipartite(instance, seed=seed)
+        for cost in BREAK_COSTS:
+            schedule = result.schedule
+            if cost > 0:
+                schedule = polish(instance, drop_for_breaks(instance, schedule, cost), seed=seed)
+            report = quality_report(instance, result.selection, schedule)
+            percent = 100 * report.relevance / report.bound if report.bound else 100.0
+            without = 100 * report.breaks_all.share_without
+            rows[cost].append((percent, without, report.meetings, report.zero_meeting_smes))
+    print(f"\n== trade-off on {size} ({'with' if windows else 'without'} windows), medians over {runs} run(s) ==")
+    print(f"{'break cost':>11}{'% fair bound':>14}{'no break':>10}{'meetings':>10}{'zero SMEs':>11}")
+    for cost, figures in rows.items():
+        columns = [statistics.median(column) for column in zip(*figures, strict=True)]
+        print(f"{cost:>11.2f}{columns[0]:>14.2f}{columns[1]:>9.1f}%{columns[2]:>10.0f}{columns[3]:>11.0f}")
+    print("break cost: relevance a closed break is worth (a meeting goes when worth less than the breaks it opens)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="S,M", help="comma-separated sizes among S, M, L, XL")
     parser.add_argument("--windows", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tradeoff", default="M", help="size for the relevance ↔ breaks curve ('' for none)")
     parser.add_argument("--child", nargs=4, metavar=("SIZE", "SEED", "WINDOWS", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -169,6 +209,8 @@ def main() -> None:
                     flush=True,
                 )
         print_size(size, args.windows, figures)
+    if args.tradeoff:
+        print_tradeoff(args.tradeoff, args.windows, args.runs)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matcher.engine.model import BipartiteInstance, InstanceError, Schedule, Selection
-from services.matcher.engine.polish import count_breaks, polish
+from services.matcher.engine.polish import count_breaks, drop_for_breaks, polish
 from services.matcher.engine.slotting import place_meetings
 
 
@@ -32,7 +32,9 @@ def selection(pairs) -> Selection:
     return Selection(pairs=pairs, bound=0.0, min_zero_meeting_smes=0, min_meetings_per_sme=0)
 
 
-def assert_valid(inst: BipartiteInstance, schedule: Schedule, pairs: np.ndarray | None = None) -> None:
+def assert_valid(
+    inst: BipartiteInstance, schedule: Schedule, pairs: np.ndarray | None = None, *, fill: bool = True
+) -> None:
     """Hard rules: single-booked people, tables that exist, availability, allowed and distinct pairs."""
     rows = np.asarray(schedule.meetings).reshape(-1, 4)
     s, b, t, k = rows.T
@@ -45,12 +47,19 @@ def assert_valid(inst: BipartiteInstance, schedule: Schedule, pairs: np.ndarray 
     assert len(set(zip(s.tolist(), b.tolist(), strict=True))) == len(rows), "pair meets twice"
     placed = {(x, y, z) for x, y, z in rows[:, :3].tolist()}
     assert {tuple(r) for r in inst.locked.tolist()} <= placed, "locked meeting moved"
+    assert np.all(np.bincount(s, minlength=inst.shape[0]) <= inst.effective_sme_capacity()), "SME over its cap"
     if pairs is not None:
         unplaced = np.asarray(schedule.unplaced).reshape(-1, 2)
         locked_pairs = {(x, y) for x, y, _ in inst.locked.tolist()}
         selected = {(x, y) for x, y in np.asarray(pairs).tolist()} | locked_pairs
         got = [(x, y) for x, y in rows[:, :2].tolist()] + [(x, y) for x, y in unplaced.tolist()]
-        assert sorted(got) == sorted(selected), "placed + unplaced != selected"
+        assert len(set(got)) == len(got) and selected <= set(got), "a selected pair is neither placed nor unplaced"
+        if not fill:
+            assert sorted(got) == sorted(selected), "placed + unplaced != selected"
+        # The fill pass adds pairs worth at most what was left out (so relevance stays within the bound).
+        extra = np.array(sorted(set(got) - selected), dtype=np.int64).reshape(-1, 2)
+        lost = inst.relevance[unplaced[:, 0], unplaced[:, 1]].sum()
+        assert inst.relevance[extra[:, 0], extra[:, 1]].sum() <= lost + 1e-9, "fill worth more than what was lost"
 
 
 # --------------------------------------------------------------------------- hand-checkable cases
@@ -207,6 +216,7 @@ def random_case(draw):
 @given(random_case())
 def test_placement_and_polish_keep_every_hard_rule(case):
     inst, pairs, seed = case
+    assert_valid(inst, place_meetings(inst, selection(pairs), seed=seed, fill=False), pairs, fill=False)
     schedule = place_meetings(inst, selection(pairs), seed=seed)
     assert_valid(inst, schedule, pairs)
     polished = polish(inst, schedule, seed=seed)
@@ -257,3 +267,103 @@ def test_count_breaks_counts_each_table_as_a_person():
     schedule = Schedule(np.array([[0, 0, 0, 0], [1, 0, 3, 0], [2, 0, 1, 1]]))
     smes, buyers = count_breaks(schedule, inst)
     assert smes.tolist() == [0, 0, 0] and buyers.tolist() == [1]
+
+
+# --------------------------------------------------------------------------- coverage and the fill pass
+def test_an_smes_only_meeting_displaces_a_meeting_of_an_sme_that_has_others():
+    # SME 0's only pair is buyer 0 (one table), common slots 1 and 2. Slot 1 will hold SME 1's only
+    # meeting, slot 2 a more relevant meeting of SME 2, which has another buyer and slot to go to.
+    rel = [[0.2, 0.0], [0.9, 0.0], [0.95, 0.9]]
+    inst = instance(rel, sme_av=[[0, 1, 1], [0, 1, 0], [1, 1, 1]], buyer_av=[[0, 1, 1], [1, 1, 1]])
+    sel = [[0, 0], [1, 0], [2, 0], [2, 1]]
+    schedule = place_meetings(inst, selection(sel), fill=False)
+    assert_valid(inst, schedule, np.array(sel), fill=False)
+    assert set(schedule.meetings[:, 0].tolist()) == {0, 1, 2}, "every SME keeps a meeting"
+
+
+def test_fill_gives_an_unplaceable_pairs_time_to_another_buyer():
+    # SME 0's selected buyer 0 is only free in slot 0, taken by the more relevant SME 1; buyer 1 has room.
+    inst = instance([[0.6, 0.4], [0.9, 0.0]], caps=[1, 1], sme_av=[[1, 1], [1, 0]], buyer_av=[[1, 0], [1, 1]], slots=2)
+    sel = [[0, 0], [1, 0]]
+    without = place_meetings(inst, selection(sel), fill=False)
+    assert without.meetings[:, :2].tolist() == [[1, 0]] and without.unplaced.tolist() == [[0, 0]]
+    filled = place_meetings(inst, selection(sel))
+    assert_valid(inst, filled, np.array(sel))
+    assert sorted(filled.meetings[:, :2].tolist()) == [[0, 1], [1, 0]]
+    assert filled.unplaced.tolist() == [[0, 0]]  # still reported: the selected pair did not fit
+
+
+def test_fill_never_adds_more_relevance_than_was_left_out():
+    # The fill candidate (0, 1) is worth more than the lost pair (0, 0): taking it could beat the bound.
+    inst = instance([[0.3, 0.8], [0.9, 0.0]], caps=[1, 1], sme_av=[[1, 1], [1, 0]], buyer_av=[[1, 0], [1, 1]], slots=2)
+    filled = place_meetings(inst, selection([[0, 0], [1, 0]]))
+    assert filled.meetings[:, :2].tolist() == [[1, 0]]
+
+
+def _fits_entirely(inst: BipartiteInstance, pairs: np.ndarray) -> bool:
+    """Brute force: can every pair get a slot (both available, SME single-booked, ≤ tables per buyer)?"""
+    sme_busy: set[tuple[int, int]] = set()
+    load: dict[tuple[int, int], int] = {}
+
+    def place(i: int) -> bool:
+        if i == len(pairs):
+            return True
+        s, b = pairs[i]
+        for t in np.flatnonzero(inst.sme_available[s] & inst.buyer_available[b]).tolist():
+            if (s, t) not in sme_busy and load.get((b, t), 0) < inst.buyer_tables[b]:
+                sme_busy.add((s, t))
+                load[b, t] = load.get((b, t), 0) + 1
+                if place(i + 1):
+                    return True
+                sme_busy.discard((s, t))
+                load[b, t] -= 1
+        return False
+
+    return place(0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.booleans())
+def test_no_covered_sme_ends_without_a_meeting_when_a_full_placement_exists(seed, fill):
+    rng = np.random.default_rng(seed)
+    smes, buyers, slots = int(rng.integers(2, 6)), int(rng.integers(1, 4)), int(rng.integers(2, 5))
+    sme_av = rng.random((smes, slots)) < 0.6
+    buyer_av = rng.random((buyers, slots)) < 0.7
+    common = sme_av.astype(int) @ buyer_av.T.astype(int) > 0
+    pairs = np.argwhere(common & (rng.random((smes, buyers)) < 0.6))
+    inst = instance(
+        np.round(rng.random((smes, buyers)), 2), tables=rng.integers(1, 3, size=buyers), sme_av=sme_av,
+        buyer_av=buyer_av, slots=slots,
+    )  # fmt: skip
+    if not len(pairs) or not _fits_entirely(inst, pairs):
+        return
+    schedule = place_meetings(inst, selection(pairs), seed=seed, fill=fill)
+    assert_valid(inst, schedule, pairs, fill=fill)
+    covered = set(schedule.meetings[:, 0].tolist())
+    assert set(pairs[:, 0].tolist()) <= covered, "a covered SME was left without a meeting"
+
+
+# --------------------------------------------------------------------------- relevance ↔ breaks knob
+def test_drop_for_breaks_keeps_last_meetings_must_meet_and_locks():
+    # SME 0: slots 0 and 2 (a break). Its cheap meeting goes at break_cost 0.5; must-meet or locked stays.
+    rel = [[0.9, 0.1]]
+    rows = np.array([[0, 0, 0, 0], [0, 1, 2, 0]])
+    assert drop_for_breaks(instance(rel), Schedule(rows), 0.5).meetings[:, 1].tolist() == [0]
+    assert len(drop_for_breaks(instance(rel), Schedule(rows), 0.0).meetings) == 2
+    assert len(drop_for_breaks(instance(rel, must=[[False, True]]), Schedule(rows), 0.5).meetings) == 2
+    assert len(drop_for_breaks(instance(rel, locked=[[0, 1, 2]]), Schedule(rows), 0.5).meetings) == 2
+    # A lone meeting is never dropped, however high the cost.
+    assert len(drop_for_breaks(instance([[0.1]]), Schedule(np.array([[0, 0, 1, 0]])), 100.0).meetings) == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_case(), st.floats(0.0, 2.0))
+def test_drop_for_breaks_only_removes_and_never_adds_breaks_or_uncovers(case, cost):
+    inst, pairs, seed = case
+    schedule = polish(inst, place_meetings(inst, selection(pairs), seed=seed), seed=seed)
+    dropped = drop_for_breaks(inst, schedule, cost)
+    assert_valid(inst, dropped)
+    assert {tuple(r) for r in dropped.meetings.tolist()} <= {tuple(r) for r in schedule.meetings.tolist()}
+    assert set(dropped.meetings[:, 0].tolist()) == set(schedule.meetings[:, 0].tolist())
+    before, after = count_breaks(schedule, inst), count_breaks(dropped, inst)
+    assert after[0].sum() + after[1].sum() <= before[0].sum() + before[1].sum()

@@ -76,6 +76,23 @@ class Board:
         self.m_ok = slot_masks(self.m_ok_matrix)
         self.m_slot, self.m_seat = [-1] * self.n_meetings, [-1] * self.n_meetings
         self.m_locked = np.asarray(locked, dtype=bool).tolist()
+        self.m_optional = [False] * self.n_meetings  # extra pairs (fill pass): left off silently, never "unplaced"
+
+    def add_meetings(self, pairs: np.ndarray) -> list[int]:
+        """Append optional, unplaced meetings ``(sme, buyer)`` (fill candidates); their new indexes."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        ok_matrix = self.instance.sme_available[pairs[:, 0]] & self.instance.buyer_available[pairs[:, 1]]
+        first, added = self.n_meetings, len(pairs)
+        self.m_sme += pairs[:, 0].tolist()
+        self.m_buyer += pairs[:, 1].tolist()
+        self.m_ok_matrix = np.concatenate((self.m_ok_matrix, ok_matrix))
+        self.m_ok += slot_masks(ok_matrix) if added else []
+        self.m_slot += [-1] * added
+        self.m_seat += [-1] * added
+        self.m_locked += [False] * added
+        self.m_optional += [True] * added
+        self.n_meetings += added
+        return list(range(first, first + added))
 
     # ----------------------------------------------------------------- queries
     def bits(self, mask: int) -> list[int]:
@@ -198,7 +215,12 @@ class Board:
         ).reshape(-1, 4)
         rows = rows[np.lexsort((rows[:, 2], rows[:, 0]))]
         left = np.array(
-            [(self.m_sme[m], self.m_buyer[m]) for m in range(self.n_meetings) if self.m_slot[m] < 0], dtype=np.int64
+            [
+                (self.m_sme[m], self.m_buyer[m])
+                for m in range(self.n_meetings)
+                if self.m_slot[m] < 0 and not self.m_optional[m]
+            ],
+            dtype=np.int64,
         ).reshape(-1, 2)
         left = left[np.lexsort((left[:, 1], left[:, 0]))]
         return Schedule(meetings=frozen(rows, np.int64), unplaced=frozen(left, np.int64))

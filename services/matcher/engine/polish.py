@@ -23,7 +23,10 @@ Method (local search, never worse, seeded):
 Polishing never drops or adds a meeting, so relevance and breaks do not pull against each other here;
 the knob is time: ``iterations`` (default 40 per meeting, at least min(50,000, 300 per meeting)) or
 ``time_limit``. Measured on synthetic L events (2,000 × 300 × 16, 5,800–6,100 meetings): 10 per meeting
-→ 93 % of people without a break, 30 → 95–97 % (1–2 s), 40 → 96 %, 100 → 98.5 %, 300 → 99.5 %. Where relevance
+→ 93 % of people without a break, 30 → 95–97 % (1–2 s), 40 → 96 %, 100 → 98.5 %, 300 → 99.5 %. On small
+events (≤ 2,000 meetings) one longer cooling is not monotone in its length (M, no windows: 95.2/95.5/94.9 %
+after the default, 95.7/96.6/96.3 % after 200,000 moves, 95.7/95.5/96.6 % after 400,000), so they get
+up to 8 restarts of 15,000 moves from the best state instead (stopping after 3 without gain). Where relevance
 and breaks do conflict — refilling freed time after cancellations — :func:`.replan.replan` has the knob
 (``break_cost``).
 """
@@ -39,6 +42,9 @@ from ._board import Board, breaks_of
 from .model import BipartiteInstance, InstanceError, IntArray, Schedule
 
 _CHAIN_LIMIT = 400  # longest chain tried: long chains rarely help and cost time
+#: Restarts for small events (≤ this many meetings): rounds of a short anneal from the best state so far.
+_RESTARTS, _RESTART_ITERATIONS, _RESTART_MAX_MEETINGS = 8, 15_000, 2_000
+_RESTART_PATIENCE = 3  # stop after this many restarts in a row without fewer breaks
 
 
 def count_breaks(schedule: Schedule, instance: BipartiteInstance) -> tuple[IntArray, IntArray]:
@@ -249,5 +255,68 @@ def polish(
     )
     for buyer in range(instance.shape[1]):
         reseat_buyer(board, buyer)
+    # Small events: time is cheap, so re-anneal from the best state with fresh draws (restarts escape the
+    # local optimum one cooling ends in better than one longer cooling does; see the module docstring).
+    best, stale = total_breaks(board), 0
+    for _ in range(_RESTARTS if iterations is None and board.n_meetings <= _RESTART_MAX_MEETINGS else 0):
+        if best == 0 or stale >= _RESTART_PATIENCE or (deadline is not None and time.perf_counter() > deadline):
+            break
+        _anneal(board, rng, _RESTART_ITERATIONS, deadline)
+        for buyer in range(instance.shape[1]):
+            reseat_buyer(board, buyer)
+        now = total_breaks(board)
+        best, stale = min(best, now), (stale + 1 if now >= best else 0)
+    result = board.schedule()
+    return Schedule(meetings=result.meetings, unplaced=schedule.unplaced)
+
+
+def drop_for_breaks(instance: BipartiteInstance, schedule: Schedule, break_cost: float) -> Schedule:
+    """Drop low-relevance meetings whose removal closes breaks: the organiser's relevance ↔ breaks knob.
+
+    A meeting goes when its relevance is below ``break_cost`` × the breaks its removal saves (for its SME
+    and its table), lowest relevance first, re-evaluated as the board changes. Never dropped: locked and
+    "must meet" meetings, and an SME's last meeting (fairness first). ``break_cost`` 0 drops nothing.
+
+    Parameters
+    ----------
+    instance : BipartiteInstance
+    schedule : Schedule
+        A valid (e.g. polished) schedule.
+    break_cost : float
+        Relevance a closed break is worth.
+
+    Returns
+    -------
+    Schedule
+        A subset of the meetings, in place; dropped pairs are *not* listed as unplaced (by choice).
+
+    Examples
+    --------
+    SME 0 meets buyer 0 in slot 0 and buyer 1 (relevance 0.1) in slot 2, a break; at 0.5 per break it goes:
+
+    >>> inst = BipartiteInstance(np.array([[0.9, 0.1]]), np.ones((1, 2), bool), np.zeros((1, 2), bool),
+    ...     np.array([2]), np.array([1, 1]), np.ones((1, 3), bool), np.ones((2, 3), bool))
+    >>> drop_for_breaks(inst, Schedule(np.array([[0, 0, 0, 0], [0, 1, 2, 0]])), 0.5).meetings.tolist()
+    [[0, 0, 0, 0]]
+    """
+    board = board_from_schedule(instance, schedule)
+    if break_cost <= 0 or not board.n_meetings:
+        return schedule
+    rows = np.asarray(schedule.meetings, dtype=np.int64).reshape(-1, 4)
+    relevance = instance.relevance[rows[:, 0], rows[:, 1]]
+    keep = ~instance.must_meet[rows[:, 0], rows[:, 1]] & ~np.asarray(board.m_locked)
+    changed = True
+    while changed:  # removals change neighbours' savings: sweep until nothing more goes
+        changed = False
+        for m in np.argsort(relevance, kind="stable").tolist():
+            if not keep[m] or board.m_slot[m] < 0:
+                continue
+            s, seat, bit = board.m_sme[m], board.m_seat[m], 1 << board.m_slot[m]
+            if board.mask[s] == bit:
+                continue  # the SME's last meeting
+            saved = sum(breaks_of(board.mask[n]) - breaks_of(board.mask[n] & ~bit) for n in (s, seat))
+            if relevance[m] < break_cost * saved:
+                board.remove(m)
+                changed = True
     result = board.schedule()
     return Schedule(meetings=result.meetings, unplaced=schedule.unplaced)

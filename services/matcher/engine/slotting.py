@@ -20,7 +20,12 @@ Method, in three steps:
    windows; several (α, β, table) choices are tried.
 3. **Eviction repair** (windows only, when insertion fails): a meeting may displace cheaper blockers
    (lower relevance, never locked or must-meet) that are then re-inserted elsewhere; it is kept only if
-   the relevance on the board goes up, so as little relevance as possible is dropped.
+   the board's worth goes up. The worth counts each SME with a meeting above any relevance (``_COVER``),
+   so an SME's only meeting is never given up for relevance, and SMEs without a meeting go first.
+4. **Fill pass** (residual time): selected pairs left out are retried, then further allowed pairs
+   (not selected) take the free SME slots and free table seats — SMEs without a meeting first, then by
+   relevance, each at the seat that opens the fewest breaks, with one Kempe swap if no seat is free.
+   Capped at the relevance that was left out, so the total stays within the selection's certified bound.
 
 Breaks (idle runs between two meetings of a person) are then reduced by :func:`.polish.polish`.
 
@@ -45,6 +50,10 @@ from .model import BipartiteInstance, InstanceError, Schedule, Selection
 #: Seat-choice scores when building blocks: a free seat between two busy ones closes a gap, next to one
 #: extends a run, an empty table starts a fresh day, and a seat away from its table's run opens a break.
 _FILLS_GAP, _EXTENDS, _FRESH, _DETACHED, _BLOCKED = 3.0, 2.0, 1.0, 0.0, -1e6
+#: Worth of "this SME has a meeting" in repairs: above any meeting's value (relevance ≤ 1, +2 must-meet).
+_COVER = 10.0
+#: Eviction options tried per meeting that did not fit (cheapest first).
+_EVICT_OPTIONS = 6
 
 
 def _validated_pairs(instance: BipartiteInstance, selection: Selection) -> np.ndarray:
@@ -165,33 +174,143 @@ def _insert(board: Board, m: int, max_tries: int = 64) -> bool:
     return False
 
 
+def _covered(board: Board, smes: set[int]) -> int:
+    """How many of ``smes`` have at least one meeting on the board."""
+    return sum(1 for s in smes if board.mask[s])
+
+
 def _evict_and_insert(board: Board, m: int, value: np.ndarray) -> bool:
-    """Step 3: place ``m`` by displacing cheaper meetings, re-inserting them; keep only if value rises."""
+    """Step 3: place ``m`` by displacing cheaper meetings, re-inserting them; keep only if the board improves.
+
+    The board's worth is ``_COVER`` per SME with a meeting plus the value of its meetings, so an SME's last
+    meeting is displaced only to give another SME its first one, and then only if that SME is worth more.
+    """
     s, seats = board.m_sme[m], board.seats_of(board.m_buyer[m])
+    gain = value[m] + (0.0 if board.mask[s] else _COVER)
+
+    def loss(blocker: int) -> float:  # pessimistic: the blocker is lost, and with it its SME's only meeting
+        alone = board.m_sme[blocker] != s and board.mask[board.m_sme[blocker]].bit_count() == 1
+        return value[blocker] + (_COVER if alone else 0.0)
+
     options = []
     for t in board.bits(board.m_ok[m]):
-        blockers = {board.node_at[s][t]} - {-1}
+        own = board.node_at[s][t]
         occupants = [board.node_at[n][t] for n in seats]
-        if occupants and min(occupants) >= 0:
-            blockers.add(min(occupants, key=lambda o: value[o]))
-        if blockers and occupants and not any(board.m_locked[b] for b in blockers):
-            cost = sum(value[b] for b in blockers)
-            if cost < value[m]:
-                options.append((cost, t, sorted(blockers)))
-    for _, t, blockers in sorted(options)[:4]:
+        if not occupants:
+            continue
+        choices = [[]] if min(occupants) < 0 else [[o] for o in occupants]
+        for extra in choices:
+            blockers = sorted(({own} - {-1}) | set(extra))
+            if blockers and not any(board.m_locked[b] for b in blockers):
+                cost = sum(loss(b) for b in blockers)
+                if cost < gain:
+                    options.append((cost, t, blockers))
+    for _, t, blockers in sorted(options)[:_EVICT_OPTIONS]:
+        affected = {s} | {board.m_sme[b] for b in blockers}
+        covered_before = _covered(board, affected)
         before = board.snapshot()
         for b in blockers:
             board.remove(b)
         board.place(m, t, board.free_seat(seats, t))
         lost = [b for b in blockers if not _insert(board, b)]
-        if sum(value[b] for b in lost) < value[m]:
+        change = value[m] - sum(value[b] for b in lost) + _COVER * (_covered(board, affected) - covered_before)
+        if change > 0:
             return True
         board.restore(before)  # the displaced meetings were worth more than m
     return False
 
 
+def _best_free_seat(board: Board, m: int) -> tuple[int, int] | None:
+    """The free (slot, table) for ``m`` that opens the fewest breaks: closing a gap, then extending a day."""
+    s, seats = board.m_sme[m], board.seats_of(board.m_buyer[m])
+    best, best_score = None, -1
+    for t in board.bits(board.m_ok[m] & ~board.mask[s]):
+        seat = board.free_seat(seats, t)
+        if seat < 0:
+            continue
+        near = (1 << t >> 1, 1 << t + 1)
+        score = 4 * sum(board.mask[s] & n > 0 for n in near) + 2 * sum(board.mask[seat] & n > 0 for n in near)
+        score += 0 if board.mask[s] else 1
+        if score > best_score:
+            best, best_score = (t, seat), score
+    return best
+
+
+def _fill_candidates(board: Board) -> np.ndarray:
+    """Allowed pairs not on the board that have a common free slot now, fill order (vectorised over S × B).
+
+    SMEs without a meeting come first (any allowed pair, relevance 0 included: a meeting beats none), then
+    by decreasing value; pairs of relevance 0 are not used otherwise (they take a buyer's time for nothing).
+    """
+    inst = board.instance
+    smes, buyers, slots = inst.shape
+    sme_busy = board.busy[:smes]
+    load = sme_busy.sum(axis=1)
+    used = np.zeros((buyers, slots), dtype=np.int64)
+    np.add.at(used, board.seat_buyer, board.busy[smes:])
+    seat_free = inst.buyer_available & (used < inst.buyer_tables[:, None])
+    sme_free = inst.sme_available & ~sme_busy & (load < inst.effective_sme_capacity())[:, None]
+    # A common free slot now, or (Kempe-chain candidates) room on both sides and a common available slot.
+    reach = sme_free.astype(np.float32) @ seat_free.T.astype(np.float32) > 0
+    common = inst.sme_available.astype(np.float32) @ inst.buyer_available.T.astype(np.float32) > 0
+    reach |= common & sme_free.any(axis=1)[:, None] & seat_free.any(axis=1)[None, :]
+    reach &= inst.allowed
+    reach[board.m_sme, board.m_buyer] = False
+    reach &= (inst.relevance > 0) | (load == 0)[:, None]
+    pairs = np.argwhere(reach)
+    s, b = pairs[:, 0], pairs[:, 1]
+    worth = inst.relevance[s, b] + 2.0 * inst.must_meet[s, b]
+    return pairs[np.lexsort((-worth, load[s] > 0))]
+
+
+def _fill_residual(board: Board, deadline: float | None, kempe_budget: int = 2_000) -> None:
+    """Step 4 (fill pass): put more allowed pairs into what is left — free SME slots and free table seats.
+
+    Placement can leave selected pairs out (windows), freeing an SME's capacity and a buyer's seats that
+    other allowed pairs can use: first the unplaced selected pairs again, then new pairs, SMEs without a
+    meeting first and then by decreasing relevance, each at the free seat that opens the fewest breaks.
+    Pairs that found no free seat then try one Kempe-chain swap each (bounded work). Every
+    addition respects the SME's cap and the buyer's tables. The pairs added are worth at most the relevance
+    of the selected pairs left out, so the total never exceeds the selection's value, hence its certified
+    bound: past that, a new pair could only be paid for by an SME's fairness level (the selection is the
+    relevance optimum among schedules that keep every level).
+    """
+    cap = board.instance.effective_sme_capacity().tolist()
+    for m in range(board.n_meetings):  # retry the selected pairs left out: evictions may have made room
+        if board.m_slot[m] < 0 and board.mask[board.m_sme[m]].bit_count() < cap[board.m_sme[m]]:
+            spot = _best_free_seat(board, m)
+            if spot is not None:
+                board.place(m, *spot)
+    relevance = board.instance.relevance
+    # Budget: the relevance the windows took. Exceeding it would mean taking a seat that the selection gave
+    # an SME to reach its fairness level, so the schedule stays a subset-plus-fill within the bound.
+    budget = sum(relevance[board.m_sme[m], board.m_buyer[m]] for m in range(board.n_meetings) if board.m_slot[m] < 0)
+    candidates = _fill_candidates(board)
+    if not len(candidates):
+        return
+    added = board.add_meetings(candidates)
+    worth = relevance[candidates[:, 0], candidates[:, 1]].tolist()
+    for m, gain in zip(added, worth, strict=True):
+        s = board.m_sme[m]
+        if gain > budget + 1e-12 or board.mask[s].bit_count() >= cap[s]:
+            continue
+        spot = _best_free_seat(board, m)
+        if spot is not None:
+            board.place(m, *spot)
+            budget -= gain
+        elif kempe_budget > 0 and (deadline is None or time.perf_counter() < deadline):
+            kempe_budget -= 1  # no common free seat: one Kempe swap may open one (bounded work)
+            if _insert(board, m, max_tries=16):
+                budget -= gain
+
+
 def place_meetings(
-    instance: BipartiteInstance, selection: Selection, *, seed: int = 0, time_limit: float | None = None
+    instance: BipartiteInstance,
+    selection: Selection,
+    *,
+    seed: int = 0,
+    time_limit: float | None = None,
+    fill: bool = True,
 ) -> Schedule:
     """Place the selected pairs in slots and at buyer tables; report the pairs that cannot fit.
 
@@ -206,6 +325,8 @@ def place_meetings(
         Tie-breaking among equally constrained SMEs (same seed, same schedule).
     time_limit : float, optional
         Seconds for the eviction repair (step 3); the rest is fast and always runs.
+    fill : bool
+        Run the fill pass (step 4): residual time goes to further allowed pairs, beyond the selection.
 
     Returns
     -------
@@ -240,9 +361,13 @@ def place_meetings(
         instance.relevance[meetings[:, 0], meetings[:, 1]] + 2.0 * instance.must_meet[meetings[:, 0], meetings[:, 1]]
     )
     waiting = [m for m in priority_order(value) if board.m_slot[m] < 0]
+    waiting.sort(key=lambda m: board.mask[board.m_sme[m]] > 0)  # first meetings first (stable: then by value)
     failed = [m for m in waiting if not _insert(board, m)]
+    failed.sort(key=lambda m: board.mask[board.m_sme[m]] > 0)
     for m in failed:
         if deadline is not None and time.perf_counter() > deadline:
             break
         _evict_and_insert(board, m, value)
+    if fill:
+        _fill_residual(board, deadline)
     return board.schedule()
