@@ -15,7 +15,7 @@ The planted schedule is feasible by construction, so ``planted_breaks`` is an up
 2 afternoon / 3 any, ``forbidden`` as 1-based slot sets where 0 is a placeholder, ``fixed`` as 1-based slots
 where 0 means "not fixed"); precedences are not part of our model and are ignored.
 
-Figures only; nothing is asserted. The solver runs with ``num_workers`` 2 (a 2-core machine).
+Figures only; nothing is asserted. The solver runs CP-SAT with 8 workers (see ``general_search.WORKERS``).
 """
 
 from __future__ import annotations

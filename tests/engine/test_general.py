@@ -259,3 +259,22 @@ def _valid(instance: GeneralInstance, s: np.ndarray) -> bool:
         if len(mine) != len(set(mine.tolist())):
             return False
     return True
+
+
+@settings(max_examples=50, deadline=None)
+@given(tiny_instances())
+def test_the_greedy_hint_never_double_books_or_breaks_a_rule(instance: GeneralInstance) -> None:
+    from services.matcher.engine.general_hint import greedy_slots
+    from services.matcher.engine.general_model import encode_general
+
+    try:
+        arrays = encode_general(instance)
+    except InstanceError:
+        return
+    slots = greedy_slots(arrays, seed=3)
+    placed = slots >= 0
+    assert np.all(arrays.allowed[np.flatnonzero(placed), slots[placed]])
+    assert np.bincount(slots[placed], minlength=instance.n_slots).max(initial=0) <= instance.tables
+    for p in range(instance.n_participants):
+        mine = slots[placed & (instance.meetings == p).any(axis=1)]
+        assert len(mine) == len(set(mine.tolist()))

@@ -17,8 +17,10 @@ from ortools.sat.python import cp_model
 from .general_model import GeneralArrays
 from .model import IntArray
 
-# One CP-SAT worker per core of the target machine (2 cores); more only interleave and slow each other.
-WORKERS = 2
+# CP-SAT's portfolio of 8 workers (several full-search strategies, LNS, local search), even on a 2-core
+# machine: measured on the generated L instances, the "total breaks ≤ 0" check took 0.7–1.4 s with 8 workers
+# against 0.7–4.6 s (heavy-tailed across seeds) with 2; the diversity outweighs the time slicing.
+WORKERS = 8
 
 
 @dataclass
@@ -30,9 +32,10 @@ class CpGeneral:
     breaks: list[cp_model.IntVar]
     objective: cp_model.LinearExpr
     windows: list[list[cp_model.IntVar]]
+    has_break: list[cp_model.IntVar]
 
 
-def build_model(arrays: GeneralArrays, bounds: IntArray, *, blocks: bool = True) -> CpGeneral:
+def build_model(arrays: GeneralArrays, bounds: IntArray, *, blocks: bool = True, implied: bool = True) -> CpGeneral:
     """The CP-SAT model: meeting-slot literals, exact breaks, block literals, tables and fairness.
 
     Examples
@@ -51,12 +54,14 @@ def build_model(arrays: GeneralArrays, bounds: IntArray, *, blocks: bool = True)
         model.add_exactly_one(row.values())
         if arrays.fixed_slot[m] >= 0:
             model.add(row[int(arrays.fixed_slot[m])] == 1)
+    capacity = _slot_capacity(arrays) if implied else np.full(n_slots, arrays.tables)
     for t in range(n_slots):
         in_slot = [row[t] for row in x if t in row]
-        if len(in_slot) > arrays.tables:
-            model.add(sum(in_slot) <= arrays.tables)
+        if len(in_slot) > capacity[t]:
+            model.add(sum(in_slot) <= int(capacity[t]))
     breaks: list[cp_model.IntVar] = []
     windows: list[list[cp_model.IntVar]] = []
+    has_break: list[cp_model.IntVar] = []
     for p in range(arrays.n_participants):
         own = np.flatnonzero(arrays.incidence[p])
         n_own = len(own)
@@ -88,15 +93,40 @@ def build_model(arrays: GeneralArrays, bounds: IntArray, *, blocks: bool = True)
         count = model.new_int_var(int(bounds[p]), n_slots, f"breaks{p}")
         model.add(count == sum(starts) - 1)
         breaks.append(count)
+        if implied:
+            _add_span(model, busy, count, n_own, p)
         if blocks and n_own >= 2:
-            windows.append(_add_block(model, busy, count, n_own, p))
+            block, flag = _add_block(model, busy, count, n_own, p)
+            windows.append(block)
+            has_break.append(flag)
     _add_fairness(model, arrays, breaks)
     objective = sum(breaks)
     model.minimize(objective)
-    return CpGeneral(model, x, breaks, objective, windows)
+    return CpGeneral(model, x, breaks, objective, windows, has_break)
 
 
-def _add_block(model: cp_model.CpModel, busy: list, count: cp_model.IntVar, n_own: int, p: int) -> list:
+def _slot_capacity(arrays: GeneralArrays) -> IntArray:
+    """Meetings a slot can hold: its tables, and half the participants who could meet in it (implied)."""
+    able = (arrays.incidence.astype(np.int64) @ arrays.allowed.astype(np.int64)) > 0
+    return np.minimum(arrays.tables, able.sum(axis=0) // 2)
+
+
+def _add_span(model: cp_model.CpModel, busy: list, count: cp_model.IntVar, n_own: int, p: int) -> None:
+    """Busy count = n_p and the day's span: breaks ≤ span − n_p, a break iff span > n_p (implied)."""
+    cells = [(t, cell) for t, cell in enumerate(busy) if cell is not None]
+    model.add(sum(cell for _, cell in cells) == n_own)
+    first = model.new_int_var(cells[0][0], cells[-1][0], f"first{p}")
+    last = model.new_int_var(cells[0][0], cells[-1][0], f"last{p}")
+    for t, cell in cells:
+        model.add(first <= t).only_enforce_if(cell)
+        model.add(last >= t).only_enforce_if(cell)
+    model.add(last - first + 1 >= n_own)
+    model.add(count <= last - first + 1 - n_own)
+
+
+def _add_block(
+    model: cp_model.CpModel, busy: list, count: cp_model.IntVar, n_own: int, p: int
+) -> tuple[list, cp_model.IntVar]:
     """Zero breaks ⇔ the day is one window of ``n_own`` consecutive busy slots (implied constraint)."""
     has_break = model.new_bool_var(f"has_break{p}")
     model.add(count >= 1).only_enforce_if(has_break)
@@ -111,7 +141,7 @@ def _add_block(model: cp_model.CpModel, busy: list, count: cp_model.IntVar, n_ow
             model.add_implication(window, cell)
         windows.append(window)
     model.add_exactly_one([*windows, has_break])
-    return windows
+    return windows, has_break
 
 
 def _add_fairness(model: cp_model.CpModel, arrays: GeneralArrays, breaks: list) -> None:
@@ -138,3 +168,18 @@ def make_solver(time_limit: float, seed: int, workers: int = WORKERS) -> cp_mode
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
     return solver
+
+
+def add_hint(cp: CpGeneral, slots: IntArray) -> None:
+    """Hint the solver towards ``slots`` (a meeting with slot ``-1`` gets no hint)."""
+    cp.model.clear_hints()
+    for row, slot in zip(cp.x, slots, strict=True):
+        if slot >= 0:
+            for t, literal in row.items():
+                cp.model.add_hint(literal, t == slot)
+
+
+def cap_total(cp: CpGeneral, most: int) -> None:
+    """Turn the model into the satisfiability question "total breaks ≤ ``most``" (no objective)."""
+    cp.model.add(cp.objective <= most)
+    cp.model.clear_objective()
