@@ -7,6 +7,7 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -139,9 +140,14 @@ def test_level_raises_the_minimum_before_relevance():
     assert fair.min_meetings_per_sme == 2
     assert degrees(fair, 3).tolist() == [2, 2, 2]
     assert fair.bound == pytest.approx(1.8 + 0.4 + 0.4)
-    plain = select_meetings(instance, objective="relevance")
+    # Without window cuts, plain relevance gives SME 0 three meetings, though it shares only slots 0 and 1
+    # with the buyers: no schedule holds them. With the cuts it gets two, and the bound is what fits.
+    plain = select_meetings(instance, objective="relevance", window_cuts=False)
     assert degrees(plain, 3).min() < 2
     assert plain.bound > fair.bound
+    windowed = select_meetings(instance, objective="relevance")
+    assert degrees(windowed, 3)[0] == 2
+    assert windowed.bound == pytest.approx(1.8 + 0.4 + 0.4)
 
 
 def test_must_meet_is_honoured_over_relevance():
@@ -495,7 +501,8 @@ def small_events(draw, max_smes=4, max_buyers=3):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_events())
 def test_lexicographic_selection_is_optimal_by_brute_force(instance):
-    selection = select_meetings(instance)
+    # The brute force ignores slots, as the selection without window cuts does (those are tested below).
+    selection = select_meetings(instance, window_cuts=False)
     check_invariants(instance, selection)
     smes = instance.shape[0]
     locked = np.zeros(instance.relevance.shape, bool)
@@ -513,8 +520,9 @@ def test_lexicographic_selection_is_optimal_by_brute_force(instance):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_events(max_smes=6, max_buyers=4))
 def test_relevance_bound_beats_any_greedy_selection(instance):
-    plain = select_meetings(instance, objective="relevance")
-    fair = select_meetings(instance)
+    # The greedy ignores slots (it may pick pairs no schedule holds), so compare without window cuts.
+    plain = select_meetings(instance, objective="relevance", window_cuts=False)
+    fair = select_meetings(instance, window_cuts=False)
     check_invariants(instance, plain)
     smes, buyers, _ = instance.shape
     forced = np.zeros((smes, buyers), bool)
@@ -524,3 +532,115 @@ def test_relevance_bound_beats_any_greedy_selection(instance):
     assert plain.bound >= fair.bound - 1e-9
     assert plain.min_zero_meeting_smes == fair.min_zero_meeting_smes
     assert int((degrees(fair, smes) == 0).sum()) <= int((degrees(plain, smes) == 0).sum())
+
+
+# --- availability-window cuts ---------------------------------------------------------------------------------
+
+
+def test_a_buyer_gets_no_more_smes_than_fit_in_their_common_slots():
+    # Buyer 0 (one table, two slots); SMEs 0–2 come only in slot 0, SME 3 all day. Without cuts the three
+    # best (slot-0) SMEs take both meetings although only one can sit in slot 0.
+    sme_av = np.array([[1, 0], [1, 0], [1, 0], [1, 1]], bool)
+    instance = event([[0.9], [0.8], [0.7], [0.2]], cap=np.ones(4, int), sme_av=sme_av)
+    plain = select_meetings(instance, objective="relevance", window_cuts=False)
+    assert plain.pairs.tolist() == [[0, 0], [1, 0]]
+    windowed = select_meetings(instance, objective="relevance")
+    assert windowed.pairs.tolist() == [[0, 0], [3, 0]]
+    assert windowed.bound == pytest.approx(1.1)
+    check_invariants(instance, windowed)
+
+
+def test_an_smes_buyers_sharing_one_slot_count_as_one():
+    # SME 0 (cap 2) shares only slot 1 with both buyers: one meeting at most, whatever its cap.
+    buyer_av = np.array([[0, 1], [0, 1]], bool)
+    instance = event([[0.9, 0.8]], cap=np.array([2]), sme_av=np.ones((1, 2), bool), buyer_av=buyer_av)
+    selection = select_meetings(instance, objective="relevance")
+    assert selection.pairs.tolist() == [[0, 0]]
+    assert selection.bound == pytest.approx(0.9)
+
+
+def odd_cycle_separator(n_pairs):
+    """A separator whose rows x_i + x_j <= 1 over a triangle make the LP vertex fractional (all 1/2)."""
+    rows = np.array([[1, 1, 0], [0, 1, 1], [1, 0, 1]], float)
+
+    def separate(x):
+        violated = rows @ x > 1 + 1e-9
+        return sp.csr_array(rows[violated]), np.ones(int(violated.sum()))
+
+    return separate
+
+
+@pytest.mark.parametrize(("mode", "value"), [("milp", 0.9), ("floor", 0.0)])
+def test_fractional_cut_vertex_is_made_integral_and_keeps_the_lp_bound(mode, value, monkeypatch):
+    monkeypatch.setattr(flow, "FRACTIONAL", mode)
+    sme, buyer, weight = np.arange(3), np.arange(3), np.array([0.9, 0.8, 0.8])
+    ones, zeros = np.ones(3, int), np.zeros(3, int)
+    result = flow.max_weight_bmatching(
+        sme, buyer, weight, zeros, ones, ones, start=np.zeros(3, bool), separate=odd_cycle_separator(3)
+    )
+    assert result.status == "optimal"
+    assert result.value == pytest.approx(value)
+    assert int(result.chosen.sum()) == (1 if mode == "milp" else 0)
+    assert result.bound == pytest.approx(1.25)  # the LP: 1/2 each, its certified (weaker) bound
+
+
+def schedulable(instance: BipartiteInstance, pairs: list[tuple[int, int]]) -> bool:
+    """Whether the pairs fit in slots (availability, one meeting per SME and slot, tables per buyer), locks kept."""
+    _, buyers, slots = instance.shape
+    sme_busy, buyer_busy = set(), np.zeros((buyers, slots), int)
+    locked = {(int(s), int(b)): int(t) for s, b, t in instance.locked}
+    for (s, b), t in locked.items():
+        sme_busy.add((s, t))
+        buyer_busy[b, t] += 1
+    rest = [p for p in pairs if p not in locked]
+
+    def place(i: int) -> bool:
+        if i == len(rest):
+            return True
+        s, b = rest[i]
+        for t in range(slots):
+            free = (s, t) not in sme_busy and buyer_busy[b, t] < instance.buyer_tables[b]
+            if free and instance.sme_available[s, t] and instance.buyer_available[b, t]:
+                sme_busy.add((s, t))
+                buyer_busy[b, t] += 1
+                if place(i + 1):
+                    return True
+                sme_busy.discard((s, t))
+                buyer_busy[b, t] -= 1
+        return False
+
+    return place(0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_events())
+def test_no_schedule_as_fair_beats_the_windowed_bound(instance):
+    selection = select_meetings(instance)
+    check_invariants(instance, selection)
+    plain = select_meetings(instance, window_cuts=False)
+    assert selection.bound <= plain.bound + 1e-9
+    assert (selection.min_zero_meeting_smes, selection.min_meetings_per_sme) == (
+        plain.min_zero_meeting_smes,
+        plain.min_meetings_per_sme,
+    )
+    smes, buyers, _ = instance.shape
+    forced = np.zeros((smes, buyers), bool)
+    forced[instance.locked[:, 0], instance.locked[:, 1]] = True
+    forced[selection.pairs[:, 0], selection.pairs[:, 1]] |= instance.must_meet[
+        selection.pairs[:, 0], selection.pairs[:, 1]
+    ]
+    common = (instance.sme_available.astype(int) @ instance.buyer_available.T.astype(int)) > 0
+    candidates = np.argwhere(instance.allowed & common & ~forced).tolist()
+    reach = np.minimum(selection.min_meetings_per_sme, degrees(plain, smes))
+    # Every schedule keeping the forced pairs with each SME at its level (where the level is reachable) has
+    # relevance at most the bound: check each selection that would beat it is unschedulable.
+    for subset in itertools.product([0, 1], repeat=len(candidates)):
+        pairs = [tuple(p) for p, take in zip(candidates, subset, strict=True) if take]
+        pairs += [tuple(p) for p in np.argwhere(forced).tolist()]
+        relevance = sum(instance.relevance[s, b] for s, b in pairs)
+        if relevance <= selection.bound + 1e-9:
+            continue
+        degree = np.bincount([s for s, _ in pairs], minlength=smes)
+        if np.any(degree < reach) or np.any(degree > instance.effective_sme_capacity()):
+            continue
+        assert not schedulable(instance, pairs), f"schedule {pairs} beats the bound {selection.bound}"

@@ -5,18 +5,26 @@ with a capacity per SME and per buyer. The constraint matrix of a bipartite b-ma
 matrix of a bipartite graph, hence totally unimodular (Schrijver, *Combinatorial Optimization*, Thm
 21.16 / Cor. 21.1a): every vertex of its LP polytope — also with lower bounds on SME degrees — is
 integral, so HiGHS' simplex answer is an exact integer optimum and its LP value is a certificate.
+Extra valid rows from a separator (:data:`Separator`, e.g. :mod:`.window_cuts`) keep the certificate
+(weak duality counts their duals) but may make the vertex fractional; see :data:`FRACTIONAL`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import maximum_flow
 
 from .model import BoolArray, FloatArray, IntArray
+
+#: A separation oracle for extra valid rows ``A x ≤ b`` over all E pairs (e.g. availability-window cuts): given
+#: the current ``x`` (0 for pairs outside the LP) it returns the rows it violates, as (A, b), or no rows.
+Separator = Callable[[FloatArray], tuple[sp.csr_array, FloatArray]]
 
 #: A column whose reduced profit exceeds this is added to the LP (column generation); see
 #: :func:`max_weight_bmatching`. The certified bound does not depend on it.
@@ -36,6 +44,14 @@ FULL_START_SHARE = 0.5
 #: HiGHS presolve for the relevance LP: off. On these matrices it finds little to remove (the redundant rows
 #: are left out already) and costs 10–30 % (measured at M, L and XL; IPM + crossover is 2.5× slower at XL).
 PRESOLVE = False
+
+#: An LP value this close to 0 or 1 counts as integral.
+INTEGRALITY_TOLERANCE = 1e-6
+
+#: What to do when separator cuts make the LP vertex fractional: "milp" (HiGHS branch and cut on the LP's
+#: columns, its answer separated again until it violates no cut) or "floor" (keep the pairs at 1). Either
+#: way the bound is the LP's, valid by weak duality.
+FRACTIONAL = "milp"
 
 
 def max_bmatching(
@@ -99,7 +115,8 @@ class WeightedMatching:
     Attributes
     ----------
     status : str
-        "optimal", or "stopped" when the time limit cut the LP short (``chosen`` is then empty).
+        "optimal", "stopped" when the time limit cut the LP short, or "infeasible" when separator rows
+        leave no solution within the degree bounds (``chosen`` is then empty).
     chosen : (E,) bool
         The pairs of an optimal integral vertex.
     value : float
@@ -127,6 +144,7 @@ def max_weight_bmatching(
     single: BoolArray | None = None,
     cover_bonus: FloatArray | None = None,
     time_limit: float | None = None,
+    separate: Separator | None = None,
 ) -> WeightedMatching:
     """Maximum-weight b-matching whose SME degrees lie in ``[sme_lower, sme_upper]``, solved as an LP.
 
@@ -152,6 +170,10 @@ def max_weight_bmatching(
         Gain for each SME with at least one pair (a variable ``y_s ≤ min(1, degree)``).
     time_limit : float, optional
         Seconds for HiGHS per LP solve.
+    separate : Separator, optional
+        Cutting planes valid for every solution the bound must cover: called on each LP optimum (after
+        pricing), its violated rows are added until none is. The status is "infeasible" if the rows exclude
+        every solution within the degree bounds.
 
     Returns
     -------
@@ -176,15 +198,19 @@ def max_weight_bmatching(
     n_smes = len(sme_upper)
     single = np.zeros(len(sme), np.bool_) if single is None else single
     bonus = np.zeros(n_smes) if cover_bonus is None else cover_bonus
+    cuts, cut_rhs = sp.csr_array((0, len(sme))), np.zeros(0)
     active = start | _best_per_sme(sme, weight, STARTING_COLUMNS_PER_UNIT * sme_upper + STARTING_COLUMNS_EXTRA)
     if active.sum() >= FULL_START_SHARE * len(sme):
         active[:] = True  # pricing could save little, and a re-solve (no warm start in linprog) costs a lot
     while True:
         columns = np.flatnonzero(active)
-        problem = _Problem(sme[columns], buyer[columns], weight[columns], single[columns], bonus)
-        solved = problem.solve(sme_lower, sme_upper, buyer_upper, time_limit)
-        if solved is None:
-            return WeightedMatching("stopped", np.zeros(len(sme), np.bool_), 0.0, float("inf"))
+        problem = _Problem(sme[columns], buyer[columns], weight[columns], single[columns], bonus, cuts[:, columns])
+        solved = problem.solve(sme_lower, sme_upper, buyer_upper, cut_rhs, time_limit)
+        if solved == "infeasible" and not active.all():
+            active[:] = True  # the cuts may exclude every solution within the start columns
+            continue
+        if isinstance(solved, str):
+            return WeightedMatching(solved, np.zeros(len(sme), np.bool_), 0.0, float("inf"))
         x, duals = solved
         profit = (
             weight
@@ -192,26 +218,88 @@ def max_weight_bmatching(
             - duals["buyer"][buyer]
             - np.where(single, duals["single"][sme], 0.0)
             + duals["cover"][sme]
+            - cuts.T @ duals["cut"]
         )
         entering = ~active & (profit > PRICING_TOLERANCE)
-        if not entering.any():
+        if entering.any():
+            active |= entering
+            continue
+        new_rows, new_rhs = _violated(separate, columns, x, len(sme))
+        if not len(new_rhs):
             break
-        active |= entering
-    chosen = np.zeros(len(sme), np.bool_)
-    chosen[columns] = x > 0.5
+        cuts, cut_rhs = sp.vstack([cuts, new_rows], format="csr"), np.concatenate([cut_rhs, new_rhs])
     # Weak duality with the SME price π split as α − β (α = π⁺ on the cap, β = π⁻ on the lower bound).
     dual_bound = (
         np.maximum(duals["sme"], 0.0) @ sme_upper
         - np.maximum(-duals["sme"], 0.0) @ sme_lower
         + duals["buyer"] @ buyer_upper
         + duals["single"].sum()
+        + duals["cut"] @ cut_rhs
         + np.maximum(bonus - duals["cover"], 0.0).sum()
         + np.maximum(profit, 0.0).sum()
     )
+    if np.any(np.minimum(x, 1 - x) > INTEGRALITY_TOLERANCE):
+        x = _integral(
+            problem,
+            sme,
+            buyer,
+            weight,
+            single,
+            bonus,
+            columns,
+            cuts,
+            cut_rhs,
+            x,
+            separate,
+            (sme_lower, sme_upper, buyer_upper, time_limit),
+        )
+    chosen = np.zeros(len(sme), np.bool_)
+    chosen[columns] = x > 0.5
     covered = np.zeros(n_smes, np.bool_)
     covered[sme[chosen]] = True
     value = float(weight[chosen].sum() + bonus[covered].sum())
     return WeightedMatching("optimal", chosen, value, max(float(dual_bound), value))
+
+
+def _violated(
+    separate: Separator | None, columns: IntArray, x: FloatArray, n_pairs: int
+) -> tuple[sp.csr_array, FloatArray]:
+    """The separator's rows violated by ``x`` (given on ``columns``), or none."""
+    if separate is None:
+        return sp.csr_array((0, n_pairs)), np.zeros(0)
+    full = np.zeros(n_pairs)
+    full[columns] = x
+    return separate(full)
+
+
+def _integral(
+    problem: _Problem,
+    sme: IntArray,
+    buyer: IntArray,
+    weight: FloatArray,
+    single: BoolArray,
+    bonus: FloatArray,
+    columns: IntArray,
+    cuts: sp.csr_array,
+    cut_rhs: FloatArray,
+    x: FloatArray,
+    separate: Separator | None,
+    limits: tuple[IntArray, IntArray, IntArray, float | None],
+) -> FloatArray:
+    """An integral answer when the cuts made the LP vertex fractional (see :data:`FRACTIONAL`)."""
+    sme_lower, sme_upper, buyer_upper, time_limit = limits
+    if FRACTIONAL == "milp":
+        while True:
+            solution = problem.solve_integral(sme_lower, sme_upper, buyer_upper, cut_rhs, time_limit)
+            if solution is None:
+                break
+            new_rows, new_rhs = _violated(separate, columns, solution, len(sme))
+            if not len(new_rhs):
+                return solution
+            cuts, cut_rhs = sp.vstack([cuts, new_rows], format="csr"), np.concatenate([cut_rhs, new_rhs])
+            problem = _Problem(sme[columns], buyer[columns], weight[columns], single[columns], bonus, cuts[:, columns])
+    # Rounding down keeps every ≤ row (capacities and cuts), though maybe not an SME's lower bound.
+    return np.where(x > 1 - INTEGRALITY_TOLERANCE, 1.0, 0.0)
 
 
 def _best_per_sme(sme: IntArray, weight: FloatArray, count: IntArray) -> BoolArray:
@@ -234,11 +322,12 @@ class _Problem:
     weight: FloatArray
     single: BoolArray
     bonus: FloatArray
+    cuts: sp.csr_array
 
-    def solve(
-        self, sme_lower: IntArray, sme_upper: IntArray, buyer_upper: IntArray, time_limit: float | None
-    ) -> tuple[FloatArray, dict[str, FloatArray]] | None:
-        """One HiGHS solve: the vertex ``x`` and the duals per SME ("sme": free sign) and per buyer (≥ 0).
+    def build(
+        self, sme_lower: IntArray, sme_upper: IntArray, buyer_upper: IntArray, cut_rhs: FloatArray
+    ) -> tuple[dict[str, Any], dict[str, tuple[IntArray, int]]]:
+        """The LP's arrays for linprog, and where each family's rows sit in ``A_ub`` (offset, owners).
 
         Rows that cannot bind are left out (an SME or buyer with no more columns than its cap, a ``single``
         set of one column): their dual is 0, which keeps the bound valid. An SME with a lower bound gets
@@ -271,46 +360,103 @@ class _Problem:
             return sp.csr_array((np.full(n, sign), (np.arange(n), first + np.arange(n))), shape=(n, n_vars))
 
         sme_rows = rows(self.sme, np.arange(n_smes), n_smes)
+        n_cuts = self.cuts.shape[0]
         ub_families = {
             "sme": (capped, sme_rows[capped], sme_upper[capped]),
             "buyer": (buyers, rows(self.buyer, buyers, n_buyers), buyer_upper[buyers]),
             "single": (singles, rows(self.sme, singles, n_smes, self.single), np.ones(len(singles))),
             # y_s − Σ_b x_sb ≤ 0: an SME earns its bonus only with a meeting.
             "cover": (bonus_smes, unit(bonus_smes, y_of, 1.0) - sme_rows[bonus_smes], np.zeros(len(bonus_smes))),
+            "cut": (np.arange(n_cuts), sp.hstack([self.cuts, sp.csr_array((n_cuts, n_vars - n_cols))]), cut_rhs),
         }
-        duals = {name: np.zeros(n_buyers if name == "buyer" else n_smes) for name in ub_families}
-        if n_vars == 0:
-            return np.zeros(0), duals
         a_ub = sp.vstack([block for _, block, _ in ub_families.values()], format="csr")
         b_ub = np.concatenate([rhs for _, _, rhs in ub_families.values()]).astype(np.float64)
-        a_eq = sp.vstack([sme_rows[ranged] - unit(ranged, t_of, 1.0)], format="csr")
-        b_eq = sme_lower[ranged].astype(np.float64)
-        cost = -np.concatenate([self.weight, self.bonus[bonus_smes], np.zeros(len(ranged))])
         bounds = np.zeros((n_vars, 2))
         bounds[:t_of, 1] = 1.0
         bounds[t_of:, 1] = np.maximum(sme_upper[ranged] - sme_lower[ranged], 0)
-        # Dual simplex ends on a vertex, integral by total unimodularity (the slack columns keep the matrix
-        # a network matrix: a unit column per row).
+        arrays = {
+            "c": -np.concatenate([self.weight, self.bonus[bonus_smes], np.zeros(len(ranged))]),
+            "A_ub": a_ub,
+            "b_ub": b_ub,
+            "A_eq": sp.vstack([sme_rows[ranged] - unit(ranged, t_of, 1.0)], format="csr"),
+            "b_eq": sme_lower[ranged].astype(np.float64),
+            "bounds": bounds,
+            "ranged": ranged,
+        }
+        where, offset = {}, 0
+        for name, (which, _, _) in ub_families.items():
+            where[name] = (which, offset)
+            offset += len(which)
+        return arrays, where
+
+    def solve(
+        self,
+        sme_lower: IntArray,
+        sme_upper: IntArray,
+        buyer_upper: IntArray,
+        cut_rhs: FloatArray,
+        time_limit: float | None,
+    ) -> tuple[FloatArray, dict[str, FloatArray]] | str:
+        """One HiGHS solve: the vertex ``x`` and the duals per family ("sme": free sign, others ≥ 0).
+
+        Or "infeasible", or "stopped" when the time limit ran out. Without cuts the vertex is integral (the
+        matrix is a network matrix; the slack columns are unit columns); cuts can make it fractional.
+        """
+        arrays, where = self.build(sme_lower, sme_upper, buyer_upper, cut_rhs)
+        n_cols = len(self.sme)
+        duals = {name: np.zeros(len(buyer_upper) if name == "buyer" else len(sme_upper)) for name in where}
+        duals["cut"] = np.zeros(self.cuts.shape[0])
+        if len(arrays["c"]) == 0:
+            return np.zeros(0), duals
+        a_ub, a_eq, ranged = arrays["A_ub"], arrays["A_eq"], arrays["ranged"]
         options: dict[str, float | bool] = {"presolve": PRESOLVE}
         if time_limit is not None:
             options["time_limit"] = time_limit
         result = linprog(
-            cost,
+            arrays["c"],
             A_ub=a_ub if a_ub.shape[0] else None,
-            b_ub=b_ub if a_ub.shape[0] else None,
+            b_ub=arrays["b_ub"] if a_ub.shape[0] else None,
             A_eq=a_eq if len(ranged) else None,
-            b_eq=b_eq if len(ranged) else None,
-            bounds=bounds,
+            b_eq=arrays["b_eq"] if len(ranged) else None,
+            bounds=arrays["bounds"],
             method="highs-ds",
             options=options,
         )
-        if result.status != 0 or not np.all(np.minimum(result.x[:t_of], 1 - result.x[:t_of]) < 1e-6):
-            return None  # stopped by the time limit (a fractional vertex cannot happen, see above)
+        if result.status == 2:
+            return "infeasible"
+        if result.status != 0:
+            return "stopped"
         marginals = np.maximum(-result.ineqlin.marginals, 0.0) if a_ub.shape[0] else np.zeros(0)
-        offset = 0
-        for name, (which, _, _) in ub_families.items():
+        for name, (which, offset) in where.items():
             duals[name][which] = marginals[offset : offset + len(which)]
-            offset += len(which)
         if len(ranged):
             duals["sme"][ranged] = -result.eqlin.marginals  # free sign: the SME's price π = α − β
         return result.x[:n_cols], duals
+
+    def solve_integral(
+        self,
+        sme_lower: IntArray,
+        sme_upper: IntArray,
+        buyer_upper: IntArray,
+        cut_rhs: FloatArray,
+        time_limit: float | None,
+    ) -> FloatArray | None:
+        """The same problem with binary ``x``, by HiGHS' branch and cut (``scipy.optimize.milp``).
+
+        Returns the 0/1 ``x`` of the best solution found (optimal unless the time limit ran out), or None.
+        """
+        arrays, _ = self.build(sme_lower, sme_upper, buyer_upper, cut_rhs)
+        n_cols, n_vars = len(self.sme), len(arrays["c"])
+        constraints = []
+        if arrays["A_ub"].shape[0]:
+            constraints.append(LinearConstraint(arrays["A_ub"], -np.inf, arrays["b_ub"]))
+        if len(arrays["ranged"]):
+            constraints.append(LinearConstraint(arrays["A_eq"], arrays["b_eq"], arrays["b_eq"]))
+        integrality = np.zeros(n_vars)
+        integrality[:n_cols] = 1
+        options = {} if time_limit is None else {"time_limit": time_limit}
+        bounds = Bounds(arrays["bounds"][:, 0], arrays["bounds"][:, 1])
+        result = milp(arrays["c"], integrality=integrality, bounds=bounds, constraints=constraints, options=options)
+        if result.x is None:
+            return None
+        return np.round(result.x[:n_cols])

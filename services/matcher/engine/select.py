@@ -20,6 +20,21 @@ Method — exact stages, each one's optimum kept as a constraint of the next (a 
    network matrix (totally unimodular), so HiGHS' vertex is an integral optimum. Its weak-duality bound
    (:func:`.flow.max_weight_bmatching`) is :attr:`Selection.bound`: no schedule with the same forced
    pairs and fairness levels has more relevance, since slotting only removes pairs.
+   With availability windows, *window cuts* (:mod:`.window_cuts`, separated lazily) add each party's
+   Hall conditions over the slot sets that occur: a buyer's pairs whose common slots lie in ``W`` at most
+   tables × |W|, an SME's at most |W|. They hold for every schedule, so the bound stays certified and
+   drops to what schedules can reach. Per party they are the rank inequalities of a transversal matroid
+   (pairs → (slot, table) seats; König–Ore), so without lower bounds the LP is a matroid-intersection LP
+   (Edmonds 1970) and still integral; with lower bounds and the "single" rows integrality is not proven,
+   and a fractional vertex goes to HiGHS' MILP (:data:`.flow.FRACTIONAL`) — never seen on the synthetic
+   events. The cuts see one party at a time, not an SME and a buyer needing the same slot, so a few
+   pairs can still fail to fit (slotting drops them). On ``synthetic_event(size, seed, windows=True)``
+   (seeds 0–2) they lift the pipeline from 99.19 / 99.97 / 99.98 % of the bound (S / M / L, worst seed)
+   to 99.90 / 100.00 / 100.00 %, for ~2× the selection time (L ~0.2–0.6 s CPU).
+   The fairness stages (1, 2) stay max flows without window cuts: their optima are exact for the
+   b-matching and hence *bounds* for schedules (at least ``min_zero_meeting_smes`` SMEs go without a
+   meeting in any schedule; no schedule has a higher level). If the cuts make stage 2's level
+   unreachable (the LP with lower bounds is infeasible), stage 3 runs without cuts, as before.
 
 Why stages, not one min-cost flow with lexicographic bonuses: the bonuses must nest (M1 > M2 · units >
 total relevance), i.e. cost ranges of ~10¹², where HiGHS' 1e-7 tolerances would blur relevance; max flows
@@ -52,12 +67,17 @@ import numpy as np
 
 from .flow import max_bmatching, max_weight_bmatching
 from .model import BipartiteInstance, BoolArray, FloatArray, InstanceError, IntArray, Selection, frozen
+from .window_cuts import window_separator
 
 OBJECTIVES = ("lexicographic", "relevance")
 
 
 def select_meetings(
-    instance: BipartiteInstance, *, objective: str = "lexicographic", time_limit: float | None = None
+    instance: BipartiteInstance,
+    *,
+    objective: str = "lexicographic",
+    time_limit: float | None = None,
+    window_cuts: bool = True,
 ) -> Selection:
     """Choose the meeting pairs: most SMEs with a meeting, then the highest minimum, then most relevance.
 
@@ -69,6 +89,10 @@ def select_meetings(
     time_limit : float, optional
         Seconds for each relevance LP solve. When it runs out, the fair (stage 2) pairs are returned with a
         weaker but still valid bound (each SME's and each buyer's best pairs).
+    window_cuts : bool
+        Add availability-window cuts to the relevance stage (:mod:`.window_cuts`), so that the selection
+        avoids pairs no schedule can place together and the bound drops to what schedules can reach.
+        False: the plain b-matching (its bound is also valid, just weaker with windows).
 
     Returns
     -------
@@ -119,9 +143,23 @@ def select_meetings(
     level, lower, fair = _level(sme, buyer, idle, target, cover, forced_per_sme, room_sme, room_buyer)
 
     sme_lower = lower if objective == "lexicographic" else np.zeros(n_smes, np.int64)
+    separate = window_separator(instance, sme, buyer, forced) if window_cuts else None
     matching = max_weight_bmatching(
-        sme, buyer, weight, sme_lower, room_sme, room_buyer, start=fair, single=idle, time_limit=time_limit
+        sme,
+        buyer,
+        weight,
+        sme_lower,
+        room_sme,
+        room_buyer,
+        start=fair,
+        single=idle,
+        time_limit=time_limit,
+        separate=separate,
     )
+    if matching.status == "infeasible":  # no schedule reaches the level (see the module docstring)
+        matching = max_weight_bmatching(
+            sme, buyer, weight, sme_lower, room_sme, room_buyer, start=fair, single=idle, time_limit=time_limit
+        )
     if matching.status == "optimal":
         chosen = _drop_idle(sme, weight, matching.chosen, sme_lower)
         bound = matching.bound
