@@ -21,12 +21,12 @@ Method (local search, never worse, seeded):
   never violated by a chain.
 
 Polishing never drops or adds a meeting, so relevance and breaks do not pull against each other here;
-the knob is time: ``iterations`` (default 40 per meeting, at least min(50,000, 300 per meeting)) or
+the knob is time: ``iterations`` (default 60 per meeting, at least min(50,000, 300 per meeting)) or
 ``time_limit``. Measured on synthetic L events (2,000 × 300 × 16, 5,800–6,100 meetings): 10 per meeting
 → 93 % of people without a break, 30 → 95–97 % (1–2 s), 40 → 96 %, 100 → 98.5 %, 300 → 99.5 %. On small
 events (≤ 2,000 meetings) one longer cooling is not monotone in its length (M, no windows: 95.2/95.5/94.9 %
 after the default, 95.7/96.6/96.3 % after 200,000 moves, 95.7/95.5/96.6 % after 400,000), so they get
-up to 8 restarts of 15,000 moves from the best state instead (stopping after 3 without gain). Where relevance
+up to 12 restarts of 15,000 moves from the best state instead (stopping after 5 without gain). Where relevance
 and breaks do conflict — refilling freed time after cancellations — :func:`.replan.replan` has the knob
 (``break_cost``).
 """
@@ -43,8 +43,8 @@ from .model import BipartiteInstance, InstanceError, IntArray, Schedule
 
 _CHAIN_LIMIT = 400  # longest chain tried: long chains rarely help and cost time
 #: Restarts for small events (≤ this many meetings): rounds of a short anneal from the best state so far.
-_RESTARTS, _RESTART_ITERATIONS, _RESTART_MAX_MEETINGS = 8, 15_000, 2_000
-_RESTART_PATIENCE = 3  # stop after this many restarts in a row without fewer breaks
+_RESTARTS, _RESTART_ITERATIONS, _RESTART_MAX_MEETINGS = 12, 15_000, 2_000
+_RESTART_PATIENCE = 5  # stop after this many restarts in a row without fewer breaks
 
 
 def count_breaks(schedule: Schedule, instance: BipartiteInstance) -> tuple[IntArray, IntArray]:
@@ -250,7 +250,7 @@ def polish(
     _anneal(
         board,
         rng,
-        iterations if iterations is not None else max(40 * board.n_meetings, min(50_000, 300 * board.n_meetings)),
+        iterations if iterations is not None else max(60 * board.n_meetings, min(50_000, 300 * board.n_meetings)),
         deadline,
     )
     for buyer in range(instance.shape[1]):
