@@ -1,0 +1,103 @@
+"""Agendas as printable HTML pages: an SME's agenda, the table sheets for the venue, the organiser's grid.
+
+The pages are self-contained (CSS inline, no scripts, fonts or images from elsewhere) so they print and
+save offline; ``@media print`` sets A4 (the grid landscape) and starts each table sheet on a new page.
+Every value is autoescaped. Swedish by default, ``lang="en"`` for English; the ``<html lang>`` follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .model import AgendaHeader, Agendas, EventGrid, SmeAgenda, TableAgenda
+from .words import contact_line, need_line, why, words
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@functools.cache
+def environment() -> Environment:
+    """The template environment: autoescaping on for every template, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(contact_line=contact_line, need_line=need_line, why=why)
+    return env
+
+
+def _render(template: str, doc: AgendaHeader, lang: str, **extra: Any) -> str:
+    zone = ZoneInfo(doc.time_zone)
+
+    def local(moment: dt.datetime) -> str:
+        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
+
+    return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), local=local, **extra)
+
+
+def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv") -> str:
+    """An SME's agenda as a printable page.
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agendas = build_agendas(snapshot, [(sme, buyer, 0, 0, {"sentence_sv": "<b>Ni</b> passar."})], version=1,
+    ...                         published_at=snapshot.generated_at, include_contacts=False)
+    >>> page = sme_agenda_html(agendas.sme(sme))
+    >>> "<h1>Mötesschema för Städbolaget i Falun AB</h1>" in page, "&lt;b&gt;Ni&lt;/b&gt; passar." in page
+    (True, True)
+    """
+    return _render("sme_agenda.html", agenda, lang)
+
+
+def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv") -> str:
+    """Buyer table sheets on one printable page, each starting a new printed page (one sheet for a buyer's own).
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> agendas = build_agendas(snapshot, [], version=1, published_at=snapshot.generated_at, include_contacts=False)
+    >>> page = table_sheets_html(agendas, lang="en")
+    >>> '<html lang="en">' in page, "Table 1: Falu kommun" in page, "No meetings" in page
+    (True, True, True)
+    """
+    tables = list(sheets.tables if isinstance(sheets, Agendas) else sheets)
+    if not tables:
+        raise ValueError("no table sheets to render")
+    w = words(lang)
+    title = (
+        f"{w['table_sheet']} {tables[0].table}: {tables[0].buyer_name}" if len(tables) == 1 else tables[0].event_name
+    )
+    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title)
+
+
+def grid_html(grid: EventGrid, *, lang: str = "sv") -> str:
+    """The organiser's grid (slots × tables) as a printable landscape page.
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[1].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agendas = build_agendas(snapshot, [(sme, buyer, 2, 0, {})], version=1, published_at=snapshot.generated_at,
+    ...                         include_contacts=False)
+    >>> "<td>Mora Bygg AB</td>" in grid_html(agendas.grid)
+    True
+    """
+    return _render("grid.html", grid, lang)

@@ -1,0 +1,184 @@
+"""Agendas as PDF: an SME's or a table's agenda, and the venue's table sheets (one page per table).
+
+Fonts: fpdf2 ships no TrueType font (only the 14 standard PDF fonts), and a system font such as DejaVu
+is not on every machine the matcher runs on. So the PDFs use the standard Helvetica with fpdf2's
+``core_fonts_encoding = "cp1252"``, written as WinAnsiEncoding: that covers Swedish (å ä ö), the en dash
+of "09:00–09:20", the «» and “” quotes of the explanations and €, and every PDF reader has the font.
+Characters beyond Windows-1252 (rare in Swedish names: ł, ş, Greek …) are folded to their base letter
+where Unicode can decompose them and to "?" otherwise (:func:`printable`), never raising. The creation
+date is the version's ``published_at`` so the same version always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from .model import AgendaHeader, AgendaMeeting, Agendas, SmeAgenda, TableAgenda
+from .words import contact_line, need_line, why, words
+
+ENCODING = "cp1252"
+FONT = "helvetica"
+LEFT_MARGIN_MM = 15
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the PDF's font cannot encode folded or replaced.
+
+    Examples
+    --------
+    >>> printable("Åsa Öberg – 09:00–09:20 «städ»")
+    'Åsa Öberg – 09:00–09:20 «städ»'
+    >>> printable("Łódź Spółka ş")
+    '?ódz Spó?ka s'
+    """
+    out = []
+    for char in text:
+        try:
+            char.encode(ENCODING)
+            out.append(char)
+        except UnicodeEncodeError:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+            try:
+                out.append(base.encode(ENCODING).decode(ENCODING) if base else "?")
+            except UnicodeEncodeError:
+                out.append("?")
+    return "".join(out)
+
+
+def _document(header: AgendaHeader, title: str, lang: str) -> FPDF:
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.core_fonts_encoding = ENCODING
+    pdf.set_margins(LEFT_MARGIN_MM, 15, 15)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(printable(title))
+    pdf.set_subject(printable(header.event_name))
+    pdf.set_lang(lang)
+    pdf.set_creator("Affärsträff matchmaker")
+    pdf.set_creation_date(header.published_at)
+    return pdf
+
+
+def _line(pdf: FPDF, text: str, *, size: float = 10, style: str = "", height: float = 5) -> None:
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, height, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _heading(pdf: FPDF, title: str, header: AgendaHeader, lang: str) -> None:
+    w = words(lang)
+    _line(pdf, title, size=16, style="B", height=8)
+    place = f" · {w['venue']}: {header.venue}" if header.venue else ""
+    _line(pdf, f"{header.event_name} · {header.event_date.isoformat()}{place}")
+    published = f"{header.published_at.astimezone(ZoneInfo(header.time_zone)):%Y-%m-%d %H:%M}"
+    _line(pdf, f"{w['version']} {header.version}, {w['published']} {published} · {w['times_in']} {header.time_zone}")
+    pdf.ln(3)
+
+
+def _details(meeting: AgendaMeeting, lang: str, *, brief: bool) -> str:
+    w = words(lang)
+    if brief:  # the venue's sheets: titles only, so a full day fits on one page per table
+        return "\n".join(f"• {need.title}" for need in meeting.needs)
+    lines = [f"• {need_line(need, lang)}" for need in meeting.needs]
+    if why(meeting, lang):
+        lines.append(f"{w['why']}: {why(meeting, lang)}")
+    return "\n".join(lines)
+
+
+def _counterpart(meeting: AgendaMeeting, *, brief: bool) -> str:
+    if brief:
+        return meeting.counterpart_name
+    contacts = [contact_line(c.name, c.title, c.email, c.phone) for c in meeting.contacts or []]
+    return "\n".join([meeting.counterpart_name, *contacts])
+
+
+def _meetings_table(
+    pdf: FPDF, sheet: SmeAgenda | TableAgenda, lang: str, *, show_table: bool, brief: bool = False
+) -> None:
+    w = words(lang)
+    if not sheet.meetings:
+        _line(pdf, w["no_meetings"], style="I")
+        return
+    pdf.set_font(FONT, "", 9)
+    who = w["counterpart_buyer"] if sheet.kind == "sme" else w["counterpart_sme"]
+    headings = [w["time"], *([w["table"]] if show_table else []), who, w["needs"]]
+    widths = (24, 14, 56, 86) if show_table else (24, 50, 106)
+    line_height = 4.0 if brief else 4.5
+    with pdf.table(col_widths=widths, text_align="LEFT", v_align="TOP", line_height=line_height, padding=1.2) as table:
+        table.row([printable(h) for h in headings])
+        for meeting in sheet.meetings:
+            cells = [meeting.local_time, *([str(meeting.table)] if show_table else [])]
+            cells += [_counterpart(meeting, brief=brief), _details(meeting, lang, brief=brief)]
+            table.row([printable(c) for c in cells])
+
+
+def _sme_page(pdf: FPDF, agenda: SmeAgenda, lang: str) -> None:
+    pdf.add_page()
+    _heading(pdf, f"{words(lang)['agenda_for']} {agenda.sme_name}", agenda, lang)
+    _meetings_table(pdf, agenda, lang, show_table=True)
+
+
+def _table_page(pdf: FPDF, sheet: TableAgenda, lang: str, *, brief: bool) -> None:
+    w = words(lang)
+    pdf.add_page()
+    _heading(pdf, f"{w['table_sheet']} {sheet.table}: {sheet.buyer_name}", sheet, lang)
+    if sheet.representative:
+        person = ", ".join(p for p in (sheet.representative.name, sheet.representative.title) if p)
+        _line(pdf, f"{w['representative']}: {person}", style="B")
+        pdf.ln(2)
+    _meetings_table(pdf, sheet, lang, show_table=False, brief=brief)
+
+
+def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv") -> bytes:
+    """One agenda (an SME's, or one buyer table's) as a PDF.
+
+    Examples
+    --------
+    >>> import io, pypdf
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agendas = build_agendas(snapshot, [(sme, buyer, 0, 0, {"sentence_sv": "Ni passar."})], version=1,
+    ...                         published_at=snapshot.generated_at, include_contacts=False)
+    >>> text = pypdf.PdfReader(io.BytesIO(agenda_pdf(agendas.sme(sme)))).pages[0].extract_text()
+    >>> "Mötesschema för Städbolaget i Falun AB" in text, "09:00–09:20" in text, "Falu kommun" in text
+    (True, True, True)
+    """
+    if isinstance(agenda, SmeAgenda):
+        pdf = _document(agenda, f"{words(lang)['agenda_for']} {agenda.sme_name}", lang)
+        _sme_page(pdf, agenda, lang)
+    else:
+        pdf = _document(agenda, f"{words(lang)['table_sheet']} {agenda.table}: {agenda.buyer_name}", lang)
+        _table_page(pdf, agenda, lang, brief=False)
+    return bytes(pdf.output())
+
+
+def table_sheets_pdf(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv") -> bytes:
+    """The table sheets for the venue: one page per table, in table order.
+
+    A sheet lists time, company and the titles of the needs to discuss, so a full day fits on a page; the
+    reasons, CPV codes and contacts are on the buyer's own table agenda (:func:`agenda_pdf`). A sheet
+    longer than a page continues on the next one rather than being cut.
+
+    Examples
+    --------
+    >>> import io, pypdf
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> agendas = build_agendas(snapshot, [], version=1, published_at=snapshot.generated_at, include_contacts=False)
+    >>> reader = pypdf.PdfReader(io.BytesIO(table_sheets_pdf(agendas, lang="en")))
+    >>> len(reader.pages), reader.pages[0].extract_text().splitlines()[0]
+    (1, 'Table 1: Falu kommun')
+    """
+    tables = sorted(sheets.tables if isinstance(sheets, Agendas) else sheets, key=lambda sheet: sheet.table)
+    if not tables:
+        raise ValueError("no table sheets to render")
+    pdf = _document(tables[0], f"{tables[0].event_name}: {words(lang)['table_sheet'].lower()}", lang)
+    for sheet in tables:
+        _table_page(pdf, sheet, lang, brief=True)
+    return bytes(pdf.output())

@@ -1,0 +1,103 @@
+"""The words on agendas, Swedish first, English on request; one place so the .ics, HTML and PDF agree."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .model import AgendaMeeting, AgendaNeed
+
+Language = Literal["sv", "en"]
+
+WORDS: dict[str, dict[str, str]] = {
+    "sv": {
+        "agenda_for": "Mötesschema för",
+        "table_sheet": "Bord",
+        "grid": "Mötesschema, alla bord",
+        "meeting_with": "Möte med",
+        "time": "Tid",
+        "table": "Bord",
+        "counterpart_buyer": "Köpare",
+        "counterpart_sme": "Företag",
+        "needs": "Att diskutera",
+        "why": "Varför ni möts",
+        "contacts": "Kontakt",
+        "no_meetings": "Inga möten i denna version av schemat.",
+        "venue": "Plats",
+        "version": "Schemaversion",
+        "published": "publicerad",
+        "times_in": "Tider i",
+        "representative": "Vid bordet",
+        "of_buyer": "av köparens bord",
+        "empty": "–",
+        "cancelled": "Inställt",
+        "caption_meetings": "Möten i tidsordning",
+        "caption_grid": "Möten per tid och bord",
+    },
+    "en": {
+        "agenda_for": "Meeting agenda for",
+        "table_sheet": "Table",
+        "grid": "Meeting grid, all tables",
+        "meeting_with": "Meeting with",
+        "time": "Time",
+        "table": "Table",
+        "counterpart_buyer": "Buyer",
+        "counterpart_sme": "Company",
+        "needs": "To discuss",
+        "why": "Why you meet",
+        "contacts": "Contact",
+        "no_meetings": "No meetings in this version of the schedule.",
+        "venue": "Venue",
+        "version": "Schedule version",
+        "published": "published",
+        "times_in": "Times in",
+        "representative": "At the table",
+        "of_buyer": "of the buyer's tables",
+        "empty": "–",
+        "cancelled": "Cancelled",
+        "caption_meetings": "Meetings in time order",
+        "caption_grid": "Meetings by time and table",
+    },
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The labels of one language (ValueError for anything but 'sv' or 'en').
+
+    Examples
+    --------
+    >>> words("sv")["meeting_with"], words("en")["meeting_with"]
+    ('Möte med', 'Meeting with')
+    """
+    if lang not in WORDS:
+        raise ValueError(f"unknown agenda language {lang!r}: use 'sv' or 'en'")
+    return WORDS[lang]
+
+
+def need_line(need: AgendaNeed, lang: str) -> str:
+    """A need as one line: title, then CPV code and label.
+
+    Examples
+    --------
+    >>> from uuid import UUID
+    >>> need_line(AgendaNeed(id=UUID(int=1), title="Snöröjning", cpv_code="90620000",
+    ...     cpv_label_sv="Snöröjning", cpv_label_en="Snow-clearing services"), "en")
+    'Snöröjning (CPV 90620000 Snow-clearing services)'
+    """
+    label = need.cpv_label_sv if lang == "sv" else need.cpv_label_en
+    return f"{need.title} (CPV {need.cpv_code} {label})" if label else f"{need.title} (CPV {need.cpv_code})"
+
+
+def why(meeting: AgendaMeeting, lang: str) -> str:
+    """The reason for the meeting in the language asked for."""
+    return meeting.why_sv if lang == "sv" else meeting.why_en
+
+
+def contact_line(name: str, title: str, email: str, phone: str | None) -> str:
+    """A contact person on one line.
+
+    Examples
+    --------
+    >>> contact_line("Åsa Öberg", "Upphandlare", "asa@falun.se", None)
+    'Åsa Öberg, Upphandlare, asa@falun.se'
+    """
+    return ", ".join(part for part in (name, title, email, phone) if part)
