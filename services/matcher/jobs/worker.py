@@ -1,0 +1,290 @@
+"""The job worker: claim a job, run its handler while renewing the lease, record the outcome; repeat.
+
+Wake-ups come from ``LISTEN matcher_jobs`` (a new job starts at once); a poll every ``poll_seconds``
+catches missed notifications, back-offs that ran out and leases that expired. Any number of workers, in
+any number of processes, can run against one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from ..sql.jobs import JOBS_CHANNEL
+from . import queue
+from .queue import Job
+
+log = logging.getLogger("services.matcher.jobs.worker")
+
+# Errors raised while talking to the database; the worker logs them and tries again later.
+DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+# Errors of a handler that mean "something it depends on is away", retried like Retryable.
+TRANSIENT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
+
+
+class Infeasible(Exception):
+    """Raised by a handler: the event has no valid schedule; the job ends ``infeasible`` with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Retryable(Exception):
+    """Raised by a handler: this attempt failed for a passing reason (registry unreachable); try again later."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# report_progress(percent, phase): call on the event loop's thread; it returns at once, and the
+# worker writes the latest value to the job with its next lease renewal (soon after the call).
+ProgressReporter = Callable[[int, str], None]
+# handler(job, report_progress) -> the schedule version it produced (or None).
+JobHandler = Callable[[Job, ProgressReporter], Awaitable[UUID | None]]
+
+
+def describe_error(error: BaseException) -> str:
+    """A failure reason for people: the error's message, or its type when it has none (never a traceback).
+
+    Examples
+    --------
+    >>> describe_error(ValueError("event has no tables"))
+    'event has no tables'
+    >>> describe_error(KeyError())
+    'KeyError'
+    """
+    reason = getattr(error, "reason", None) or str(error)
+    return reason if reason.strip() else type(error).__name__
+
+
+@dataclass
+class _Progress:
+    percent: int | None = None
+    phase: str | None = None
+
+
+class _Listener:
+    """One pooled connection LISTENing on ``matcher_jobs``, set up again if it was lost."""
+
+    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
+        self._pool = pool
+        self._wake = wake
+        self._conn: asyncpg.Connection | None = None
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def ensure(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            return
+        await self.close()
+        try:
+            conn = await self._pool.acquire()
+        except DATABASE_ERRORS as error:
+            log.warning("cannot listen for new jobs (polling meanwhile): %s", describe_error(error))
+            return
+        try:
+            await conn.add_listener(JOBS_CHANNEL, self._on_notify)
+        except DATABASE_ERRORS as error:
+            log.warning("cannot listen for new jobs (polling meanwhile): %s", describe_error(error))
+            await self._pool.release(conn)
+            return
+        self._conn = conn
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(*DATABASE_ERRORS):
+            if not conn.is_closed():
+                await conn.remove_listener(JOBS_CHANNEL, self._on_notify)
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await self._pool.release(conn)
+
+
+async def _wait_for_either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class _Config:
+    worker_id: str
+    lease_seconds: float
+    retry_base_seconds: float
+    retry_cap_seconds: float
+    progress_interval: float
+
+
+async def run_worker(
+    pool: asyncpg.Pool,
+    handler: JobHandler,
+    *,
+    worker_id: str,
+    lease_seconds: float = queue.DEFAULT_LEASE_SECONDS,
+    poll_seconds: float = 5.0,
+    stop_event: asyncio.Event,
+    retry_base_seconds: float = queue.RETRY_BASE_SECONDS,
+    retry_cap_seconds: float = queue.RETRY_CAP_SECONDS,
+    progress_interval: float = 0.5,
+    on_idle: Callable[[], None] | None = None,
+) -> None:
+    """Run jobs one at a time until ``stop_event`` is set.
+
+    Each claimed job runs ``handler(job, report_progress)``; meanwhile the lease is renewed every third
+    of ``lease_seconds`` (and progress written at most every ``progress_interval`` seconds). If the lease
+    is lost, the handler is cancelled and its result discarded. The outcome: a returned value → ``done``
+    with that result; :class:`Infeasible` → ``infeasible``; :class:`Retryable` or a transient error →
+    retried after a back-off while attempts remain; any other error → ``failed`` with its message.
+    When ``stop_event`` is set mid-job the handler is cancelled and the job handed back to the queue.
+    ``on_idle`` is called each time the worker found nothing to do and starts waiting (for tests, metrics).
+    """
+    config = _Config(worker_id, lease_seconds, retry_base_seconds, retry_cap_seconds, progress_interval)
+    wake = asyncio.Event()
+    listener = _Listener(pool, wake)
+    log.info("worker %s started", worker_id)
+    try:
+        while not stop_event.is_set():
+            await listener.ensure()
+            # Cleared before claiming: a notification arriving from here on makes the wait below end.
+            wake.clear()
+            try:
+                async with pool.acquire() as conn:
+                    job = await queue.claim(conn, worker_id, lease_seconds)
+            except DATABASE_ERRORS as error:
+                log.warning("cannot claim jobs now: %s", describe_error(error))
+                job = None
+            if job is not None:
+                await _run_job(pool, handler, job, config, stop_event)
+                continue
+            if on_idle is not None:
+                on_idle()
+            await _wait_for_either(wake, stop_event, poll_seconds)
+    finally:
+        await listener.close()
+        log.info("worker %s stopped", worker_id)
+
+
+async def _run_job(pool: asyncpg.Pool, handler: JobHandler, job: Job, config: _Config, stop: asyncio.Event) -> None:
+    log.info("job %s (event %s) attempt %d started by %s", job.id, job.event_id, job.attempts, config.worker_id)
+    progress = _Progress()
+    progress_changed = asyncio.Event()
+    lease_lost = asyncio.Event()
+
+    def report_progress(percent: int, phase: str = "") -> None:
+        progress.percent, progress.phase = percent, phase
+        progress_changed.set()
+
+    work = asyncio.create_task(handler(job, report_progress))
+    keeper = asyncio.create_task(_keep_lease(pool, job, config, progress, progress_changed, lease_lost, work))
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([work, stopping], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (keeper, stopping, *(() if work.done() else (work,))):
+            task.cancel()
+        await asyncio.gather(keeper, stopping, work, return_exceptions=True)
+
+    if lease_lost.is_set():
+        log.warning("job %s: lease lost to another worker; this attempt's result is discarded", job.id)
+    elif work.cancelled():
+        await _finish(pool, job, "handed back", lambda conn: queue.release(conn, job.id, config.worker_id))
+    else:
+        await _record_outcome(pool, job, work, config)
+
+
+async def _record_outcome(pool: asyncpg.Pool, job: Job, work: asyncio.Task, config: _Config) -> None:
+    error = work.exception()
+    owner = config.worker_id
+    if error is None:
+        result = work.result()
+        await _finish(pool, job, "done", lambda conn: queue.complete(conn, job.id, owner, result_version_id=result))
+    elif isinstance(error, Infeasible):
+        reason = describe_error(error)
+        await _finish(
+            pool, job, "infeasible", lambda conn: queue.complete(conn, job.id, owner, "infeasible", reason=reason)
+        )
+    else:
+        retryable = isinstance(error, (Retryable, *TRANSIENT_ERRORS))
+        if not isinstance(error, Retryable):
+            # The traceback goes to the log for whoever fixes it; the job stores the message only.
+            log.error("job %s: the handler failed", job.id, exc_info=error)
+        reason = describe_error(error)
+        await _finish(
+            pool,
+            job,
+            "retry or fail",
+            lambda conn: queue.fail(
+                conn,
+                job.id,
+                owner,
+                reason,
+                retryable,
+                retry_base_seconds=config.retry_base_seconds,
+                retry_cap_seconds=config.retry_cap_seconds,
+            ),
+        )
+
+
+async def _finish(
+    pool: asyncpg.Pool, job: Job, what: str, step: Callable[[asyncpg.Connection], Awaitable[Job | None]]
+) -> None:
+    """Write an attempt's outcome; if that cannot be done, the lease expires and the job runs again."""
+    try:
+        async with pool.acquire() as conn:
+            ended = await step(conn)
+    except DATABASE_ERRORS as error:
+        log.error("job %s: cannot record the outcome (%s) now: %s", job.id, what, describe_error(error))
+        return
+    if ended is None:
+        log.warning("job %s: lease lost before the outcome (%s) was written; discarded", job.id, what)
+    else:
+        log.info("job %s: %s (status %s, attempt %d)", job.id, what, ended.status, ended.attempts)
+
+
+async def _keep_lease(
+    pool: asyncpg.Pool,
+    job: Job,
+    config: _Config,
+    progress: _Progress,
+    progress_changed: asyncio.Event,
+    lease_lost: asyncio.Event,
+    work: asyncio.Task,
+) -> None:
+    renew_every = config.lease_seconds / 3
+    while True:
+        try:
+            await asyncio.wait_for(progress_changed.wait(), renew_every)
+            reported = True
+        except TimeoutError:
+            reported = False
+        progress_changed.clear()
+        try:
+            async with pool.acquire() as conn:
+                held = await queue.heartbeat(
+                    conn, job.id, config.worker_id, progress.percent, progress.phase, lease_seconds=config.lease_seconds
+                )
+        except DATABASE_ERRORS as error:
+            # The lease still runs; if the database stays away it expires and another worker takes over.
+            log.warning("job %s: cannot renew the lease now: %s", job.id, describe_error(error))
+            continue
+        if not held:
+            lease_lost.set()
+            work.cancel()
+            return
+        if reported:
+            # Progress reported many times a second is written a few times a second.
+            await asyncio.sleep(min(config.progress_interval, renew_every / 2))
