@@ -196,7 +196,7 @@ async def test_an_expired_lease_is_taken_over_and_the_first_worker_is_refused(co
         "scoring",
     )
 
-    version = uuid.uuid4()
+    version = await stored_version(conn, job.event_id)
     before = current.lease_expires_at
     assert await heartbeat(conn, job.id, "worker-b", 150, "slotting " * 40)
     renewed = await get_job(conn, job.id)
@@ -268,11 +268,22 @@ async def test_complete_accepts_only_final_outcomes(conns):
         await complete(conns[0], job.id, "w1", "failed")
 
 
+async def stored_version(conn, event_id: uuid.UUID) -> uuid.UUID:
+    """A schedule version row for a job to point at (jobs.result_version_id is a foreign key)."""
+    return await conn.fetchval(
+        "INSERT INTO matcher.schedule_versions (event_id, number, snapshot_hash, snapshot) "
+        "VALUES ($1, 1, $2, '{}'::jsonb) RETURNING id",
+        event_id,
+        "0" * 64,
+    )
+
+
 # --- the worker ----------------------------------------------------------------------------------------
 
 
 async def test_worker_runs_a_job_to_done_with_progress_and_result(pool, conns):
-    version = uuid.uuid4()
+    event = uuid.uuid4()
+    version = await stored_version(conns[0], event)
     seen: list[Job] = []
 
     async def handler(job: Job, report_progress) -> uuid.UUID:
@@ -281,7 +292,7 @@ async def test_worker_runs_a_job_to_done_with_progress_and_result(pool, conns):
         await asyncio.sleep(0.1)
         return version
 
-    job, _ = await enqueue(conns[0], uuid.uuid4(), params={"seed": 3})
+    job, _ = await enqueue(conns[0], event, params={"seed": 3})
     worker = WorkerRun(pool, handler)
     done = await wait_for_status(conns[0], job.id, "done")
     await worker.finish()
