@@ -43,6 +43,18 @@ _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 SETTINGS_KEY = web.AppKey("settings", CommonSettings)
 SERVICE_NAME_KEY = web.AppKey("service_name", str)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
+# Path prefixes whose rest is a secret (the matcher's agenda links, /a/{token}): logs and problem
+# documents show the prefix only, so a link never lands in a log file.
+REDACTED_PATHS_KEY = web.AppKey("redacted_path_prefixes", tuple)
+
+
+def loggable_path(request: web.Request) -> str:
+    """The request path as logs may show it: past a secret prefix (see REDACTED_PATHS_KEY) only "…"."""
+    path = request.rel_url.path
+    for prefix in request.app.get(REDACTED_PATHS_KEY, ()):
+        if path.startswith(prefix):
+            return prefix + "…"
+    return path
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> web.Response:
@@ -69,14 +81,15 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
         response.headers[REQUEST_ID_HEADER] = request_id
         return response
     finally:
+        path = loggable_path(request)
         log.info(
             "%s %s %s",
             request.method,
-            request.rel_url.path,
+            path,
             status,
             extra={
                 "http_method": request.method,
-                "path": request.rel_url.path,
+                "path": path,
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },
@@ -87,10 +100,11 @@ async def request_context_middleware(request: web.Request, handler: Handler) -> 
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     request_id = request.get(REQUEST_ID_KEY)
+    path = loggable_path(request)
     try:
         return await handler(request)
     except ProblemError as error:
-        return problem_response(error.to_problem(request.rel_url.path, request_id), error.headers)
+        return problem_response(error.to_problem(path, request_id), error.headers)
     except web.HTTPException as error:
         if error.status < 400:
             raise
@@ -102,20 +116,18 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
         elif isinstance(error, web.HTTPMethodNotAllowed):
             detail = f"{request.method} is not allowed here; allowed: {', '.join(sorted(error.allowed_methods))}."
         elif isinstance(error, web.HTTPNotFound):
-            detail = f"Nothing at {request.rel_url.path}."
-        problem = Problem(
-            title=error.reason, status=error.status, detail=detail, instance=request.rel_url.path, request_id=request_id
-        )
+            detail = f"Nothing at {path}."
+        problem = Problem(title=error.reason, status=error.status, detail=detail, instance=path, request_id=request_id)
         return problem_response(problem, headers)
     except Exception:
         # The traceback goes to the log (with the request id); the client gets the id only.
-        log.exception("unhandled error in %s %s", request.method, request.rel_url.path)
+        log.exception("unhandled error in %s %s", request.method, path)
         problem = Problem(
             type="about:blank",
             title="Internal Server Error",
             status=500,
             detail="Something went wrong on our side. Quote the request id when you report it.",
-            instance=request.rel_url.path,
+            instance=path,
             request_id=request_id,
         )
         return problem_response(problem)

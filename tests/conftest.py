@@ -180,6 +180,8 @@ def matcher_settings(db_url: str, registry: TestClient, service_token: str) -> M
         registry_url=str(registry.make_url("/")),
         service_token=service_token,
         log_format="text",
+        # Most tests need no job worker (and no solver process); tests of jobs ask for them.
+        workers=0,
     )
 
 

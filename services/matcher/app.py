@@ -15,8 +15,12 @@ from shared.web import base_application
 
 from . import SCHEMA, SERVICE_NAME
 from .auth import RegistryTokenVerifier, http_session_context
+from .jobs.watch import watch_context
+from .notify.deliver import outbox_context
 from .routes import setup_routes
+from .schedules.runner import workers_context
 from .settings import MatcherSettings
+from .state import registry_client_context
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -32,6 +36,10 @@ def create_app(settings: MatcherSettings) -> web.Application:
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))
     app.cleanup_ctx.append(http_session_context(settings.registry_timeout))
+    app.cleanup_ctx.append(outbox_context(settings))
+    app.cleanup_ctx.append(registry_client_context(settings))
+    app.cleanup_ctx.append(watch_context)
+    app.cleanup_ctx.append(workers_context(settings))
     app[VERIFIER_KEY] = RegistryTokenVerifier(
         app, str(settings.registry_url), secret_value(settings.service_token), ttl=settings.token_cache_seconds
     )

@@ -5,7 +5,9 @@ from aiohttp import web
 from shared.auth import PRINCIPAL_KEY, Principal, require
 from shared.health import add_health_routes
 from shared.openapi import operation
-from shared.web import add_openapi_routes, json_response
+from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
+
+from . import agendas_routes, job_routes, rule_routes, schedule_routes, webhooks
 
 
 @operation("Who am I? (token checked with the registry)", tags=("auth",), response=Principal, errors=(503,))
@@ -18,6 +20,29 @@ async def whoami(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     add_health_routes(app)
     app.router.add_get("/auth/whoami", whoami)
+    app.router.add_post("/events/{event_id}/schedules", job_routes.create_schedule_job)
+    app.router.add_get("/events/{event_id}/jobs", job_routes.list_event_jobs)
+    app.router.add_get("/jobs/{job_id}", job_routes.get_job)
+    app.router.add_get("/jobs/{job_id}/events", job_routes.job_events)
+    app.router.add_get("/events/{event_id}/schedules", schedule_routes.list_versions)
+    app.router.add_get("/events/{event_id}/schedules/{number}", schedule_routes.get_version)
+    app.router.add_get("/events/{event_id}/schedules/{number}/compare/{other}", schedule_routes.compare_versions)
+    app.router.add_post("/events/{event_id}/schedules/{number}/publish", schedule_routes.publish)
+    app.router.add_get("/events/{event_id}/schedule-rules", rule_routes.list_rules)
+    app.router.add_put("/events/{event_id}/schedule-rules/{sme_id}/{buyer_id}", rule_routes.put_rule)
+    app.router.add_delete("/events/{event_id}/schedule-rules/{sme_id}/{buyer_id}", rule_routes.delete_rule)
+    app.router.add_post("/events/{event_id}/webhooks", webhooks.create_webhook)
+    app.router.add_get("/events/{event_id}/webhooks", webhooks.list_webhooks)
+    app.router.add_delete("/events/{event_id}/webhooks/{webhook_id}", webhooks.delete_webhook)
+    app.router.add_get(agendas_routes.SME_AGENDA_PATH, agendas_routes.get_sme_agenda)
+    app.router.add_get(agendas_routes.BUYER_AGENDA_PATH, agendas_routes.get_buyer_agenda)
+    app.router.add_get(agendas_routes.GRID_PATH, agendas_routes.get_grid)
+    app.router.add_post("/events/{event_id}/agenda-links", agendas_routes.create_agenda_links)
+    app.router.add_get("/events/{event_id}/agenda-links", agendas_routes.list_agenda_links)
+    app.router.add_delete("/events/{event_id}/agenda-links/{link_id}", agendas_routes.delete_agenda_link)
+    app.router.add_get(agendas_routes.LINKED_AGENDA_PATH, agendas_routes.get_linked_agenda)
+    # Agenda links carry their secret in the path: logs show "/a/…" only.
+    app[REDACTED_PATHS_KEY] = ("/a/",)
     add_openapi_routes(
         app,
         title="Affärsträff matcher",

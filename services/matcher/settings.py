@@ -30,6 +30,54 @@ class MatcherSettings(CommonSettings):
         le=3600,
         description="MATCHER_TOKEN_CACHE_SECONDS: how long a checked token is trusted before asking again.",
     )
+    public_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("http://127.0.0.1:8082"),
+        description="MATCHER_PUBLIC_URL: the matcher's address as participants reach it (links in e-mails).",
+    )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="MATCHER_LINK_SECRET: signs the per-participant agenda links; unset: derived from "
+        "MATCHER_SERVICE_TOKEN (changing that token then invalidates every link sent).",
+    )
+    workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="MATCHER_WORKERS: schedule job workers run inside this process (0: only separate "
+        "`python -m services.matcher.jobs` processes run jobs).",
+    )
+    solver_processes: int = Field(
+        default=1, ge=1, le=64, description="MATCHER_SOLVER_PROCESSES: processes the solves run in"
+    )
+    job_lease_seconds: float = Field(
+        default=30.0, ge=3, le=3600, description="MATCHER_JOB_LEASE_SECONDS: a job's lease, renewed every third"
+    )
+    job_poll_seconds: float = Field(
+        default=5.0, gt=0, le=600, description="MATCHER_JOB_POLL_SECONDS: look for due jobs at least this often"
+    )
+    job_retry_base_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="MATCHER_JOB_RETRY_BASE_SECONDS: first back-off after a failure"
+    )
+    solve_time_limit: float = Field(
+        default=30.0, gt=0, le=3600, description="MATCHER_SOLVE_TIME_LIMIT: default seconds for one solve"
+    )
+    smtp_host: str | None = Field(
+        default=None, description="MATCHER_SMTP_HOST: mail server for notifications (unset: no e-mail is sent)"
+    )
+    smtp_port: Port = Field(default=25, description="MATCHER_SMTP_PORT")
+    smtp_username: str | None = Field(default=None, description="MATCHER_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, description="MATCHER_SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=False, description="MATCHER_SMTP_STARTTLS: upgrade with STARTTLS")
+    mail_from: str = Field(
+        default="Affärsträff <noreply@affarstraff.invalid>", description="MATCHER_MAIL_FROM: the sender of e-mails"
+    )
+    outbox_poll_seconds: float = Field(
+        default=5.0, gt=0, le=600, description="MATCHER_OUTBOX_POLL_SECONDS: look for due notifications this often"
+    )
+    outbox_max_attempts: int = Field(
+        default=12, ge=1, le=100, description="MATCHER_OUTBOX_MAX_ATTEMPTS: delivery tries before giving up"
+    )
 
 
 def load() -> MatcherSettings:

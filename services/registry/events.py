@@ -26,6 +26,7 @@ from shared.auth import PRINCIPAL_KEY, Principal, Role, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
@@ -46,7 +47,6 @@ from .event_models import (
     stored_value,
 )
 from .pagination import link_headers, page_of, typed_cursor
-from .paths import path_uuid_or_404
 from .slots import event_slot_grid
 from .sql import events as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale

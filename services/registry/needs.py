@@ -22,6 +22,7 @@ from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ProblemError, ValidationProblem
 from shared.errors import field_errors_from_validation as field_errors
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.reference.cpv import cpv_label
 from shared.web import json_response, read_json, read_query
 
@@ -39,7 +40,6 @@ from .need_models import (
     need_row,
 )
 from .pagination import PageQuery, link_headers, page_of, typed_cursor
-from .paths import path_uuid_or_404
 from .sql import escape_like
 from .sql import needs as sql
 from .thresholds import ThresholdTable, assess_need, load_thresholds, today_in_stockholm

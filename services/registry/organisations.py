@@ -25,6 +25,7 @@ from shared.errors import (
     field_errors_from_validation,
 )
 from shared.openapi import operation
+from shared.paths import path_uuid, path_uuid_or_404
 from shared.reference.orgnr import is_personal_number
 from shared.web import SETTINGS_KEY, json_response, read_json
 
@@ -39,7 +40,6 @@ from .organisation_models import (
     organisation_of_row,
     organisation_row,
 )
-from .paths import path_uuid, path_uuid_or_404
 from .sql import organisations as sql
 from .tokens import issue_token
 from .versioning import etag_headers, if_match_version, not_modified, stale

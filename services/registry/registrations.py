@@ -25,13 +25,13 @@ from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid, path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
 from .event_models import EventStatus
 from .events import event_id_of, sees_drafts
 from .pagination import cursor_text, link_headers, page_of, typed_cursor
-from .paths import path_uuid, path_uuid_or_404
 from .registration_checks import check_signup_window, event_fit_errors, event_for_change
 from .registration_models import (
     AttendingBuyer,

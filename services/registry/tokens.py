@@ -22,9 +22,9 @@ from shared.auth import (
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
-from .paths import path_uuid_or_404
 from .sql import tokens as sql
 
 

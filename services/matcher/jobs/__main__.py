@@ -1,41 +1,40 @@
-"""Run a job worker process: ``python -m services.matcher.jobs --handler MODULE:NAME``.
+"""Run a schedule job worker process: ``python -m services.matcher.jobs``.
 
-    python -m services.matcher.jobs --handler tests.matcher.test_worker_processes:stepping_handler \
-        --lease-seconds 30 --poll-seconds 5
+    python -m services.matcher.jobs --lease-seconds 30 --poll-seconds 5
+    python -m services.matcher.jobs --handler tests.matcher.test_worker_processes:stepping_handler
 
-The database comes from the matcher's settings (``DATABASE_URL`` …); SIGTERM or SIGINT stops the worker
-cleanly, handing a running job back to the queue. ``--handler`` names an async callable
-``handler(job, report_progress)`` (see :mod:`services.matcher.jobs.worker`).
+Any number of these can run beside the matcher's web processes (set ``MATCHER_WORKERS=0`` there to keep
+solving out of them). The database and the registry come from the matcher's settings (``DATABASE_URL``,
+``REGISTRY_URL``, ``MATCHER_SERVICE_TOKEN`` …); solves run in ``MATCHER_SOLVER_PROCESSES`` processes.
+SIGTERM or SIGINT stops the worker cleanly, handing a running job back to the queue. ``--handler`` names
+another async callable ``handler(job, report_progress)`` (see :mod:`services.matcher.jobs.worker`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
-import os
 import signal
-import socket
 import sys
-import uuid
+from collections.abc import AsyncIterator
+
+import aiohttp
+import asyncpg
 
 from shared.db import DatabaseUnavailable, create_pool, resolve_database_url
 from shared.logs import configure_logging
 from shared.migrations import MigrationError
 from shared.serve import fail
-from shared.settings import ConfigurationError
+from shared.settings import ConfigurationError, secret_value
 
 from .. import SCHEMA
 from ..app import migrator
 from ..settings import MatcherSettings, load
-from .worker import JobHandler, run_worker
+from .worker import JobHandler, default_worker_id, run_worker
 
 SERVICE = "matcher-worker"
-
-
-def default_worker_id() -> str:
-    """Unique per process start: a restarted process must not inherit the leases of its predecessor."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def import_handler(path: str) -> JobHandler:
@@ -44,6 +43,21 @@ def import_handler(path: str) -> JobHandler:
     if not module_name or not attribute:
         raise ValueError(f"--handler {path!r}: write it as module:attribute")
     return getattr(importlib.import_module(module_name), attribute)
+
+
+@contextlib.asynccontextmanager
+async def schedule_handler(settings: MatcherSettings, pool: asyncpg.Pool) -> AsyncIterator[JobHandler]:
+    """The real schedule job handler, with its registry client and solver processes."""
+    from ..registry_client import RegistryClient
+    from ..schedules.runner import make_schedule_handler, solver_executor
+
+    executor = solver_executor(settings.solver_processes)
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.registry_timeout)) as session:
+            registry = RegistryClient(session, str(settings.registry_url), secret_value(settings.service_token))
+            yield make_schedule_handler(pool, registry, executor, default_time_limit=settings.solve_time_limit)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
@@ -55,22 +69,27 @@ async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
     try:
         async with pool.acquire() as conn:
             await migrator().prepare(conn, apply=settings.migrate_on_start)
-        await run_worker(
-            pool,
-            import_handler(args.handler),
-            worker_id=args.worker_id or default_worker_id(),
-            lease_seconds=args.lease_seconds,
-            poll_seconds=args.poll_seconds,
-            stop_event=stop,
-            retry_base_seconds=args.retry_base_seconds,
-        )
+        async with contextlib.AsyncExitStack() as stack:
+            if args.handler:
+                handler = import_handler(args.handler)
+            else:
+                handler = await stack.enter_async_context(schedule_handler(settings, pool))
+            await run_worker(
+                pool,
+                handler,
+                worker_id=args.worker_id or default_worker_id(),
+                lease_seconds=args.lease_seconds,
+                poll_seconds=args.poll_seconds,
+                stop_event=stop,
+                retry_base_seconds=args.retry_base_seconds,
+            )
     finally:
         await pool.close()
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m services.matcher.jobs", description="Run a schedule job worker.")
-    parser.add_argument("--handler", required=True, help="the job handler, as module:attribute")
+    parser.add_argument("--handler", help="another job handler, as module:attribute (default: schedule jobs)")
     parser.add_argument("--worker-id", help="lease owner name (default: host:pid:random)")
     parser.add_argument("--lease-seconds", type=float, default=30.0, help="lease length; renewed every third")
     parser.add_argument("--poll-seconds", type=float, default=5.0, help="look for due jobs at least this often")
@@ -83,7 +102,8 @@ def main(argv: list[str]) -> None:
         return
     configure_logging(SERVICE, settings.log_level, settings.log_format)
     try:
-        import_handler(args.handler)
+        if args.handler:
+            import_handler(args.handler)
     except (ValueError, ImportError, AttributeError) as error:
         fail(f"{SERVICE}: cannot load the handler: {error}", 2)
     try:

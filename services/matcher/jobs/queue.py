@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -210,6 +211,24 @@ async def complete(
     if reason is not None:
         reason = clip_text(reason, MAX_REASON_CHARS)
     return _job(await conn.fetchrow(sql.COMPLETE_JOB, job_id, worker_id, status, result_version_id, reason))
+
+
+async def complete_with(
+    conn: asyncpg.Connection,
+    job_id: UUID,
+    worker_id: str,
+    write_result: Callable[[asyncpg.Connection], Awaitable[UUID | None]],
+) -> Job | None:
+    """Store a job's result and finish it as ``done`` in one transaction, if ``worker_id`` still holds it.
+
+    ``write_result(conn)`` runs inside the transaction with the job row locked, and returns the id of what
+    it stored. A worker that lost its lease writes nothing (None), so a result is stored once per job.
+    """
+    async with conn.transaction():
+        if await conn.fetchrow(sql.LOCK_OWNED_JOB, job_id, worker_id) is None:
+            return None
+        result_id = await write_result(conn)
+        return _job(await conn.fetchrow(sql.COMPLETE_JOB, job_id, worker_id, DONE, result_id, None))
 
 
 async def fail(

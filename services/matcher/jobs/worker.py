@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
@@ -47,8 +50,24 @@ class Retryable(Exception):
 # report_progress(percent, phase): call on the event loop's thread; it returns at once, and the
 # worker writes the latest value to the job with its next lease renewal (soon after the call).
 ProgressReporter = Callable[[int, str], None]
-# handler(job, report_progress) -> the schedule version it produced (or None).
-JobHandler = Callable[[Job, ProgressReporter], Awaitable[UUID | None]]
+# write_result(conn) -> id of what it stored: run by the worker in the transaction that completes the job.
+ResultWriter = Callable[[asyncpg.Connection], Awaitable[UUID | None]]
+# handler(job, report_progress) -> the id of what it produced (or None), or a ResultWriter that stores it:
+# a writer's changes commit together with the job's completion, or not at all.
+JobHandler = Callable[[Job, ProgressReporter], Awaitable[UUID | ResultWriter | None]]
+# Database errors that mean "cannot reach it now" (try later), unlike a rejected statement (a bug or bad data).
+CONNECTION_ERRORS = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    OSError,
+    TimeoutError,
+)
+
+
+def default_worker_id() -> str:
+    """Unique per worker start: a restarted worker must not inherit the leases of its predecessor."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def describe_error(error: BaseException) -> str:
@@ -211,6 +230,9 @@ async def _record_outcome(pool: asyncpg.Pool, job: Job, work: asyncio.Task, conf
     owner = config.worker_id
     if error is None:
         result = work.result()
+        if callable(result):
+            await _store_and_complete(pool, job, result, config)
+            return
         await _finish(pool, job, "done", lambda conn: queue.complete(conn, job.id, owner, result_version_id=result))
     elif isinstance(error, Infeasible):
         reason = describe_error(error)
@@ -237,6 +259,26 @@ async def _record_outcome(pool: asyncpg.Pool, job: Job, work: asyncio.Task, conf
                 retry_cap_seconds=config.retry_cap_seconds,
             ),
         )
+
+
+async def _store_and_complete(pool: asyncpg.Pool, job: Job, writer: ResultWriter, config: _Config) -> None:
+    """Store the result and complete the job atomically; a statement the database rejects fails the job."""
+    try:
+        async with pool.acquire() as conn:
+            ended = await queue.complete_with(conn, job.id, config.worker_id, writer)
+    except CONNECTION_ERRORS as error:
+        # Nothing was stored; the lease expires and another attempt runs.
+        log.error("job %s: cannot store the result now: %s", job.id, describe_error(error))
+        return
+    except asyncpg.PostgresError as error:
+        log.error("job %s: the database rejected the result", job.id, exc_info=error)
+        reason = f"Resultatet kunde inte sparas (the result could not be stored): {describe_error(error)}"
+        await _finish(pool, job, "failed", lambda conn: queue.fail(conn, job.id, config.worker_id, reason, False))
+        return
+    if ended is None:
+        log.warning("job %s: lease lost before the result was stored; discarded", job.id)
+    else:
+        log.info("job %s: done (result %s, attempt %d)", job.id, ended.result_version_id, ended.attempts)
 
 
 async def _finish(
@@ -266,8 +308,11 @@ async def _keep_lease(
 ) -> None:
     renew_every = config.lease_seconds / 3
     while True:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that arrives as the
+        # awaited event fires (a report at the end of a job), and this task would then never end.
         try:
-            await asyncio.wait_for(progress_changed.wait(), renew_every)
+            async with asyncio.timeout(renew_every):
+                await progress_changed.wait()
             reported = True
         except TimeoutError:
             reported = False

@@ -1,0 +1,286 @@
+"""Serving agendas over HTTP: which version a reader gets, in which format and language, what changed since
+the participant last looked, ETags, and the headers of private documents. The handlers in
+:mod:`.agendas_routes` parse the path and the caller and hand over to these.
+
+Who reads decides what they get: organisers read any version, drafts included (a preview without
+contacts), and their reads are not recorded; a participant (its own token or its agenda link) reads the
+published version or an earlier published one, and its JSON reads say what changed since the version it
+last opened, then record this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from shared.db import POOL_KEY
+from shared.errors import FieldError, NotFound, ProblemError, ValidationProblem
+from shared.web import SETTINGS_KEY, json_response, read_query
+
+from .agendas.documents import (
+    CONTENT_TYPES,
+    AgendaLink,
+    AgendaLinkList,
+    Format,
+    buyer_document,
+    filename,
+    grid_document,
+    render_day,
+    render_grid,
+    sme_document,
+)
+from .agendas.link_store import StoredLink, configured_key
+from .agendas.model import AgendaMeeting, SmeAgenda
+from .agendas.store import (
+    AGENDA_CACHE,
+    Kind,
+    Participant,
+    Source,
+    VersionRef,
+    changes_between,
+    day_meetings,
+    day_of,
+    last_seen_version,
+    participant_kind,
+    published_version,
+    record_view,
+    released_before,
+    version_by_number,
+)
+from .links import agenda_link_url
+
+# Path suffixes choosing the format (none: JSON).
+DAY_EXTENSIONS = r"(?:\.(?:json|ics|html|pdf))?"
+GRID_EXTENSIONS = r"(?:\.(?:json|html|pdf))?"
+# Ids and tokens end before a format suffix (neither contains a dot).
+SEGMENT = r"[^{}/.]+"
+
+# Authenticated reads: the caller's own browser may keep them but must check back (ETag makes that cheap).
+TOKEN_READ_HEADERS = {"Cache-Control": "private, no-cache"}
+# Agenda links are bearer secrets in the URL: kept nowhere, sent on to no one, indexed by nobody.
+LINK_HEADERS = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+_MAX_VERSION = 2**31 - 1
+
+
+class AgendaQuery(BaseModel):
+    lang: Literal["sv", "en"] = Field(default="sv", description="Language of the .ics, HTML and PDF: sv or en")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=_MAX_VERSION,
+        description="Read this version instead of the published one: an earlier published (superseded) "
+        "version; organisers also drafts (a preview without contacts)",
+    )
+
+
+class ParticipantAgendaQuery(AgendaQuery):
+    since: int | None = Field(
+        default=None,
+        ge=1,
+        le=_MAX_VERSION,
+        description="JSON: report changes since this published version instead of the one last opened",
+    )
+
+
+class NotPublished(ProblemError):
+    status = 404
+    slug = "not-published"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Inget schema är publicerat för evenemanget än. / No schedule is published for the event yet.",
+            title="Schemat är inte publicerat än / The schedule is not published yet",
+        )
+
+
+def agenda_format(request: web.Request) -> Format:
+    """The format the path's suffix asks for (``.ics`` …; none or ``.json``: JSON)."""
+    ext = request.match_info.get("ext", "")
+    return ext[1:] if ext else "json"  # type: ignore[return-value]
+
+
+async def resolve_version(source: Source, event_id: UUID, number: int | None, *, organiser: bool) -> VersionRef:
+    """The version to read: the published one, or ``number`` (drafts only for organisers); else 404."""
+    if number is None:
+        ref = await published_version(source, event_id)
+        if ref is None:
+            raise NotPublished()
+        return ref
+    ref = await version_by_number(source, event_id, number)
+    if ref is None or (ref.status == "draft" and not organiser):
+        raise NotFound(
+            f"Version {number} av schemat finns inte eller är inte publicerad. / "
+            f"Version {number} of the schedule does not exist or is not published."
+        )
+    return ref
+
+
+def etag(*parts: object) -> str:
+    """A strong ETag naming everything a response depends on.
+
+    Examples
+    --------
+    >>> etag("v1", "published", "ics", "sv") == etag("v1", "published", "ics", "sv") != etag("v1", "published", "pdf")
+    True
+    """
+    return '"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(request: web.Request, tag: str) -> bool:
+    """Whether ``If-None-Match`` names ``tag`` (or ``*``); weak validators compare equal too."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
+    return "*" in candidates or tag in candidates
+
+
+async def _since_version(
+    source: Source, ref: VersionRef, organisation_id: UUID, query: ParticipantAgendaQuery, *, organiser: bool
+) -> VersionRef | None:
+    """The earlier version to report changes against, or None (first look, same or later version)."""
+    since = query.since
+    if since is None:
+        if organiser:
+            return None
+        since = await last_seen_version(source, ref.event_id, organisation_id)
+    if since is None or since >= ref.number:
+        return None
+    found = await version_by_number(source, ref.event_id, since)
+    if found is None or (found.status == "draft" and not organiser):
+        if query.since is not None:
+            raise ValidationProblem(
+                [FieldError(parameter="since", code="unknown_version", detail=f"No published version {since}.")]
+            )
+        return None
+    return found
+
+
+async def participant_agenda(
+    request: web.Request,
+    event_id: UUID,
+    organisation_id: UUID,
+    *,
+    kind: Kind | None,
+    organiser: bool,
+    table_index: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> web.StreamResponse:
+    """A participant's agenda in the requested format; ``kind`` None: whatever the organisation is in the version."""
+    fmt = agenda_format(request)
+    query = read_query(request, ParticipantAgendaQuery)
+    pool = request.app[POOL_KEY]
+    ref = await resolve_version(pool, event_id, query.version, organiser=organiser)
+    agendas = await AGENDA_CACHE.agendas(pool, ref)
+    kind = kind or participant_kind(agendas, organisation_id)
+    participant = Participant(organisation_id, kind, table_index) if kind else None
+    day = day_of(agendas, participant) if participant else None
+    if participant is None or day is None:
+        raise NotFound(
+            f"Organisationen har ingen agenda i version {ref.number}. / "
+            f"The organisation has no agenda in version {ref.number}."
+        )
+    since = await _since_version(pool, ref, organisation_id, query, organiser=organiser) if fmt == "json" else None
+    earlier = await released_before(pool, ref) if fmt == "ics" else []
+    # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
+    compared = since.cache_key if since else "-"
+    tag = etag(ref.cache_key, fmt, query.lang, participant, compared, *(old.cache_key for old in earlier))
+    response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
+    if not_modified(request, tag):
+        response: web.StreamResponse = web.Response(status=304, headers=response_headers)
+    elif fmt == "json":
+        changes = None
+        if since is not None:
+            before = day_of(await AGENDA_CACHE.agendas(pool, since), participant)
+            changes = changes_between(before, day, since_version=since.number)
+        document = (
+            sme_document(day, ref.status, changes)
+            if isinstance(day, SmeAgenda)
+            else buyer_document(day, ref.status, changes)
+        )
+        response = json_response(document, headers=response_headers)
+    else:
+        key = ("day", ref.cache_key, participant, fmt, query.lang, tuple(old.cache_key for old in earlier))
+        body = AGENDA_CACHE.cached_file(key)
+        if body is None:
+            # Meetings earlier versions had and this one drops go into the calendar as cancelled.
+            cancelled: dict[tuple[UUID, UUID], AgendaMeeting] = {}
+            for old in earlier:
+                old_day = day_of(await AGENDA_CACHE.agendas(pool, old), participant)
+                cancelled.update((meeting.pair, meeting) for meeting in day_meetings(old_day))
+            body = await AGENDA_CACHE.file(
+                key, lambda: render_day(day, fmt, query.lang, cancelled=list(cancelled.values()))
+            )
+        owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
+        response = _file_response(body, fmt, filename(owner, ref.number, fmt), response_headers)
+    if not organiser and fmt == "json":
+        await record_view(pool, event_id, organisation_id, ref.number)
+    return response
+
+
+async def grid(request: web.Request, event_id: UUID) -> web.StreamResponse:
+    """The organiser's grid (JSON, HTML) or the venue's table sheets (PDF)."""
+    fmt = agenda_format(request)
+    query = read_query(request, AgendaQuery)
+    pool = request.app[POOL_KEY]
+    ref = await resolve_version(pool, event_id, query.version, organiser=True)
+    tag = etag(ref.cache_key, fmt, query.lang, "grid")
+    headers = {**TOKEN_READ_HEADERS, "ETag": tag}
+    if not_modified(request, tag):
+        return web.Response(status=304, headers=headers)
+    agendas = await AGENDA_CACHE.agendas(pool, ref)
+    if fmt == "json":
+        return json_response(grid_document(agendas.grid, ref.status), headers=headers)
+    key = ("grid", ref.cache_key, fmt, query.lang)
+    body = await AGENDA_CACHE.file(key, lambda: render_grid(agendas, fmt, query.lang))
+    return _file_response(body, fmt, filename(agendas.grid.event_name, ref.number, fmt), headers)
+
+
+def _file_response(body: bytes, fmt: Format, name: str, headers: dict[str, str]) -> web.Response:
+    content_type, charset = CONTENT_TYPES[fmt]
+    if fmt != "html":
+        # Calendars are saved (or subscribed to); PDFs open in the browser with a sensible name to save.
+        disposition = "attachment" if fmt == "ics" else "inline"
+        headers = {**headers, "Content-Disposition": f'{disposition}; filename="{name}"'}
+    return web.Response(body=body, content_type=content_type, charset=charset, headers=headers)
+
+
+async def link_list(request: web.Request, event_id: UUID, links: list[StoredLink]) -> AgendaLinkList:
+    """The links with their URLs and, from the published version, whose they are."""
+    settings = request.app[SETTINGS_KEY]
+    configured_key(settings)  # 503 when links cannot be made or checked
+    pool = request.app[POOL_KEY]
+    ref = await published_version(pool, event_id)
+    who: dict[UUID, tuple[str, Kind]] = {}
+    if ref is not None:
+        agendas = await AGENDA_CACHE.agendas(pool, ref)
+        who.update((sheet.buyer_id, (sheet.buyer_name, "buyer")) for sheet in agendas.tables)
+        who.update((agenda.sme_id, (agenda.sme_name, "sme")) for agenda in agendas.smes)
+    items = [
+        AgendaLink(
+            id=link.id,
+            organisation_id=link.organisation_id,
+            organisation_name=who.get(link.organisation_id, (None, None))[0],
+            kind=who.get(link.organisation_id, (None, None))[1],
+            table=None if link.table_index is None else link.table_index + 1,
+            url=agenda_link_url(settings, link.id),  # type: ignore[arg-type]
+            created_at=link.created_at,
+        )
+        for link in links
+    ]
+    order = {"sme": 0, "buyer": 1, None: 2}
+    items.sort(key=lambda item: (order[item.kind], item.organisation_name or "", item.table or 0, item.created_at))
+    return AgendaLinkList(items=items)
+
+
+async def link_participants(request: web.Request, event_id: UUID) -> list[UUID]:
+    """Every participant of the published version (SMEs, then buyers); 404 before anything is published."""
+    pool = request.app[POOL_KEY]
+    ref = await resolve_version(pool, event_id, None, organiser=True)
+    agendas = await AGENDA_CACHE.agendas(pool, ref)
+    return [agenda.sme_id for agenda in agendas.smes] + list(dict.fromkeys(t.buyer_id for t in agendas.tables))

@@ -1,0 +1,179 @@
+"""Agendas for participants and organisers: an SME's agenda, a buyer's table sheets, the organiser's grid, and
+personal agenda links (``/a/{token}``) for people without an account.
+
+The format is the path's suffix: none or ``.json``, ``.ics``, ``.html``, ``.pdf``; ``?lang=en`` switches
+the .ics, HTML and PDF to English (Swedish by default); ``?version=N`` reads an earlier published version
+(organisers also drafts). Every agenda response has an ETag and answers ``If-None-Match`` with 304.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aiohttp import web
+
+from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.db import POOL_KEY
+from shared.errors import NotFound, ProblemError
+from shared.openapi import operation
+from shared.paths import path_uuid, path_uuid_or_404
+from shared.web import SETTINGS_KEY, json_response
+
+from . import agenda_serving as serving
+from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
+from .agendas.link_store import configured_key, ensure_links, event_links, link_for_token, revoke_link
+from .links import LinkSecretMissing, link_key
+
+# Paths: the format is an optional suffix, so ids and tokens stop at a dot (none of them contains one).
+_DAY = "{ext:" + serving.DAY_EXTENSIONS + "}"
+SME_AGENDA_PATH = "/events/{event_id}/agendas/smes/{organisation_id:" + serving.SEGMENT + "}" + _DAY
+BUYER_AGENDA_PATH = "/events/{event_id}/agendas/buyers/{organisation_id:" + serving.SEGMENT + "}" + _DAY
+GRID_PATH = "/events/{event_id}/agendas/grid{ext:" + serving.GRID_EXTENSIONS + "}"
+LINKED_AGENDA_PATH = "/a/{token:" + serving.SEGMENT + "}" + _DAY
+
+FORMATS = (
+    " The path suffix chooses the format: none or .json (JSON), .ics (text/calendar), .html (printable page), "
+    ".pdf. ?lang=en for English files, ?version=N for an earlier published version."
+)
+NOT_MODIFIED = {304: "Not modified: If-None-Match names the current ETag"}
+LINK_NOT_FOUND = "Länken finns inte eller har återkallats. / The link does not exist or has been revoked."
+
+
+async def path_organisation(request: web.Request) -> UUID | None:
+    """Whose agenda the path names (the ownership check of SME and buyer tokens)."""
+    return path_uuid(request, "organisation_id")
+
+
+def _is_organiser(request: web.Request) -> bool:
+    return request[PRINCIPAL_KEY].role == Role.ORGANISER
+
+
+@operation(
+    "An SME's agenda (JSON, .ics, .html, .pdf)",
+    tags=("agendas",),
+    query=serving.ParticipantAgendaQuery,
+    response=SmeAgendaDocument,
+    errors=(404,),
+    extra_responses=NOT_MODIFIED,
+    description="Organisers, or the SME itself. The SME's own JSON reads include `changes` since the version "
+    "it last opened and record this one." + FORMATS,
+)
+@require(Role.SME, owner=path_organisation)
+async def get_sme_agenda(request: web.Request) -> web.StreamResponse:
+    """One SME's agenda of the published (or a requested) version."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
+    return await serving.participant_agenda(
+        request, event_id, organisation_id, kind="sme", organiser=_is_organiser(request)
+    )
+
+
+@operation(
+    "A buyer's table sheets (JSON, .ics, .html, .pdf)",
+    tags=("agendas",),
+    query=serving.ParticipantAgendaQuery,
+    response=BuyerAgenda,
+    errors=(404,),
+    extra_responses=NOT_MODIFIED,
+    description="Organisers, or the buyer itself: a sheet per table it staffs; the .ics holds all its "
+    "meetings. The buyer's own JSON reads include `changes` since the version it last opened." + FORMATS,
+)
+@require(Role.BUYER, owner=path_organisation)
+async def get_buyer_agenda(request: web.Request) -> web.StreamResponse:
+    """One buyer's table sheets of the published (or a requested) version."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
+    return await serving.participant_agenda(
+        request, event_id, organisation_id, kind="buyer", organiser=_is_organiser(request)
+    )
+
+
+@operation(
+    "The organiser's grid (JSON, .html) or the venue's table sheets (.pdf)",
+    tags=("agendas",),
+    query=serving.AgendaQuery,
+    response=GridDocument,
+    errors=(404,),
+    extra_responses=NOT_MODIFIED,
+    description="Slots × tables of the published version, or ?version=N (drafts too). The PDF has one page "
+    "per table for the venue.",
+)
+@require(Role.ORGANISER)
+async def get_grid(request: web.Request) -> web.StreamResponse:
+    """The whole event's schedule at a glance."""
+    return await serving.grid(request, path_uuid_or_404(request, "event_id", "event"))
+
+
+@operation(
+    "Make an agenda link for every participant of the published version",
+    tags=("agendas",),
+    response=AgendaLinkList,
+    errors=(404, 503),
+    extra_responses={201: "Links were made for participants who had none; the full list"},
+    description="Idempotent: participants with an active link keep it (200 when nothing was new). "
+    "404 before a version is published; 503 when the matcher has no link secret.",
+)
+@require(Role.ORGANISER)
+async def create_agenda_links(request: web.Request) -> web.Response:
+    """Ensure one active link per participant and list them."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    key = configured_key(request.app[SETTINGS_KEY])
+    participants = await serving.link_participants(request, event_id)
+    created = await ensure_links(request.app[POOL_KEY], key, event_id, participants)
+    links = await event_links(request.app[POOL_KEY], event_id)
+    return json_response(await serving.link_list(request, event_id, links), status=201 if created else 200)
+
+
+@operation("The event's active agenda links", tags=("agendas",), response=AgendaLinkList, errors=(503,))
+@require(Role.ORGANISER)
+async def list_agenda_links(request: web.Request) -> web.Response:
+    """Every active link of the event, with its URL."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    links = await event_links(request.app[POOL_KEY], event_id)
+    return json_response(await serving.link_list(request, event_id, links))
+
+
+@operation("Revoke an agenda link", tags=("agendas",), status=204, errors=(404,))
+@require(Role.ORGANISER)
+async def delete_agenda_link(request: web.Request) -> web.Response:
+    """End a link at once; a later POST makes the participant a new one."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    link_id = path_uuid_or_404(request, "link_id", "agenda link")
+    if not await revoke_link(request.app[POOL_KEY], event_id, link_id):
+        raise NotFound("No agenda link with that id for this event.")
+    return json_response(None, status=204)
+
+
+@operation(
+    "A participant's agenda by its personal link (no token)",
+    tags=("agendas",),
+    query=serving.ParticipantAgendaQuery,
+    response=SmeAgendaDocument,
+    errors=(404, 422),
+    extra_responses=NOT_MODIFIED,
+    description="The SME's agenda or the buyer's table sheets (then shaped as BuyerAgenda) of the published "
+    "version. JSON includes `changes` since the version this participant last opened. An unknown, revoked "
+    "or forged link is one and the same 404. Not cached anywhere (no-store), no referrer." + FORMATS,
+)
+async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
+    """The agenda an agenda link stands for."""
+    try:
+        try:
+            key = link_key(request.app[SETTINGS_KEY])
+        except LinkSecretMissing:
+            raise NotFound(LINK_NOT_FOUND) from None  # no link can be valid without a key
+        link = await link_for_token(request.app[POOL_KEY], key, request.match_info["token"])
+        if link is None:
+            raise NotFound(LINK_NOT_FOUND)
+        return await serving.participant_agenda(
+            request,
+            link.event_id,
+            link.organisation_id,
+            kind=None,
+            organiser=False,
+            table_index=link.table_index,
+            headers=serving.LINK_HEADERS,
+        )
+    except ProblemError as error:
+        error.headers = {**serving.LINK_HEADERS, **error.headers}  # errors are as private as the agenda
+        raise

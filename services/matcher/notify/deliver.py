@@ -1,0 +1,384 @@
+"""Deliver the outbox: claim due rows, send each (webhook or e-mail), settle it; and the loop the app runs.
+
+At least once: a row is marked delivered only after its receiver accepted it, so a process that dies
+mid-send leaves the row to be claimed again when its visibility timeout runs out (receivers dedupe on
+the delivery id). Any number of deliverers, in any number of processes, can run against one database:
+a claimed row is locked and hidden from the others (see :mod:`services.matcher.sql.notify`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+
+from shared.db import POOL_KEY
+
+from ..links import LinkSecretMissing
+from ..settings import MatcherSettings
+from ..sql import notify as sql
+from . import Outcome, Verdict
+from .mail import MalformedPayload, build_message, send_message
+from .webhooks import TIMEOUT_SECONDS, encode_body, post_webhook
+
+log = logging.getLogger("services.matcher.notify")
+
+# Errors raised while talking to the database; the loop logs them and tries again later. asyncpg raises
+# InternalClientError when it uses a pooled connection the server has just ended (seen in tests).
+DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError)
+
+BACKOFF_BASE_SECONDS = 10.0
+BACKOFF_CAP_SECONDS = 3600.0
+# How long a claimed row stays hidden from other deliverers: longer than a batch takes to send
+# (webhooks time out after 10 s, e-mails after 30 s, a few at a time), short enough that a row whose
+# deliverer died goes out again within minutes.
+VISIBILITY_SECONDS = 300.0
+CONCURRENCY = 8
+# On shutdown the batch being sent gets this long to finish before it is cancelled and handed back.
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+def backoff_seconds(attempts: int, *, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
+    """The wait after the ``attempts``-th failed attempt: ``base`` doubling, at most ``cap``.
+
+    Examples
+    --------
+    >>> [backoff_seconds(n) for n in (1, 2, 3, 12)]
+    [10.0, 20.0, 40.0, 3600.0]
+    """
+    return min(cap, base * 2 ** max(attempts - 1, 0))
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: UUID
+    event_id: UUID
+    kind: str
+    channel: str
+    destination: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Options:
+    max_attempts: int
+    backoff_base: float
+    backoff_cap: float
+
+
+async def _send(
+    pool: asyncpg.Pool, settings: MatcherSettings, session: aiohttp.ClientSession, row: OutboxRow
+) -> Outcome:
+    if row.channel == "webhook":
+        async with pool.acquire() as conn:
+            secret = await conn.fetchval(sql.SELECT_WEBHOOK_SECRET, row.event_id, row.destination)
+        if secret is None:
+            return Outcome.stop("no webhook with this URL is registered for the event any more")
+        return await post_webhook(
+            session,
+            row.destination,
+            encode_body(row.payload),
+            secret=secret,
+            delivery_id=row.id,
+            kind=row.kind,
+            timeout=TIMEOUT_SECONDS,
+        )
+    if row.channel == "email":
+        try:
+            message = build_message(settings, row.payload, to=row.destination, delivery_id=row.id)
+        except MalformedPayload as error:
+            return Outcome.stop(str(error))
+        except LinkSecretMissing as error:
+            return Outcome.retry(str(error))
+        return await send_message(settings, message, row.destination)
+    return Outcome.stop(f"unknown channel {row.channel!r}")
+
+
+async def _settle(pool: asyncpg.Pool, row: OutboxRow, outcome: Outcome, options: _Options) -> None:
+    async with pool.acquire() as conn:
+        if outcome.verdict is Verdict.DELIVERED:
+            await conn.execute(sql.MARK_DELIVERED, row.id)
+            log.info("outbox %s (%s to %s) delivered on attempt %d", row.id, row.kind, row.channel, row.attempts)
+        elif outcome.verdict is Verdict.STOP:
+            await conn.execute(sql.GIVE_UP, row.id, f"gave up: {outcome.detail}")
+            log.warning("outbox %s (%s): gave up: %s", row.id, row.channel, outcome.detail)
+        elif row.attempts >= options.max_attempts:
+            reason = f"gave up after {row.attempts} attempts: {outcome.detail}"
+            await conn.execute(sql.GIVE_UP, row.id, reason)
+            log.warning("outbox %s (%s): %s", row.id, row.channel, reason)
+        else:
+            wait = backoff_seconds(row.attempts, base=options.backoff_base, cap=options.backoff_cap)
+            await conn.execute(sql.RECORD_FAILURE, row.id, outcome.detail, wait)
+            log.info(
+                "outbox %s (%s): attempt %d failed (%s); next in %g s",
+                row.id,
+                row.channel,
+                row.attempts,
+                outcome.detail,
+                wait,
+            )
+
+
+async def _attempt(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    session: aiohttp.ClientSession,
+    row: OutboxRow,
+    options: _Options,
+    limit: asyncio.Semaphore,
+) -> bool:
+    async with limit:
+        try:
+            outcome = await _send(pool, settings, session, row)
+        except DATABASE_ERRORS as error:
+            outcome = Outcome.retry(f"database unavailable: {type(error).__name__}")
+        except Exception as error:
+            # A bug, not the receiver's fault: logged in full, the row retried (and given up after max).
+            log.exception("outbox %s: sending failed unexpectedly", row.id)
+            outcome = Outcome.retry(f"internal error: {type(error).__name__}")
+        try:
+            await _settle(pool, row, outcome, options)
+        except DATABASE_ERRORS as error:
+            # The row reappears when its visibility timeout runs out and is sent again (at least once).
+            log.error("outbox %s: cannot record the outcome (%s): %s", row.id, outcome.verdict, error)
+            return False
+        return outcome.verdict is Verdict.DELIVERED
+
+
+async def _deliver_batch(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    session: aiohttp.ClientSession,
+    *,
+    batch: int,
+    backoff_base: float,
+    backoff_cap: float,
+    visibility_seconds: float,
+    concurrency: int,
+) -> tuple[int, int]:
+    """Claim and send one batch; (rows claimed, rows delivered)."""
+    channels = ["webhook", "email"] if settings.smtp_host else ["webhook"]
+    async with pool.acquire() as conn:
+        records = await conn.fetch(sql.CLAIM_DUE, settings.outbox_max_attempts, batch, visibility_seconds, channels)
+    rows = [
+        OutboxRow(r["id"], r["event_id"], r["kind"], r["channel"], r["destination"], r["payload"], r["attempts"])
+        for r in records
+    ]
+    if not rows:
+        return 0, 0
+    options = _Options(settings.outbox_max_attempts, backoff_base, backoff_cap)
+    limit = asyncio.Semaphore(concurrency)
+    tasks = {row.id: asyncio.create_task(_attempt(pool, settings, session, row, options, limit)) for row in rows}
+    try:
+        await asyncio.wait(tasks.values())
+    except asyncio.CancelledError:
+        unsettled = [row_id for row_id, task in tasks.items() if not task.done()]
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await _release(pool, unsettled)
+        raise
+    return len(rows), sum(1 for task in tasks.values() if task.result())
+
+
+async def _release(pool: asyncpg.Pool, ids: list[UUID]) -> None:
+    """Hand back rows claimed but not settled (shutdown), so they go out at once, not after the timeout."""
+    if not ids:
+        return
+    try:
+        async with asyncio.timeout(2), pool.acquire() as conn:
+            await conn.execute(sql.RELEASE, ids)
+    except (*DATABASE_ERRORS, asyncio.CancelledError) as error:
+        log.warning(
+            "could not hand back %d outbox rows (they go out after the visibility timeout): %r", len(ids), error
+        )
+
+
+async def deliver_due(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    session: aiohttp.ClientSession,
+    *,
+    batch: int = 50,
+    backoff_base: float = BACKOFF_BASE_SECONDS,
+    backoff_cap: float = BACKOFF_CAP_SECONDS,
+    visibility_seconds: float = VISIBILITY_SECONDS,
+    concurrency: int = CONCURRENCY,
+) -> int:
+    """Deliver one batch of due outbox rows; how many were delivered.
+
+    Claims up to ``batch`` due rows (e-mail rows only when ``settings.smtp_host`` is set; otherwise they
+    stay queued), sends them ``concurrency`` at a time and records each outcome: delivered, retry after
+    ``backoff_base`` doubling up to ``backoff_cap`` seconds, or given up (final refusal, or
+    ``settings.outbox_max_attempts`` attempts made). Database errors while claiming propagate.
+    """
+    _, delivered = await _deliver_batch(
+        pool,
+        settings,
+        session,
+        batch=batch,
+        backoff_base=backoff_base,
+        backoff_cap=backoff_cap,
+        visibility_seconds=visibility_seconds,
+        concurrency=concurrency,
+    )
+    return delivered
+
+
+class _Listener:
+    """One pooled connection LISTENing on ``matcher_outbox``, set up again when it was lost."""
+
+    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
+        self._pool = pool
+        self._wake = wake
+        self._conn: asyncpg.Connection | None = None
+        # Failed tries to listen in a row: the loop then waits less than a poll before trying again.
+        self.failures = 0
+
+    def retry_delay(self, poll_seconds: float) -> float:
+        """How long the loop may wait: a poll while listening, else 0.5 s doubling up to a poll."""
+        return poll_seconds if self.failures == 0 else min(poll_seconds, 0.5 * 2 ** min(self.failures - 1, 10))
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    def _listening(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            return not self._conn.is_closed()
+        except asyncpg.InterfaceError:
+            # The pool detaches a connection the server ended; its proxy then refuses every call.
+            return False
+
+    async def ensure(self) -> None:
+        if self._listening():
+            return
+        await self.close()
+        try:
+            conn = await self._pool.acquire()
+        except DATABASE_ERRORS as error:
+            self.failures += 1
+            log.warning("cannot listen for notifications to send (polling meanwhile): %s", error)
+            return
+        try:
+            await conn.add_listener(sql.OUTBOX_CHANNEL, self._on_notify)
+        except Exception as error:  # whatever the reason, polling carries on; the connection must go back
+            # Often a pooled connection the server ended a moment ago; the pool replaces it next time.
+            self.failures += 1
+            log.warning("cannot listen for notifications to send (polling meanwhile): %s", error)
+            with contextlib.suppress(Exception):
+                await self._pool.release(conn)
+            return
+        # A lost connection wakes the loop, which listens again at once instead of after the next poll.
+        conn.add_termination_listener(self._on_notify)
+        self._conn = conn
+        self.failures = 0
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(*DATABASE_ERRORS):
+            conn.remove_termination_listener(self._on_notify)
+            if not conn.is_closed():
+                await conn.remove_listener(sql.OUTBOX_CHANNEL, self._on_notify)
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await self._pool.release(conn)
+
+
+async def run_deliverer(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    session: aiohttp.ClientSession,
+    *,
+    stop: asyncio.Event,
+    batch: int = 50,
+    on_idle: Callable[[], None] | None = None,
+    **options: Any,
+) -> None:
+    """Deliver due rows until ``stop`` is set: woken by ``LISTEN matcher_outbox``, polling every
+    ``settings.outbox_poll_seconds`` (back-offs that ran out, missed notifications). A database outage
+    is logged and waited out, never fatal. ``options`` go to :func:`deliver_due`; ``on_idle`` is called
+    whenever the loop starts waiting (tests)."""
+    if settings.smtp_host is None:
+        log.info("e-mail is off (MATCHER_SMTP_HOST is unset): e-mail notifications stay queued")
+    wake = asyncio.Event()
+    listener = _Listener(pool, wake)
+    try:
+        while not stop.is_set():
+            try:
+                await listener.ensure()
+            except Exception:
+                log.exception("cannot listen for notifications to send (polling meanwhile)")
+            # Cleared before claiming: a notification from here on ends the wait below.
+            wake.clear()
+            try:
+                claimed, _ = await _deliver_batch(
+                    pool,
+                    settings,
+                    session,
+                    batch=batch,
+                    backoff_base=options.get("backoff_base", BACKOFF_BASE_SECONDS),
+                    backoff_cap=options.get("backoff_cap", BACKOFF_CAP_SECONDS),
+                    visibility_seconds=options.get("visibility_seconds", VISIBILITY_SECONDS),
+                    concurrency=options.get("concurrency", CONCURRENCY),
+                )
+            except DATABASE_ERRORS as error:
+                log.warning("cannot claim notifications now (trying again later): %s", error)
+                claimed = 0
+            except Exception:
+                log.exception("notification delivery failed unexpectedly (trying again later)")
+                claimed = 0
+            if claimed >= batch:
+                continue  # a full batch: more may be due at once
+            if on_idle is not None:
+                on_idle()
+            await _wait_for_either(wake, stop, listener.retry_delay(settings.outbox_poll_seconds))
+    finally:
+        await listener.close()
+
+
+async def _wait_for_either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+def outbox_context(settings: MatcherSettings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` entry delivering the outbox in the background while the app runs.
+
+    Append it after the pool's entry (it uses ``app[POOL_KEY]``, and is stopped before the pool closes).
+    It has its own HTTP client session: webhook timeout 10 s, no redirects, no cookies kept.
+    """
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        pool = app[POOL_KEY]
+        timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
+        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) as session:
+            stop = asyncio.Event()
+            task = asyncio.create_task(run_deliverer(pool, settings, session, stop=stop), name="outbox-deliverer")
+            try:
+                yield
+            finally:
+                stop.set()
+                done, _ = await asyncio.wait({task}, timeout=SHUTDOWN_GRACE_SECONDS)
+                if not done:
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return context

@@ -1,0 +1,124 @@
+"""The matcher's calls to the registry: the event snapshot, the event itself, and status moves.
+
+Every call carries the service token and the session's timeout, and is tried a few times with a short
+pause before giving up: a registry that is down delays a job (:class:`RegistryDown`, retried with
+back-off by the job queue); an answer that will not change by asking again is :class:`RegistryRefused`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import aiohttp
+
+log = logging.getLogger("services.matcher.registry_client")
+
+_HASH = re.compile(r'^"?([0-9a-f]{64})"?$')
+
+
+class RegistryDown(Exception):
+    """The registry could not be reached or answered 5xx; try again later."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RegistryRefused(Exception):
+    """The registry answered with a client error (the event is gone, the token is not a service token …)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An event snapshot as the registry sent it, and its content hash (the registry's ETag)."""
+
+    document: dict[str, Any]
+    content_hash: str
+
+
+class RegistryClient:
+    """Calls to one registry with one service token."""
+
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, service_token: str | None, *, tries: int = 3
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._token = service_token
+        self._tries = tries
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, Mapping[str, str], Any]:
+        if self._token is None:
+            raise RegistryRefused(401, "MATCHER_SERVICE_TOKEN is not set: the matcher cannot call the registry")
+        headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
+        last = ""
+        for attempt in range(1, self._tries + 1):
+            try:
+                async with self._session.request(method, self._base + path, headers=headers, **kwargs) as response:
+                    if response.status >= 500:
+                        last = f"the registry answered {response.status}"
+                    else:
+                        body = await response.json() if response.content_type.endswith("json") else None
+                        return response.status, response.headers.copy(), body
+            except (TimeoutError, aiohttp.ClientError) as error:
+                last = f"the registry is unreachable ({type(error).__name__})"
+            log.warning("%s %s: %s (try %d of %d)", method, path, last, attempt, self._tries)
+            if attempt < self._tries:
+                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+        raise RegistryDown(f"Registret svarar inte just nu ({last}); schemaläggningen försöker igen.")
+
+    @staticmethod
+    def _refused(status: int, body: Any, what: str) -> RegistryRefused:
+        detail = body.get("detail", "") if isinstance(body, dict) else ""
+        return RegistryRefused(status, f"{what}: the registry answered {status} {detail}".strip())
+
+    async def snapshot(self, event_id: UUID) -> Snapshot:
+        """The event's snapshot (``GET /events/{id}/snapshot``)."""
+        status, headers, body = await self._call("GET", f"/events/{event_id}/snapshot")
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"snapshot of event {event_id}")
+        match = _HASH.match(headers.get("ETag", ""))
+        if match is None:
+            raise RegistryRefused(status, "the registry's snapshot has no content-hash ETag")
+        return Snapshot(body, match.group(1))
+
+    async def snapshot_unchanged(self, event_id: UUID, content_hash: str) -> bool:
+        """Whether the event's sign-ups are still what ``content_hash`` was computed from (a 304 costs little)."""
+        status, _, _ = await self._call(
+            "GET", f"/events/{event_id}/snapshot", headers={"If-None-Match": f'"{content_hash}"'}
+        )
+        return status == 304
+
+    async def event(self, event_id: UUID) -> dict[str, Any]:
+        """The event as the registry shows it (venue, status …)."""
+        status, _, body = await self._call("GET", f"/events/{event_id}")
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"event {event_id}")
+        return body
+
+    async def move_event(self, event_id: UUID, to: str) -> str:
+        """Move the event towards ``to`` ("scheduled" or "published"), through "scheduled" if need be.
+
+        Returns the event's status afterwards. An event already there stays; one in a state the move does
+        not start from (still open for sign-up, say) is left as it is.
+        """
+        event = await self.event(event_id)
+        path = {"closed": ["scheduled", "published"], "scheduled": ["published"]}.get(event["status"], [])
+        current = event["status"]
+        for step in path[: path.index(to) + 1] if to in path else []:
+            status, _, body = await self._call("POST", f"/events/{event_id}/transitions", json={"to": step})
+            if status != 200:
+                log.warning("event %s: the registry refused %s → %s (%s)", event_id, current, step, status)
+                break
+            current = body["status"]
+        return current

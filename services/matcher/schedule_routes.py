@@ -1,0 +1,137 @@
+"""Schedule versions for organisers: list, read, compare two, publish one."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from aiohttp import web
+
+from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.db import POOL_KEY
+from shared.errors import NotFound
+from shared.openapi import operation
+from shared.paths import path_uuid_or_404
+from shared.web import SETTINGS_KEY, json_response
+
+from .registry_client import RegistryDown, RegistryRefused
+from .schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
+from .schedules.publish import publish_version
+from .schedules.store import compare_meetings, stored_meetings
+from .schedules.views import SnapshotNames, version_out
+from .sql import schedules as sql
+from .state import REGISTRY_KEY
+
+log = logging.getLogger("services.matcher.schedule_routes")
+
+
+def _number(request: web.Request, name: str = "number") -> int:
+    text = request.match_info[name]
+    if not text.isdigit() or not 1 <= int(text) < 2**31:
+        raise NotFound("No schedule version with that number.")
+    return int(text)
+
+
+async def _version(conn, event_id: UUID, number: int):
+    row = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
+    if row is None:
+        raise NotFound(f"The event has no schedule version {number}.")
+    return row
+
+
+@operation("An event's schedule versions, newest first", tags=("schedules",), response=VersionList, errors=(404,))
+@require(Role.ORGANISER)
+async def list_versions(request: web.Request) -> web.Response:
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    async with request.app[POOL_KEY].acquire() as conn:
+        rows = await conn.fetch(sql.SELECT_VERSIONS, event_id)
+    return json_response(VersionList(items=[version_out(row) for row in rows]))
+
+
+@operation(
+    "A schedule version with its meetings and quality report",
+    tags=("schedules",),
+    response=VersionDetail,
+    errors=(404,),
+)
+@require(Role.ORGANISER)
+async def get_version(request: web.Request) -> web.Response:
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    async with request.app[POOL_KEY].acquire() as conn:
+        row = await _version(conn, event_id, _number(request))
+        names = SnapshotNames(await conn.fetchval(sql.SELECT_SNAPSHOT, row["id"]))
+        meetings = await stored_meetings(conn, row["id"])
+    detail = VersionDetail(
+        **version_out(row).model_dump(), quality=row["quality"], meetings=[names.meeting(m) for m in meetings]
+    )
+    return json_response(detail)
+
+
+@operation(
+    "Compare two schedule versions (meetings added, moved, removed)",
+    tags=("schedules",),
+    response=ComparisonOut,
+    errors=(404,),
+)
+@require(Role.ORGANISER)
+async def compare_versions(request: web.Request) -> web.Response:
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    async with request.app[POOL_KEY].acquire() as conn:
+        before_row = await _version(conn, event_id, _number(request))
+        after_row = await _version(conn, event_id, _number(request, "other"))
+        before_names = SnapshotNames(await conn.fetchval(sql.SELECT_SNAPSHOT, before_row["id"]))
+        after_names = SnapshotNames(await conn.fetchval(sql.SELECT_SNAPSHOT, after_row["id"]))
+        diff = compare_meetings(
+            await stored_meetings(conn, before_row["id"]), await stored_meetings(conn, after_row["id"])
+        )
+    return json_response(
+        ComparisonOut(
+            from_version=before_row["number"],
+            to_version=after_row["number"],
+            added=[after_names.meeting(m) for m in diff.added],
+            removed=[before_names.meeting(m) for m in diff.removed],
+            moved=[MovedMeeting(before=before_names.meeting(a), after=after_names.meeting(b)) for a, b in diff.moved],
+            unchanged=diff.unchanged,
+        )
+    )
+
+
+@operation(
+    "Publish a schedule version",
+    tags=("schedules",),
+    response=PublishOut,
+    errors=(404,),
+    description="Atomically makes this version the one participants see (the version published before becomes "
+    "`superseded` and stays readable), and queues the notifications: an e-mail to each participant whose agenda "
+    "is new or changed, and the event's webhooks. The registry's event then moves to `published`. Publishing the "
+    "published version again changes nothing.",
+)
+@require(Role.ORGANISER)
+async def publish(request: web.Request) -> web.Response:
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    number = _number(request)
+    async with request.app[POOL_KEY].acquire() as conn:
+        done = await publish_version(conn, request.app[SETTINGS_KEY], event_id, number, request[PRINCIPAL_KEY].token_id)
+    if done is None:
+        raise NotFound(f"The event has no schedule version {number}.")
+    warnings: list[str] = []
+    registry, status = request.app[REGISTRY_KEY], None
+    try:
+        # Asked before the status move: the snapshot carries the event's status, so the move changes its hash.
+        if not await registry.snapshot_unchanged(event_id, done.version["snapshot_hash"]):
+            warnings.append(
+                "Anmälningarna har ändrats sedan versionen beräknades; kör om schemaläggningen för att ta med "
+                "ändringarna. (Sign-ups changed since this version was computed; re-run to include them.)"
+            )
+        status = await registry.move_event(event_id, "published")
+    except (RegistryDown, RegistryRefused) as error:
+        log.warning("event %s: published, but the registry could not be updated: %s", event_id, error)
+        warnings.append("Registret kunde inte nås; evenemangets status uppdateras inte. (Registry unreachable.)")
+    out = PublishOut(
+        **version_out(done.version).model_dump(),
+        previous_published=done.previous_number,
+        notifications=done.notifications,
+        registry_status=status,
+        warnings=warnings,
+    )
+    return json_response(out)

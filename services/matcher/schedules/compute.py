@@ -1,0 +1,196 @@
+"""One schedule computation, as the job worker runs it in a solver process: snapshot + rules → meetings.
+
+Pure (no I/O, seeded): everything comes in as plain data and goes out as plain data, so it can cross a
+process boundary and be tested without a server. Ids are the registry's; slots are the snapshot's grid
+indexes; ``table_index`` is the buyer's own table (0-based), as in ``schedule_meetings``.
+
+Modes: ``fresh`` plans from scratch (organiser locks kept); ``replan`` starts from an earlier version and
+keeps every meeting that is still valid where it was (people may already have it in their calendars),
+filling the time that changes freed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from uuid import UUID
+
+import numpy as np
+
+from shared.snapshot import EventSnapshot
+
+from ..agendas.build import explanation_dict
+from ..engine.encode import EncodedEvent, encode_snapshot
+from ..engine.explain import explain_pairs
+from ..engine.model import Schedule
+from ..engine.pipeline import Infeasible, lock_conflict, plan_bipartite
+from ..engine.quality import quality_report
+from ..engine.replan import replan
+from ..engine.select import select_meetings
+
+
+@dataclass(frozen=True)
+class Lock:
+    """Keep ``(sme, buyer)`` in ``slot`` (snapshot slot index)."""
+
+    sme_id: UUID
+    buyer_id: UUID
+    slot: int
+
+
+@dataclass(frozen=True)
+class StoredMeeting:
+    """A meeting as a schedule version stores it."""
+
+    sme_id: UUID
+    buyer_id: UUID
+    slot: int
+    table_index: int
+    relevance: float
+    explanation: dict[str, Any]
+    locked: bool = False
+
+
+@dataclass(frozen=True)
+class ComputeRequest:
+    """What one run needs; ``previous`` (meetings of the version to re-plan from) only in mode ``replan``."""
+
+    snapshot: dict[str, Any]
+    mode: Literal["fresh", "replan"] = "fresh"
+    locks: Sequence[Lock] = ()
+    forbidden: Sequence[tuple[UUID, UUID]] = ()
+    previous: Sequence[StoredMeeting] = ()
+    seed: int = 0
+    time_limit: float | None = None
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    """The new version's meetings, its quality report and, after a re-plan, what changed and why."""
+
+    meetings: list[StoredMeeting]
+    quality: dict[str, Any]
+    mode: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _humanise(text: str, encoded: EncodedEvent, slot_labels: dict[int, str]) -> str:
+    """Engine messages name indexes ("sme 3", "slot 4"); people read names and times."""
+
+    def name(match: re.Match[str]) -> str:
+        kind, index = match.group(1), int(match.group(2))
+        if kind == "sme":
+            return encoded.sme_names[index]
+        if kind == "buyer":
+            return encoded.buyer_names[index]
+        return slot_labels.get(int(encoded.slot_indexes[index]), f"slot {index}")
+
+    return re.sub(r"\b(sme|buyer|slot) (\d+)", name, text)
+
+
+def _constrained(encoded: EncodedEvent, request: ComputeRequest) -> Any:
+    """The event's instance with the organiser's forbidden pairs and locked meetings applied."""
+    instance = encoded.instance
+    allowed, must_meet = instance.allowed.copy(), instance.must_meet.copy()
+    for sme_id, buyer_id in request.forbidden:
+        if sme_id in encoded.sme_ids and buyer_id in encoded.buyer_ids:
+            s, b = encoded.sme_index(sme_id), encoded.buyer_index(buyer_id)
+            allowed[s, b] = must_meet[s, b] = False
+    position = {int(index): p for p, index in enumerate(encoded.slot_indexes)}
+    locked = []
+    for lock in request.locks:
+        # A lock on a party that left the event, or on a slot no longer in the grid, lapses.
+        if lock.sme_id in encoded.sme_ids and lock.buyer_id in encoded.buyer_ids and lock.slot in position:
+            locked.append((encoded.sme_index(lock.sme_id), encoded.buyer_index(lock.buyer_id), position[lock.slot]))
+    return dataclasses.replace(
+        instance, allowed=allowed, must_meet=must_meet, locked=np.array(locked, dtype=np.int64).reshape(-1, 3)
+    )
+
+
+def _stored(encoded: EncodedEvent, instance: Any, rows: np.ndarray) -> list[StoredMeeting]:
+    explanations = explain_pairs(encoded, encoded.scores, rows[:, :2]) if len(rows) else []
+    locked = {(int(s), int(b)) for s, b, _ in instance.locked}
+    return [
+        StoredMeeting(
+            sme_id=encoded.sme_ids[s],
+            buyer_id=encoded.buyer_ids[b],
+            slot=int(encoded.slot_indexes[t]),
+            table_index=int(table),
+            relevance=float(np.clip(instance.relevance[s, b], 0.0, 1.0)),
+            explanation=explanation_dict(why),
+            locked=(s, b) in locked,
+        )
+        for (s, b, t, table), why in zip(rows.tolist(), explanations, strict=True)
+    ]
+
+
+def compute_schedule(request: ComputeRequest) -> ComputeResult:
+    """Plan (or re-plan) one event.
+
+    Raises
+    ------
+    Infeasible
+        The organiser's locks contradict each other or the event (the reason names them).
+
+    Examples
+    --------
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot().model_dump(mode="json")
+    >>> first = compute_schedule(ComputeRequest(snapshot))
+    >>> [(m.slot, m.table_index) for m in first.meetings], first.quality["meetings"]
+    ([(1, 0), (0, 0)], 2)
+    >>> again = compute_schedule(ComputeRequest(snapshot, mode="replan", previous=first.meetings))
+    >>> again.meetings == first.meetings, again.changes["kept"], again.changes["added"]
+    (True, 2, 0)
+    """
+    snapshot = EventSnapshot.model_validate(request.snapshot)
+    encoded = encode_snapshot(snapshot)
+    labels = {slot.index: slot.label for slot in snapshot.event.slots}
+    instance = _constrained(encoded, request)
+    conflict = lock_conflict(instance)
+    if conflict:
+        raise Infeasible(_humanise(conflict, encoded, labels))
+    if request.mode == "fresh" or not request.previous:
+        result = plan_bipartite(instance, seed=request.seed, time_limit=request.time_limit)
+        return ComputeResult(
+            _stored(encoded, instance, np.asarray(result.schedule.meetings)),
+            result.report.model_dump(mode="json"),
+            "fresh",
+        )
+    return _replan(encoded, instance, request, labels)
+
+
+def _replan(encoded: EncodedEvent, instance: Any, request: ComputeRequest, labels: dict[int, str]) -> ComputeResult:
+    position = {int(index): p for p, index in enumerate(encoded.slot_indexes)}
+    rows, gone = [], []
+    for meeting in request.previous:
+        if meeting.sme_id in encoded.sme_ids and meeting.buyer_id in encoded.buyer_ids and meeting.slot in position:
+            rows.append(
+                (
+                    encoded.sme_index(meeting.sme_id),
+                    encoded.buyer_index(meeting.buyer_id),
+                    position[meeting.slot],
+                    meeting.table_index,
+                )
+            )
+        else:
+            gone.append(meeting)  # a party left the event (or its slot left the grid)
+    previous = Schedule(np.array(rows, dtype=np.int64).reshape(-1, 4))
+    schedule, diff = replan(instance, previous, seed=request.seed)
+    selection = select_meetings(instance)
+    report = quality_report(instance, selection, schedule)
+    reasons = [_humanise(reason, encoded, labels) for reason in diff.reasons]
+    reasons += [f"{meeting.sme_id} / {meeting.buyer_id}: deltar inte längre (no longer attending)" for meeting in gone]
+    changes = {
+        "kept": len(diff.kept),
+        "added": len(diff.added),
+        "removed": len(diff.removed) + len(gone),
+        "moved": len(diff.moved_pairs),
+        "reasons": reasons,
+    }
+    return ComputeResult(
+        _stored(encoded, instance, np.asarray(schedule.meetings)), report.model_dump(mode="json"), "replan", changes
+    )

@@ -1,0 +1,109 @@
+"""Publishing a schedule version: one transaction makes it the event's published version and queues the news.
+
+The transaction takes the event's schedule lock, steps the published version down to ``superseded``,
+steps this one up, makes sure each participant has an agenda link, and writes the notifications to the
+outbox. Either all of it commits or none of it; the partial unique index on published versions is the
+last line of defence should anything ever bypass the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from shared.snapshot import EventSnapshot
+
+from ..agendas import Agendas, build_agendas
+from ..agendas.link_store import add_missing_links, event_links
+from ..links import link_key
+from ..settings import MatcherSettings
+from ..sql import schedules as sql
+from .notices import participant_emails, webhook_payload
+from .store import compare_meetings, stored_meetings
+
+
+@dataclass(frozen=True)
+class Publication:
+    version: asyncpg.Record
+    previous_number: int | None
+    notifications: int
+    already_published: bool
+
+
+def _agendas(snapshot: EventSnapshot, meetings: list, number: int, published_at: Any, venue: str) -> Agendas:
+    placed = [(m.sme_id, m.buyer_id, m.slot, m.table_index, m.explanation) for m in meetings]
+    return build_agendas(
+        snapshot, placed, version=number, published_at=published_at, include_contacts=True, venue=venue
+    )
+
+
+def _primary_contacts(snapshot: EventSnapshot) -> dict[UUID, tuple[str, str]]:
+    contacts = {}
+    for party in (*snapshot.smes, *snapshot.buyers):
+        if party.contacts:
+            first = min(party.contacts, key=lambda c: c.position)
+            contacts[party.organisation.id] = (first.name, first.email)
+    return contacts
+
+
+async def publish_version(
+    conn: asyncpg.Connection, settings: MatcherSettings, event_id: UUID, number: int, published_by: UUID
+) -> Publication | None:
+    """Publish version ``number`` of the event (None: no such version). Publishing the published one is a no-op."""
+    async with conn.transaction():
+        await conn.execute(sql.LOCK_EVENT_SCHEDULES, event_id)
+        version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
+        if version is None:
+            return None
+        if version["status"] == "published":
+            return Publication(version, None, 0, already_published=True)
+        superseded = await conn.fetchrow(sql.SUPERSEDE_PUBLISHED, event_id)
+        await conn.execute(sql.PUBLISH_VERSION, event_id, version["id"], published_by)
+        version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
+        rows = await _notifications(conn, settings, version, superseded)
+        if rows:
+            await conn.execute(
+                sql.INSERT_OUTBOX,
+                event_id,
+                "schedule.changed" if superseded else "schedule.published",
+                [channel for channel, _, _ in rows],
+                [destination for _, destination, _ in rows],
+                [payload for _, _, payload in rows],
+            )
+    return Publication(version, superseded["number"] if superseded else None, len(rows), already_published=False)
+
+
+async def _notifications(
+    conn: asyncpg.Connection, settings: MatcherSettings, version: asyncpg.Record, superseded: asyncpg.Record | None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    event_id = version["event_id"]
+    snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, version["id"]))
+    meetings = await stored_meetings(conn, version["id"])
+    agendas = _agendas(snapshot, meetings, version["number"], version["published_at"], version["venue"])
+    previous_agendas, changes = None, {"added": len(meetings), "moved": 0, "removed": 0}
+    if superseded is not None:
+        before_row = await conn.fetchrow(sql.SELECT_VERSION_BY_ID, superseded["id"])
+        before_snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, superseded["id"]))
+        before = await stored_meetings(conn, superseded["id"])
+        previous_agendas = _agendas(
+            before_snapshot, before, before_row["number"], before_row["published_at"], before_row["venue"]
+        )
+        diff = compare_meetings(before, meetings)
+        changes = {"added": len(diff.added), "moved": len(diff.moved), "removed": len(diff.removed)}
+    participants = [party.organisation.id for party in (*snapshot.smes, *snapshot.buyers)]
+    await add_missing_links(conn, link_key(settings), event_id, participants)
+    links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
+    rows = participant_emails(agendas, previous_agendas, _primary_contacts(snapshot), links)
+    payload = webhook_payload(
+        event_id=event_id,
+        version=version["number"],
+        previous_version=superseded["number"] if superseded else None,
+        published_at=version["published_at"],
+        meetings=len(meetings),
+        changes=changes,
+    )
+    rows += [("webhook", row["url"], payload) for row in await conn.fetch(sql.SELECT_EVENT_WEBHOOK_URLS, event_id)]
+    return rows

@@ -1,0 +1,156 @@
+"""The schedule job: fetch the event from the registry, compute in a solver process, store a new version.
+
+The version is written by the worker in the same transaction that completes the job (a
+:data:`~..jobs.worker.ResultWriter`), so a job stores exactly one version or none, however many workers
+died or lost their lease on the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+
+from shared.db import POOL_KEY
+
+from ..engine.model import InstanceError
+from ..engine.pipeline import Infeasible as EngineInfeasible
+from ..jobs.queue import Job
+from ..jobs.worker import Infeasible, ProgressReporter, ResultWriter, Retryable, default_worker_id, run_worker
+from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
+from ..settings import MatcherSettings
+from ..state import REGISTRY_KEY
+from . import store
+from .compute import ComputeRequest, ComputeResult, compute_schedule
+
+log = logging.getLogger("services.matcher.schedules.runner")
+
+EXECUTOR_KEY = web.AppKey("solver_executor", Executor)
+
+
+def warm_up() -> bool:
+    """Run in each new solver process: import the engine before the first job needs it."""
+    from ..engine import pipeline  # noqa: F401
+
+    return True
+
+
+def solver_executor(processes: int) -> ProcessPoolExecutor:
+    # spawn, not fork: the parent runs an event loop and holds database sockets a fork would share.
+    return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+
+
+def job_request(
+    job: Job, snapshot: dict[str, Any], rules: store.Rules, previous: list | None, default_time_limit: float
+) -> ComputeRequest:
+    """What the solver process gets for ``job``: a re-plan when there is a version to start from."""
+    return ComputeRequest(
+        snapshot=snapshot,
+        mode="replan" if previous is not None else "fresh",
+        locks=rules.locks,
+        forbidden=rules.forbidden,
+        previous=previous or (),
+        seed=int(job.params.get("seed", 0)),
+        time_limit=float(job.params.get("time_limit") or default_time_limit),
+    )
+
+
+def make_schedule_handler(
+    pool: asyncpg.Pool,
+    registry: RegistryClient,
+    executor: Executor,
+    *,
+    default_time_limit: float,
+) -> Callable[[Job, ProgressReporter], Any]:
+    """The job handler of schedule jobs, bound to a pool, a registry client and a solver executor."""
+
+    async def handle(job: Job, report: ProgressReporter) -> ResultWriter:
+        report(5, "Hämtar anmälningarna från registret (fetching the sign-ups)")
+        try:
+            snapshot = await registry.snapshot(job.event_id)
+            event = await registry.event(job.event_id)
+        except RegistryDown as error:
+            raise Retryable(error.reason) from None
+        except RegistryRefused as error:
+            raise Infeasible(f"Evenemanget kan inte hämtas (the event cannot be read): {error.reason}") from None
+        async with pool.acquire() as conn:
+            rules = await store.load_rules(conn, job.event_id)
+            base_id = await store.replan_base(conn, job.event_id, job.params)
+            previous = await store.stored_meetings(conn, base_id) if base_id is not None else None
+        request = job_request(job, snapshot.document, rules, previous, default_time_limit)
+        report(20, "Beräknar mötesschemat (computing the schedule)")
+        loop = asyncio.get_running_loop()
+        try:
+            result: ComputeResult = await loop.run_in_executor(executor, compute_schedule, request)
+        except EngineInfeasible as error:
+            raise Infeasible(error.reason) from None
+        except InstanceError as error:
+            raise Infeasible(
+                f"Anmälningarna går inte att schemalägga (the sign-ups cannot be scheduled): {error}"
+            ) from None
+        report(90, "Sparar schemat (storing the schedule)")
+
+        async def write(conn: asyncpg.Connection) -> UUID:
+            return await store.insert_version(
+                conn,
+                event_id=job.event_id,
+                job_id=job.id,
+                based_on=base_id,
+                snapshot=snapshot,
+                venue=str(event.get("venue") or ""),
+                params={"seed": request.seed, "time_limit": request.time_limit},
+                result=result,
+            )
+
+        return write
+
+    return handle
+
+
+def workers_context(settings: MatcherSettings) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` entry: ``settings.workers`` job workers in this process and their solver processes."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks: list[asyncio.Task] = []
+        warming: list[asyncio.Future] = []
+        executor = None
+        if settings.workers:
+            executor = solver_executor(settings.solver_processes)
+            app[EXECUTOR_KEY] = executor
+            loop = asyncio.get_running_loop()
+            warming = [loop.run_in_executor(executor, warm_up) for _ in range(settings.solver_processes)]
+            handler = make_schedule_handler(
+                app[POOL_KEY], app[REGISTRY_KEY], executor, default_time_limit=settings.solve_time_limit
+            )
+            for _ in range(settings.workers):
+                tasks.append(
+                    asyncio.create_task(
+                        run_worker(
+                            app[POOL_KEY],
+                            handler,
+                            worker_id=default_worker_id(),
+                            lease_seconds=settings.job_lease_seconds,
+                            poll_seconds=settings.job_poll_seconds,
+                            retry_base_seconds=settings.job_retry_base_seconds,
+                            stop_event=stop,
+                        )
+                    )
+                )
+        try:
+            yield
+        finally:
+            stop.set()  # a running job is handed back to the queue
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*warming, return_exceptions=True)
+            if executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
+
+    return context

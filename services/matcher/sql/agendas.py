@@ -1,0 +1,84 @@
+"""SQL of agendas: the versions participants read, their meetings, agenda links and what each participant last saw.
+
+Version reads are split in two: the small head (id, number, status, times, venue) on every request, and
+the snapshot with the meetings only when the in-process cache does not hold that version's agendas yet
+(versions never change once stored, so the head is enough to find them in the cache).
+"""
+
+VERSION_HEAD_COLUMNS = "id, event_id, number, status, created_at, published_at, venue"
+
+# $1 event.
+SELECT_PUBLISHED_VERSION = f"""
+SELECT {VERSION_HEAD_COLUMNS} FROM matcher.schedule_versions WHERE event_id = $1 AND status = 'published'
+"""  # noqa: S608 - built from constants only
+
+# $1 event, $2 number.
+SELECT_VERSION_BY_NUMBER = f"""
+SELECT {VERSION_HEAD_COLUMNS} FROM matcher.schedule_versions WHERE event_id = $1 AND number = $2
+"""  # noqa: S608 - built from constants only
+
+# Versions participants have been shown before version $2 (published or superseded), oldest first:
+# calendars that imported them get the meetings this version drops as cancelled. $1 event, $2 number.
+SELECT_RELEASED_BEFORE = f"""
+SELECT {VERSION_HEAD_COLUMNS} FROM matcher.schedule_versions
+WHERE event_id = $1 AND number < $2 AND status <> 'draft'
+ORDER BY number
+"""  # noqa: S608 - built from constants only
+
+# $1 version.
+SELECT_VERSION_SNAPSHOT = "SELECT snapshot FROM matcher.schedule_versions WHERE id = $1"
+
+# $1 version.
+SELECT_VERSION_MEETINGS = """
+SELECT sme_id, buyer_id, slot, table_index, explanation
+FROM matcher.schedule_meetings
+WHERE version_id = $1
+ORDER BY slot, buyer_id, table_index
+"""
+
+# Agenda links. Creating them is serialised per event (two organisers pressing "make links" at once get
+# one link per participant, not two). $1 event.
+LOCK_EVENT_LINKS = "SELECT pg_advisory_xact_lock(hashtextextended('matcher.agenda_links:' || $1::uuid::text, 0))"
+
+LINK_COLUMNS = "id, event_id, organisation_id, table_index, created_at, revoked_at"
+
+# Active links of an event, per participant. $1 event.
+SELECT_EVENT_LINKS = f"""
+SELECT {LINK_COLUMNS} FROM matcher.agenda_links
+WHERE event_id = $1 AND revoked_at IS NULL
+ORDER BY organisation_id, table_index NULLS FIRST, created_at
+"""  # noqa: S608 - built from constants only
+
+# Whole-organisation links (no table); the token hashes are computed by the caller. $1 ids, $2 event,
+# $3 organisations, $4 token hashes (parallel arrays).
+INSERT_LINKS = f"""
+INSERT INTO matcher.agenda_links (id, event_id, organisation_id, token_hash)
+SELECT id, $2, organisation_id, token_hash
+FROM unnest($1::uuid[], $3::uuid[], $4::bytea[]) AS l(id, organisation_id, token_hash)
+RETURNING {LINK_COLUMNS}
+"""  # noqa: S608 - built from constants only
+
+# The live link a token stands for. $1 token hash.
+SELECT_LINK_BY_TOKEN_HASH = f"""
+SELECT {LINK_COLUMNS} FROM matcher.agenda_links WHERE token_hash = $1 AND revoked_at IS NULL
+"""  # noqa: S608 - built from constants only
+
+# Revoking twice is not an error (the link stays revoked from the first time). $1 link, $2 event.
+REVOKE_LINK = """
+UPDATE matcher.agenda_links SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1 AND event_id = $2
+RETURNING id
+"""
+
+# What a participant last opened. $1 event, $2 organisation.
+SELECT_AGENDA_VIEW = """
+SELECT last_seen_version, seen_at FROM matcher.agenda_views WHERE event_id = $1 AND organisation_id = $2
+"""
+
+# Opening an earlier version again keeps the later one as "seen". $1 event, $2 organisation, $3 number.
+UPSERT_AGENDA_VIEW = """
+INSERT INTO matcher.agenda_views (event_id, organisation_id, last_seen_version)
+VALUES ($1, $2, $3)
+ON CONFLICT (event_id, organisation_id) DO UPDATE
+SET last_seen_version = greatest(agenda_views.last_seen_version, EXCLUDED.last_seen_version), seen_at = now()
+"""

@@ -1,0 +1,125 @@
+"""Organisers' webhooks: where an event's schedule notifications are POSTed (signed with the webhook's secret).
+
+The secret is shown once, in the answer to the ``POST`` that made it, and never again: receivers keep it
+to check ``Affarstraff-Signature`` (see :func:`services.matcher.notify.webhooks.verify_signature`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
+
+from shared.auth import PRINCIPAL_KEY, Role, generate_token, require
+from shared.db import POOL_KEY
+from shared.errors import Conflict, NotFound
+from shared.openapi import operation
+from shared.web import json_response, read_json
+
+from .sql import notify as sql
+
+
+def _no_credentials(url: HttpUrl) -> HttpUrl:
+    # Webhook URLs are listed to every organiser and appear in logs; the signature is the credential.
+    if url.username or url.password:
+        raise ValueError("put no user name or password in the URL; receivers check the signature instead")
+    return url
+
+
+WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000), AfterValidator(_no_credentials)]
+
+
+class WebhookCreate(BaseModel):
+    """A webhook to register for an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: WebhookUrl = Field(description="http:// or https:// address the notifications are POSTed to")
+    secret: str | None = Field(
+        default=None,
+        min_length=32,
+        max_length=200,
+        description="Signing secret (at least 32 characters); left out: one is generated and returned once",
+    )
+
+
+class Webhook(BaseModel):
+    """A registered webhook (without its secret)."""
+
+    id: UUID
+    event_id: UUID
+    url: str = Field(description="Where notifications are POSTed")
+    created_by: UUID | None = Field(description="Token of the organiser who registered it")
+    created_at: datetime = Field(description="When it was registered (UTC)")
+
+
+class WebhookCreated(Webhook):
+    """The new webhook with its secret, shown this once."""
+
+    secret: str = Field(description="The signing secret; shown only now, keep it where the receiver can read it")
+
+
+class WebhookList(BaseModel):
+    items: list[Webhook] = Field(description="The event's webhooks, oldest first")
+
+
+def _path_id(request: web.Request, name: str, what: str) -> UUID:
+    # A malformed id names nothing, so it is answered like an unknown one.
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound(f"No {what} with that id.") from None
+
+
+@operation(
+    "Register a webhook for an event's schedule notifications",
+    tags=("webhooks",),
+    body=WebhookCreate,
+    response=WebhookCreated,
+    status=201,
+    errors=(404, 409),
+    description="The answer holds the signing secret, the only time it is shown. "
+    "Deliveries are signed `Affarstraff-Signature: t=<unix>,v1=<HMAC-SHA256(secret, t.body)>`.",
+)
+@require(Role.ORGANISER)
+async def create_webhook(request: web.Request) -> web.Response:
+    """Register a webhook; 409 when the event already has one with this URL."""
+    event_id = _path_id(request, "event_id", "event")
+    body = await read_json(request, WebhookCreate)
+    secret = body.secret or generate_token()
+    try:
+        async with request.app[POOL_KEY].acquire() as conn:
+            row = await conn.fetchrow(
+                sql.INSERT_WEBHOOK, event_id, str(body.url), secret, request[PRINCIPAL_KEY].token_id
+            )
+    except asyncpg.UniqueViolationError:
+        raise Conflict("The event already has a webhook with this URL.") from None
+    created = WebhookCreated(**dict(row), secret=secret)
+    return json_response(created, 201, headers={"Location": f"/events/{event_id}/webhooks/{created.id}"})
+
+
+@operation("An event's webhooks (never their secrets)", tags=("webhooks",), response=WebhookList, errors=(404,))
+@require(Role.ORGANISER)
+async def list_webhooks(request: web.Request) -> web.Response:
+    """The event's webhooks, oldest first."""
+    event_id = _path_id(request, "event_id", "event")
+    async with request.app[POOL_KEY].acquire() as conn:
+        rows = await conn.fetch(sql.SELECT_EVENT_WEBHOOKS, event_id)
+    return json_response(WebhookList(items=[Webhook(**dict(row)) for row in rows]))
+
+
+@operation("Remove a webhook", tags=("webhooks",), status=204, errors=(404,))
+@require(Role.ORGANISER)
+async def delete_webhook(request: web.Request) -> web.Response:
+    """Remove a webhook; notifications still queued for it are dropped (marked undeliverable)."""
+    event_id = _path_id(request, "event_id", "event")
+    webhook_id = _path_id(request, "webhook_id", "webhook")
+    async with request.app[POOL_KEY].acquire() as conn:
+        deleted = await conn.fetchval(sql.DELETE_WEBHOOK, event_id, webhook_id)
+    if deleted is None:
+        raise NotFound("No webhook with that id for this event.")
+    return json_response(None, 204)
