@@ -23,6 +23,7 @@ from pathlib import Path
 import aiohttp
 
 from deploy.load_sample import LoadError, load_sample
+from deploy.schedule_sample import schedule_sample
 from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
 from shared.auth import generate_token
@@ -179,6 +180,7 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         "REGISTRY_URL": services["registry"].url,
         "REGISTRY_PORT": str(registry_port),
         "MATCHER_PORT": str(matcher_port),
+        "MATCHER_PUBLIC_URL": os.environ.get("MATCHER_PUBLIC_URL", services["matcher"].url),
     }
     running = list(services.values())
     try:
@@ -190,6 +192,10 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
             try:
                 loaded = await load_sample(services["registry"].url, secrets["organiser_token"])
                 print(f"  {loaded.describe()}", flush=True)
+                scheduled = await schedule_sample(
+                    services["registry"].url, services["matcher"].url, secrets["organiser_token"], loaded.event_id
+                )
+                print("  " + "\n  ".join(scheduled.describe()), flush=True)
             except (LoadError, aiohttp.ClientError) as error:
                 print(f"Exempeldata kunde inte laddas / could not load the sample: {error}", file=sys.stderr)
                 if check_only:
