@@ -207,3 +207,5 @@ def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     assert "Registry: http://127.0.0.1:" in out and "/docs" in out and "atr_" in out
     # The README's main command loads the sample event through the API.
     assert "Exempeldata / sample loaded: Affärsträff Dalarna 2027" in out and "87 behov" in out
+    # … and schedules and publishes it through the matcher, saying where the agendas are.
+    assert "Schema / schedule: version 1 publicerad" in out and "/agendas/grid.pdf" in out and "/a/" in out
