@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 from uuid import UUID
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
+from .auth import RegistryUnavailable
 from .jobs import queue
 from .jobs.queue import Job
 from .jobs.watch import WATCH_KEY
@@ -26,6 +28,7 @@ from .sql import schedules as sql
 from .state import REGISTRY_KEY
 
 SSE_KEEPALIVE_SECONDS = 15.0
+log = logging.getLogger("services.matcher.job_routes")
 
 
 class WaitQuery(BaseModel):
@@ -81,7 +84,7 @@ async def _read_job(request: web.Request, job_id: UUID) -> Job:
     body=ScheduleRequest,
     response=JobOut,
     status=202,
-    errors=(404, 409),
+    errors=(404, 409, 503),
     description="Queues a job and answers 202 with its URL in Location. While the event already has a queued "
     "or running job, that job is answered (200) instead of queueing a second one.",
 )
@@ -94,7 +97,8 @@ async def create_schedule_job(request: web.Request) -> web.Response:
     except RegistryRefused as error:
         if error.status == 404:
             raise NotFound(f"There is no event {event_id}.") from None
-        raise
+        log.error("the registry refused to show event %s: %s", event_id, error.reason)
+        raise RegistryUnavailable("The matcher cannot read the event from the registry (configuration).") from None
     except RegistryDown:
         event = None  # the job waits for the registry; nothing is lost by queueing now
     if event is not None and event["status"] == "draft":
