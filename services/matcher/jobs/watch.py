@@ -75,7 +75,13 @@ class JobWatch:
                         with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
                             if not conn.is_closed():
                                 await conn.remove_listener(JOB_UPDATES_CHANNEL, self._on_notify)
-            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as error:
+            except (
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+                asyncpg.exceptions.InternalClientError,
+                OSError,
+                TimeoutError,
+            ) as error:
                 log.warning("cannot listen for job changes (waiters poll meanwhile): %s", error)
             if not stop.is_set():
                 with contextlib.suppress(TimeoutError):

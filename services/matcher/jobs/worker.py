@@ -26,7 +26,13 @@ from .queue import Job
 log = logging.getLogger("services.matcher.jobs.worker")
 
 # Errors raised while talking to the database; the worker logs them and tries again later.
-DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)
+DATABASE_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
 # Errors of a handler that mean "something it depends on is away", retried like Retryable.
 TRANSIENT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
 
@@ -101,8 +107,15 @@ class _Listener:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
+    def _alive(self) -> bool:
+        try:
+            return self._conn is not None and not self._conn.is_closed()
+        except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError):
+            # A pooled connection the server ended can refuse even this question.
+            return False
+
     async def ensure(self) -> None:
-        if self._conn is not None and not self._conn.is_closed():
+        if self._alive():
             return
         await self.close()
         try:

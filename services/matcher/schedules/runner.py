@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -42,9 +45,29 @@ def warm_up() -> bool:
     return True
 
 
+def _exit_with_parent(parent_pid: int, every: float = 1.0) -> None:
+    """Run in each solver process: end it when the process that started it is gone.
+
+    A worker killed with SIGKILL cannot stop its pool, and a pool process waits on its task queue forever
+    (it holds that queue's write end itself), keeping the dead worker's pipes and memory.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def solver_executor(processes: int) -> ProcessPoolExecutor:
     # spawn, not fork: the parent runs an event loop and holds database sockets a fork would share.
-    return ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_exit_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def job_request(
