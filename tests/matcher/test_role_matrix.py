@@ -1,0 +1,210 @@
+"""Every matcher route × every kind of caller: who gets in, who is turned away.
+
+The callers are: nobody (no token), an organiser, the matcher's own service token (a registry service
+token), an SME and a buyer that own the resource the request is about ("owner": signed up for the
+event and in its published schedule), and an SME and a buyer of other organisations ("other"). Each row
+runs on a fresh database with the same small world: an open event in the registry with the SME and the
+buyer signed up, version 1 of its schedule published (one meeting), version 2 a draft, and a finished job;
+rows that need a rule, a webhook or agenda links get them too. Callers who must be refused go first,
+with a request that would succeed for the organiser, so a broken check shows as a changed status rather
+than being masked by a validation error or a state the refused call left behind. A route added to the
+app without a row here fails :func:`test_every_route_is_in_the_matrix`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from aiohttp.test_utils import make_mocked_request
+
+from services.matcher.agendas import PlacedMeeting
+from services.matcher.app import create_app
+from services.matcher.links import token_for
+from services.matcher.settings import MatcherSettings
+from shared.auth import Role
+from shared.snapshot import EventSnapshot
+from tests.conftest import bearer
+from tests.matcher.test_agenda_routes import publish as publish_in_sql
+from tests.matcher.test_agenda_routes import store_version
+from tests.test_events import create_event, move_to
+
+CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other")
+# Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
+UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
+HOOK_URL = "http://127.0.0.1:9/affarstraff"  # never called: no row both has a webhook and publishes
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request and what each allowed caller gets (everyone else: 401 without a token, else 403).
+
+    ``setup`` names what the world needs beyond the basics for this row: "rule" (a forbid rule for the
+    SME and the buyer), "webhook", "links" (agenda links for every participant of the published version).
+    """
+
+    method: str
+    path: str
+    allowed: dict[str, set[int]]
+    body: Any = None
+    setup: tuple[str, ...] = ()
+
+
+def everyone(*statuses: int) -> dict[str, set[int]]:
+    return {caller: set(statuses) for caller in CALLERS}
+
+
+def signed_in(*statuses: int) -> dict[str, set[int]]:
+    return {caller: set(statuses) for caller in CALLERS if caller != "anonymous"}
+
+
+def only(**callers: set[int]) -> dict[str, set[int]]:
+    return dict(callers)
+
+
+DAY_FORMATS = ("", ".json", ".ics", ".pdf", ".html")
+GRID_FORMATS = ("", ".json", ".pdf", ".html")
+
+MATRIX: list[Row] = [
+    Row("GET", "/auth/whoami", signed_in(200)),
+    # Jobs: organisers only. The world's job is finished, so a new request queues one (202).
+    Row("POST", "/events/{event}/schedules", only(organiser={202}), body={}),
+    Row("GET", "/events/{event}/jobs", only(organiser={200})),
+    Row("GET", "/jobs/{job}", only(organiser={200})),
+    Row("GET", "/jobs/{job}/events", only(organiser={200})),
+    # Schedule versions: organisers only.
+    Row("GET", "/events/{event}/schedules", only(organiser={200})),
+    Row("GET", "/events/{event}/schedules/1", only(organiser={200})),
+    Row("GET", "/events/{event}/schedules/1/compare/2", only(organiser={200})),
+    Row("POST", "/events/{event}/schedules/2/publish", only(organiser={200})),
+    # Rules: organisers only; the PUT makes a new rule (a refused caller that got through would make it 200).
+    Row("GET", "/events/{event}/schedule-rules", only(organiser={200}), setup=("rule",)),
+    Row("PUT", "/events/{event}/schedule-rules/{sme}/{buyer}", only(organiser={201}), body={"rule": "forbid"}),
+    Row("DELETE", "/events/{event}/schedule-rules/{sme}/{buyer}", only(organiser={204}), setup=("rule",)),
+    # Webhooks: organisers only.
+    Row("POST", "/events/{event}/webhooks", only(organiser={201}), body={"url": HOOK_URL}),
+    Row("GET", "/events/{event}/webhooks", only(organiser={200}), setup=("webhook",)),
+    Row("DELETE", "/events/{event}/webhooks/{webhook}", only(organiser={204}), setup=("webhook",)),
+    # Agendas: organisers, and the SME or buyer whose agenda it is; the grid is for organisers.
+    *(Row("GET", "/events/{event}/agendas/smes/{sme}" + ext, only(organiser={200}, sme={200})) for ext in DAY_FORMATS),
+    *(
+        Row("GET", "/events/{event}/agendas/buyers/{buyer}" + ext, only(organiser={200}, buyer={200}))
+        for ext in DAY_FORMATS
+    ),
+    *(Row("GET", "/events/{event}/agendas/grid" + ext, only(organiser={200})) for ext in GRID_FORMATS),
+    # Agenda links: organisers make (201: new links), list and revoke them.
+    Row("POST", "/events/{event}/agenda-links", only(organiser={201})),
+    Row("GET", "/events/{event}/agenda-links", only(organiser={200}), setup=("links",)),
+    Row("DELETE", "/events/{event}/agenda-links/{link}", only(organiser={204}), setup=("links",)),
+    # A live link is the credential: whoever holds it reads the agenda, token or not; a forged one is 404.
+    *(Row("GET", "/a/{link_token}" + ext, everyone(200), setup=("links",)) for ext in DAY_FORMATS),
+    Row("GET", "/a/{forged_token}", everyone(404), setup=("links",)),
+]
+
+
+async def build_world(registry, matcher, db, make_org, make_token, service_token, setup) -> tuple[dict, dict]:
+    """The event, organisations, tokens, schedule versions and job a row runs against."""
+    organiser = await make_token(Role.ORGANISER, label="matrix organiser")
+    event = await create_event(registry, organiser)
+    await move_to(registry, organiser, event["id"], "open")
+    orgs = {
+        "sme": await make_org("sme"),
+        "sme_other": await make_org("sme"),
+        "buyer": await make_org("buyer"),
+        "buyer_other": await make_org("buyer"),
+    }
+    tokens = {
+        "organiser": organiser,
+        "service": service_token,
+        "sme": await make_token(Role.SME, orgs["sme"]),
+        "sme_other": await make_token(Role.SME, orgs["sme_other"]),
+        "buyer": await make_token(Role.BUYER, orgs["buyer"]),
+        "buyer_other": await make_token(Role.BUYER, orgs["buyer_other"]),
+    }
+    for party in ("sme", "buyer"):
+        signed_up = await registry.post(f"/events/{event['id']}/registrations", json={}, headers=bearer(tokens[party]))
+        assert signed_up.status == 201, await signed_up.text()
+    response = await registry.get(f"/events/{event['id']}/snapshot", headers=bearer(service_token))
+    assert response.status == 200, await response.text()
+    snapshot = EventSnapshot.model_validate(await response.json())
+    why = {"sentence_sv": "Ni passar ihop.", "sentence_en": "You fit.", "need_id": None}
+    meetings = [PlacedMeeting(orgs["sme"], orgs["buyer"], snapshot.event.slots[0].index, 0, why)]
+    first = await store_version(db, snapshot, meetings, 1)
+    await publish_in_sql(db, snapshot.event.id, 1)
+    await store_version(db, snapshot, meetings, 2)
+    ids: dict[str, Any] = {
+        **orgs,
+        "event": event["id"],
+        "job": await db.fetchval(
+            "INSERT INTO matcher.jobs (event_id, status, progress, finished_at, result_version_id) "
+            "VALUES ($1, 'done', 100, now(), $2) RETURNING id",
+            snapshot.event.id,
+            first,
+        ),
+        "forged_token": token_for(b"not the matcher's key", uuid.uuid4()),
+    }
+    if "rule" in setup:
+        await db.execute(
+            "INSERT INTO matcher.schedule_rules (event_id, sme_id, buyer_id, rule) VALUES ($1, $2, $3, 'forbid')",
+            snapshot.event.id,
+            orgs["sme"],
+            orgs["buyer"],
+        )
+    if "webhook" in setup:
+        ids["webhook"] = await db.fetchval(
+            "INSERT INTO matcher.webhooks (event_id, url, secret) VALUES ($1, $2, $3) RETURNING id",
+            snapshot.event.id,
+            HOOK_URL,
+            "s" * 40,
+        )
+    if "links" in setup:
+        made = await matcher.post(f"/events/{event['id']}/agenda-links", headers=bearer(organiser))
+        assert made.status == 201, await made.text()
+        link = next(item for item in (await made.json())["items"] if item["organisation_id"] == str(orgs["sme"]))
+        ids["link"], ids["link_token"] = link["id"], urlsplit(link["url"]).path.removeprefix("/a/")
+    return {name: str(value) for name, value in ids.items()}, tokens
+
+
+async def send(matcher, row: Row, ids: dict[str, str], token: str | None):
+    headers = bearer(token) if token is not None else {}
+    data = None
+    if row.body is not None:
+        data = json.dumps(row.body).encode()
+        headers["Content-Type"] = "application/json"
+    return await matcher.request(row.method, row.path.format(**ids), headers=headers, data=data)
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[f"{row.method} {row.path}" for row in MATRIX])
+async def test_route_admits_exactly_its_callers(registry, matcher, db, make_org, make_token, service_token, row: Row):
+    ids, tokens = await build_world(registry, matcher, db, make_org, make_token, service_token, row.setup)
+    for caller in (caller for caller in CALLERS if caller not in row.allowed):
+        response = await send(matcher, row, ids, tokens.get(caller))
+        expected = 401 if caller == "anonymous" else 403
+        assert response.status == expected, f"{caller}: {response.status} {await response.text()}"
+        assert response.content_type == "application/problem+json"
+    for caller in (caller for caller in CALLERS if caller in row.allowed):
+        response = await send(matcher, row, ids, tokens.get(caller))
+        assert response.status in row.allowed[caller], f"{caller}: {response.status} {await response.text()}"
+        response.close()  # the job's event stream, among others, need not be read to the end
+
+
+async def test_every_route_is_in_the_matrix():
+    app = create_app(MatcherSettings(service_token="t" * 40, workers=0))
+    routes = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.method != "HEAD" and route.resource.canonical not in UNCHECKED
+    }
+    names = {"event", "sme", "buyer", "job", "webhook", "link", "link_token", "forged_token"}
+    sample = {name: str(uuid.uuid4()) for name in names}
+    covered = set()
+    for row in MATRIX:
+        match = await app.router.resolve(make_mocked_request(row.method, row.path.format(**sample), app=app))
+        assert match.http_exception is None, f"{row.method} {row.path} names no route"
+        covered.add((row.method, match.route.resource.canonical))
+    assert routes - covered == set(), "routes without a row in the role matrix"
+    assert covered - routes == set(), "rows for routes that are not checked"
