@@ -86,6 +86,20 @@ MATRIX: list[Row] = [
     Row("DELETE", "/auth/tokens/{token}", only(organiser={204})),
     Row("GET", "/auth/whoami", signed_in(200)),
     Row("POST", "/auth/introspect", only(organiser={200}, service={200}), body={"token": "atr_unknown"}),
+    # Web login. Login and redeem need no token: an empty body reaches validation (422) for every caller,
+    # where a route behind a token check would answer anonymous callers 401.
+    Row(
+        "POST",
+        "/auth/accounts",
+        only(organiser={201}),
+        body={"email": "ny@falun.se", "password": "correct horse battery", "role": "organiser"},
+    ),
+    Row("GET", "/auth/accounts", only(organiser={200})),
+    Row("POST", "/auth/login", everyone(422), body={"email": "", "password": ""}),
+    Row("POST", "/auth/logout", signed_in(204)),
+    # Only the web front end's service token asks for SME sign-in links (organisers included are refused).
+    Row("POST", "/auth/sign-in-links", only(service={200}), body={"email": "nobody@falun.se"}),
+    Row("POST", "/auth/sign-in-links/redeem", everyone(422), body={"token": ""}),
     # Organisations: SMEs may register themselves without a token; members act only for their own.
     Row("POST", "/organisations", only(anonymous={201}, organiser={201}), body="new-sme"),
     Row("GET", "/organisations", signed_in(200)),

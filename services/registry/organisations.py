@@ -183,7 +183,7 @@ async def create_organisation(request: web.Request) -> web.Response:
         settings = request.app[SETTINGS_KEY]
         await ratelimit.hit(
             pool,
-            f"signup:{request.remote}",
+            f"signup:{ratelimit.client_address(request)}",
             limit=settings.signup_limit_per_hour,
             window_seconds=SIGNUP_WINDOW_SECONDS,
         )

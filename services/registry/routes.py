@@ -6,6 +6,7 @@ from shared.health import add_health_routes
 from shared.web import add_openapi_routes
 
 from . import (
+    accounts,
     audit_routes,
     bulk,
     events,
@@ -16,6 +17,7 @@ from . import (
     pair_rules,
     privacy,
     registrations,
+    sign_in_links,
     snapshot,
     thresholds,
     tokens,
@@ -29,6 +31,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/auth/tokens/{token_id}", tokens.revoke_token)
     app.router.add_get("/auth/whoami", tokens.whoami)
     app.router.add_post("/auth/introspect", tokens.introspect)
+    app.router.add_post("/auth/accounts", accounts.create_account)
+    app.router.add_get("/auth/accounts", accounts.list_accounts)
+    app.router.add_post("/auth/login", accounts.login)
+    app.router.add_post("/auth/logout", accounts.logout)
+    app.router.add_post("/auth/sign-in-links", sign_in_links.create_sign_in_links)
+    app.router.add_post("/auth/sign-in-links/redeem", sign_in_links.redeem_sign_in_link)
     app.router.add_post("/organisations", organisations.create_organisation)
     app.router.add_get("/organisations", organisation_search.list_organisations)
     app.router.add_get("/organisations/{organisation_id}", organisations.get_organisation)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+import ipaddress
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import CommonSettings, Port, load_settings
 
@@ -31,6 +34,24 @@ class RegistrySettings(CommonSettings):
         le=100_000,
         description="REGISTRY_SIGNUP_LIMIT_PER_HOUR: anonymous SME self-registrations per client address per hour",
     )
+    # NoDecode: a comma-separated list, not the JSON pydantic-settings expects for sequences by default.
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description=(
+            "REGISTRY_TRUSTED_PROXIES: comma-separated IP addresses (e.g. the web front end's) whose "
+            "X-Forwarded-For is believed: rate limits then count the last address in it, not the peer's."
+        ),
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        """Split the comma-separated list and normalise each address (``::1`` and ``0:0::1`` are one)."""
+        if isinstance(value, str):
+            value = [part for part in (piece.strip() for piece in value.split(",")) if part]
+        if isinstance(value, list | tuple | set | frozenset):
+            return tuple(str(ipaddress.ip_address(str(part).strip())) for part in value)
+        return value
 
 
 def load() -> RegistrySettings:

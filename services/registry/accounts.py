@@ -1,0 +1,284 @@
+"""Web accounts of organisers and buyers: create, list, log in (e-mail and password), log out.
+
+Logging in gives an ordinary API token (role and organisation from the account, valid 12 hours), so
+the web front end calls every other route like any client does. Failed logins answer one and the same
+401 whether the address is unknown, the password wrong or the account disabled, and take about as
+long (an unknown address is checked against a dummy hash), so the form does not tell which addresses
+have accounts. Failures are limited per e-mail address; SMEs sign in by link
+(:mod:`services.registry.sign_in_links`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.db import POOL_KEY
+from shared.errors import Conflict, FieldError, Unauthorized, ValidationProblem
+from shared.openapi import operation
+from shared.web import json_response, read_json
+
+from . import audit, ratelimit
+from .passwords import hash_password, verify_against_dummy, verify_password
+from .sql import accounts as sql
+from .tokens import issue_token
+
+SESSION_LIFETIME = timedelta(hours=12)
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILED = "The e-mail address or the password is wrong, or the account is disabled."
+LABEL_MAX = 200
+
+AccountRole = Literal["organiser", "buyer"]
+AccountEmail = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
+LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
+
+
+class AccountCreate(BaseModel):
+    """A web account to create (organisers create them for organisers and buyers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: AccountEmail = Field(description="Stored lower-cased; one account per address")
+    password: str = Field(min_length=12, max_length=200, description="12 to 200 characters")
+    role: AccountRole
+    organisation_id: UUID | None = Field(
+        default=None,
+        validate_default=True,
+        description="The buyer organisation a buyer account acts for; absent for organisers",
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
+        default="", description="The person's name, e.g. 'Anna Berg'"
+    )
+
+    @field_validator("organisation_id")
+    @classmethod
+    def organisation_fits_role(cls, value: UUID | None, info: ValidationInfo) -> UUID | None:
+        # A field validator (not a model one) so the error points at /organisation_id.
+        role = info.data.get("role")
+        if role == "buyer" and value is None:
+            raise ValueError("a buyer account must name its organisation_id")
+        if role == "organiser" and value is not None:
+            raise ValueError("an organiser account acts for no single organisation; leave organisation_id out")
+        return value
+
+
+class Account(BaseModel):
+    """A web account (never its password or hash)."""
+
+    id: UUID
+    email: str
+    role: AccountRole
+    organisation_id: UUID | None
+    name: str
+    created_at: datetime
+
+
+class AccountList(BaseModel):
+    items: list[Account]
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: LoginEmail
+    password: str = Field(min_length=1, max_length=200)
+
+
+class WebSession(BaseModel):
+    """A signed-in web session: an API token for the web front end to send as ``Authorization: Bearer``."""
+
+    token: str = Field(description="An API token. Shown only now: keep it server-side (e.g. in the session).")
+    expires_at: datetime
+    role: Role
+    organisation_id: UUID | None
+    name: str = Field(description="Who signed in: the account's name (SMEs: the organisation's name)")
+
+
+def session_expiry() -> datetime:
+    return datetime.now(UTC) + SESSION_LIFETIME
+
+
+def session_label(prefix: str, who: str) -> str:
+    """A token label within the column's 200 characters.
+
+    Examples
+    --------
+    >>> session_label("web session: ", "Anna Berg")
+    'web session: Anna Berg'
+    >>> len(session_label("web session: ", "x" * 300))
+    200
+    """
+    return (prefix + who)[:LABEL_MAX]
+
+
+def email_bucket(kind: str, email: str) -> str:
+    """A rate-limit bucket per e-mail address, named by the address's hash (no personal data in counters).
+
+    Examples
+    --------
+    >>> email_bucket("login", "anna@falun.se") == email_bucket("login", "anna@falun.se")
+    True
+    >>> email_bucket("login", "anna@falun.se").startswith("login:")
+    True
+    """
+    return f"{kind}:{hashlib.sha256(email.encode()).hexdigest()}"
+
+
+async def _check_buyer_organisation(conn: asyncpg.Connection, organisation_id: UUID) -> None:
+    """422 on /organisation_id unless it names an existing, unerased buyer (locked until the insert)."""
+    row = await conn.fetchrow(sql.SELECT_ORGANISATION_FOR_ACCOUNT, organisation_id)
+    if row is None or row["erased_at"] is not None:
+        error = FieldError(
+            pointer="/organisation_id", code="unknown_organisation", detail="No organisation with that id."
+        )
+    elif row["kind"] != "buyer":
+        error = FieldError(
+            pointer="/organisation_id", code="not_a_buyer", detail="Buyer accounts act for a buyer organisation."
+        )
+    else:
+        return
+    raise ValidationProblem([error])
+
+
+@operation(
+    "Create a web account for an organiser or a buyer",
+    tags=("auth",),
+    body=AccountCreate,
+    response=Account,
+    status=201,
+    errors=(409,),
+)
+@require(Role.ORGANISER)
+async def create_account(request: web.Request) -> web.Response:
+    """Create an account."""
+    body = await read_json(request, AccountCreate)
+    password_hash = await hash_password(body.password)
+    try:
+        async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+            if body.organisation_id is not None:
+                await _check_buyer_organisation(conn, body.organisation_id)
+            row = await conn.fetchrow(
+                sql.INSERT_ACCOUNT, body.email, password_hash, body.role, body.organisation_id, body.name
+            )
+            await audit.record(
+                conn,
+                request,
+                "account.created",
+                "account",
+                row["id"],
+                organisation_id=body.organisation_id,
+                # The address is personal data: the log names the field, not its value.
+                changes={
+                    "email": body.email,
+                    "role": body.role,
+                    "organisation_id": str(body.organisation_id) if body.organisation_id else None,
+                },
+            )
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == sql.ACCOUNT_EMAIL_UNIQUE:
+            raise Conflict(
+                "An account with this e-mail address already exists.",
+                errors=[FieldError(pointer="/email", code="duplicate", detail="This address already has an account.")],
+            ) from None
+        raise
+    return json_response(Account(**dict(row)), status=201)
+
+
+@operation("List web accounts", tags=("auth",), response=AccountList)
+@require(Role.ORGANISER)
+async def list_accounts(request: web.Request) -> web.Response:
+    """List accounts."""
+    rows = await request.app[POOL_KEY].fetch(sql.LIST_ACCOUNTS)
+    return json_response(AccountList(items=[Account(**dict(row)) for row in rows]))
+
+
+@operation(
+    "Log in with e-mail and password: get an API token for 12 hours",
+    tags=("auth",),
+    body=LoginRequest,
+    response=WebSession,
+    errors=(401, 429),
+    description=(
+        "No token needed. Unknown address, wrong password and disabled account all answer the same 401. "
+        f"After {LOGIN_FAILURE_LIMIT} failed logins for one address within {LOGIN_WINDOW_SECONDS // 60} minutes "
+        "every login for it answers 429 (with Retry-After) until the window ends."
+    ),
+)
+async def login(request: web.Request) -> web.Response:
+    """Log in."""
+    body = await read_json(request, LoginRequest)
+    pool = request.app[POOL_KEY]
+    bucket = email_bucket("login", body.email)
+    limits = {
+        "limit": LOGIN_FAILURE_LIMIT,
+        "window_seconds": LOGIN_WINDOW_SECONDS,
+        "subject": "for this e-mail address",
+    }
+    # Looked at before the password is checked: once over the limit, even the right password waits.
+    await ratelimit.check(pool, bucket, **limits)
+    account = await pool.fetchrow(sql.SELECT_ACCOUNT_FOR_LOGIN, body.email)
+    if account is None:
+        matches = await verify_against_dummy(body.password)
+    else:
+        matches = await verify_password(body.password, account["password_hash"])
+    if not (matches and account["active"]):
+        await ratelimit.hit(pool, bucket, **limits)
+        raise Unauthorized(LOGIN_FAILED)
+    expires_at = session_expiry()
+    async with pool.acquire() as conn, conn.transaction():
+        token, token_row = await issue_token(
+            conn,
+            Role(account["role"]),
+            organisation_id=account["organisation_id"],
+            label=session_label("web session: ", account["name"] or account["email"]),
+            expires_at=expires_at,
+        )
+        await conn.execute(sql.SET_LAST_LOGIN, account["id"])
+        await audit.record(
+            conn,
+            request,
+            "account.logged_in",
+            "account",
+            account["id"],
+            organisation_id=account["organisation_id"],
+            changes={"token_id": str(token_row["id"])},
+        )
+    return json_response(
+        WebSession(
+            token=token,
+            expires_at=token_row["expires_at"],
+            role=Role(account["role"]),
+            organisation_id=account["organisation_id"],
+            name=account["name"],
+        )
+    )
+
+
+@operation("Log out: revoke the token this request is sent with", tags=("auth",), status=204)
+@require()
+async def logout(request: web.Request) -> web.Response:
+    """Revoke the caller's own token."""
+    principal = request[PRINCIPAL_KEY]
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        await conn.execute(sql.REVOKE_OWN_TOKEN, principal.token_id)
+        await audit.record(
+            conn, request, "token.revoked", "api_token", principal.token_id, organisation_id=principal.organisation_id
+        )
+    return json_response(None, status=204)

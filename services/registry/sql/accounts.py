@@ -1,0 +1,83 @@
+"""SQL of web accounts (organisers, buyers) and SME sign-in links."""
+
+# The unique index on accounts.email: a second account with the same address is a 409, not a 500.
+ACCOUNT_EMAIL_UNIQUE = "accounts_email_key"
+
+# Locked FOR SHARE so that the organisation cannot be deleted before the account referring to it is in.
+SELECT_ORGANISATION_FOR_ACCOUNT = """
+SELECT id, kind, erased_at
+FROM registry.organisations
+WHERE id = $1
+FOR SHARE
+"""
+
+INSERT_ACCOUNT = """
+INSERT INTO registry.accounts (email, password_hash, role, organisation_id, name)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, email, role, organisation_id, name, created_at
+"""
+
+LIST_ACCOUNTS = """
+SELECT id, email, role, organisation_id, name, created_at
+FROM registry.accounts
+ORDER BY created_at, id
+"""
+
+# An account of an erased (anonymised) organisation may no longer sign in.
+SELECT_ACCOUNT_FOR_LOGIN = """
+SELECT a.id, a.password_hash, a.role, a.organisation_id, a.name, a.email,
+       a.disabled_at IS NULL AND (a.organisation_id IS NULL OR o.erased_at IS NULL) AS active
+FROM registry.accounts AS a
+LEFT JOIN registry.organisations AS o ON o.id = a.organisation_id
+WHERE a.email = $1
+"""
+
+SET_LAST_LOGIN = "UPDATE registry.accounts SET last_login_at = now() WHERE id = $1"
+
+REVOKE_OWN_TOKEN = """
+UPDATE registry.api_tokens
+SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1
+"""
+
+# --- sign-in links --------------------------------------------------------------------------------
+
+# SMEs (not erased) with a contact at that address, whatever its case (index contacts_email_lower_idx).
+SELECT_SME_ORGANISATIONS_OF_CONTACT = """
+SELECT o.id, o.name
+FROM registry.organisations AS o
+WHERE o.kind = 'sme'
+  AND o.erased_at IS NULL
+  AND EXISTS (
+      SELECT 1 FROM registry.contacts AS c WHERE c.organisation_id = o.id AND lower(c.email) = lower($1)
+  )
+ORDER BY o.sort_name, o.id
+"""
+
+# One row per organisation; $1 token hashes and $2 organisation ids pair up by position.
+INSERT_SIGN_IN_LINKS = """
+INSERT INTO registry.sign_in_links (token_hash, organisation_id, email, expires_at)
+SELECT link.token_hash, link.organisation_id, lower($3), now() + make_interval(secs => $4)
+FROM unnest($1::bytea[], $2::uuid[]) AS link (token_hash, organisation_id)
+RETURNING id, organisation_id, expires_at
+"""
+
+# Links only matter until they expire; a day later they are of no use, not even for questions.
+PURGE_OLD_SIGN_IN_LINKS = "DELETE FROM registry.sign_in_links WHERE expires_at < now() - interval '1 day'"
+
+# Single use, atomically: of concurrent redeems of one link exactly one updates the row. The link is
+# good only while its organisation exists unerased and the address is still one of its contacts.
+REDEEM_SIGN_IN_LINK = """
+UPDATE registry.sign_in_links AS l
+SET used_at = now()
+FROM registry.organisations AS o
+WHERE l.token_hash = $1
+  AND l.used_at IS NULL
+  AND l.expires_at > now()
+  AND o.id = l.organisation_id
+  AND o.erased_at IS NULL
+  AND EXISTS (
+      SELECT 1 FROM registry.contacts AS c WHERE c.organisation_id = o.id AND lower(c.email) = l.email
+  )
+RETURNING l.id, l.organisation_id, o.name
+"""

@@ -1,0 +1,31 @@
+"""The web front end's application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from shared.web import REDACTED_PATHS_KEY, base_application
+
+from . import SERVICE_NAME
+from .backend import http_session_context
+from .render import TEMPLATES_KEY, page_middleware, template_environment
+from .routes import setup_routes
+from .settings import WebSettings
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Sign-in links carry a secret after this prefix: logs show the prefix only.
+SIGN_IN_LINK_PREFIX = "/logga-in/lank/"
+
+
+def create_app(settings: WebSettings) -> web.Application:
+    """Build the web app; it holds no data, only a connection pool to the services."""
+    app = base_application(settings, SERVICE_NAME)
+    app.middlewares.append(page_middleware)
+    app[TEMPLATES_KEY] = template_environment()
+    app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX,)
+    app.cleanup_ctx.append(http_session_context(settings))
+    setup_routes(app)
+    app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")
+    return app

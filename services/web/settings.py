@@ -1,0 +1,53 @@
+"""Settings of the web front end (environment variables ``WEB_*`` plus the common ones).
+
+The front end has no database of its own; ``DATABASE_URL`` is ignored here.
+"""
+
+from __future__ import annotations
+
+from pydantic import AnyHttpUrl, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import CommonSettings, Port, load_settings
+
+
+class WebSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="WEB_HOST: address to listen on")
+    port: Port = Field(default=8080, description="WEB_PORT: port to listen on")
+    public_url: AnyHttpUrl = Field(
+        default="http://127.0.0.1:8080",
+        description="WEB_PUBLIC_URL: the address people use, for links in e-mails (sign-in links).",
+    )
+    registry_url: AnyHttpUrl = Field(default="http://127.0.0.1:8081", description="WEB_REGISTRY_URL")
+    matcher_url: AnyHttpUrl = Field(default="http://127.0.0.1:8082", description="WEB_MATCHER_URL")
+    service_token: SecretStr | None = Field(
+        default=None,
+        validation_alias="WEB_SERVICE_TOKEN",
+        description="WEB_SERVICE_TOKEN: a service-role token; needed only to ask the registry for SME sign-in links.",
+    )
+    secret: SecretStr = Field(
+        min_length=32,
+        description="WEB_SECRET: key for CSRF tokens (at least 32 characters; changing it voids open forms).",
+    )
+    cookie_secure: bool = Field(
+        default=True,
+        description="WEB_COOKIE_SECURE: mark cookies Secure (keep true; browsers accept them on http://localhost).",
+    )
+    backend_timeout: float = Field(default=30.0, gt=0, le=600, description="WEB_BACKEND_TIMEOUT, seconds per API call")
+    smtp_host: str | None = Field(default=None, description="WEB_SMTP_HOST: mail server for sign-in links")
+    smtp_port: Port = Field(default=25, description="WEB_SMTP_PORT")
+    smtp_username: str | None = Field(default=None, description="WEB_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(default=None, description="WEB_SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=False, description="WEB_SMTP_STARTTLS: upgrade the connection with STARTTLS")
+    mail_from: str = Field(default="Affärsträff <noreply@affarstraff.invalid>", description="WEB_MAIL_FROM")
+    dev_show_sign_in_links: bool = Field(
+        default=False,
+        description="WEB_DEV_SHOW_SIGN_IN_LINKS: show sign-in links on the page instead of only mailing them "
+        "(local development without a mail server; never in production).",
+    )
+
+
+def load() -> WebSettings:
+    return load_settings(WebSettings)
