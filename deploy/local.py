@@ -19,13 +19,16 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_urlsafe
 
 import aiohttp
 
 from deploy.load_sample import LoadError, load_sample
+from deploy.sample_accounts import SampleAccounts, ensure_accounts
 from deploy.schedule_sample import schedule_sample
 from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
+from services.web.settings import WebSettings
 from shared.auth import generate_token
 from shared.db import DatabaseUnavailable, resolve_database_url
 from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, load_settings
@@ -53,13 +56,24 @@ class Service:
 def local_secrets() -> dict[str, str]:
     """Tokens for this machine's stack, made once and kept (readable by the owner only) in var/."""
     path = VAR / "local-secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    secrets = {"organiser_token": generate_token(), "service_token": generate_token()}
-    VAR.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as file:
-        json.dump(secrets, file)
+    secrets = json.loads(path.read_text()) if path.exists() else {}
+    wanted = {
+        "organiser_token": generate_token,
+        "service_token": generate_token,
+        # Added with the web pages: a stack made before them gains these on its next start.
+        "web_secret": lambda: token_urlsafe(32),
+        "organiser_password": lambda: token_urlsafe(12),
+        "buyer_password": lambda: token_urlsafe(12),
+    }
+    missing = {name: make() for name, make in wanted.items() if name not in secrets}
+    if missing:
+        secrets.update(missing)
+        VAR.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            json.dump(secrets, file)
+        os.replace(partial, path)  # never half a file, even if the process dies here
     return secrets
 
 
@@ -126,6 +140,26 @@ def stop(services: list[Service], timeout: float = 30.0) -> None:
             service.process.wait()
 
 
+def pages_summary(web: Service, event_id: str, accounts: SampleAccounts) -> str:
+    """Where people start: the organiser's page of the sample event, and how each kind of user signs in."""
+    lines = [
+        "",
+        f"Arrangörens sida / organiser page: {web.url}/arrangor/evenemang/{event_id}",
+        f"  Logga in / sign in: {accounts.organiser_email}  lösenord / password: {accounts.organiser_password}",
+    ]
+    if accounts.buyer_email:
+        lines.append(
+            f"Köpare / buyer ({accounts.buyer_name}): {web.url}/logga-in  {accounts.buyer_email}  "
+            f"lösenord / password: {accounts.buyer_password}"
+        )
+    if accounts.sme_email:
+        lines.append(
+            f"Företag / SME ({accounts.sme_name}): {web.url}/logga-in/lank  med / with {accounts.sme_email} "
+            "(länken visas på sidan / the link is shown on the page)"
+        )
+    return "\n".join(lines)
+
+
 def summary(services: dict[str, Service], secrets: dict[str, str], database: str, seconds: float) -> str:
     registry, matcher = services["registry"], services["matcher"]
     return "\n".join(
@@ -134,6 +168,7 @@ def summary(services: dict[str, Service], secrets: dict[str, str], database: str
             f"Affärsträff är igång / the stack is up ({seconds:.1f} s)",
             f"  Registry: {registry.url}   API-dokumentation: {registry.url}/docs",
             f"  Matcher:  {matcher.url}   API-dokumentation: {matcher.url}/docs",
+            f"  Webbsidor / web pages: {services['web'].url}",
             f"  Databas / database: {database}",
             f"  Loggar / logs: {registry.log_path.parent}",
             f"  Arrangörstoken / organiser token: {secrets['organiser_token']}",
@@ -150,12 +185,16 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         settings = load_settings(CommonSettings)
         registry_port = load_settings(RegistrySettings).port
         matcher_port = load_settings(MatcherSettings).port
+        web_port = (
+            WebSettings.model_fields["port"].default if "WEB_PORT" not in os.environ else int(os.environ["WEB_PORT"])
+        )
     except ConfigurationError as error:
         print(error.message, file=sys.stderr)
         return 2
     services = {
         "registry": Service("registry", "services.registry", registry_port),
         "matcher": Service("matcher", "services.matcher", matcher_port),
+        "web": Service("web", "services.web", web_port),
     }
     for service in services.values():
         if not port_is_free(service.port):
@@ -181,6 +220,17 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         "REGISTRY_PORT": str(registry_port),
         "MATCHER_PORT": str(matcher_port),
         "MATCHER_PUBLIC_URL": os.environ.get("MATCHER_PUBLIC_URL", services["matcher"].url),
+        # The web pages call both services from this machine for every visitor: the registry may
+        # believe the visitor's address the front end forwards (per-person sign-up and login limits).
+        "REGISTRY_TRUSTED_PROXIES": os.environ.get("REGISTRY_TRUSTED_PROXIES", "127.0.0.1"),
+        "WEB_PORT": str(web_port),
+        "WEB_SECRET": secrets["web_secret"],
+        "WEB_SERVICE_TOKEN": secrets["service_token"],
+        "WEB_REGISTRY_URL": services["registry"].url,
+        "WEB_MATCHER_URL": services["matcher"].url,
+        "WEB_PUBLIC_URL": os.environ.get("WEB_PUBLIC_URL", services["web"].url),
+        # No mail server on a developer's machine: sign-in links are shown on the page instead.
+        "WEB_DEV_SHOW_SIGN_IN_LINKS": os.environ.get("WEB_DEV_SHOW_SIGN_IN_LINKS", "true"),
     }
     running = list(services.values())
     try:
@@ -196,6 +246,13 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
                     services["registry"].url, services["matcher"].url, secrets["organiser_token"], loaded.event_id
                 )
                 print("  " + "\n  ".join(scheduled.describe()), flush=True)
+                accounts = await ensure_accounts(
+                    services["registry"].url,
+                    secrets["organiser_token"],
+                    secrets["organiser_password"],
+                    secrets["buyer_password"],
+                )
+                print(pages_summary(services["web"], loaded.event_id, accounts), flush=True)
             except (LoadError, aiohttp.ClientError) as error:
                 print(f"Exempeldata kunde inte laddas / could not load the sample: {error}", file=sys.stderr)
                 if check_only:

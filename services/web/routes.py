@@ -6,11 +6,12 @@ from aiohttp import web
 
 from shared.health import healthz
 
-from . import auth_pages
+from . import auth_pages, readiness
 
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness.readyz)
     app.router.add_get("/", auth_pages.home)
     app.router.add_get("/logga-in", auth_pages.login_form)
     app.router.add_post("/logga-in", auth_pages.login)

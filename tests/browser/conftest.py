@@ -1,0 +1,256 @@
+"""Browser tests: the whole stack as real processes (registry, matcher with a job worker, web pages) on
+loopback ports against a real PostgreSQL, driven by Debian's Chromium through Playwright.
+
+Every page a test visits goes through :func:`check_page`: an axe-core accessibility audit (WCAG 2.0/2.1
+A and AA rules; no serious or critical violations allowed) and a full-page screenshot saved under
+``test-artifacts/screenshots/``, with every audit's result in ``test-artifacts/accessibility.json``.
+
+Chromium comes from the system (``apt-get install chromium``, done by ``.ci/run``): Playwright's own
+browser download does not work on these machines. Without it the tests are skipped locally and fail
+in CI, where the browser is part of the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from deploy.load_sample import load_sample
+from deploy.sample_data import generate_sample
+from shared.auth import generate_token
+from tests.conftest import _create_database, _drop_database, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+AXE_REPORT = ARTIFACTS / "accessibility.json"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# As the machine notes say: without the background-networking flags Chromium keeps dialling Google's
+# hosts, which this closed network refuses.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+pytestmark = pytest.mark.slow
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/browser/" in str(item.path):
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM}: install Debian's chromium package (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@dataclass
+class Stack:
+    """The three services as processes, with what tests need to reach them."""
+
+    web: str
+    registry: str
+    matcher: str
+    organiser_token: str
+    service_token: str
+    logs: Path
+    event_id: str = ""
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-4000:]
+
+    async def api(self, method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+        """A JSON call to a service (test set-up and read-back; the pages are driven by the browser)."""
+        headers = {"Authorization": f"Bearer {token or self.organiser_token}"}
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.request(method, url, json=body, headers=headers) as response,
+        ):
+            raw = await response.read()
+            return response.status, json.loads(raw) if raw else None
+
+
+def _spawn(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    with log_path.open("wb") as log:
+        return subprocess.Popen([sys.executable, "-m", module], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
+
+
+async def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{url} exited at start:\n{_tail(log)}")
+            try:
+                async with session.get(url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} not ready within {timeout} s:\n{_tail(log)}")
+
+
+@pytest.fixture(scope="session")
+async def stack(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> AsyncIterator[Stack]:
+    """Registry, matcher (one job worker) and web on free ports, a small sample event loaded and open."""
+    name, database_url = await _create_database(pg_server)
+    logs = tmp_path_factory.mktemp("browser-stack-logs")
+    ports = {service: free_port() for service in ("registry", "matcher", "web")}
+    urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
+    organiser, service = generate_token(), generate_token()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "MATCHER_", "WEB_", "DATABASE_"))}
+    env |= {
+        "DATABASE_URL": database_url,
+        "LOG_FORMAT": "text",
+        "ORGANISER_BOOTSTRAP_TOKEN": organiser,
+        "SERVICE_BOOTSTRAP_TOKEN": service,
+        "REGISTRY_PORT": str(ports["registry"]),
+        "REGISTRY_TRUSTED_PROXIES": "127.0.0.1",
+        "MATCHER_PORT": str(ports["matcher"]),
+        "MATCHER_SERVICE_TOKEN": service,
+        "REGISTRY_URL": urls["registry"],
+        "MATCHER_REGISTRY_URL": urls["registry"],
+        "MATCHER_PUBLIC_URL": urls["matcher"],
+        "MATCHER_WORKERS": "1",
+        "WEB_PORT": str(ports["web"]),
+        "WEB_SECRET": generate_token(),
+        "WEB_SERVICE_TOKEN": service,
+        "WEB_REGISTRY_URL": urls["registry"],
+        "WEB_MATCHER_URL": urls["matcher"],
+        "WEB_PUBLIC_URL": urls["web"],
+        "WEB_DEV_SHOW_SIGN_IN_LINKS": "true",
+        # Secure cookies stay on: Chromium treats http://127.0.0.1 as a secure context.
+    }
+    processes: list[subprocess.Popen] = []
+    try:
+        # The registry first: it creates its schema before the matcher asks it anything.
+        for service_name in ("registry", "matcher", "web"):
+            process = _spawn(f"services.{service_name}", env, logs / f"{service_name}.log")
+            processes.append(process)
+            await _wait_ready(urls[service_name], process, logs / f"{service_name}.log")
+        sample = generate_sample(seed=7, smes=14)
+        loaded = await load_sample(urls["registry"], organiser, sample)
+        running = Stack(urls["web"], urls["registry"], urls["matcher"], organiser, service, logs, loaded.event_id)
+        yield running
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                await asyncio.to_thread(process.wait, 30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await _drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium_path: str) -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def new_page(browser: Any, stack: Stack) -> AsyncIterator[Any]:
+    """Pages of a fresh browser profile (own cookies), on a phone-or-laptop sized screen."""
+    contexts: list[Any] = []
+
+    async def make(width: int = 1280, height: int = 900, locale: str = "sv-SE") -> Any:
+        context = await browser.new_context(
+            base_url=stack.web,
+            viewport={"width": width, "height": height},
+            locale=locale,
+            timezone_id="Europe/Stockholm",
+        )
+        context.set_default_timeout(20_000)
+        contexts.append(context)
+        return await context.new_page()
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+_AXE_SOURCE: str | None = None
+
+
+def _axe_source() -> str:
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        import axe_playwright_python
+
+        _AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+    return _AXE_SOURCE
+
+
+def _record(name: str, url: str, result: dict[str, Any]) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    report = json.loads(AXE_REPORT.read_text()) if AXE_REPORT.exists() else {}
+    report[name] = {
+        "url": url,
+        "axe_version": result.get("testEngine", {}).get("version"),
+        "passes": len(result["passes"]),
+        "incomplete": len(result["incomplete"]),
+        "violations": [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": len(v["nodes"])}
+            for v in result["violations"]
+        ],
+    }
+    AXE_REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+async def check_page(page: Any, name: str) -> dict[str, Any]:
+    """Audit the page with axe-core (WCAG 2.1 A/AA) and save a full-page screenshot as ``name``.png.
+
+    Fails on any serious or critical violation, listing each with the elements it concerns.
+    """
+    await page.wait_for_load_state("load")
+    await page.evaluate(_axe_source())
+    result = await page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    _record(name, page.url, result)
+    blocking = [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"{name} ({page.url}): " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:5]]}" for v in blocking
+    )
+    return result
