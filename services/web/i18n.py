@@ -63,6 +63,11 @@ def gettext(text: str, **values: object) -> str:
     return translated % values if values else translated
 
 
+def N_(text: str) -> str:
+    """Mark a Swedish text for translation where it is defined; :func:`gettext` translates it where it is shown."""
+    return text
+
+
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     """Singular or plural form (Swedish and English both have two), ``%(num)d`` filled with ``n``."""
     return gettext(singular if n == 1 else plural, num=n, **values)

@@ -22,6 +22,7 @@ from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
 
 from . import i18n
 from .backend import Backend, BackendError
+from .i18n import N_
 from .i18n import gettext as _
 from .session import (
     CSRF_FIELD,
@@ -136,17 +137,17 @@ def safe_next(value: str | None, default: str) -> str:
 
 
 _ERROR_TEXTS = {
-    400: ("Något i förfrågan stämmer inte", "Gå tillbaka och försök igen."),
-    403: ("Du har inte behörighet", "Din inloggning får inte visa eller ändra det här."),
-    404: ("Sidan finns inte", "Det du söker finns inte, eller så har det tagits bort."),
-    409: ("Det gick inte just nu", "Någon annan ändrade samma sak samtidigt. Ladda om sidan och försök igen."),
-    429: ("För många försök", "Vänta en stund och försök igen."),
-    503: ("Tjänsten svarar inte just nu", "Försök igen om en liten stund."),
+    400: (N_("Något i förfrågan stämmer inte"), N_("Gå tillbaka och försök igen.")),
+    403: (N_("Du har inte behörighet"), N_("Din inloggning får inte visa eller ändra det här.")),
+    404: (N_("Sidan finns inte"), N_("Det du söker finns inte, eller så har det tagits bort.")),
+    409: (N_("Det gick inte just nu"), N_("Någon annan ändrade samma sak samtidigt. Ladda om sidan och försök igen.")),
+    429: (N_("För många försök"), N_("Vänta en stund och försök igen.")),
+    503: (N_("Tjänsten svarar inte just nu"), N_("Försök igen om en liten stund.")),
 }
 
 
 def error_page(request: web.Request, status: int) -> web.Response:
-    title, body = _ERROR_TEXTS.get(status, ("Något gick fel", "Försök igen om en liten stund."))
+    title, body = _ERROR_TEXTS.get(status, (N_("Något gick fel"), N_("Försök igen om en liten stund.")))
     shown = status if status in _ERROR_TEXTS else 500
     return render(
         request,
