@@ -127,10 +127,23 @@ async def test_erasure_of_buyer_with_ranked_needs_erases_need_contacts_and_repre
         sme_registration,
         need,
     )
+    account = await registry.post(
+        "/auth/accounts",
+        json={
+            "email": "bo.ek@falun.se",
+            "password": "ett långt lösenord",
+            "role": "buyer",
+            "organisation_id": str(buyer),
+        },
+        headers=bearer(organiser_token),
+    )
+    assert account.status == 201
     response = await registry.delete(f"/organisations/{buyer}", headers=bearer(organiser_token))
     assert response.status == 204
     assert await db.fetchval("SELECT erased_at IS NOT NULL FROM registry.organisations WHERE id = $1", buyer)
     assert await db.fetchval("SELECT contact FROM registry.needs WHERE id = $1", need) is None
+    # The person's account (e-mail, name) goes too, not only their ability to sign in.
+    assert await db.fetchval("SELECT count(*) FROM registry.accounts WHERE organisation_id = $1", buyer) == 0
     representatives = await db.fetchval(
         "SELECT representatives FROM registry.registrations WHERE organisation_id = $1", buyer
     )
@@ -164,6 +177,16 @@ async def test_export_holds_everything_about_the_organisation(registry, db, orga
         buyer_id,
     )
     await registry.patch(f"/organisations/{buyer_id}", json={"website": "https://falun.se"}, headers=bearer(token))
+    await registry.post(
+        "/auth/accounts",
+        json={
+            "email": "bo@falun.se",
+            "password": "ett långt lösenord",
+            "role": "buyer",
+            "organisation_id": str(buyer_id),
+        },
+        headers=bearer(organiser_token),
+    )
 
     response = await registry.get(f"/organisations/{buyer_id}/export", headers=bearer(token))
     assert response.status == 200
@@ -177,9 +200,14 @@ async def test_export_holds_everything_about_the_organisation(registry, db, orga
     assert exported_registration["needs"] == [{"need_id": str(need), "rank": None}]
     assert exported_registration["wishes"] == [str(sme)]
     assert document["pair_rules"][0]["rule"] == "never"
-    assert [entry["action"] for entry in document["audit_entries"]] == ["organisation.created", "organisation.updated"]
+    assert [entry["action"] for entry in document["audit_entries"]] == [
+        "organisation.created",
+        "organisation.updated",
+        "account.created",
+    ]
     assert [t["label"] for t in document["tokens"]] == ["Falu kommun, Bo"]
-    assert "token_hash" not in json.dumps(document)
+    assert [(a["email"], a["role"]) for a in document["accounts"]] == [("bo@falun.se", "buyer")]
+    assert "token_hash" not in json.dumps(document) and "password" not in json.dumps(document)
 
     other = await make_token(Role.SME, sme)
     assert (await registry.get(f"/organisations/{buyer_id}/export", headers=bearer(other))).status == 403

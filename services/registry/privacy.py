@@ -3,7 +3,8 @@
 Erasure deletes the organisation with everything hanging off it, unless a schedule depends on it (it is
 registered for a ``scheduled``/``published`` event, or SMEs have ranked its needs). Then an anonymised
 row stays so that schedules keep their shape, and every piece of personal data around it is removed:
-contacts, the need contacts, the buyer's representatives, registration notes; its tokens are revoked.
+contacts, the need contacts, the buyer's representatives, registration notes, its people's sign-in accounts
+and sign-in links; its tokens are revoked.
 The audit log keeps its entries: they hold no contact data (see :mod:`services.registry.audit`).
 """
 
@@ -43,6 +44,7 @@ class OrganisationExport(BaseModel):
     pair_rules: list[dict[str, Any]] = Field(description="Organiser rules that name it (must meet / never)")
     audit_entries: list[dict[str, Any]] = Field(description="Audit log entries about it or made by it")
     tokens: list[dict[str, Any]] = Field(description="Its API tokens' metadata (never the tokens or their hashes)")
+    accounts: list[dict[str, Any]] = Field(description="Its people's sign-in accounts (never the password hashes)")
 
 
 @operation(
@@ -62,6 +64,8 @@ async def erase_organisation(request: web.Request) -> web.Response:
             return json_response(None, status=204)  # already erased: nothing left to do
         if await conn.fetchval(sql.IS_REFERENCED, organisation_id):
             await conn.execute(sql.DELETE_CONTACTS, organisation_id)
+            await conn.execute(sql.DELETE_ACCOUNTS, organisation_id)
+            await conn.execute(sql.DELETE_SIGN_IN_LINKS, organisation_id)
             await conn.execute(sql.REVOKE_TOKENS, organisation_id)
             await conn.execute(sql.ERASE_NEED_CONTACTS, organisation_id)
             await conn.execute(sql.ERASE_REGISTRATION_PERSONAL_DATA, organisation_id)
@@ -106,6 +110,7 @@ async def export_organisation(request: web.Request) -> web.Response:
                 ("pair_rules", sql.EXPORT_PAIR_RULES),
                 ("audit_entries", sql.EXPORT_AUDIT_ENTRIES),
                 ("tokens", sql.EXPORT_TOKENS),
+                ("accounts", sql.EXPORT_ACCOUNTS),
             )
         }
     exported_at = datetime.now(UTC)

@@ -34,6 +34,16 @@ DELETE_ORGANISATION = "DELETE FROM registry.organisations WHERE id = $1"
 
 DELETE_CONTACTS = "DELETE FROM registry.contacts WHERE organisation_id = $1"
 
+# Buyer accounts hold a person's e-mail and name; sign-in links an SME contact's e-mail.
+DELETE_ACCOUNTS = "DELETE FROM registry.accounts WHERE organisation_id = $1"
+
+DELETE_SIGN_IN_LINKS = "DELETE FROM registry.sign_in_links WHERE organisation_id = $1"
+
+EXPORT_ACCOUNTS = """
+SELECT id, email, role, name, created_at, last_login_at, disabled_at
+FROM registry.accounts WHERE organisation_id = $1 ORDER BY created_at
+"""
+
 REVOKE_TOKENS = """
 UPDATE registry.api_tokens SET revoked_at = now() WHERE organisation_id = $1 AND revoked_at IS NULL
 """
