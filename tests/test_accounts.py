@@ -350,7 +350,11 @@ async def test_self_registration_limit_counts_the_forwarded_address(registry_set
 
 
 def test_trusted_proxies_setting_is_a_comma_separated_list(monkeypatch):
-    monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", " 127.0.0.1, ::0:1 ,")
-    assert RegistrySettings(database_url="postgresql://unused/db").trusted_proxies == ("127.0.0.1", "::1")
+    monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", " 127.0.0.1, ::0:1 , 10.42.0.0/16")
+    assert RegistrySettings(database_url="postgresql://unused/db").trusted_proxies == (
+        "127.0.0.1/32",
+        "::1/128",
+        "10.42.0.0/16",
+    )
     monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "")
     assert RegistrySettings(database_url="postgresql://unused/db").trusted_proxies == ()

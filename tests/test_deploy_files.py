@@ -6,9 +6,12 @@ a wrong port or a renamed module fails here instead of silently at deployment ti
 
 from __future__ import annotations
 
+import fnmatch
+import ipaddress
 import json
 import re
 import shlex
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +22,26 @@ from pydantic_settings import BaseSettings
 
 from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
+from services.web.settings import WebSettings
 
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
-SERVICES: dict[str, type[BaseSettings]] = {"registry": RegistrySettings, "matcher": MatcherSettings}
+SERVICES: dict[str, type[BaseSettings]] = {
+    "registry": RegistrySettings,
+    "matcher": MatcherSettings,
+    "web": WebSettings,
+}
+# The web front end keeps nothing: it calls the other two over HTTP and has no database.
+WITHOUT_DATABASE = {"web"}
+DATABASE_SETTINGS = {
+    "DATABASE_URL",
+    "EMBEDDED_PG_DIR",
+    "DATABASE_POOL_MIN",
+    "DATABASE_POOL_MAX",
+    "DATABASE_CONNECT_TIMEOUT",
+    "MIGRATE_ON_START",
+}
 # Variables the images set for Python itself, not for the settings models.
 IMAGE_ONLY_ENV = {"PATH", "VIRTUAL_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
 SECRET_NAMES = {
@@ -30,6 +49,9 @@ SECRET_NAMES = {
     "ORGANISER_BOOTSTRAP_TOKEN",
     "SERVICE_BOOTSTRAP_TOKEN",
     "MATCHER_SERVICE_TOKEN",
+    "WEB_SECRET",
+    "WEB_SERVICE_TOKEN",
+    "WEB_SMTP_PASSWORD",
 }
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 - what a service in a container must listen on
 
@@ -132,6 +154,11 @@ def test_env_names_reads_aliases_and_prefixes() -> None:
     assert "REGISTRY_SERVICE_TOKEN" not in NAMES["registry"]
     assert "SERVICE_TOKEN" not in NAMES["matcher"]
     assert "MATCHER_PORT" not in NAMES["registry"]
+    assert {"WEB_HOST", "WEB_PORT", "WEB_SECRET", "WEB_SERVICE_TOKEN", "WEB_REGISTRY_URL", "WEB_MATCHER_URL"} <= NAMES[
+        "web"
+    ]
+    assert "WEB_WEB_SERVICE_TOKEN" not in NAMES["web"]
+    assert "REGISTRY_TRUSTED_PROXIES" in NAMES["registry"]
 
 
 # --- every YAML file parses -------------------------------------------------------------------
@@ -157,7 +184,10 @@ def test_compose_sets_only_real_settings(service: str) -> None:
     assert not unknown, f"compose sets variables {service} does not read: {sorted(unknown)}"
     assert env.get(f"{service.upper()}_HOST") == ALL_INTERFACES
     assert env.get(f"{service.upper()}_PORT") == str(default_port(service))
-    assert "DATABASE_URL" in env, "without DATABASE_URL the container would start an embedded PostgreSQL"
+    if service in WITHOUT_DATABASE:
+        assert not set(env) & DATABASE_SETTINGS, f"{service} has no database: {sorted(set(env) & DATABASE_SETTINGS)}"
+    else:
+        assert "DATABASE_URL" in env, "without DATABASE_URL the container would start an embedded PostgreSQL"
 
 
 def interpolate(value: str) -> str:
@@ -179,7 +209,7 @@ def test_compose_values_validate(service: str, monkeypatch: pytest.MonkeyPatch) 
     env = {name: interpolate(value) for name, value in compose_environment(service).items()}
     settings = validate(service, env, monkeypatch)
     assert settings.port == default_port(service)
-    assert settings.database_url is not None
+    assert (settings.database_url is None) == (service in WITHOUT_DATABASE)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -193,7 +223,32 @@ def test_compose_secrets_must_be_given(service: str) -> None:
 def test_compose_matcher_token_is_the_registry_service_token() -> None:
     registry = compose_environment("registry")["SERVICE_BOOTSTRAP_TOKEN"]
     matcher = compose_environment("matcher")["MATCHER_SERVICE_TOKEN"]
-    assert registry == matcher
+    web = compose_environment("web")["WEB_SERVICE_TOKEN"]
+    assert registry == matcher == web
+
+
+def test_compose_registry_trusts_the_web_front_end() -> None:
+    """The registry believes X-Forwarded-For from the web container only, which has a fixed address for it."""
+    trusted = compose_environment("registry")["REGISTRY_TRUSTED_PROXIES"].split(",")
+    web_address = compose()["services"]["web"]["networks"]["default"]["ipv4_address"]
+    assert trusted == [web_address]
+    (pool,) = compose()["networks"]["default"]["ipam"]["config"]
+    assert ipaddress.ip_address(web_address) in ipaddress.ip_network(pool["subnet"])
+    # Outside the range other containers are given addresses from, so none of them can take it first.
+    assert ipaddress.ip_address(web_address) not in ipaddress.ip_network(pool["ip_range"])
+    for service in ("registry", "matcher", "postgres"):
+        assert "networks" not in compose()["services"][service], f"{service} must share the web's network"
+
+
+def test_compose_public_addresses() -> None:
+    """Behind one reverse proxy (/a/ to the matcher, the rest to the web) both links start with PUBLIC_URL."""
+    web = compose_environment("web")
+    matcher = compose_environment("matcher")
+    assert web["WEB_PUBLIC_URL"].startswith("${PUBLIC_URL:-")
+    assert matcher["MATCHER_PUBLIC_URL"].startswith("${PUBLIC_URL:-")
+    assert interpolate(web["WEB_PUBLIC_URL"]).endswith(f":{default_port('web')}")
+    assert interpolate(matcher["MATCHER_PUBLIC_URL"]).endswith(f":{default_port('matcher')}")
+    assert web["WEB_COOKIE_SECURE"] == "true"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -203,12 +258,22 @@ def test_compose_service_shape(service: str) -> None:
     assert (DEPLOY / spec["build"]["context"] / spec["build"]["dockerfile"]).is_file()
     port = default_port(service)
     assert spec["ports"] == [f"127.0.0.1:{port}:{port}"]
-    assert spec["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert f"127.0.0.1:{port}/readyz" in " ".join(spec["healthcheck"]["test"])
+    assert spec["read_only"] is True and spec["cap_drop"] == ["ALL"]
     env = compose_environment(service)
-    assert "@postgres:5432/" in env["DATABASE_URL"]
+    if service in WITHOUT_DATABASE:
+        assert "postgres" not in spec["depends_on"]
+    else:
+        assert spec["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert "@postgres:5432/" in env["DATABASE_URL"]
     if service == "matcher":
         assert env["REGISTRY_URL"] == f"http://registry:{default_port('registry')}"
+    if service == "web":
+        # /readyz of the web asks both services, so it starts after them.
+        assert spec["depends_on"]["registry"]["condition"] == "service_healthy"
+        assert spec["depends_on"]["matcher"]["condition"] == "service_healthy"
+        assert env["WEB_REGISTRY_URL"] == f"http://registry:{default_port('registry')}"
+        assert env["WEB_MATCHER_URL"] == f"http://matcher:{default_port('matcher')}"
 
 
 def test_compose_postgres() -> None:
@@ -241,13 +306,15 @@ def test_k8s_configmap_keys_are_read_by_every_consumer() -> None:
         for service in consumers[name]:
             unknown = set(data) - NAMES[service]
             assert not unknown, f"ConfigMap {name} sets variables {service} does not read: {sorted(unknown)}"
+            if service in WITHOUT_DATABASE:
+                assert not set(data) & DATABASE_SETTINGS, f"ConfigMap {name} gives {service} database settings"
 
 
 def test_k8s_secret_keys_are_settings() -> None:
     (secret,) = of_kind("Secret")
     keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))
     assert keys
-    unknown = keys - (NAMES["registry"] | NAMES["matcher"])
+    unknown = keys - set().union(*NAMES.values())
     assert not unknown, f"Secret keys no service reads: {sorted(unknown)}"
     for value in secret.get("stringData", {}).values():
         assert "REPLACE_ME" in value, "the template must hold placeholders only"
@@ -265,10 +332,21 @@ def test_k8s_deployment_env(service: str) -> None:
         if ref:
             assert ref["name"] == secret["metadata"]["name"]
             assert ref["key"] in secret_keys, f"{service}: Secret has no key {ref['key']}"
-    assert "DATABASE_URL" in {item["name"] for item in env}
+    if service in WITHOUT_DATABASE:
+        assert not {item["name"] for item in env} & DATABASE_SETTINGS
+    else:
+        assert "DATABASE_URL" in {item["name"] for item in env}
+    refs = {item["name"]: item["valueFrom"]["secretKeyRef"] for item in env if "valueFrom" in item}
     if service == "matcher":
-        (token,) = [item for item in env if item["name"] == "MATCHER_SERVICE_TOKEN"]
-        assert token["valueFrom"]["secretKeyRef"]["key"] == "SERVICE_BOOTSTRAP_TOKEN"
+        assert refs["MATCHER_SERVICE_TOKEN"]["key"] == "SERVICE_BOOTSTRAP_TOKEN"
+    if service == "web":
+        assert refs["WEB_SERVICE_TOKEN"]["key"] == "SERVICE_BOOTSTRAP_TOKEN"
+        assert refs["WEB_SECRET"]["key"] == "WEB_SECRET"
+        assert not refs["WEB_SECRET"].get("optional"), "the web front end does not start without WEB_SECRET"
+    # Every setting that holds a secret comes from the Secret, never from a ConfigMap.
+    for source in container(service).get("envFrom", []):
+        (cm,) = [m for m in of_kind("ConfigMap") if m["metadata"]["name"] == source["configMapRef"]["name"]]
+        assert not set(cm.get("data", {})) & SECRET_NAMES
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -285,6 +363,12 @@ def test_k8s_values_validate(service: str, monkeypatch: pytest.MonkeyPatch) -> N
     }
     settings = validate(service, env, monkeypatch)
     assert settings.port == default_port(service)
+    assert (settings.database_url is None) == (service in WITHOUT_DATABASE)
+    if service == "web":
+        assert settings.cookie_secure is True, "the site is served over HTTPS: cookies must stay Secure"
+        assert str(settings.public_url).startswith("https://")
+        assert str(settings.registry_url).rstrip("/") == f"http://registry:{default_port('registry')}"
+        assert str(settings.matcher_url).rstrip("/") == f"http://matcher:{default_port('matcher')}"
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -306,6 +390,26 @@ def test_k8s_deployment_shape(service: str) -> None:
     assert pod["terminationGracePeriodSeconds"] > shutdown
     (svc,) = [s for s in of_kind("Service") if s["metadata"]["name"] == service]
     assert svc["spec"]["ports"][0]["port"] == port
+    assert svc["spec"].get("type", "ClusterIP") == "ClusterIP", "reachable from outside only through the Ingress"
+    (budget,) = [b for b in of_kind("PodDisruptionBudget") if b["metadata"]["name"] == service]
+    assert budget["spec"]["selector"]["matchLabels"] == deployment(service)["spec"]["selector"]["matchLabels"]
+    (kustomization,) = load_yaml(K8S / "kustomization.yaml")
+    assert f"affarstraff-{service}" in {image["name"] for image in kustomization["images"]}
+    assert main["image"] == f"affarstraff-{service}"
+
+
+def test_k8s_ingress_exposes_the_web_and_agenda_links_only() -> None:
+    (ingress,) = of_kind("Ingress")
+    (kustomization,) = load_yaml(K8S / "kustomization.yaml")
+    assert "ingress.example.yaml" not in kustomization["resources"], "its host is the site's own"
+    (rule,) = ingress["spec"]["rules"]
+    routes = {path["path"]: path["backend"]["service"]["name"] for path in rule["http"]["paths"]}
+    assert routes == {"/": "web", "/a/": "matcher"}
+    assert rule["host"] in {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]}, "HTTPS only"
+    maps = {cm["metadata"]["name"]: cm.get("data", {}) for cm in of_kind("ConfigMap")}
+    public = f"https://{rule['host']}"
+    assert maps["affarstraff-web"]["WEB_PUBLIC_URL"] == public
+    assert maps["affarstraff-matcher"]["MATCHER_PUBLIC_URL"] == public, "agenda links must reach /a/ there"
 
 
 # --- Containerfiles ---------------------------------------------------------------------------
@@ -329,6 +433,24 @@ def test_containerfile(service: str) -> None:
     assert not unknown, f"{service}.Containerfile sets variables the service does not read: {sorted(unknown)}"
     assert env[f"{service.upper()}_HOST"] == ALL_INTERFACES
     assert env[f"{service.upper()}_PORT"] == str(default_port(service))
+
+
+def test_web_pages_are_in_the_wheel() -> None:
+    """The images install a wheel: every template, script, style sheet and catalogue must be package data."""
+    with (ROOT / "pyproject.toml").open("rb") as stream:
+        patterns = tomllib.load(stream)["tool"]["setuptools"]["package-data"]["*"]
+    web = ROOT / "services" / "web"
+    files = [
+        path
+        for folder in ("templates", "static", "locale")
+        for path in (web / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    assert files
+    missing = sorted(
+        str(path.relative_to(ROOT)) for path in files if not any(fnmatch.fnmatch(path.name, p) for p in patterns)
+    )
+    assert not missing, f"pyproject.toml [tool.setuptools.package-data] leaves out {missing}"
 
 
 # --- documentation ----------------------------------------------------------------------------

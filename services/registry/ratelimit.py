@@ -7,55 +7,24 @@ is all it costs.
 
 Behind the web front end every user arrives from the front end's address. :func:`client_address` then
 takes the user's address from ``X-Forwarded-For``, but only when the peer is one of
-``REGISTRY_TRUSTED_PROXIES``: anyone else could write any address there and so escape the limit.
+``REGISTRY_TRUSTED_PROXIES`` (see :mod:`shared.proxies`).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import random
-from collections.abc import Collection
 
 import asyncpg
 from aiohttp import web
 
 from shared.errors import TooManyRequests
+from shared.proxies import forwarded_client
 from shared.web import SETTINGS_KEY
 
 from .sql import ratelimit as sql
 
 # Counters older than this are deleted now and then (they only matter within their window).
 _KEEP_SECONDS = 24 * 3600
-
-
-def _normalised(address: str) -> str | None:
-    try:
-        return str(ipaddress.ip_address(address.strip()))
-    except ValueError:
-        return None
-
-
-def forwarded_client(remote: str | None, forwarded_for: str | None, trusted: Collection[str]) -> str | None:
-    """The client's address: the peer's own, or the last ``X-Forwarded-For`` entry when the peer is trusted.
-
-    The last entry is the one the trusted proxy appended itself; earlier ones came from the client and
-    may be anything.
-
-    Examples
-    --------
-    >>> forwarded_client("10.0.0.5", "1.2.3.4, 192.0.2.7", {"10.0.0.5"})
-    '192.0.2.7'
-    >>> forwarded_client("10.0.0.9", "192.0.2.7", {"10.0.0.5"})  # not a trusted peer: its header is ignored
-    '10.0.0.9'
-    >>> forwarded_client("10.0.0.5", None, {"10.0.0.5"})
-    '10.0.0.5'
-    >>> forwarded_client("10.0.0.5", "not-an-address", {"10.0.0.5"})
-    '10.0.0.5'
-    """
-    if remote is None or not forwarded_for or _normalised(remote) not in trusted:
-        return remote
-    last = forwarded_for.rsplit(",", 1)[-1]
-    return _normalised(last) or remote
 
 
 def client_address(request: web.Request) -> str | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from shared.proxies import parse_trusted
 from shared.settings import CommonSettings, Port, load_settings
 
 
@@ -38,7 +38,7 @@ class RegistrySettings(CommonSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description=(
-            "REGISTRY_TRUSTED_PROXIES: comma-separated IP addresses (e.g. the web front end's) whose "
+            "REGISTRY_TRUSTED_PROXIES: comma-separated IP addresses or networks (the web front end's) whose "
             "X-Forwarded-For is believed: rate limits then count the last address in it, not the peer's."
         ),
     )
@@ -46,12 +46,8 @@ class RegistrySettings(CommonSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _addresses(cls, value: Any) -> Any:
-        """Split the comma-separated list and normalise each address (``::1`` and ``0:0::1`` are one)."""
-        if isinstance(value, str):
-            value = [part for part in (piece.strip() for piece in value.split(",")) if part]
-        if isinstance(value, list | tuple | set | frozenset):
-            return tuple(str(ipaddress.ip_address(str(part).strip())) for part in value)
-        return value
+        """Split the comma-separated list; addresses and networks (``10.42.0.0/16``) alike."""
+        return parse_trusted(value)
 
 
 def load() -> RegistrySettings:

@@ -18,6 +18,7 @@ import jinja2
 from aiohttp import web
 
 from shared.auth import Role
+from shared.proxies import forwarded_client
 from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
 
 from . import i18n
@@ -165,7 +166,10 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[LANGUAGE_KEY] = language
     language_token = i18n.current_language.set(language)
     token = session_token(request, settings)
-    request[BACKEND_KEY] = Backend(request.app, settings, token, request.get(REQUEST_ID_KEY), request.remote)
+    visitor = forwarded_client(
+        request.remote, ",".join(request.headers.getall("X-Forwarded-For", [])) or None, settings.trusted_proxies
+    )
+    request[BACKEND_KEY] = Backend(request.app, settings, token, request.get(REQUEST_ID_KEY), visitor)
     drop_session = False
     try:
         if token and not request.path.startswith("/static/"):

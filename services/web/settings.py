@@ -5,9 +5,12 @@ The front end has no database of its own; ``DATABASE_URL`` is ignored here.
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated, Any
 
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
+
+from shared.proxies import parse_trusted
 from shared.settings import CommonSettings, Port, load_settings
 
 
@@ -42,11 +45,21 @@ class WebSettings(CommonSettings):
     smtp_password: SecretStr | None = Field(default=None, description="WEB_SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, description="WEB_SMTP_STARTTLS: upgrade the connection with STARTTLS")
     mail_from: str = Field(default="Affärsträff <noreply@affarstraff.invalid>", description="WEB_MAIL_FROM")
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="WEB_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxy or Ingress in "
+        "front of the pages, whose X-Forwarded-For names the visitor (passed on to the registry's rate limits).",
+    )
     dev_show_sign_in_links: bool = Field(
         default=False,
         description="WEB_DEV_SHOW_SIGN_IN_LINKS: show sign-in links on the page instead of only mailing them "
         "(local development without a mail server; never in production).",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        return parse_trusted(value)
 
 
 def load() -> WebSettings:
