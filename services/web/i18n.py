@@ -114,7 +114,15 @@ def format_clock(moment: datetime | str) -> str:
 
 
 def format_day(day: date | datetime | str) -> str:
-    """A date for people, e.g. ``torsdag 12 mars 2026``."""
+    """A date for people, e.g. ``torsdag 12 mars 2026``.
+
+    Examples
+    --------
+    >>> format_day("2026-03-12"), format_day("2026-03-12T23:30:00+00:00")
+    ('torsdag 12 mars 2026', 'fredag 13 mars 2026')
+    """
+    if isinstance(day, str) and len(day) == 10:
+        day = date.fromisoformat(day)  # a calendar date: no time zone to convert
     value = day if isinstance(day, date) else _parse(day)
     if isinstance(value, datetime):
         value = local(value).date()

@@ -22,10 +22,81 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/logga-ut", auth_pages.logout)
 
     # --- SME pages (sme_pages.py) ---
+    from . import reference_pages, sme_pages, sme_signup_pages
+
+    app.router.add_get("/api/cpv", reference_pages.cpv_api)
+    app.router.add_get("/api/orgnr", reference_pages.orgnr_api)
+    app.router.add_get("/cpv", reference_pages.cpv_page)
+    app.router.add_get("/registrera", sme_pages.register_form)
+    app.router.add_post("/registrera", sme_pages.register)
+    app.router.add_get("/foretag", sme_pages.start)
+    app.router.add_get("/foretag/profil", sme_pages.profile_form_page)
+    app.router.add_post("/foretag/profil", sme_pages.update_profile)
+    event = "/foretag/evenemang/{event_id}"
+    app.router.add_get(event, sme_signup_pages.event_needs)
+    app.router.add_get(event + "/anmalan", sme_signup_pages.signup_form)
+    app.router.add_post(event + "/anmalan", sme_signup_pages.signup)
+    app.router.add_get(event + "/avboka", sme_signup_pages.cancel_form)
+    app.router.add_post(event + "/avboka", sme_signup_pages.cancel)
+    app.router.add_get(event + "/agenda", sme_signup_pages.agenda)
+    app.router.add_get(event + "/agenda.ics", sme_signup_pages.agenda_ics)
+    app.router.add_get(event + "/agenda.pdf", sme_signup_pages.agenda_pdf)
     # --- end SME pages ---
 
     # --- buyer pages (buyer_pages.py) ---
+    from . import buyer_need_pages as needs
+    from . import buyer_pages as buyers
+
+    app.router.add_get("/kopare", buyers.start)
+    app.router.add_get("/kopare/organisation", buyers.organisation_form)
+    app.router.add_post("/kopare/organisation", buyers.save_organisation)
+    app.router.add_get("/kopare/behov/ny", needs.new_need_form)
+    app.router.add_post("/kopare/behov/ny", needs.create_need)
+    app.router.add_get("/kopare/behov/importera", needs.import_form)
+    app.router.add_post("/kopare/behov/importera", needs.import_needs)
+    app.router.add_get("/kopare/behov/{need_id}", needs.edit_need_form)
+    app.router.add_post("/kopare/behov/{need_id}", needs.save_need)
+    app.router.add_post("/kopare/behov/{need_id}/status", needs.change_status)
+    app.router.add_get("/kopare/behov/{need_id}/ta-bort", needs.delete_form)
+    app.router.add_post("/kopare/behov/{need_id}/ta-bort", needs.delete_need)
+    app.router.add_get("/kopare/evenemang/{event_id}/anmalan", buyers.signup_form_page)
+    app.router.add_post("/kopare/evenemang/{event_id}/anmalan", buyers.save_signup)
+    app.router.add_get("/kopare/evenemang/{event_id}/avboka", buyers.cancel_form)
+    app.router.add_post("/kopare/evenemang/{event_id}/avboka", buyers.cancel_signup)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda", buyers.agenda)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda.pdf", buyers.agenda_pdf)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda.ics", buyers.agenda_ics)
     # --- end buyer pages ---
 
     # --- organiser pages (organiser_pages.py) ---
+    from . import organiser_event_pages as events
+    from . import organiser_list_pages as lists
+
+    app.router.add_get("/arrangor", events.events_list)
+    app.router.add_get("/arrangor/evenemang/ny", events.new_event_form)
+    app.router.add_post("/arrangor/evenemang/ny", events.save_event)
+    app.router.add_get("/arrangor/evenemang/{event_id}", events.event_page)
+    app.router.add_get("/arrangor/evenemang/{event_id}/andra", events.edit_event_form)
+    app.router.add_post("/arrangor/evenemang/{event_id}/andra", events.save_event)
+    app.router.add_post("/arrangor/evenemang/{event_id}/status", events.change_status)
+    app.router.add_get("/arrangor/evenemang/{event_id}/anmalningar", lists.signups)
+    app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", lists.export_signups)
+    app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
+    app.router.add_get("/arrangor/konton", lists.accounts)
+    app.router.add_post("/arrangor/konton", lists.create_account)
+    from . import schedule_pages, schedule_review_pages
+
+    schedule = "/arrangor/evenemang/{event_id}/schema"
+    app.router.add_get(schedule, schedule_pages.overview)
+    app.router.add_post(schedule + "/kor", schedule_pages.run)
+    app.router.add_get(schedule + "/jobb/{job_id}", schedule_pages.job_page)
+    app.router.add_get(schedule + "/jobb/{job_id}/status.json", schedule_pages.job_status)
+    app.router.add_post(schedule + "/regler", schedule_review_pages.rule)
+    app.router.add_get(schedule + r"/{number:\d+}", schedule_review_pages.version_page)
+    app.router.add_get(schedule + r"/{number:\d+}/publicera", schedule_review_pages.publish_confirm)
+    app.router.add_post(schedule + r"/{number:\d+}/publicera", schedule_review_pages.publish)
+    app.router.add_get("/arrangor/evenemang/{event_id}/utskrift/schema.pdf", schedule_pages.print_grid)
+    app.router.add_get(
+        "/arrangor/evenemang/{event_id}/utskrift/kopare/{organisation_id}.pdf", schedule_pages.print_buyer
+    )
     # --- end organiser pages ---

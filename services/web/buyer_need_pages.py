@@ -1,0 +1,372 @@
+"""A buyer's needs (kommande upphandlingar): create, edit, change status, delete, import from OCDS.
+
+The registry validates a need as a whole and answers with field errors (JSON Pointers); the form shows
+each next to its field and keeps what was typed. CPV codes are one text box of codes separated by
+commas (the first is the main code); ``data-cpv-picker`` lets a script enhance it, the form works
+without. An estimated value that is not a whole number is sent as typed, so the registry's own
+message lands next to the field in the same round as every other error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from shared.reference.municipalities import dalarna_municipalities
+
+from .backend import BackendError
+from .buyer_pages import (
+    NEED_STATUS,
+    codes_of,
+    current_version,
+    field_errors,
+    if_match,
+    path_id,
+    require_buyer,
+    words,
+)
+from .forms import message_for, text
+from .i18n import N_
+from .i18n import gettext as _
+from .render import backend, redirect, render
+
+PROCEDURES = {
+    "other": N_("Inte bestämt / annat"),
+    "direct_award": N_("Direktupphandling"),
+    "simplified": N_("Förenklat förfarande"),
+    "open": N_("Öppet förfarande"),
+}
+# The registry's status machine, for offering only the moves it allows.
+NEXT_STATUSES = {"planning": ("planned", "cancelled"), "planned": ("published", "cancelled")}
+STATUS_ACTIONS = {
+    "planned": N_("Planerad: visa behovet för företagen"),
+    "published": N_("Publicerad: upphandlingen är annonserad"),
+    "cancelled": N_("Avbruten: blir inte av"),
+}
+NEED_FIELDS = (
+    "title", "description", "cpv", "estimated_value_sek", "procedure", "planned_tender_date", "contract_start",
+    "contract_end", "delivery_municipality", "reference", "status", "contact_name", "contact_email",
+    "contact_phone", "version",
+)  # fmt: skip
+# Registry fields → form fields; specific names before the prefixes that would also match them.
+ALIASES = {
+    "cpv_main": "cpv",
+    "cpv_additional": "cpv",
+    "contact.name": "contact_name",
+    "contact.email": "contact_email",
+    "contact.phone": "contact_phone",
+    "contact": "contact_name",
+}
+REQUIRED_FIELDS = ("title", "cpv")
+MAX_IMPORT_TITLES = 100
+
+
+def need_url(need_id: Any, *parts: str) -> str:
+    return "/".join([f"/kopare/behov/{need_id}", *parts])
+
+
+def stored_form(need: dict[str, Any]) -> dict[str, Any]:
+    """A stored need as the form shows it."""
+    contact = need.get("contact") or {}
+    value = need.get("estimated_value_sek")
+    return {
+        "title": need["title"],
+        "description": need["description"],
+        "cpv": ", ".join([need["cpv_main"], *need["cpv_additional"]]),
+        "estimated_value_sek": "" if value is None else str(value),
+        "procedure": need["procedure"],
+        "planned_tender_date": need.get("planned_tender_date") or "",
+        "contract_start": need.get("contract_start") or "",
+        "contract_end": need.get("contract_end") or "",
+        "delivery_municipality": need.get("delivery_municipality") or "",
+        "reference": need.get("reference") or "",
+        "status": need["status"],
+        "suitable_for_smes": need["suitable_for_smes"],
+        "contact_name": contact.get("name", ""),
+        "contact_email": contact.get("email", ""),
+        "contact_phone": contact.get("phone") or "",
+        "version": str(need["version"]),
+    }
+
+
+def typed_form(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {name: str(form.get(name, "")).strip() for name in NEED_FIELDS}
+    values["suitable_for_smes"] = form.get("suitable_for_smes") == "on"
+    return values
+
+
+def whole_number(value: str) -> int | str | None:
+    """A typed amount of kronor: spaces and "kr" allowed; what does not parse is returned as typed.
+
+    Examples
+    --------
+    >>> whole_number("1 200 000 kr"), whole_number(""), whole_number("många")
+    (1200000, None, 'många')
+    """
+    cleaned = value.replace("\u00a0", "").replace(" ", "").removesuffix("kr").removesuffix("SEK").strip()
+    if not cleaned:
+        return None
+    return int(cleaned) if cleaned.isdigit() else value
+
+
+def need_body(values: dict[str, Any], *, create: bool) -> dict[str, Any]:
+    """The registry's body: every field of the form (an emptied optional field is cleared)."""
+    codes = codes_of(values["cpv"])
+    contact = None
+    if values["contact_name"] or values["contact_email"] or values["contact_phone"]:
+        contact = {"name": values["contact_name"], "email": values["contact_email"],
+                   "phone": values["contact_phone"] or None}  # fmt: skip
+    body = {
+        "title": values["title"],
+        "description": values["description"],
+        "cpv_main": codes[0] if codes else "",
+        "cpv_additional": codes[1:],
+        "estimated_value_sek": whole_number(values["estimated_value_sek"]),
+        "procedure": values["procedure"] or "other",
+        "planned_tender_date": values["planned_tender_date"] or None,
+        "contract_start": values["contract_start"] or None,
+        "contract_end": values["contract_end"] or None,
+        "delivery_municipality": values["delivery_municipality"] or None,
+        "suitable_for_smes": values["suitable_for_smes"],
+        "reference": values["reference"] or None,
+        "contact": contact,
+    }
+    if create:
+        body["status"] = values["status"] if values["status"] in ("planning", "planned", "published") else "planning"
+    return body
+
+
+def local_errors(values: dict[str, Any]) -> dict[str, str]:
+    """What the registry refuses without naming a field: a contract that ends before it starts."""
+    start, end = values["contract_start"], values["contract_end"]
+    try:
+        if start and end and date.fromisoformat(end) < date.fromisoformat(start):
+            return {"contract_end": _("Avtalet kan inte sluta innan det börjar.")}
+    except ValueError:
+        pass  # the registry names the date that does not parse
+    return {}
+
+
+def need_errors(error: BackendError, values: dict[str, Any]) -> dict[str, str]:
+    """The registry's refusal by field, naming the CPV code that is wrong."""
+    errors = field_errors(error, values, ALIASES, REQUIRED_FIELDS)
+    codes = codes_of(values["cpv"])
+    for problem in error.field_errors:
+        pointer = str(problem.get("pointer") or "")
+        position = 0 if pointer == "/cpv_main" else None
+        if pointer.startswith("/cpv_additional/") and pointer.rsplit("/", 1)[1].isdigit():
+            position = int(pointer.rsplit("/", 1)[1]) + 1
+        if position is not None and position < len(codes):
+            errors["cpv"] = _("%(code)s är ingen CPV-kod. Skriv åtta siffror, t.ex. 90620000.", code=codes[position])
+            break
+    if error.status == 409 and "_form" in errors and not error.field_errors:
+        errors["_form"] = _("Behovet går inte att ändra: det är avbrutet, eller referensen används redan.")
+    return errors
+
+
+def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
+    municipalities = [("", _("Ingen särskild kommun"))] + [(m.code, m.name) for m in dalarna_municipalities()]
+    if values["delivery_municipality"] and values["delivery_municipality"] not in dict(municipalities):
+        municipalities.append((values["delivery_municipality"], values["delivery_municipality"]))
+    return {
+        "form": values,
+        "errors": errors,
+        "procedures": list(words(PROCEDURES).items()),
+        "municipalities": municipalities,
+        "need_status": words(NEED_STATUS),
+        **extra,
+    }
+
+
+# --- create ------------------------------------------------------------------------------------------
+
+
+async def new_need_form(request: web.Request) -> web.Response:
+    require_buyer(request)
+    values = typed_form({})
+    values.update(procedure="other", status="planning", suitable_for_smes=True)
+    return render(request, "buyer/need_form.html", _form_context(values, {}, need=None))
+
+
+async def create_need(request: web.Request) -> web.Response:
+    require_buyer(request)
+    values = typed_form(await request.post())
+    errors = local_errors(values)
+    if not errors:
+        try:
+            created = await backend(request).post("registry", "/needs", need_body(values, create=True))
+        except BackendError as error:
+            if error.status not in (409, 422):
+                raise
+            errors = need_errors(error, values)
+        else:
+            raise redirect(need_url(created["id"]) + "?sparad=1")
+    return render(request, "buyer/need_form.html", _form_context(values, errors, need=None), status=422)
+
+
+# --- edit, status, delete ------------------------------------------------------------------------------
+
+
+async def _own_need(request: web.Request) -> dict[str, Any]:
+    """The need of the path; another buyer's need is refused (the registry would refuse changes too)."""
+    organisation_id = require_buyer(request)
+    need = await backend(request).get("registry", f"/needs/{path_id(request, 'need_id')}")
+    if str(need["buyer"]["id"]) != organisation_id:
+        raise BackendError(403)
+    return need
+
+
+def _edit_page(
+    request: web.Request, need: dict[str, Any], values: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> web.Response:
+    moves = [(target, _(STATUS_ACTIONS[target])) for target in NEXT_STATUSES.get(need["status"], ())]
+    context = _form_context(
+        values,
+        errors,
+        need=need,
+        moves=moves,
+        saved="sparad" in request.query,
+        status_error=errors.pop("_status", None),
+    )
+    return render(request, "buyer/need_form.html", context, status=status)
+
+
+async def edit_need_form(request: web.Request) -> web.Response:
+    need = await _own_need(request)
+    return _edit_page(request, need, stored_form(need), {})
+
+
+async def save_need(request: web.Request) -> web.Response:
+    """PATCH /needs/{id} with If-Match; the status changes only through its own form."""
+    need = await _own_need(request)
+    values = typed_form(await request.post())
+    values["status"] = need["status"]
+    errors = local_errors(values)
+    if not errors:
+        try:
+            await backend(request).patch(
+                "registry", f"/needs/{need['id']}", need_body(values, create=False), headers=if_match(values["version"])
+            )
+        except BackendError as error:
+            if error.status not in (409, 412, 422):
+                raise
+            errors = need_errors(error, values)
+            values["version"] = str(current_version(error, values["version"]))
+        else:
+            raise redirect(need_url(need["id"]) + "?sparad=1")
+    return _edit_page(request, need, values, errors, status=422)
+
+
+async def change_status(request: web.Request) -> web.Response:
+    need = await _own_need(request)
+    form = await request.post()
+    target = text(form, "status") or ""
+    if target not in NEXT_STATUSES.get(need["status"], ()):
+        return _edit_page(request, need, stored_form(need), {"_status": _("Välj en ny status.")}, status=422)
+    body = {"status": target, "reason": text(form, "reason") or ""}
+    try:
+        await backend(request).post(
+            "registry", f"/needs/{need['id']}/status", body, headers=if_match(form.get("version"))
+        )
+    except BackendError as error:
+        if error.status not in (409, 412, 422):
+            raise
+        message = _("Någon annan har ändrat behovet under tiden. Försök igen.")
+        if error.status != 412:
+            message = _("Behovet kan inte få den statusen nu.")
+        need = await backend(request).get("registry", f"/needs/{need['id']}")
+        return _edit_page(request, need, stored_form(need), {"_status": message}, status=error.status)
+    raise redirect(need_url(need["id"]) + "?sparad=1")
+
+
+async def delete_form(request: web.Request) -> web.Response:
+    need = await _own_need(request)
+    return render(request, "buyer/need_delete.html", {"need": need, "in_use": False})
+
+
+async def delete_need(request: web.Request) -> web.Response:
+    need = await _own_need(request)
+    try:
+        await backend(request).delete("registry", f"/needs/{need['id']}")
+    except BackendError as error:
+        if error.status != 409:
+            raise
+        events = list(error.problem.get("events") or [])
+        return render(request, "buyer/need_delete.html", {"need": need, "in_use": True, "events": events}, status=409)
+    raise redirect("/kopare?borttaget=1")
+
+
+# --- OCDS import ---------------------------------------------------------------------------------------
+
+
+def release_problems(document: Any, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The registry's field errors grouped by release (1-based), each with where and what.
+
+    Examples
+    --------
+    >>> doc = {"releases": [{"ocid": "a"}, {"ocid": "b"}]}
+    >>> release_problems(doc, [{"pointer": "/releases/1/tender/title", "code": "missing"}])[0]["number"]
+    2
+    """
+    releases = document.get("releases") if isinstance(document, dict) else None
+    groups: dict[int | None, dict[str, Any]] = {}
+    for problem in problems:
+        parts = str(problem.get("pointer") or "").split("/")
+        index = int(parts[2]) if len(parts) > 2 and parts[1] == "releases" and parts[2].isdigit() else None
+        where = "/" + "/".join(parts[3:] if index is not None else parts[1:])
+        if index not in groups:
+            release = releases[index] if releases and index is not None and index < len(releases) else document
+            ocid = release.get("ocid") if isinstance(release, dict) else None
+            groups[index] = {"number": None if index is None else index + 1, "ocid": ocid, "errors": []}
+        groups[index]["errors"].append({"where": where, "message": message_for(problem)})
+    return [groups[key] for key in sorted(groups, key=lambda key: -1 if key is None else key)]
+
+
+async def _uploaded(form: Any) -> str:
+    """The uploaded file's text, else what was pasted."""
+    upload = form.get("file")
+    if upload is not None and getattr(upload, "file", None) is not None:
+        content = upload.file.read()
+        if content:
+            return content.decode("utf-8-sig", errors="replace")
+    return str(form.get("json", "") or "")
+
+
+async def import_form(request: web.Request) -> web.Response:
+    require_buyer(request)
+    return render(request, "buyer/import.html", {"result": None, "problems": []})
+
+
+async def import_needs(request: web.Request) -> web.Response:
+    """POST /needs/import/ocds with the package; show what was created and updated, or every error by release."""
+    require_buyer(request)
+    form = await request.post()
+    raw = await _uploaded(form)
+    context: dict[str, Any] = {"result": None, "problems": [], "form": {"json": str(form.get("json", "") or "")}}
+    if not raw.strip():
+        context["errors"] = {"file": _("Välj en fil eller klistra in OCDS-data.")}
+        return render(request, "buyer/import.html", context, status=422)
+    try:
+        document = json.loads(raw)
+    except ValueError as error:
+        message = _("Det här är inte giltig JSON (rad %(line)s).", line=getattr(error, "lineno", "?"))
+        context["errors"] = {"file": message}
+        return render(request, "buyer/import.html", context, status=422)
+    api = backend(request)
+    try:
+        result = await api.post("registry", "/needs/import/ocds", document)
+    except BackendError as error:
+        if error.status not in (400, 409, 415, 422):
+            raise
+        context["problems"] = release_problems(document, list(error.field_errors))
+        context["errors"] = {"_form": _("Inget importerades. Rätta felen nedan och försök igen.")}
+        return render(request, "buyer/import.html", context, status=422)
+    shown = result["needs"][:MAX_IMPORT_TITLES]
+    needs = await asyncio.gather(*(api.get("registry", f"/needs/{need}") for need in shown))
+    context["result"] = {**result, "items": needs}
+    context["need_status"] = words(NEED_STATUS)
+    return render(request, "buyer/import.html", context)

@@ -1,0 +1,356 @@
+"""A firm and one event: the buyers' upcoming needs, signing up (availability, ranked interests),
+changing or cancelling the sign-up, and the published agenda with its .ics and PDF.
+
+Every page acts for the signed-in firm only: the registration is found through the firm's own token
+(the registry lists only the caller's own), never taken from the form, so no firm can touch another's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+from uuid import UUID
+
+from aiohttp import web
+from babel.numbers import format_decimal
+
+from shared.reference.cpv import cpv_label
+
+from .backend import BackendError
+from .forms import errors_by_field, listed, text
+from .i18n import current_language
+from .i18n import gettext as _
+from .render import backend, redirect, render
+from .sme_pages import require_sme
+
+RANK_PREFIX = "rank-"
+MAX_RANK = 50
+NEED_PAGE = 200
+_CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
+SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("planned", "published")}
+
+
+def _event_id(request: web.Request) -> str:
+    """The event id of the path; anything but a UUID is simply not found."""
+    try:
+        return str(UUID(request.match_info["event_id"]))
+    except ValueError:
+        raise BackendError(404) from None
+
+
+def money(value: int | None) -> str:
+    """An amount in kronor for people, e.g. ``1 200 000 kr``."""
+    if value is None:
+        return "–"
+    locale = "en_GB" if current_language.get() == "en" else "sv_SE"
+    return f"{format_decimal(value, locale=locale)} kr"
+
+
+async def _event_and_listing(request: web.Request, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event (404 for drafts) and the firm's own registration listing with the buyers attending."""
+    api = backend(request)
+    return await asyncio.gather(
+        api.get("registry", f"/events/{event_id}"), api.get("registry", f"/events/{event_id}/registrations")
+    )
+
+
+def _own(listing: dict[str, Any]) -> dict[str, Any] | None:
+    return next(iter(listing["items"]), None)
+
+
+# --- the event's needs --------------------------------------------------------------------------------
+
+
+async def event_needs(request: web.Request) -> web.Response:
+    """The attending buyers' upcoming needs, filtered by a GET form that works without JavaScript."""
+    require_sme(request)
+    event_id = _event_id(request)
+    event, listing = await _event_and_listing(request, event_id)
+    buyers = listing.get("attending_buyers") or []
+    buyer_ids = {buyer["organisation_id"] for buyer in buyers}
+    brought = {need["id"] for buyer in buyers for need in buyer["brought_needs"]}
+    filters = {name: request.query.get(name, "").strip() for name in ("q", "buyer", "cpv", "status")}
+    errors: dict[str, str] = {}
+    if filters["cpv"] and not _CPV_PREFIX.match(filters["cpv"]):
+        errors["cpv"] = _("Skriv 2–8 siffror från början av en CPV-kod, t.ex. 9091.")
+    if filters["buyer"] and filters["buyer"] not in buyer_ids:
+        errors["buyer"] = _("Välj en av köparna i listan.")
+    if filters["status"] not in SHOWN_STATUSES:
+        errors["status"] = _("Välj ett av alternativen.")
+    needs: list[dict[str, Any]] = []
+    if buyers and not errors:
+        params = {
+            "q": filters["q"] or None,
+            "buyer_id": filters["buyer"] or None,
+            "cpv": filters["cpv"] or None,
+            "status": list(SHOWN_STATUSES[filters["status"]]),
+            "limit": NEED_PAGE,
+        }
+        try:
+            found = await backend(request).get("registry", "/needs", params=params)
+        except BackendError as error:
+            if error.status != 422:
+                raise
+            errors = errors_by_field(error.field_errors, {"buyer_id": "buyer"})
+        else:
+            needs = [need for need in found["items"] if need["buyer"]["id"] in buyer_ids]
+    lang = "en" if current_language.get() == "en" else "sv"
+    for need in needs:
+        need["cpv_text"] = cpv_label(need["cpv_main"], lang)
+        need["value_text"] = money(need.get("estimated_value_sek"))
+        need["brought"] = need["id"] in brought
+    context = {
+        "event": event,
+        "registration": _own(listing),
+        "buyers": buyers,
+        "buyer_options": [(buyer["organisation_id"], buyer["name"]) for buyer in buyers],
+        "needs": needs,
+        "filters": filters,
+        "errors": errors,
+        "form": filters,
+    }
+    return render(request, "sme/event_needs.html", context, status=422 if errors else 200)
+
+
+# --- sign up ------------------------------------------------------------------------------------------
+
+
+async def _interest_rows(
+    request: web.Request, listing: dict[str, Any], registration: dict[str, Any] | None, extra: list[str]
+) -> list[dict[str, Any]]:
+    """The needs the firm may rank: those the attending buyers bring, those it ranked before, and ones
+    it picked on the needs page (``?behov=``), each once."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for buyer in listing.get("attending_buyers") or []:
+        for need in buyer["brought_needs"]:
+            if need["id"] not in seen:
+                seen.add(need["id"])
+                rows.append({"id": need["id"], "title": need["title"], "buyer": buyer["name"]})
+    wanted = [str(need_id) for need_id in (registration or {}).get("wanted_needs") or []]
+    missing = [need_id for need_id in dict.fromkeys([*wanted, *extra]) if need_id not in seen]
+    for need_id in missing:
+        try:
+            UUID(need_id)
+            need = await backend(request).get("registry", f"/needs/{need_id}")
+        except (ValueError, BackendError):
+            continue  # withdrawn or never visible: nothing to rank
+        seen.add(need_id)
+        rows.append({"id": need["id"], "title": need["title"], "buyer": need["buyer"]["name"]})
+    return rows
+
+
+def _registration_form(event: dict[str, Any], registration: dict[str, Any] | None) -> dict[str, Any]:
+    """The sign-up form's values: the stored registration, or everything available for a new one."""
+    active = registration is not None and registration["status"] == "active"
+    every_slot = [str(slot["index"]) for slot in event["slots"]]
+    if not active:
+        return {"slots": every_slot, "max_meetings": str(event["default_meetings_per_sme"]), "note": "", "ranks": {}}
+    slots = registration["available_slots"]
+    return {
+        "slots": every_slot if slots is None else [str(index) for index in slots],
+        "max_meetings": str(registration["max_meetings"] or ""),
+        "note": registration["note"],
+        "ranks": {str(need_id): str(rank) for rank, need_id in enumerate(registration["wanted_needs"], start=1)},
+        "version": str(registration["version"]),
+    }
+
+
+async def _signup_context(
+    request: web.Request, event_id: str, extra: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
+    event, listing = await _event_and_listing(request, event_id)
+    registration = _own(listing)
+    rows = await _interest_rows(request, listing, registration, extra or [])
+    return event, registration, rows
+
+
+def _render_signup(
+    request: web.Request,
+    event: dict[str, Any],
+    registration: dict[str, Any] | None,
+    rows: list[dict[str, Any]],
+    form: dict[str, Any],
+    errors: dict[str, str],
+    *,
+    status: int = 200,
+) -> web.Response:
+    active = registration is not None and registration["status"] == "active"
+    context = {
+        "event": event,
+        "registration": registration,
+        "active": active,
+        "interests": rows,
+        "form": form,
+        "errors": errors,
+        "saved": "sparad" in request.query,
+        "open": event["status"] == "open",
+    }
+    return render(request, "sme/signup.html", context, status=status)
+
+
+async def signup_form(request: web.Request) -> web.Response:
+    require_sme(request)
+    event_id = _event_id(request)
+    event, registration, rows = await _signup_context(request, event_id, request.query.getall("behov", []))
+    form = _registration_form(event, registration)
+    return _render_signup(request, event, registration, rows, form, {})
+
+
+def parse_ranks(form: Any, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, str], dict[str, str]]:
+    """Needs in the order the firm ranked them (1 = most wanted; ties keep the page's order).
+
+    Returns the ranked ids, the ranks as typed (to show again) and errors by field.
+    """
+    typed: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    ranked: list[tuple[int, int, str]] = []
+    for position, row in enumerate(rows):
+        name = RANK_PREFIX + row["id"]
+        value = str(form.get(name, "")).strip()
+        typed[row["id"]] = value
+        if not value:
+            continue
+        if not value.isdigit() or not 1 <= int(value) <= MAX_RANK:
+            errors[name] = _("Skriv ett heltal från 1 till %(max)s, eller lämna tomt.", max=MAX_RANK)
+            continue
+        ranked.append((int(value), position, row["id"]))
+    return [need_id for _rank, _position, need_id in sorted(ranked)], typed, errors
+
+
+async def signup(request: web.Request) -> web.Response:
+    """Sign up, or change the sign-up (``If-Match`` with the version the form showed)."""
+    require_sme(request)
+    event_id = _event_id(request)
+    posted = await request.post()
+    event, registration, rows = await _signup_context(request, event_id)
+    slots = listed(posted, "slot")
+    wanted, typed_ranks, errors = parse_ranks(posted, rows)
+    form = {
+        "slots": slots,
+        "max_meetings": text(posted, "max_meetings") or "",
+        "note": str(posted.get("note", "")).strip(),
+        "ranks": typed_ranks,
+        "version": text(posted, "version") or "",
+    }
+    if not slots:
+        errors["slots"] = _("Välj minst ett tidspass då ni kan vara med.")
+    if form["max_meetings"] and not form["max_meetings"].isdigit():
+        errors["max_meetings"] = _("Skriv ett heltal.")
+    if not errors:
+        every_slot = {str(slot["index"]) for slot in event["slots"]}
+        body: dict[str, Any] = {
+            # Every slot ticked means "all day", which also survives later changes to the grid.
+            "available_slots": None if set(slots) >= every_slot else sorted({int(s) for s in slots if s.isdigit()}),
+            "wanted_needs": wanted,
+            "note": form["note"],
+        }
+        if form["max_meetings"]:
+            body["max_meetings"] = int(form["max_meetings"])
+        api = backend(request)
+        try:
+            if registration is not None and registration["status"] == "active":
+                version = form["version"] if form["version"].isdigit() else str(registration["version"])
+                await api.patch(
+                    "registry", f"/registrations/{registration['id']}", body, headers={"If-Match": f'"{version}"'}
+                )
+            else:
+                await api.post("registry", f"/events/{event_id}/registrations", body)
+        except BackendError as error:
+            errors = _signup_errors(error, wanted)
+        else:
+            raise redirect(f"/foretag/evenemang/{event_id}/anmalan?sparad=1")
+    return _render_signup(request, event, registration, rows, form, errors, status=422)
+
+
+def _signup_errors(error: BackendError, wanted: list[str]) -> dict[str, str]:
+    """The registry's answer by form field; a closed sign-up or someone else's edit in words."""
+    if error.status == 412:
+        return {"_form": _("Anmälan ändrades under tiden. Ladda om sidan och gör om ändringen.")}
+    if error.status == 409:
+        codes = {item.get("code") for item in error.field_errors}
+        if "already_registered" in codes:
+            return {"_form": _("Ni är redan anmälda. Ladda om sidan för att ändra anmälan.")}
+        return {"_form": _("Anmälan är stängd för den här affärsträffen. Kontakta arrangören.")}
+    if error.status != 422:
+        raise error
+    aliases = {f"wanted_needs.{position}": RANK_PREFIX + need_id for position, need_id in enumerate(wanted)}
+    aliases.update({"available_slots": "slots", "wanted_needs": "interests"})
+    return errors_by_field(error.field_errors, aliases)
+
+
+# --- cancel -------------------------------------------------------------------------------------------
+
+
+async def cancel_form(request: web.Request) -> web.Response:
+    """Ask before cancelling: a page with one button, no script needed."""
+    require_sme(request)
+    event_id = _event_id(request)
+    event, listing = await _event_and_listing(request, event_id)
+    registration = _own(listing)
+    if registration is None or registration["status"] != "active":
+        raise redirect(f"/foretag/evenemang/{event_id}/anmalan")
+    return render(request, "sme/cancel.html", {"event": event, "registration": registration})
+
+
+async def cancel(request: web.Request) -> web.Response:
+    require_sme(request)
+    event_id = _event_id(request)
+    posted = await request.post()
+    _event, listing = await _event_and_listing(request, event_id)
+    registration = _own(listing)
+    if registration is not None and registration["status"] == "active":
+        reason = str(posted.get("reason", "")).strip()[:1000]
+        await backend(request).post("registry", f"/registrations/{registration['id']}/cancel", {"reason": reason})
+    raise redirect("/foretag?avanmald=1")
+
+
+# --- agenda -------------------------------------------------------------------------------------------
+
+
+def _agenda_path(event_id: str, organisation_id: Any, suffix: str = "") -> str:
+    return f"/events/{event_id}/agendas/smes/{UUID(str(organisation_id))}{suffix}"
+
+
+async def agenda(request: web.Request) -> web.Response:
+    """The firm's published agenda: when, which table, whom, about what, and why."""
+    person = require_sme(request)
+    event_id = _event_id(request)
+    event, listing = await _event_and_listing(request, event_id)
+    lang = "en" if current_language.get() == "en" else "sv"
+    document = None
+    state = "published"
+    try:
+        document = await backend(request).get(
+            "matcher", _agenda_path(event_id, person["organisation_id"]), params={"lang": lang}
+        )
+    except BackendError as error:
+        if error.status != 404:
+            raise
+        state = "not_published" if str(error.problem.get("type", "")).endswith("not-published") else "no_meetings"
+    if document is not None:
+        for meeting in document["meetings"]:
+            meeting["why"] = meeting["why_en"] if lang == "en" else meeting["why_sv"]
+            for need in meeting["needs"]:
+                need["cpv_label"] = need["cpv_label_en"] if lang == "en" else need["cpv_label_sv"]
+    context = {"event": event, "registration": _own(listing), "agenda": document, "state": state}
+    return render(request, "sme/agenda.html", context)
+
+
+async def _agenda_file(request: web.Request, suffix: str) -> web.Response:
+    person = require_sme(request)
+    event_id = _event_id(request)
+    lang = "en" if current_language.get() == "en" else "sv"
+    path = _agenda_path(event_id, person["organisation_id"], suffix)
+    return await backend(request).download("matcher", path, params={"lang": lang})
+
+
+async def agenda_ics(request: web.Request) -> web.Response:
+    """The agenda as a calendar file (passed on from the matcher as it came)."""
+    return await _agenda_file(request, ".ics")
+
+
+async def agenda_pdf(request: web.Request) -> web.Response:
+    """The agenda as a PDF to print (passed on from the matcher as it came)."""
+    return await _agenda_file(request, ".pdf")
