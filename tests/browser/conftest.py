@@ -191,8 +191,11 @@ async def new_page(browser: Any, stack: Stack) -> AsyncIterator[Any]:
     """Pages of a fresh browser profile (own cookies), on a phone-or-laptop sized screen."""
     contexts: list[Any] = []
 
-    async def make(width: int = 1280, height: int = 900, locale: str = "sv-SE") -> Any:
+    async def make(
+        width: int = 1280, height: int = 900, locale: str = "sv-SE", storage_state: dict[str, Any] | None = None
+    ) -> Any:
         context = await browser.new_context(
+            storage_state=storage_state,
             base_url=stack.web,
             viewport={"width": width, "height": height},
             locale=locale,
