@@ -180,6 +180,8 @@ async def stack(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chromi
 async def browser(chromium_path: str) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
+    # This run's screenshots and audit only: nothing left over from an earlier run.
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield launched
@@ -238,6 +240,21 @@ def _record(name: str, url: str, result: dict[str, Any]) -> None:
     AXE_REPORT.write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 
+# The outermost elements sticking out past the window's right edge, for a useful failure message.
+_WIDEST_ELEMENTS = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > window.innerWidth + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right
+        > window.innerWidth + 1)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : '')
+               + ' right=' + Math.round(r.right));
+    }
+  }
+  return out.slice(0, 8);
+}"""
+
+
 async def check_page(page: Any, name: str) -> dict[str, Any]:
     """Audit the page with axe-core (WCAG 2.1 A/AA) and save a full-page screenshot as ``name``.png.
 
@@ -252,6 +269,11 @@ async def check_page(page: Any, name: str) -> dict[str, Any]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     _record(name, page.url, result)
+    # WCAG 1.4.10 (reflow): the page itself never scrolls sideways; wide data tables scroll in their own box.
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        culprits = await page.evaluate(_WIDEST_ELEMENTS)
+        raise AssertionError(f"{name} ({page.url}) is {overflow} px wider than the window: {culprits}")
     blocking = [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
     assert not blocking, f"{name} ({page.url}): " + "; ".join(
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:5]]}" for v in blocking
