@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -197,6 +198,7 @@ def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     env = base_env(
         REGISTRY_PORT=str(free_port()),
         MATCHER_PORT=str(free_port()),
+        WEB_PORT=str(free_port()),
         EMBEDDED_PG_DIR=str(tmp_path / "pgdata"),
     )
     if os.environ.get("TEST_DATABASE_URL"):
@@ -209,3 +211,9 @@ def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     assert "Exempeldata / sample loaded: Affärsträff Dalarna 2027" in out and "87 behov" in out
     # … and schedules and publishes it through the matcher, saying where the agendas are.
     assert "Schema / schedule: version 1 publicerad" in out and "/agendas/grid.pdf" in out and "/a/" in out
+    # … and ends with the organiser's page of the sample event, with how to sign in.
+    page = re.search(
+        r"Arrangörens sida / organiser page: (http://127\.0\.0\.1:\d+/arrangor/evenemang/[0-9a-f-]{36})", out
+    )
+    assert page, out
+    assert re.search(r"Logga in / sign in: \S+@\S+ +lösenord / password: \S+", out)

@@ -194,10 +194,15 @@ async def new_page(browser: Any, stack: Stack) -> AsyncIterator[Any]:
     contexts: list[Any] = []
 
     async def make(
-        width: int = 1280, height: int = 900, locale: str = "sv-SE", storage_state: dict[str, Any] | None = None
+        width: int = 1280,
+        height: int = 900,
+        locale: str = "sv-SE",
+        storage_state: dict[str, Any] | None = None,
+        javascript: bool = True,
     ) -> Any:
         context = await browser.new_context(
             storage_state=storage_state,
+            java_script_enabled=javascript,
             base_url=stack.web,
             viewport={"width": width, "height": height},
             locale=locale,
