@@ -95,13 +95,22 @@ async def test_buyer_signs_up_with_tables_and_representatives(registry, world):
             "tables": 2,
             "representatives": [{"name": "Anna Andersson", "title": "Upphandlare"}],
             "brought_needs": [world["need"], world["need"]],
-            "wanted_smes": [str(world["sme"])],
+            "wanted_smes": [str(world["other_sme"]), str(world["sme"])],
         },
     )
     assert registration["kind"] == "buyer" and registration["tables"] == 2
+    # The buyer's order is its ranking, kept as sent (not sorted by id).
+    assert registration["wanted_smes"] == [str(world["other_sme"]), str(world["sme"])]
+    reversed_order = await registry.patch(
+        f"/registrations/{registration['id']}",
+        json={"wanted_smes": [str(world["sme"]), str(world["other_sme"])]},
+        headers={**bearer(world["buyer_token"]), "If-Match": f'"{registration["version"]}"'},
+    )
+    assert reversed_order.status == 200, await reversed_order.text()
+    assert (await reversed_order.json())["wanted_smes"] == [str(world["sme"]), str(world["other_sme"])]
+    registration = await reversed_order.json()
     assert registration["max_meetings"] is None and registration["available_slots"] is None
     assert registration["brought_needs"] == [world["need"]]
-    assert registration["wanted_smes"] == [str(world["sme"])]
     assert registration["representatives"][0]["name"] == "Anna Andersson"
 
 

@@ -78,7 +78,7 @@ class RegistrationFields(BaseModel):
     )
     brought_needs: list[UUID] | None = Field(default=None, max_length=100, description="Buyers: own needs to present")
     wanted_smes: list[UUID] | None = Field(
-        default=None, max_length=100, description="Buyers: SME organisations they would like to meet"
+        default=None, max_length=100, description="Buyers: SME organisations they would like to meet, best first"
     )
 
     def kind_errors(self, kind: str) -> list[FieldError]:

@@ -11,7 +11,7 @@ SELECT r.id, r.event_id, r.organisation_id, o.name AS organisation_name, o.sort_
        ARRAY(SELECT rn.need_id FROM registry.registration_needs rn
              WHERE rn.registration_id = r.id AND rn.rank IS NULL ORDER BY rn.need_id) AS brought_needs,
        ARRAY(SELECT w.sme_id FROM registry.registration_wishes w
-             WHERE w.registration_id = r.id ORDER BY w.sme_id) AS wanted_smes
+             WHERE w.registration_id = r.id ORDER BY w.rank NULLS LAST, w.sme_id) AS wanted_smes
 FROM registry.registrations r
 JOIN registry.organisations o ON o.id = r.organisation_id
 """
@@ -115,6 +115,6 @@ SELECT $1, need_id, rank FROM unnest($2::uuid[], $3::integer[]) AS t (need_id, r
 DELETE_REGISTRATION_WISHES = "DELETE FROM registry.registration_wishes WHERE registration_id = $1"
 
 INSERT_REGISTRATION_WISHES = """
-INSERT INTO registry.registration_wishes (registration_id, sme_id)
-SELECT $1, sme_id FROM unnest($2::uuid[]) AS t (sme_id)
+INSERT INTO registry.registration_wishes (registration_id, sme_id, rank)
+SELECT $1, sme_id, rank FROM unnest($2::uuid[]) WITH ORDINALITY AS t (sme_id, rank)
 """
