@@ -19,19 +19,11 @@ from aiohttp import web
 from shared.reference.municipalities import dalarna_municipalities
 
 from .backend import BackendError
-from .buyer_pages import (
-    NEED_STATUS,
-    codes_of,
-    current_version,
-    field_errors,
-    if_match,
-    path_id,
-    require_buyer,
-    words,
-)
+from .buyer_pages import NEED_STATUS, current_version, field_errors, require_buyer, words
 from .forms import message_for, text
 from .i18n import N_
 from .i18n import gettext as _
+from .pages_common import cpv_codes_of, if_match, path_uuid
 from .render import backend, redirect, render
 
 PROCEDURES = {
@@ -115,7 +107,7 @@ def whole_number(value: str) -> int | str | None:
 
 def need_body(values: dict[str, Any], *, create: bool) -> dict[str, Any]:
     """The registry's body: every field of the form (an emptied optional field is cleared)."""
-    codes = codes_of(values["cpv"])
+    codes = cpv_codes_of(values["cpv"])
     contact = None
     if values["contact_name"] or values["contact_email"] or values["contact_phone"]:
         contact = {"name": values["contact_name"], "email": values["contact_email"],
@@ -154,7 +146,7 @@ def local_errors(values: dict[str, Any]) -> dict[str, str]:
 def need_errors(error: BackendError, values: dict[str, Any]) -> dict[str, str]:
     """The registry's refusal by field, naming the CPV code that is wrong."""
     errors = field_errors(error, values, ALIASES, REQUIRED_FIELDS)
-    codes = codes_of(values["cpv"])
+    codes = cpv_codes_of(values["cpv"])
     for problem in error.field_errors:
         pointer = str(problem.get("pointer") or "")
         position = 0 if pointer == "/cpv_main" else None
@@ -214,7 +206,7 @@ async def create_need(request: web.Request) -> web.Response:
 async def _own_need(request: web.Request) -> dict[str, Any]:
     """The need of the path; another buyer's need is refused (the registry would refuse changes too)."""
     organisation_id = require_buyer(request)
-    need = await backend(request).get("registry", f"/needs/{path_id(request, 'need_id')}")
+    need = await backend(request).get("registry", f"/needs/{path_uuid(request, 'need_id')}")
     if str(need["buyer"]["id"]) != organisation_id:
         raise BackendError(403)
     return need

@@ -1,47 +1,39 @@
-"""The organiser's events: the list, the create/edit form with a preview of the slot grid, the event page
-and its status buttons.
+"""The organiser's events: the list, the create/edit form, the event page and its status buttons.
 
-Organisers type times as Stockholm wall-clock times; the form turns the sign-up deadline into an aware
-time in Europe/Stockholm before it goes to the registry. The preview lays out the slots with the
-registry's own pure :func:`~services.registry.slots.slot_grid`, so what the page shows is what the
-registry will store; ``static/js/slot-preview.js`` redoes the same layout live while the form changes.
+What the form's fields mean, how they become the registry's event body and the preview of the slot grid
+are in :mod:`services.web.organiser_event_form`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import date, datetime, time
 from typing import Any
 
 from aiohttp import web
 
-from services.registry.slots import slot_grid
 from shared.auth import Role
-from shared.reference.municipalities import dalarna_municipalities
 
 from .backend import BackendError
 from .forms import errors_by_field
-from .i18n import N_, STOCKHOLM
+from .i18n import N_
 from .i18n import gettext as _
+from .organiser_event_form import (
+    NEW_EVENT_BREAKS,
+    NEW_EVENT_DEFAULTS,
+    NUMBER_FIELDS,
+    TEXT_FIELDS,
+    api_errors,
+    break_rows,
+    event_body,
+    event_preview,
+    form_from_event,
+    municipality_options,
+    preview,
+    typed_form,
+)
+from .pages_common import all_pages, if_match, load_event, path_uuid
 from .render import backend, redirect, render, require_user
 
-TIME_ZONE = "Europe/Stockholm"
-BREAK_ROWS = 3  # rows of break inputs shown without JavaScript (more when an event already has more)
-MAX_BREAKS = 20  # the registry's limit
-TEXT_FIELDS = ("name", "description", "venue", "municipality_code")
-NUMBER_FIELDS = ("meeting_minutes", "changeover_minutes", "tables", "default_meetings_per_sme", "max_meetings_per_sme")
-NEW_EVENT_DEFAULTS = {
-    "municipality_code": "2080",
-    "day_start": "09:00",
-    "day_end": "16:00",
-    "meeting_minutes": "20",
-    "changeover_minutes": "5",
-    "tables": "10",
-    "default_meetings_per_sme": "4",
-    "max_meetings_per_sme": "8",
-}
-NEW_EVENT_BREAKS = [{"start": "12:00", "end": "13:00", "label": "Lunch"}]
 STATUS_LABELS = {
     "draft": N_("Utkast"),
     "open": N_("Öppen för anmälan"),
@@ -65,260 +57,10 @@ TRANSITION_LABELS = {
     ("published", "closed"): N_("Dra tillbaka schemat och öppna för ändringar"),
 }
 REASON_NEEDED = {("scheduled", "closed"), ("published", "closed")}
-_CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
 
 
 def status_label(status: str) -> str:
     return _(STATUS_LABELS.get(status, status))
-
-
-def parse_clock(value: str) -> time | None:
-    """A wall-clock time as people type it (``9:00``, ``09.00``), or None.
-
-    Examples
-    --------
-    >>> parse_clock("9.05"), parse_clock("25:00"), parse_clock("")
-    (datetime.time(9, 5), None, None)
-    """
-    match = _CLOCK.match(value.strip())
-    return time(int(match.group(1)), int(match.group(2))) if match else None
-
-
-def parse_local_datetime(value: str) -> datetime | None:
-    """A Stockholm date and time (``2026-03-01T12:00`` from a datetime-local input, or with a space) as an
-    aware datetime in Europe/Stockholm, or None.
-
-    Examples
-    --------
-    >>> parse_local_datetime("2026-03-01 12.00").isoformat()
-    '2026-03-01T12:00:00+01:00'
-    >>> parse_local_datetime("2026-07-01T12:00").isoformat()
-    '2026-07-01T12:00:00+02:00'
-    """
-    parts = value.strip().replace("T", " ").split()
-    if len(parts) != 2:
-        return None
-    try:
-        day = date.fromisoformat(parts[0])
-    except ValueError:
-        return None
-    clock = parse_clock(parts[1][:5] if len(parts[1]) > 5 and parts[1][5] == ":" else parts[1])
-    return datetime.combine(day, clock, tzinfo=STOCKHOLM) if clock else None
-
-
-def _parse_date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        return None
-
-
-def _int(value: str) -> int | None:
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
-def form_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The form's values for an event as the registry returns it (times as Stockholm wall clock)."""
-    form: dict[str, Any] = {name: str(event.get(name) or "") for name in TEXT_FIELDS}
-    form.update({name: str(event[name]) for name in NUMBER_FIELDS})
-    form["event_date"] = str(event["event_date"])
-    form["day_start"] = str(event["day_start"])[:5]
-    form["day_end"] = str(event["day_end"])[:5]
-    deadline = datetime.fromisoformat(event["signup_deadline"]).astimezone(STOCKHOLM)
-    form["signup_deadline"] = f"{deadline:%Y-%m-%dT%H:%M}"
-    form["breaks"] = [{"start": b["start"], "end": b["end"], "label": b.get("label", "")} for b in event["breaks"]]
-    return form
-
-
-def typed_form(post: Mapping[str, Any]) -> dict[str, Any]:
-    """What the person typed, to show again (break rows: every row that was on the page)."""
-    form: dict[str, Any] = {
-        name: str(post.get(name, "")).strip()
-        for name in (*TEXT_FIELDS, *NUMBER_FIELDS, "event_date", "day_start", "day_end", "signup_deadline")
-    }
-    form["breaks"] = []
-    for index in range(MAX_BREAKS):
-        if f"breaks.{index}.start" not in post:
-            break
-        form["breaks"].append(
-            {part: str(post.get(f"breaks.{index}.{part}", "")).strip() for part in ("start", "end", "label")}
-        )
-    form["version"] = str(post.get("version", ""))
-    return form
-
-
-def break_rows(form: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The break rows to show: the breaks and empty rows up to at least :data:`BREAK_ROWS`."""
-    rows = [dict(b) for b in form.get("breaks", [])]
-    wanted = max(BREAK_ROWS, min(MAX_BREAKS, len([b for b in rows if b["start"] or b["end"]]) + 1))
-    rows = rows[:wanted]
-    return rows + [{"start": "", "end": "", "label": ""} for _ in range(wanted - len(rows))]
-
-
-def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str], list[int]]:
-    """The API body for a typed form, the errors found before asking the registry, and which form row
-    each sent break came from (the registry's ``/breaks/1`` is the second *sent* break)."""
-    errors: dict[str, str] = {}
-    body: dict[str, Any] = {"time_zone": TIME_ZONE}
-    if not form["name"]:
-        errors["name"] = _("Skriv evenemangets namn.")
-    body.update(name=form["name"], description=form["description"], venue=form["venue"])
-    if not form["municipality_code"]:
-        errors["municipality_code"] = _("Välj kommun.")
-    body["municipality_code"] = form["municipality_code"]
-
-    event_date = _parse_date(form["event_date"])
-    if event_date is None:
-        errors["event_date"] = _("Skriv datumet som ÅÅÅÅ-MM-DD, t.ex. 2026-03-12.")
-    else:
-        body["event_date"] = event_date.isoformat()
-    clocks: dict[str, time] = {}
-    for name in ("day_start", "day_end"):
-        clock = parse_clock(form[name])
-        if clock is None:
-            errors[name] = _("Skriv tiden som TT:MM, t.ex. 09:00.")
-        else:
-            clocks[name] = clock
-            body[name] = f"{clock:%H:%M}"
-    if len(clocks) == 2 and clocks["day_end"] <= clocks["day_start"]:
-        errors["day_end"] = _("Dagen måste sluta efter att den börjar.")
-    for name in NUMBER_FIELDS:
-        number = _int(form[name])
-        if number is None:
-            errors[name] = _("Skriv ett heltal.")
-        else:
-            body[name] = number
-    deadline = parse_local_datetime(form["signup_deadline"])
-    if deadline is None:
-        errors["signup_deadline"] = _("Skriv datum och tid som ÅÅÅÅ-MM-DD TT:MM.")
-    else:
-        body["signup_deadline"] = deadline.isoformat()
-
-    breaks, rows = [], []
-    for index, row in enumerate(form["breaks"]):
-        if not (row["start"] or row["end"]):
-            continue  # an empty row is no break (its label alone means nothing)
-        start, end = parse_clock(row["start"]), parse_clock(row["end"])
-        for part, clock in (("start", start), ("end", end)):
-            if clock is None:
-                errors[f"breaks.{index}.{part}"] = _("Skriv tiden som TT:MM, t.ex. 12:00.")
-        if start and end:
-            breaks.append({"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "label": row["label"]})
-            rows.append(index)
-    body["breaks"] = breaks
-    return body, errors, rows
-
-
-def api_errors(error: BackendError, rows: list[int]) -> dict[str, str]:
-    """The registry's field errors under the form's field names (breaks renumbered to their form rows)."""
-    errors = errors_by_field(error.field_errors)
-    named: dict[str, str] = {}
-    for name, message in errors.items():
-        parts = name.split(".")
-        if parts[0] == "breaks" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(rows):
-            parts[1] = str(rows[int(parts[1])])
-            name = ".".join(parts)
-        named.setdefault(name, message)
-    if not named:
-        named["_form"] = str(error.problem.get("detail") or _("Evenemanget kunde inte sparas."))
-    return named
-
-
-def preview(body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The slot grid the registry would lay out for this body, as rows and a timeline; None when the
-    form does not yet describe a day."""
-    try:
-        slots = slot_grid(
-            date.fromisoformat(body["event_date"]),
-            TIME_ZONE,
-            body["day_start"],
-            body["day_end"],
-            body["meeting_minutes"],
-            body["changeover_minutes"],
-            body["breaks"],
-        )
-    except (KeyError, ValueError, TypeError):
-        return None
-    local = [(s.start.astimezone(STOCKHOLM).time(), s.end.astimezone(STOCKHOLM).time()) for s in slots]
-    return timeline(body["day_start"], body["day_end"], local, body["breaks"], body.get("tables"))
-
-
-def event_preview(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The timeline of a stored event from the slots the registry computed."""
-    local = [
-        (
-            datetime.fromisoformat(s["start"]).astimezone(STOCKHOLM).time(),
-            datetime.fromisoformat(s["end"]).astimezone(STOCKHOLM).time(),
-        )
-        for s in event["slots"]
-    ]
-    return timeline(str(event["day_start"])[:5], str(event["day_end"])[:5], local, event["breaks"], event["tables"])
-
-
-def _minutes(value: time | str) -> int:
-    clock = value if isinstance(value, time) else time.fromisoformat(value)
-    return clock.hour * 60 + clock.minute
-
-
-def timeline(
-    day_start: str, day_end: str, slots: list[tuple[time, time]], breaks: list[Mapping[str, Any]], tables: Any
-) -> dict[str, Any]:
-    """Rows (slots and breaks in time order) and x/width on a 0–1000 axis for the SVG timeline.
-
-    Examples
-    --------
-    >>> view = timeline("09:00", "10:00", [(time(9), time(9, 20))], [{"start": "09:30", "end": "10:00"}], 2)
-    >>> [(r["kind"], r["time"], r["x"], r["width"]) for r in view["rows"]], view["capacity"]
-    ([('slot', '09:00–09:20', 0.0, 333.3), ('break', '09:30–10:00', 500.0, 500.0)], 2)
-    """
-    origin, span = _minutes(day_start), max(1, _minutes(day_end) - _minutes(day_start))
-
-    def place(start: time | str, end: time | str) -> tuple[float, float]:
-        x = round((_minutes(start) - origin) * 1000 / span, 1)
-        return x, round((_minutes(end) - _minutes(start)) * 1000 / span, 1)
-
-    rows = []
-    for number, (start, end) in enumerate(slots, start=1):
-        x, width = place(start, end)
-        rows.append({"kind": "slot", "number": number, "time": f"{start:%H:%M}–{end:%H:%M}", "x": x, "width": width})
-    for pause in breaks:
-        x, width = place(pause["start"], pause["end"])
-        rows.append(
-            {
-                "kind": "break",
-                "label": pause.get("label") or "",
-                "time": f"{pause['start']}–{pause['end']}",
-                "x": x,
-                "width": width,
-            }
-        )
-    rows.sort(key=lambda row: row["x"])
-    count = len(slots)
-    tables = tables if isinstance(tables, int) else None
-    return {"rows": rows, "count": count, "tables": tables, "capacity": count * tables if tables else None}
-
-
-def municipality_options(current: str | None) -> list[tuple[str, str]]:
-    options = [(m.code, m.name) for m in dalarna_municipalities()]
-    if current and current not in {code for code, _ in options}:
-        options.append((current, current))
-    return options
-
-
-async def all_pages(request: web.Request, path: str, params: Mapping[str, Any] | None = None) -> list[Any]:
-    """Every item of a paged registry list (organisers' lists are small; a cap keeps a loop finite)."""
-    items: list[Any] = []
-    cursor = None
-    for _page in range(50):
-        page = await backend(request).get("registry", path, params={**(params or {}), "limit": 200, "cursor": cursor})
-        items.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            break
-    return items
 
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -374,7 +116,7 @@ async def new_event_form(request: web.Request) -> web.Response:
 async def edit_event_form(request: web.Request) -> web.Response:
     """GET /arrangor/evenemang/{id}/andra."""
     require_user(request, Role.ORGANISER)
-    event = await backend(request).get("registry", f"/events/{request.match_info['event_id']}")
+    event = await load_event(request, path_uuid(request))
     form = form_from_event(event) | {"version": str(event["version"])}
     return _form_page(request, form, {}, event, 200)
 
@@ -382,8 +124,8 @@ async def edit_event_form(request: web.Request) -> web.Response:
 async def save_event(request: web.Request) -> web.Response:
     """POST of the form: create (no id) or change (PATCH) the event; or only show the preview."""
     require_user(request, Role.ORGANISER)
-    event_id = request.match_info.get("event_id")
-    event = await backend(request).get("registry", f"/events/{event_id}") if event_id else None
+    event_id = path_uuid(request) if "event_id" in request.match_info else None
+    event = await load_event(request, event_id) if event_id else None
     post = await request.post()
     form = typed_form(post)
     body, errors, rows = event_body(form)
@@ -395,8 +137,9 @@ async def save_event(request: web.Request) -> web.Response:
         if event is None:
             saved = await backend(request).post("registry", "/events", body)
         else:
-            headers = {"If-Match": f'"{form["version"]}"'} if form["version"].isdigit() else None
-            saved = await backend(request).patch("registry", f"/events/{event_id}", body, headers=headers)
+            saved = await backend(request).patch(
+                "registry", f"/events/{event_id}", body, headers=if_match(form["version"])
+            )
     except BackendError as error:
         if error.status == 422:
             return _form_page(request, form, api_errors(error, rows), event, 422)
@@ -427,14 +170,14 @@ def _event_context(event: Mapping[str, Any]) -> dict[str, Any]:
 async def event_page(request: web.Request) -> web.Response:
     """GET /arrangor/evenemang/{id}: facts, status with its buttons, sign-up counts, links onwards."""
     require_user(request, Role.ORGANISER)
-    event = await backend(request).get("registry", f"/events/{request.match_info['event_id']}")
+    event = await load_event(request, path_uuid(request))
     return render(request, "organiser/event.html", _event_context(event))
 
 
 async def change_status(request: web.Request) -> web.Response:
     """POST /arrangor/evenemang/{id}/status: one of the buttons (``to``, and ``reason`` when re-opening)."""
     require_user(request, Role.ORGANISER)
-    event_id = request.match_info["event_id"]
+    event_id = path_uuid(request)
     post = await request.post()
     target, reason = str(post.get("to", "")), str(post.get("reason", "")).strip()
     try:
@@ -442,7 +185,7 @@ async def change_status(request: web.Request) -> web.Response:
     except BackendError as error:
         if error.status not in (409, 422):
             raise
-        event = await backend(request).get("registry", f"/events/{event_id}")
+        event = await load_event(request, event_id)
         errors = errors_by_field(error.field_errors) if error.status == 422 else {}
         if "reason" in errors:
             errors["reason"] = _("Skriv varför schemat öppnas igen; det sparas i evenemangets historik.")

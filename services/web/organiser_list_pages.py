@@ -23,7 +23,8 @@ from .backend import BackendError
 from .forms import errors_by_field, text
 from .i18n import N_
 from .i18n import gettext as _
-from .organiser_event_pages import all_pages, status_label
+from .organiser_event_pages import status_label
+from .pages_common import all_pages, load_event, path_uuid
 from .render import backend, redirect, render, require_user
 
 KINDS = ("sme", "buyer")
@@ -75,14 +76,10 @@ def kind_label(kind: str) -> str:
     return _("Företag") if kind == "sme" else _("Köpare")
 
 
-async def _event(request: web.Request) -> dict[str, Any]:
-    return await backend(request).get("registry", f"/events/{request.match_info['event_id']}")
-
-
 async def signups(request: web.Request) -> web.Response:
     """GET /arrangor/evenemang/{id}/anmalningar[?typ=sme|buyer]: SMEs and buyers in two tables."""
     require_user(request, Role.ORGANISER)
-    event = await _event(request)
+    event = await load_event(request, path_uuid(request))
     kind = request.query.get("typ", "")
     kind = kind if kind in KINDS else ""
     registrations = await all_pages(request, f"/events/{event['id']}/registrations", {"kind": kind or None})
@@ -117,7 +114,7 @@ async def _organisations(request: web.Request, ids: Iterable[str]) -> dict[str, 
 async def export_signups(request: web.Request) -> web.Response:
     """GET …/export/anmalningar.csv: every active participant with a contact, for the venue."""
     require_user(request, Role.ORGANISER)
-    event = await _event(request)
+    event = await load_event(request, path_uuid(request))
     registrations = await all_pages(request, f"/events/{event['id']}/registrations", {"status": "active"})
     organisations = await _organisations(request, (r["organisation_id"] for r in registrations))
     rows = []
@@ -153,7 +150,7 @@ async def export_meetings(request: web.Request) -> web.Response:
     """GET …/export/moten.csv: every meeting of the published schedule (time, table, buyer, SME)."""
     require_user(request, Role.ORGANISER)
     try:
-        grid = await backend(request).get("matcher", f"/events/{request.match_info['event_id']}/agendas/grid")
+        grid = await backend(request).get("matcher", f"/events/{path_uuid(request)}/agendas/grid")
     except BackendError as error:
         if error.status != 404:
             raise

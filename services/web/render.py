@@ -131,8 +131,20 @@ def safe_next(value: str | None, default: str) -> str:
     --------
     >>> safe_next("/foretag", "/"), safe_next("//evil.example", "/"), safe_next("https://x", "/")
     ('/foretag', '/', '/')
+
+    Browsers drop tabs and line breaks from a URL before reading it, so ``/<tab>/evil.example``
+    would become ``//evil.example``: any control character is refused too.
+
+    >>> safe_next("/\\t/evil.example", "/"), safe_next("/\\n/evil.example", "/"), safe_next("/kopare?x=1", "/")
+    ('/', '/', '/kopare?x=1')
     """
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+    if (
+        value
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and not any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
+    ):
         return value
     return default
 
@@ -142,6 +154,7 @@ _ERROR_TEXTS = {
     403: (N_("Du har inte behörighet"), N_("Din inloggning får inte visa eller ändra det här.")),
     404: (N_("Sidan finns inte"), N_("Det du söker finns inte, eller så har det tagits bort.")),
     409: (N_("Det gick inte just nu"), N_("Någon annan ändrade samma sak samtidigt. Ladda om sidan och försök igen.")),
+    413: (N_("Filen är för stor"), N_("Skicka en mindre fil, eller dela upp innehållet i flera.")),
     429: (N_("För många försök"), N_("Vänta en stund och försök igen.")),
     503: (N_("Tjänsten svarar inte just nu"), N_("Försök igen om en liten stund.")),
 }

@@ -46,6 +46,7 @@ def setup_routes(app: web.Application) -> None:
     # --- buyer pages (buyer_pages.py) ---
     from . import buyer_need_pages as needs
     from . import buyer_pages as buyers
+    from . import buyer_signup_pages as buyer_signups
 
     app.router.add_get("/kopare", buyers.start)
     app.router.add_get("/kopare/organisation", buyers.organisation_form)
@@ -59,13 +60,13 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/kopare/behov/{need_id}/status", needs.change_status)
     app.router.add_get("/kopare/behov/{need_id}/ta-bort", needs.delete_form)
     app.router.add_post("/kopare/behov/{need_id}/ta-bort", needs.delete_need)
-    app.router.add_get("/kopare/evenemang/{event_id}/anmalan", buyers.signup_form_page)
-    app.router.add_post("/kopare/evenemang/{event_id}/anmalan", buyers.save_signup)
-    app.router.add_get("/kopare/evenemang/{event_id}/avboka", buyers.cancel_form)
-    app.router.add_post("/kopare/evenemang/{event_id}/avboka", buyers.cancel_signup)
-    app.router.add_get("/kopare/evenemang/{event_id}/agenda", buyers.agenda)
-    app.router.add_get("/kopare/evenemang/{event_id}/agenda.pdf", buyers.agenda_pdf)
-    app.router.add_get("/kopare/evenemang/{event_id}/agenda.ics", buyers.agenda_ics)
+    app.router.add_get("/kopare/evenemang/{event_id}/anmalan", buyer_signups.signup_form_page)
+    app.router.add_post("/kopare/evenemang/{event_id}/anmalan", buyer_signups.save_signup)
+    app.router.add_get("/kopare/evenemang/{event_id}/avboka", buyer_signups.cancel_form)
+    app.router.add_post("/kopare/evenemang/{event_id}/avboka", buyer_signups.cancel_signup)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda", buyer_signups.agenda)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda.pdf", buyer_signups.agenda_pdf)
+    app.router.add_get("/kopare/evenemang/{event_id}/agenda.ics", buyer_signups.agenda_ics)
     # --- end buyer pages ---
 
     # --- organiser pages (organiser_pages.py) ---

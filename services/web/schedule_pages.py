@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +23,8 @@ from shared.auth import Role
 from .backend import HTTP_SESSION_KEY, BackendError
 from .i18n import N_, current_language
 from .i18n import gettext as _
+from .organiser_event_pages import status_label
+from .pages_common import all_pages, download, load_event, path_uuid
 from .render import backend, redirect, render, require_user, settings_of
 
 ACTIVE = ("queued", "running")
@@ -36,13 +37,6 @@ _STATUS_TEXTS = {
     "done": N_("Klar"),
     "failed": N_("Misslyckades"),
     "infeasible": N_("Gick inte att schemalägga"),
-}
-_EVENT_STATUS_TEXTS = {
-    "draft": N_("Utkast"),
-    "open": N_("Öppen för anmälan"),
-    "closed": N_("Anmälan stängd"),
-    "scheduled": N_("Schemalagd"),
-    "published": N_("Publicerad"),
 }
 _VERSION_STATUS_TEXTS = {"draft": N_("Utkast"), "published": N_("Publicerad"), "superseded": N_("Ersatt")}
 _NUMBER_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
@@ -65,14 +59,6 @@ def num(value: float | int, digits: int = 1) -> str:
     """
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=_NUMBER_LOCALE[current_language.get()])
-
-
-def event_id_of(request: web.Request) -> str:
-    """The event id of the path; an id that is not one is a page that does not exist."""
-    try:
-        return str(UUID(request.match_info["event_id"]))
-    except ValueError:
-        raise web.HTTPNotFound() from None
 
 
 def schedule_url(event_id: str, *parts: object) -> str:
@@ -126,30 +112,15 @@ def version_status_text(status: str) -> str:
 
 
 def refusal_text(error: BackendError) -> str:
-    """A refusal of the matcher or the registry in words: ours for known kinds, else the service's detail."""
+    """A refusal of the matcher or the registry in words: ours for known kinds, else a plain one (the
+    problem's detail is written for API clients, in English: not shown on the page)."""
     known = _REFUSALS.get(str(error.problem.get("type", "")))
-    if known:
-        return _(known)
-    detail = error.problem.get("detail") or error.problem.get("title")
-    return _("Tjänsten svarade: %(detail)s", detail=detail) if detail else _("Det gick inte just nu.")
-
-
-async def load_event(request: web.Request, event_id: str) -> dict[str, Any]:
-    return await backend(request).get("registry", f"/events/{event_id}")
+    return _(known) if known else _("Det gick inte just nu.")
 
 
 async def load_registrations(request: web.Request, event_id: str) -> list[dict[str, Any]]:
     """Every registration of the event (active and cancelled), following the pages."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        page = await backend(request).get(
-            "registry", f"/events/{event_id}/registrations", params={"limit": 200, "cursor": cursor}
-        )
-        items.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
+    return await all_pages(request, f"/events/{event_id}/registrations")
 
 
 def changed_since(registrations: list[Mapping[str, Any]], moment: str | datetime | None) -> list[Mapping[str, Any]]:
@@ -184,7 +155,7 @@ async def overview_context(request: web.Request, event_id: str) -> dict[str, Any
         "event": event,
         "event_id": event_id,
         "num": num,
-        "event_status_text": _(_EVENT_STATUS_TEXTS.get(event["status"], event["status"])),
+        "event_status_text": status_label(event["status"]),
         "versions": versions,
         "job": job_view(jobs[0], event_id) if jobs else None,
         "job_url": schedule_url(event_id, "jobb", jobs[0]["id"]) if jobs else None,
@@ -199,14 +170,14 @@ async def overview_context(request: web.Request, event_id: str) -> dict[str, Any
 async def overview(request: web.Request) -> web.Response:
     """The schedule versions of an event, the last job, and the button that runs the matcher."""
     require_user(request, Role.ORGANISER)
-    event_id = event_id_of(request)
+    event_id = path_uuid(request)
     return render(request, "organiser/schedule.html", await overview_context(request, event_id))
 
 
 async def run(request: web.Request) -> web.Response:
     """Queue a matcher job (a re-plan from the published version when there is one) and follow it."""
     require_user(request, Role.ORGANISER)
-    event_id = event_id_of(request)
+    event_id = path_uuid(request)
     form = await request.post()
     # "auto" re-plans from the published version, keeping the meetings still valid; else plans afresh.
     body = {"mode": "fresh" if form.get("mode") == "fresh" else "auto"}
@@ -221,17 +192,10 @@ async def run(request: web.Request) -> web.Response:
     raise redirect(schedule_url(event_id, "jobb", job["id"]))
 
 
-def job_id_of(request: web.Request) -> str:
-    try:
-        return str(UUID(request.match_info["job_id"]))
-    except ValueError:
-        raise web.HTTPNotFound() from None
-
-
 async def job_page(request: web.Request) -> web.Response:
     """A job's progress, rendered by the server (reloaded without JavaScript, followed live with it)."""
     require_user(request, Role.ORGANISER)
-    event_id, job_id = event_id_of(request), job_id_of(request)
+    event_id, job_id = path_uuid(request), path_uuid(request, "job_id")
     job = await backend(request).get("matcher", f"/jobs/{job_id}")
     if str(job["event_id"]) != event_id:
         raise web.HTTPNotFound()
@@ -254,7 +218,7 @@ async def job_status(request: web.Request) -> web.Response:
     changes or after ``LONG_POLL_SECONDS`` (304, the browser asks again).
     """
     require_user(request, Role.ORGANISER)
-    event_id, job_id = event_id_of(request), job_id_of(request)
+    event_id, job_id = path_uuid(request), path_uuid(request, "job_id")
     seen = request.headers.get("If-None-Match")
     wait = LONG_POLL_SECONDS if seen and request.query.get("wait") != "0" else 0
     status, tag, job = await _poll_job(request, job_id, seen, wait)
@@ -296,18 +260,11 @@ async def _poll_job(
 async def print_grid(request: web.Request) -> web.Response:
     """The published schedule's grid (tables × slots) as the matcher's PDF."""
     require_user(request, Role.ORGANISER)
-    event_id = event_id_of(request)
-    params = {"lang": "en"} if current_language.get() == "en" else None
-    return await backend(request).download("matcher", f"/events/{event_id}/agendas/grid.pdf", params)
+    return await download(request, "matcher", f"/events/{path_uuid(request)}/agendas/grid.pdf")
 
 
 async def print_buyer(request: web.Request) -> web.Response:
     """One buyer's table sheets of the published schedule, as the matcher's PDF."""
     require_user(request, Role.ORGANISER)
-    event_id = event_id_of(request)
-    try:
-        organisation = str(UUID(request.match_info["organisation_id"]))
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    params = {"lang": "en"} if current_language.get() == "en" else None
-    return await backend(request).download("matcher", f"/events/{event_id}/agendas/buyers/{organisation}.pdf", params)
+    event_id, organisation = path_uuid(request), path_uuid(request, "organisation_id")
+    return await download(request, "matcher", f"/events/{event_id}/agendas/buyers/{organisation}.pdf")

@@ -21,11 +21,10 @@ from . import schedule_charts as charts
 from .backend import BackendError
 from .i18n import N_, current_language
 from .i18n import gettext as _
+from .pages_common import load_event, path_uuid
 from .render import backend, redirect, render, require_user
 from .schedule_pages import (
     changed_since,
-    event_id_of,
-    load_event,
     load_registrations,
     num,
     phase_text,
@@ -111,7 +110,7 @@ def _quality(version: Mapping[str, Any]) -> dict[str, Any]:
 async def version_page(request: web.Request) -> web.Response:
     """One version: quality report, grid with lock/forbid, why, comparison, and publishing."""
     require_user(request, Role.ORGANISER)
-    event_id, number = event_id_of(request), number_of(request)
+    event_id, number = path_uuid(request), number_of(request)
     matcher = backend(request)
     event = await load_event(request, event_id)
     version = await matcher.get("matcher", f"/events/{event_id}/schedules/{number}")
@@ -166,7 +165,7 @@ async def version_page(request: web.Request) -> web.Response:
 async def rule(request: web.Request) -> web.Response:
     """Lock a meeting in its slot, forbid a pair, or remove the pair's rule; then back to the version."""
     require_user(request, Role.ORGANISER)
-    event_id = event_id_of(request)
+    event_id = path_uuid(request)
     form = await request.post()
     sme, buyer = _uuid(form.get("sme")), _uuid(form.get("buyer"))
     kind = str(form.get("rule", ""))
@@ -220,7 +219,7 @@ async def _publish_context(request: web.Request, event_id: str, number: int) -> 
 async def publish_confirm(request: web.Request) -> web.Response:
     """Ask before publishing: participants are told, and the version published before is replaced."""
     require_user(request, Role.ORGANISER)
-    event_id, number = event_id_of(request), number_of(request)
+    event_id, number = path_uuid(request), number_of(request)
     context = await _publish_context(request, event_id, number)
     return render(request, "organiser/schedule_publish.html", context | {"result": None})
 
@@ -228,7 +227,7 @@ async def publish_confirm(request: web.Request) -> web.Response:
 async def publish(request: web.Request) -> web.Response:
     """Publish the version; the page shows the matcher's answer (posting again changes nothing)."""
     require_user(request, Role.ORGANISER)
-    event_id, number = event_id_of(request), number_of(request)
+    event_id, number = path_uuid(request), number_of(request)
     result = await backend(request).post("matcher", f"/events/{event_id}/schedules/{number}/publish")
     # The matcher's warnings are "Svenska (English)", like job phases.
     result["warnings"] = [phase_text(str(warning)) for warning in result.get("warnings") or []]

@@ -8,7 +8,6 @@ link). Event pages (needs, sign-up, agenda) are in :mod:`services.web.sme_signup
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -21,10 +20,10 @@ from shared.reference.municipalities import dalarna_municipalities
 
 from .backend import BackendError
 from .forms import errors_by_field, listed
-from .i18n import current_language
 from .i18n import gettext as _
+from .pages_common import cpv_codes_of, if_match, page_language, require_own_organisation
 from .reference_pages import check_orgnr
-from .render import backend, redirect, render, require_user, settings_of
+from .render import backend, redirect, render, settings_of
 from .session import set_session
 
 DALARNA = "20"
@@ -38,16 +37,12 @@ ALIASES = {
     "contacts": "contact_name",
     "employees_band": "employees_band",
 }
-_CODE_SPLIT = re.compile(r"[\s,;]+")
 VISIBLE_EVENT_STATUSES = ("open", "closed", "scheduled", "published")
 
 
 def require_sme(request: web.Request) -> dict[str, Any]:
     """The signed-in firm; others are refused (organisers too: these pages show one firm's own data)."""
-    person = require_user(request, Role.SME)
-    if person["role"] != Role.SME.value or not person.get("organisation_id"):
-        raise BackendError(403)
-    return person
+    return require_own_organisation(request, Role.SME)
 
 
 def municipality_options() -> list[tuple[str, str]]:
@@ -58,20 +53,9 @@ def band_options() -> list[tuple[str, str]]:
     return [("", _("Välj antal anställda")), *((band, band) for band in EMPLOYEES_BANDS)]
 
 
-def cpv_codes_of(value: str | None) -> list[str]:
-    """Codes as typed, separated by commas or spaces (a check digit may follow a dash).
-
-    Examples
-    --------
-    >>> cpv_codes_of(" 90910000-9, 45000000;;90911200 ")
-    ['90910000-9', '45000000', '90911200']
-    """
-    return [code for code in _CODE_SPLIT.split(value or "") if code]
-
-
 def picked_cpv(codes: list[str]) -> list[dict[str, str]]:
     """The valid codes among ``codes`` with their label, for the picker's chips."""
-    lang = "en" if current_language.get() == "en" else "sv"
+    lang = page_language()
     picked = []
     for code in codes:
         try:
@@ -275,9 +259,10 @@ async def update_profile(request: web.Request) -> web.Response:
     errors = local_errors(values, check_orgnr_field=False)
     stale_message = _("Någon annan ändrade profilen under tiden. Kontrollera uppgifterna och spara igen.")
     if not errors:
-        headers = {"If-Match": f'"{values["version"]}"'} if values["version"].isdigit() else None
         try:
-            await backend(request).patch("registry", _organisation_path(person), profile_body(values), headers=headers)
+            await backend(request).patch(
+                "registry", _organisation_path(person), profile_body(values), headers=if_match(values["version"])
+            )
         except BackendError as error:
             if error.status == 412:
                 errors = {"_form": stale_message}

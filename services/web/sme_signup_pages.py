@@ -19,8 +19,8 @@ from shared.reference.cpv import cpv_label
 
 from .backend import BackendError
 from .forms import errors_by_field, listed, text
-from .i18n import current_language
 from .i18n import gettext as _
+from .pages_common import download, if_match, load_event, page_language, path_uuid
 from .render import backend, redirect, render
 from .sme_pages import require_sme
 
@@ -31,27 +31,18 @@ _CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
 SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("planned", "published")}
 
 
-def _event_id(request: web.Request) -> str:
-    """The event id of the path; anything but a UUID is simply not found."""
-    try:
-        return str(UUID(request.match_info["event_id"]))
-    except ValueError:
-        raise BackendError(404) from None
-
-
 def money(value: int | None) -> str:
     """An amount in kronor for people, e.g. ``1 200 000 kr``."""
     if value is None:
         return "–"
-    locale = "en_GB" if current_language.get() == "en" else "sv_SE"
+    locale = "en_GB" if page_language() == "en" else "sv_SE"
     return f"{format_decimal(value, locale=locale)} kr"
 
 
 async def _event_and_listing(request: web.Request, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The event (404 for drafts) and the firm's own registration listing with the buyers attending."""
-    api = backend(request)
     return await asyncio.gather(
-        api.get("registry", f"/events/{event_id}"), api.get("registry", f"/events/{event_id}/registrations")
+        load_event(request, event_id), backend(request).get("registry", f"/events/{event_id}/registrations")
     )
 
 
@@ -65,7 +56,7 @@ def _own(listing: dict[str, Any]) -> dict[str, Any] | None:
 async def event_needs(request: web.Request) -> web.Response:
     """The attending buyers' upcoming needs, filtered by a GET form that works without JavaScript."""
     require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     event, listing = await _event_and_listing(request, event_id)
     buyers = listing.get("attending_buyers") or []
     buyer_ids = {buyer["organisation_id"] for buyer in buyers}
@@ -95,7 +86,7 @@ async def event_needs(request: web.Request) -> web.Response:
             errors = errors_by_field(error.field_errors, {"buyer_id": "buyer"})
         else:
             needs = [need for need in found["items"] if need["buyer"]["id"] in buyer_ids]
-    lang = "en" if current_language.get() == "en" else "sv"
+    lang = page_language()
     for need in needs:
         need["cpv_text"] = cpv_label(need["cpv_main"], lang)
         need["value_text"] = money(need.get("estimated_value_sek"))
@@ -192,7 +183,7 @@ def _render_signup(
 
 async def signup_form(request: web.Request) -> web.Response:
     require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     event, registration, rows = await _signup_context(request, event_id, request.query.getall("behov", []))
     form = _registration_form(event, registration)
     return _render_signup(request, event, registration, rows, form, {})
@@ -222,7 +213,7 @@ def parse_ranks(form: Any, rows: list[dict[str, Any]]) -> tuple[list[str], dict[
 async def signup(request: web.Request) -> web.Response:
     """Sign up, or change the sign-up (``If-Match`` with the version the form showed)."""
     require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     posted = await request.post()
     event, registration, rows = await _signup_context(request, event_id)
     slots = listed(posted, "slot")
@@ -251,10 +242,8 @@ async def signup(request: web.Request) -> web.Response:
         api = backend(request)
         try:
             if registration is not None and registration["status"] == "active":
-                version = form["version"] if form["version"].isdigit() else str(registration["version"])
-                await api.patch(
-                    "registry", f"/registrations/{registration['id']}", body, headers={"If-Match": f'"{version}"'}
-                )
+                version = form["version"] if form["version"].isdigit() else registration["version"]
+                await api.patch("registry", f"/registrations/{registration['id']}", body, headers=if_match(version))
             else:
                 await api.post("registry", f"/events/{event_id}/registrations", body)
         except BackendError as error:
@@ -286,7 +275,7 @@ def _signup_errors(error: BackendError, wanted: list[str]) -> dict[str, str]:
 async def cancel_form(request: web.Request) -> web.Response:
     """Ask before cancelling: a page with one button, no script needed."""
     require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     event, listing = await _event_and_listing(request, event_id)
     registration = _own(listing)
     if registration is None or registration["status"] != "active":
@@ -296,7 +285,7 @@ async def cancel_form(request: web.Request) -> web.Response:
 
 async def cancel(request: web.Request) -> web.Response:
     require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     posted = await request.post()
     _event, listing = await _event_and_listing(request, event_id)
     registration = _own(listing)
@@ -316,9 +305,9 @@ def _agenda_path(event_id: str, organisation_id: Any, suffix: str = "") -> str:
 async def agenda(request: web.Request) -> web.Response:
     """The firm's published agenda: when, which table, whom, about what, and why."""
     person = require_sme(request)
-    event_id = _event_id(request)
+    event_id = path_uuid(request)
     event, listing = await _event_and_listing(request, event_id)
-    lang = "en" if current_language.get() == "en" else "sv"
+    lang = page_language()
     document = None
     state = "published"
     try:
@@ -340,10 +329,7 @@ async def agenda(request: web.Request) -> web.Response:
 
 async def _agenda_file(request: web.Request, suffix: str) -> web.Response:
     person = require_sme(request)
-    event_id = _event_id(request)
-    lang = "en" if current_language.get() == "en" else "sv"
-    path = _agenda_path(event_id, person["organisation_id"], suffix)
-    return await backend(request).download("matcher", path, params={"lang": lang})
+    return await download(request, "matcher", _agenda_path(path_uuid(request), person["organisation_id"], suffix))
 
 
 async def agenda_ics(request: web.Request) -> web.Response:

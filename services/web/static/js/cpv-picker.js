@@ -90,6 +90,13 @@
     if (invalid) {
       input.setAttribute("aria-invalid", invalid);
     }
+    // The error summary's link named the picker (or the typed field, now hidden): send it to the search box.
+    document.querySelectorAll(".error-summary a[href]").forEach(function (link) {
+      var target = link.getAttribute("href");
+      if ((container.id && target === "#" + container.id) || target === "#" + field.id) {
+        link.setAttribute("href", "#" + input.id);
+      }
+    });
     var hint = element("p", { class: "hint", id: id + "-hint" }, text("hint", ""));
     var listbox = element("ul", { id: id + "-listbox", role: "listbox", class: "picker-results", "aria-label": text("search", "") });
     listbox.hidden = true;
