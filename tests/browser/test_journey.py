@@ -198,3 +198,50 @@ async def test_6_firm_sees_its_agenda_and_downloads_it(new_page, stack: Stack, j
     await check_page(page, "sme-agenda-en")
     await page.set_viewport_size({"width": 375, "height": 740})
     await check_page(page, "sme-agenda-phone")
+
+
+async def test_7_buyer_reads_its_table_agenda(new_page, stack: Stack) -> None:
+    page = await new_page()
+    await sign_in(page, "inkop.browser@exempel.se", BUYER_PASSWORD)
+    await page.wait_for_url(re.compile(r"/kopare$"))
+    await page.goto(f"/kopare/evenemang/{stack.event_id}/agenda")
+    await check_page(page, "buyer-agenda")
+    pdf = await page.request.get(f"/kopare/evenemang/{stack.event_id}/agenda.pdf")
+    assert pdf.ok and (await pdf.body()).startswith(b"%PDF")
+
+
+async def test_8_firm_cancels_and_the_organiser_replans_compares_republishes_and_reprints(
+    new_page, stack: Stack, journey
+) -> None:
+    firm = await new_page(storage_state=journey["firm_state"])
+    await firm.goto(f"/foretag/evenemang/{stack.event_id}/avboka")
+    await check_page(firm, "sme-cancel")
+    await firm.get_by_role("button", name="Ja, avboka anmälan").click()
+    await firm.wait_for_load_state("load")
+
+    page = await new_page()
+    await sign_in(page, "arrangor.browser@exempel.se", ORGANISER_PASSWORD)
+    await page.wait_for_url(re.compile(r"/arrangor$"))
+    await page.goto(f"/arrangor/evenemang/{stack.event_id}/schema")
+    # A sign-up changed after publication: the overview offers to re-plan from the published version.
+    await page.locator("#replan-button").wait_for()
+    await check_page(page, "organiser-schedule-replan")
+    await page.locator("#replan-button").click()
+    await page.wait_for_url(re.compile(r"/schema/2$"), timeout=120_000)
+    await page.get_by_label("Jämför version 2 med").select_option("1")
+    await page.get_by_role("button", name="Jämför").click()
+    await page.wait_for_url(re.compile(r"jamfor=1"))
+    compared = await page.locator("main").inner_text()
+    assert FIRM["name"] in compared, "the cancelled firm's meetings show as removed"
+    await check_page(page, "organiser-schedule-compare")
+    await page.locator("#publish-link").click()
+    await page.locator("#confirm-publish").click()
+    await page.wait_for_load_state("load")
+    assert "publicerad" in await page.get_by_role("heading", level=1).inner_text()
+    grid = await page.request.get(f"/arrangor/evenemang/{stack.event_id}/utskrift/schema.pdf")
+    assert grid.ok and (await grid.body()).startswith(b"%PDF")
+    await page.goto(f"/arrangor/evenemang/{stack.event_id}/schema/2?lang=en")
+    await check_page(page, "organiser-schedule-version-en")
+    _, versions = await stack.api("GET", f"{stack.matcher}/events/{stack.event_id}/schedules")
+    items = versions["items"] if isinstance(versions, dict) else versions
+    assert {v["number"]: v["status"] for v in items} == {1: "superseded", 2: "published"}
