@@ -30,43 +30,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import statistics
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 
-from benchmarks.registry import ReadFigures, free_port
+from benchmarks.registry import ReadFigures
+from benchmarks.stack import scratch_stack
 from deploy.load_sample import load_sample
-from deploy.local import Service, start, stop, wait_ready
 from deploy.sample_data import SampleData, generate_sample
 from services.matcher.engine.generator import SIZES
-from shared.auth import generate_token
-from shared.embedded import start_embedded_server, with_database
 from shared.reference.orgnr import orgnr_from_serial
-from shared.settings import CommonSettings, load_settings
 
 FORMATS = {"json": "", "ics": ".ics", "pdf": ".pdf"}
 JOB_TIMEOUT = 900.0
 COPY_SERIAL_BASE = 1_000  # organisation numbers of the L event's extra buyers, far from the sample's
-
-
-@dataclass
-class ScratchService(Service):
-    """A service whose log goes to the benchmark's temporary directory instead of var/logs."""
-
-    log_dir: Path = field(default_factory=Path)
-
-    @property
-    def log_path(self) -> Path:
-        return self.log_dir / f"{self.name}.log"
 
 
 @dataclass
@@ -302,59 +283,23 @@ def print_summary(jobs: list[tuple[str, list[JobRun]]], reads: list, args: argpa
 
 
 async def bench(args: argparse.Namespace) -> None:
-    settings = load_settings(CommonSettings)
-    with tempfile.TemporaryDirectory(prefix="affarstraff-bench-") as scratch:
-        if settings.database_url is not None:
-            server = str(settings.database_url)
-        else:
-            server = await asyncio.to_thread(start_embedded_server, settings.embedded_pg_dir)
-        name = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(server)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        organiser, service = generate_token(), generate_token()
-        registry = ScratchService("registry", "services.registry", free_port(), log_dir=Path(scratch))
-        matcher = ScratchService("matcher", "services.matcher", free_port(), log_dir=Path(scratch))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "MATCHER_", "DATABASE_"))}
-        env.update(
-            DATABASE_URL=with_database(server, name),
-            LOG_LEVEL="WARNING",
-            ORGANISER_BOOTSTRAP_TOKEN=organiser,
-            SERVICE_BOOTSTRAP_TOKEN=service,
-            MATCHER_SERVICE_TOKEN=service,
-            REGISTRY_URL=registry.url,
-            REGISTRY_PORT=str(registry.port),
-            MATCHER_PORT=str(matcher.port),
-            MATCHER_PUBLIC_URL=matcher.url,  # agenda links point back at this matcher
-            MATCHER_WORKERS="1",
-        )
-        services = [registry, matcher]
+    async with scratch_stack() as stack:
+        registry, matcher, organiser = stack.url("registry"), stack.url("matcher"), stack.organiser_token
         timeout = aiohttp.ClientTimeout(total=120)
         headers = {"Authorization": f"Bearer {organiser}"}
-        try:
-            for one in services:
-                start(one, env)
-            started = time.perf_counter()
-            await wait_ready(services)
-            print(f"registry and matcher ready in {time.perf_counter() - started:.1f} s", flush=True)
-            async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
-                event = await load_event(session, registry.url, organiser, generate_sample(smes=args.smes))
-                sample_runs, number = await measure_jobs(session, matcher.url, event["id"], "sample", args.runs)
-                jobs = [(f"sample, {describe_event(event)}", sample_runs)]
-                if args.large:
-                    smes, buyers, slots = SIZES["L"]
-                    print(f"L of benchmarks.matching is {smes:,} SMEs × {buyers} buyers × {slots} slots", flush=True)
-                    large = await load_event(session, registry.url, organiser, large_sample(smes, buyers))
-                    large_runs, _ = await measure_jobs(session, matcher.url, large["id"], "L", args.runs)
-                    jobs.append((f"L-sized, {describe_event(large)}", large_runs))
-                links = await publish_and_link(session, matcher.url, event["id"], number)
-            reads = await measure_reads(matcher.url, organiser, event["id"], links, args)
-            print_summary(jobs, reads, args, len(links))
-        except RuntimeError as error:  # a service did not start: deploy.local says which and shows its log
-            raise SystemExit(str(error)) from None
-        finally:
-            await asyncio.to_thread(stop, services)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+            event = await load_event(session, registry, organiser, generate_sample(smes=args.smes))
+            sample_runs, number = await measure_jobs(session, matcher, event["id"], "sample", args.runs)
+            jobs = [(f"sample, {describe_event(event)}", sample_runs)]
+            if args.large:
+                smes, buyers, slots = SIZES["L"]
+                print(f"L of benchmarks.matching is {smes:,} SMEs × {buyers} buyers × {slots} slots", flush=True)
+                large = await load_event(session, registry, organiser, large_sample(smes, buyers))
+                large_runs, _ = await measure_jobs(session, matcher, large["id"], "L", args.runs)
+                jobs.append((f"L-sized, {describe_event(large)}", large_runs))
+            links = await publish_and_link(session, matcher, event["id"], number)
+        reads = await measure_reads(matcher, organiser, event["id"], links, args)
+        print_summary(jobs, reads, args, len(links))
 
 
 def main() -> None:

@@ -37,25 +37,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import statistics
-import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
-import asyncpg
 
-from benchmarks.matcher_service import ScratchService, load_event, measure_jobs, print_table, publish_and_link
-from benchmarks.registry import ReadFigures, free_port
-from deploy.local import start, stop, wait_ready
+from benchmarks.matcher_service import load_event, measure_jobs, print_table, publish_and_link
+from benchmarks.registry import ReadFigures
+from benchmarks.stack import scratch_stack
 from deploy.sample_data import generate_sample
-from shared.auth import generate_token
-from shared.embedded import start_embedded_server, with_database
-from shared.settings import CommonSettings, load_settings
 
 SESSION_COOKIE = "atr_session"  # services.web.session's name when WEB_COOKIE_SECURE=false (no __Host- prefix)
 Target = tuple[str, dict[str, str]]  # a URL and the headers that sign the request in
@@ -246,65 +238,19 @@ def print_summary(pages: list[Page], args: argparse.Namespace, smes: int, buyers
 
 
 async def bench(args: argparse.Namespace) -> None:
-    settings = load_settings(CommonSettings)
-    with tempfile.TemporaryDirectory(prefix="affarstraff-bench-") as scratch:
-        if settings.database_url is not None:
-            server = str(settings.database_url)
-        else:
-            server = await asyncio.to_thread(start_embedded_server, settings.embedded_pg_dir)
-        name = f"bench_{uuid.uuid4().hex[:12]}"
-        admin = await asyncpg.connect(server)
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        organiser, service = generate_token(), generate_token()
-        registry = ScratchService("registry", "services.registry", free_port(), log_dir=Path(scratch))
-        matcher = ScratchService("matcher", "services.matcher", free_port(), log_dir=Path(scratch))
-        web = ScratchService("web", "services.web", free_port(), log_dir=Path(scratch))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "MATCHER_", "WEB_", "DATABASE_"))}
-        env.update(
-            DATABASE_URL=with_database(server, name),
-            LOG_LEVEL="WARNING",
-            ORGANISER_BOOTSTRAP_TOKEN=organiser,
-            SERVICE_BOOTSTRAP_TOKEN=service,
-            MATCHER_SERVICE_TOKEN=service,
-            REGISTRY_URL=registry.url,
-            REGISTRY_PORT=str(registry.port),
-            # The pages call the registry from this machine for every visitor (as deploy.local runs them).
-            REGISTRY_TRUSTED_PROXIES="127.0.0.1",
-            MATCHER_PORT=str(matcher.port),
-            MATCHER_PUBLIC_URL=matcher.url,
-            MATCHER_WORKERS="1",
-            WEB_PORT=str(web.port),
-            WEB_SECRET=generate_token(),
-            WEB_SERVICE_TOKEN=service,
-            WEB_REGISTRY_URL=registry.url,
-            WEB_MATCHER_URL=matcher.url,
-            WEB_PUBLIC_URL=web.url,
-            WEB_COOKIE_SECURE="false",  # the benchmark's client sends the session cookie over plain http
-        )
-        services = [registry, matcher, web]
+    async with scratch_stack("web") as stack:
+        registry, matcher, organiser = stack.url("registry"), stack.url("matcher"), stack.organiser_token
         timeout = aiohttp.ClientTimeout(total=120)
-        try:
-            for one in services:
-                start(one, env)
-            started = time.perf_counter()
-            await wait_ready(services)
-            print(f"registry, matcher and web ready in {time.perf_counter() - started:.1f} s", flush=True)
-            async with aiohttp.ClientSession(timeout=timeout, headers=bearer(organiser)) as session:
-                event = await load_event(session, registry.url, organiser, generate_sample(smes=args.smes))
-                _, number = await measure_jobs(session, matcher.url, event["id"], "sample", 1)
-                links = await publish_and_link(session, matcher.url, event["id"], number)
-                smes = await issue_tokens(session, registry.url, "sme", [link["organisation_id"] for link in links])
-                buyer_ids = await signed_up_buyers(session, registry.url, event["id"])
-                buyers = await issue_tokens(session, registry.url, "buyer", buyer_ids)
-            pages = pages_to_measure(web.url, matcher.url, event["id"], number, organiser, smes, buyers)
-            await measure_pages(pages, args)
-            print_summary(pages, args, len(smes), len(buyers))
-        except RuntimeError as error:  # a service did not start: deploy.local says which and shows its log
-            raise SystemExit(str(error)) from None
-        finally:
-            await asyncio.to_thread(stop, services)
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.close()
+        async with aiohttp.ClientSession(timeout=timeout, headers=bearer(organiser)) as session:
+            event = await load_event(session, registry, organiser, generate_sample(smes=args.smes))
+            _, number = await measure_jobs(session, matcher, event["id"], "sample", 1)
+            links = await publish_and_link(session, matcher, event["id"], number)
+            smes = await issue_tokens(session, registry, "sme", [link["organisation_id"] for link in links])
+            buyer_ids = await signed_up_buyers(session, registry, event["id"])
+            buyers = await issue_tokens(session, registry, "buyer", buyer_ids)
+        pages = pages_to_measure(stack.url("web"), matcher, event["id"], number, organiser, smes, buyers)
+        await measure_pages(pages, args)
+        print_summary(pages, args, len(smes), len(buyers))
 
 
 def main() -> None:
