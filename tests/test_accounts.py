@@ -19,7 +19,7 @@ from tests.conftest import bearer
 
 PROBLEM = "application/problem+json"
 PASSWORD = "correct horse battery staple"
-ACCOUNT_FIELDS = {"id", "email", "role", "organisation_id", "name", "created_at"}
+ACCOUNT_FIELDS = {"id", "email", "role", "organisation_id", "name", "created_at", "disabled_at"}
 SESSION_FIELDS = {"token", "expires_at", "role", "organisation_id", "name"}
 
 
@@ -358,3 +358,59 @@ def test_trusted_proxies_setting_is_a_comma_separated_list(monkeypatch):
     )
     monkeypatch.setenv("REGISTRY_TRUSTED_PROXIES", "")
     assert RegistrySettings(database_url="postgresql://unused/db").trusted_proxies == ()
+
+
+async def test_organiser_sets_a_new_password_or_disables_an_account_and_its_sessions_end(
+    registry, organiser_token, make_org
+):
+    buyer = await make_org("buyer")
+    created = await registry.post(
+        "/auth/accounts",
+        json={
+            "email": "bo@mora.se",
+            "password": "det gamla lösenordet",
+            "role": "buyer",
+            "organisation_id": str(buyer),
+        },
+        headers=bearer(organiser_token),
+    )
+    account = await created.json()
+    assert account["disabled_at"] is None
+    login = await registry.post("/auth/login", json={"email": "bo@mora.se", "password": "det gamla lösenordet"})
+    session = (await login.json())["token"]
+    assert (await registry.get("/auth/whoami", headers=bearer(session))).status == 200
+
+    changed = await registry.patch(
+        f"/auth/accounts/{account['id']}", json={"password": "ett helt nytt lösenord"}, headers=bearer(organiser_token)
+    )
+    assert changed.status == 200, await changed.text()
+    # The session made with the old password ends at once; the old password no longer works, the new one does.
+    assert (await registry.get("/auth/whoami", headers=bearer(session))).status == 401
+    old = await registry.post("/auth/login", json={"email": "bo@mora.se", "password": "det gamla lösenordet"})
+    assert old.status == 401
+    new = await registry.post("/auth/login", json={"email": "bo@mora.se", "password": "ett helt nytt lösenord"})
+    assert new.status == 200
+    session = (await new.json())["token"]
+
+    disabled = await registry.patch(
+        f"/auth/accounts/{account['id']}", json={"disabled": True}, headers=bearer(organiser_token)
+    )
+    assert (await disabled.json())["disabled_at"] is not None
+    assert (await registry.get("/auth/whoami", headers=bearer(session))).status == 401
+    refused = await registry.post("/auth/login", json={"email": "bo@mora.se", "password": "ett helt nytt lösenord"})
+    assert refused.status == 401
+    enabled = await registry.patch(
+        f"/auth/accounts/{account['id']}", json={"disabled": False}, headers=bearer(organiser_token)
+    )
+    assert (await enabled.json())["disabled_at"] is None
+    again = await registry.post("/auth/login", json={"email": "bo@mora.se", "password": "ett helt nytt lösenord"})
+    assert again.status == 200
+
+    short = await registry.patch(
+        f"/auth/accounts/{account['id']}", json={"password": "kort"}, headers=bearer(organiser_token)
+    )
+    assert short.status == 422 and (await short.json())["errors"][0]["pointer"] == "/password"
+    missing = await registry.patch(
+        "/auth/accounts/00000000-0000-0000-0000-000000000000", json={"disabled": True}, headers=bearer(organiser_token)
+    )
+    assert missing.status == 404

@@ -95,6 +95,7 @@ MATRIX: list[Row] = [
         body={"email": "ny@falun.se", "password": "correct horse battery", "role": "organiser"},
     ),
     Row("GET", "/auth/accounts", only(organiser={200})),
+    Row("PATCH", "/auth/accounts/{account}", only(organiser={200}), body={"disabled": True}),
     Row("POST", "/auth/login", everyone(422), body={"email": "", "password": ""}),
     Row("POST", "/auth/logout", signed_in(204)),
     # Only the web front end's service token asks for SME sign-in links (organisers included are refused).
@@ -206,6 +207,10 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "INSERT INTO registry.api_tokens (token_hash, role, label) VALUES ($1, 'organiser', 'spare') RETURNING id",
         uuid.uuid4().bytes * 2,
     )
+    ids["account"] = await db.fetchval(
+        "INSERT INTO registry.accounts (email, password_hash, role) VALUES ('eva@falun.se', 'scrypt$x', 'organiser') "
+        "RETURNING id"
+    )
     tokens = {
         "organiser": await make_token(Role.ORGANISER),
         "service": await make_token(Role.SERVICE),
@@ -257,6 +262,7 @@ def test_every_route_is_in_the_matrix(registry):
         "{need}": "{need_id}",
         "{event}": "{event_id}",
         "{registration}": "{registration_id}",
+        "{account}": "{account_id}",
     }
 
     def canonical(path: str) -> str:

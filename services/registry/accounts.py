@@ -30,8 +30,9 @@ from pydantic import (
 
 from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.db import POOL_KEY
-from shared.errors import Conflict, FieldError, Unauthorized, ValidationProblem
+from shared.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
 from . import audit, ratelimit
@@ -88,6 +89,17 @@ class Account(BaseModel):
     organisation_id: UUID | None
     name: str
     created_at: datetime
+    disabled_at: datetime | None = Field(default=None, description="Set while the account may not sign in")
+
+
+class AccountUpdate(BaseModel):
+    """What an organiser changes on an account: a new password, the name, or whether it may sign in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str | None = Field(default=None, min_length=12, max_length=200, description="A new password")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    disabled: bool | None = Field(default=None, description="true: may not sign in (its sessions end); false: may")
 
 
 class AccountList(BaseModel):
@@ -210,6 +222,41 @@ async def list_accounts(request: web.Request) -> web.Response:
 
 
 @operation(
+    "Change a web account: new password, name, disabled (a new password or disabling ends its sessions)",
+    tags=("auth",),
+    body=AccountUpdate,
+    response=Account,
+    errors=(404,),
+)
+@require(Role.ORGANISER)
+async def update_account(request: web.Request) -> web.Response:
+    """Change an account."""
+    account_id = path_uuid_or_404(request, "account_id", "account")
+    body = await read_json(request, AccountUpdate)
+    password_hash = await hash_password(body.password) if body.password is not None else None
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        current = await conn.fetchrow(sql.LOCK_ACCOUNT, account_id)
+        if current is None:
+            raise NotFound("No account with that id.")
+        row = await conn.fetchrow(
+            sql.UPDATE_ACCOUNT, account_id, password_hash, body.name, body.disabled is not None, bool(body.disabled)
+        )
+        if password_hash is not None or body.disabled:
+            await conn.execute(sql.REVOKE_ACCOUNT_SESSIONS, account_id)
+        await audit.record(
+            conn,
+            request,
+            "account.updated",
+            "account",
+            account_id,
+            organisation_id=current["organisation_id"],
+            # Never the password: only that it changed.
+            changes={"password_changed": password_hash is not None, "name": body.name, "disabled": body.disabled},
+        )
+    return json_response(Account(**dict(row)))
+
+
+@operation(
     "Log in with e-mail and password: get an API token for 12 hours",
     tags=("auth",),
     body=LoginRequest,
@@ -249,6 +296,7 @@ async def login(request: web.Request) -> web.Response:
             organisation_id=account["organisation_id"],
             label=session_label("web session: ", account["name"] or account["email"]),
             expires_at=expires_at,
+            account_id=account["id"],
         )
         await conn.execute(sql.SET_LAST_LOGIN, account["id"])
         await audit.record(

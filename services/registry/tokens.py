@@ -51,11 +51,12 @@ async def issue_token(
     label: str = "",
     created_by: UUID | None = None,
     expires_at: datetime | None = None,
+    account_id: UUID | None = None,
 ) -> tuple[str, asyncpg.Record]:
-    """Create a token; return it (to show once) with its stored record."""
+    """Create a token; return it (to show once) with its stored record. ``account_id``: a web session's account."""
     token = generate_token()
     row = await conn.fetchrow(
-        sql.INSERT_TOKEN, hash_token(token), role.value, organisation_id, label, created_by, expires_at
+        sql.INSERT_TOKEN, hash_token(token), role.value, organisation_id, label, created_by, expires_at, account_id
     )
     return token, row
 

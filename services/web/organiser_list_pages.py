@@ -176,7 +176,11 @@ ACCOUNT_FIELDS = ("email", "role", "organisation_id", "name")
 
 
 async def _accounts_page(
-    request: web.Request, form: Mapping[str, Any], errors: Mapping[str, str], status: int = 200
+    request: web.Request,
+    form: Mapping[str, Any],
+    errors: Mapping[str, str],
+    status: int = 200,
+    row_errors: Mapping[str, str] | None = None,
 ) -> web.Response:
     accounts = (await backend(request).get("registry", "/auth/accounts"))["items"]
     buyers = await all_pages(request, "/organisations", {"kind": "buyer"})
@@ -194,6 +198,8 @@ async def _accounts_page(
         "form": form,
         "errors": errors,
         "created": request.query.get("skapat") == "1",
+        "changed": request.query.get("andrat") == "1",
+        "row_errors": row_errors or {},
     }
     return render(request, "organiser/accounts.html", context, status=status)
 
@@ -240,3 +246,29 @@ async def create_account(request: web.Request) -> web.Response:
         else:
             raise redirect("/arrangor/konton?skapat=1")
     return await _accounts_page(request, form, errors, status=422)
+
+
+async def change_password(request: web.Request) -> web.Response:
+    """POST /arrangor/konton/{account_id}/losenord: a new password (the person's sessions end)."""
+    require_user(request, Role.ORGANISER)
+    account_id = str(path_uuid(request, "account_id"))
+    password = str((await request.post()).get("password", ""))
+    if len(password) >= 12:
+        try:
+            await backend(request).patch("registry", f"/auth/accounts/{account_id}", {"password": password})
+        except BackendError as error:
+            if error.status != 422:
+                raise
+        else:
+            raise redirect("/arrangor/konton?andrat=1")
+    row_errors = {account_id: _("Lösenordet måste ha minst 12 tecken.")}
+    return await _accounts_page(request, {"role": "buyer"}, {}, status=422, row_errors=row_errors)
+
+
+async def change_account_status(request: web.Request) -> web.Response:
+    """POST /arrangor/konton/{account_id}/status: disable (its sessions end) or enable an account."""
+    require_user(request, Role.ORGANISER)
+    account_id = path_uuid(request, "account_id")
+    disabled = (await request.post()).get("disabled") == "1"
+    await backend(request).patch("registry", f"/auth/accounts/{account_id}", {"disabled": disabled})
+    raise redirect("/arrangor/konton?andrat=1")

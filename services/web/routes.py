@@ -85,6 +85,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
     app.router.add_get("/arrangor/konton", lists.accounts)
     app.router.add_post("/arrangor/konton", lists.create_account)
+    app.router.add_post("/arrangor/konton/{account_id}/losenord", lists.change_password)
+    app.router.add_post("/arrangor/konton/{account_id}/status", lists.change_account_status)
     from . import schedule_pages, schedule_review_pages
 
     schedule = "/arrangor/evenemang/{event_id}/schema"

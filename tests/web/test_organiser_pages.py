@@ -300,6 +300,49 @@ async def test_organiser_creates_a_buyer_account(
     assert missing.status == 422 and 'id="f-organisation_id-error"' in await missing.text()
 
 
+async def test_organiser_sets_a_new_password_and_disables_an_account(
+    organiser_browser: Browser, registry, organiser_token: str, make_org: Callable
+) -> None:
+    email = unique_email()
+    created = await registry.post(
+        "/auth/accounts",
+        json={
+            "email": email,
+            "password": "det gamla lösenordet",
+            "role": "buyer",
+            "organisation_id": str(await make_org("buyer")),
+        },
+        headers=bearer(organiser_token),
+    )
+    account_id = (await created.json())["id"]
+    session = (
+        await (await registry.post("/auth/login", json={"email": email, "password": "det gamla lösenordet"})).json()
+    )["token"]
+    action = f"/arrangor/konton/{account_id}/losenord"
+    short = await organiser_browser.submit("/arrangor/konton", action, {"password": "kort"})
+    html = await short.text()
+    assert short.status == 422 and f'id="pw-{account_id}-error"' in html and 'value="kort"' not in html
+    changed = await organiser_browser.submit("/arrangor/konton", action, {"password": "ett helt nytt lösenord"})
+    assert changed.status == 303
+    assert "Kontot är ändrat" in await organiser_browser.page(changed.headers["Location"])
+    # The buyer's session from before is over; the new password signs in.
+    assert (await registry.get("/auth/whoami", headers=bearer(session))).status == 401
+    assert (
+        await registry.post("/auth/login", json={"email": email, "password": "ett helt nytt lösenord"})
+    ).status == 200
+    off = await organiser_browser.submit("/arrangor/konton", f"/arrangor/konton/{account_id}/status", {"disabled": "1"})
+    assert off.status == 303
+    assert "Avstängt" in await organiser_browser.page("/arrangor/konton")
+    assert (
+        await registry.post("/auth/login", json={"email": email, "password": "ett helt nytt lösenord"})
+    ).status == 401
+    on = await organiser_browser.submit("/arrangor/konton", f"/arrangor/konton/{account_id}/status", {"disabled": "0"})
+    assert on.status == 303
+    assert (
+        await registry.post("/auth/login", json={"email": email, "password": "ett helt nytt lösenord"})
+    ).status == 200
+
+
 @pytest.mark.parametrize("role", [Role.SME, Role.BUYER])
 async def test_smes_and_buyers_are_refused_every_organiser_page(
     web: Browser, registry, organiser_token: str, make_token: Callable, make_org: Callable, role: Role

@@ -14,11 +14,31 @@ FOR SHARE
 INSERT_ACCOUNT = """
 INSERT INTO registry.accounts (email, password_hash, role, organisation_id, name)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, email, role, organisation_id, name, created_at
+RETURNING id, email, role, organisation_id, name, created_at, disabled_at
+"""
+
+LOCK_ACCOUNT = "SELECT id, organisation_id FROM registry.accounts WHERE id = $1 FOR UPDATE"
+
+# $2..$4 are NULL for what does not change; $5 says whether disabled_at is set ($6 true) or cleared.
+UPDATE_ACCOUNT = """
+UPDATE registry.accounts
+SET password_hash = coalesce($2, password_hash),
+    name = coalesce($3, name),
+    disabled_at = CASE WHEN NOT $4::boolean THEN disabled_at
+                       WHEN $5::boolean THEN coalesce(disabled_at, now())
+                       ELSE NULL END
+WHERE id = $1
+RETURNING id, email, role, organisation_id, name, created_at, disabled_at
+"""
+
+# A new password or a disabled account ends the account's web sessions at once.
+REVOKE_ACCOUNT_SESSIONS = """
+UPDATE registry.api_tokens SET revoked_at = now()
+WHERE account_id = $1 AND revoked_at IS NULL
 """
 
 LIST_ACCOUNTS = """
-SELECT id, email, role, organisation_id, name, created_at
+SELECT id, email, role, organisation_id, name, created_at, disabled_at
 FROM registry.accounts
 ORDER BY created_at, id
 """

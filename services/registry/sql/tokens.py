@@ -9,8 +9,8 @@ WHERE token_hash = $1
 """
 
 INSERT_TOKEN = """
-INSERT INTO registry.api_tokens (token_hash, role, organisation_id, label, created_by, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO registry.api_tokens (token_hash, role, organisation_id, label, created_by, expires_at, account_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, role, organisation_id, label, created_at, expires_at, revoked_at
 """
 
