@@ -164,10 +164,15 @@ async def test_5_organiser_schedules_and_publishes(new_page, stack: Stack) -> No
     await check_page(page, "organiser-schedule-overview")
     await page.locator("#run-button").click()
     await page.wait_for_url(re.compile(r"/schema/jobb/"))
-    await check_page(page, "organiser-job-progress")
+    job_page = page.url
     # job-progress.js follows the job live and opens the new version when it is done.
     await page.wait_for_url(re.compile(r"/schema/\d+$"), timeout=120_000)
     await check_page(page, "organiser-schedule-version")
+    # The job page is audited once the job is done: while it runs, the script may leave it at any moment.
+    await page.goto(job_page)
+    assert await page.locator("#job-result-link").is_visible()
+    await check_page(page, "organiser-job-done")
+    await page.go_back()
     await page.locator("#publish-link").click()
     await check_page(page, "organiser-publish-confirm")
     await page.locator("#confirm-publish").click()
