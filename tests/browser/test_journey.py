@@ -12,6 +12,7 @@ from typing import Any
 
 import icalendar
 import pytest
+from playwright.async_api import expect
 
 from shared.reference.orgnr import orgnr_from_serial
 
@@ -48,15 +49,13 @@ async def test_1_firm_registers_with_checked_orgnr_and_cpv_picker(new_page, stac
     # Checked as you type: a wrong check digit is pointed out before the form is sent.
     await orgnr.fill(FIRM["orgnr"][:-1] + str((int(FIRM["orgnr"][-1]) + 1) % 10))
     await orgnr.blur()
-    await page.wait_for_function("document.querySelector('#f-orgnr-status').textContent.trim().length > 0")
+    # expect() polls from Playwright's own script world: the page's CSP forbids evaluating strings in it.
+    await expect(status).to_have_text(re.compile(r"\S"))
     wrong = await status.inner_text()
     await orgnr.fill(FIRM["orgnr"])
     await orgnr.blur()
-    await page.wait_for_function(
-        "(before) => { const t = document.querySelector('#f-orgnr-status').textContent.trim(); "
-        "return t.length > 0 && t !== before; }",
-        arg=wrong,
-    )
+    await expect(status).not_to_have_text(wrong)
+    await expect(status).to_have_text(re.compile(r"\S"))
     await page.get_by_label("Företagets namn").fill(FIRM["name"])
     await page.get_by_label("Kommun där företaget har sitt säte").select_option("2062")  # Mora
     # The CPV picker: search Swedish labels, see the hierarchy, pick with the keyboard.
