@@ -8,7 +8,6 @@ any number of processes, can run against one database.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -19,20 +18,13 @@ from uuid import UUID
 
 import asyncpg
 
+from ..listener import DATABASE_ERRORS, ChannelListener, wait_for_either
 from ..sql.jobs import JOBS_CHANNEL
 from . import queue
 from .queue import Job
 
 log = logging.getLogger("services.matcher.jobs.worker")
 
-# Errors raised while talking to the database; the worker logs them and tries again later.
-DATABASE_ERRORS = (
-    asyncpg.PostgresError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.InternalClientError,
-    OSError,
-    TimeoutError,
-)
 # Errors of a handler that mean "something it depends on is away", retried like Retryable.
 TRANSIENT_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError)
 
@@ -96,62 +88,6 @@ class _Progress:
     phase: str | None = None
 
 
-class _Listener:
-    """One pooled connection LISTENing on ``matcher_jobs``, set up again if it was lost."""
-
-    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
-        self._pool = pool
-        self._wake = wake
-        self._conn: asyncpg.Connection | None = None
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    def _alive(self) -> bool:
-        try:
-            return self._conn is not None and not self._conn.is_closed()
-        except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError):
-            # A pooled connection the server ended can refuse even this question.
-            return False
-
-    async def ensure(self) -> None:
-        if self._alive():
-            return
-        await self.close()
-        try:
-            conn = await self._pool.acquire()
-        except DATABASE_ERRORS as error:
-            log.warning("cannot listen for new jobs (polling meanwhile): %s", describe_error(error))
-            return
-        try:
-            await conn.add_listener(JOBS_CHANNEL, self._on_notify)
-        except DATABASE_ERRORS as error:
-            log.warning("cannot listen for new jobs (polling meanwhile): %s", describe_error(error))
-            await self._pool.release(conn)
-            return
-        self._conn = conn
-
-    async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        with contextlib.suppress(*DATABASE_ERRORS):
-            if not conn.is_closed():
-                await conn.remove_listener(JOBS_CHANNEL, self._on_notify)
-        with contextlib.suppress(*DATABASE_ERRORS):
-            await self._pool.release(conn)
-
-
-async def _wait_for_either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-        await asyncio.gather(*waiters, return_exceptions=True)
-
-
 @dataclass(frozen=True)
 class _Config:
     worker_id: str
@@ -186,7 +122,7 @@ async def run_worker(
     """
     config = _Config(worker_id, lease_seconds, retry_base_seconds, retry_cap_seconds, progress_interval)
     wake = asyncio.Event()
-    listener = _Listener(pool, wake)
+    listener = ChannelListener(pool, JOBS_CHANNEL, wake, "new jobs")
     log.info("worker %s started", worker_id)
     try:
         while not stop_event.is_set():
@@ -204,7 +140,7 @@ async def run_worker(
                 continue
             if on_idle is not None:
                 on_idle()
-            await _wait_for_either(wake, stop_event, poll_seconds)
+            await wait_for_either(wake, stop_event, listener.retry_delay(poll_seconds))
     finally:
         await listener.close()
         log.info("worker %s stopped", worker_id)

@@ -23,6 +23,7 @@ from aiohttp import web
 from shared.db import POOL_KEY
 
 from ..links import LinkSecretMissing
+from ..listener import DATABASE_ERRORS, ChannelListener, wait_for_either
 from ..settings import MatcherSettings
 from ..sql import notify as sql
 from . import Outcome, Verdict
@@ -33,7 +34,6 @@ log = logging.getLogger("services.matcher.notify")
 
 # Errors raised while talking to the database; the loop logs them and tries again later. asyncpg raises
 # InternalClientError when it uses a pooled connection the server has just ended (seen in tests).
-DATABASE_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError, OSError, TimeoutError)
 
 BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -234,68 +234,6 @@ async def deliver_due(
     return delivered
 
 
-class _Listener:
-    """One pooled connection LISTENing on ``matcher_outbox``, set up again when it was lost."""
-
-    def __init__(self, pool: asyncpg.Pool, wake: asyncio.Event) -> None:
-        self._pool = pool
-        self._wake = wake
-        self._conn: asyncpg.Connection | None = None
-        # Failed tries to listen in a row: the loop then waits less than a poll before trying again.
-        self.failures = 0
-
-    def retry_delay(self, poll_seconds: float) -> float:
-        """How long the loop may wait: a poll while listening, else 0.5 s doubling up to a poll."""
-        return poll_seconds if self.failures == 0 else min(poll_seconds, 0.5 * 2 ** min(self.failures - 1, 10))
-
-    def _on_notify(self, *_: object) -> None:
-        self._wake.set()
-
-    def _listening(self) -> bool:
-        if self._conn is None:
-            return False
-        try:
-            return not self._conn.is_closed()
-        except asyncpg.InterfaceError:
-            # The pool detaches a connection the server ended; its proxy then refuses every call.
-            return False
-
-    async def ensure(self) -> None:
-        if self._listening():
-            return
-        await self.close()
-        try:
-            conn = await self._pool.acquire()
-        except DATABASE_ERRORS as error:
-            self.failures += 1
-            log.warning("cannot listen for notifications to send (polling meanwhile): %s", error)
-            return
-        try:
-            await conn.add_listener(sql.OUTBOX_CHANNEL, self._on_notify)
-        except Exception as error:  # whatever the reason, polling carries on; the connection must go back
-            # Often a pooled connection the server ended a moment ago; the pool replaces it next time.
-            self.failures += 1
-            log.warning("cannot listen for notifications to send (polling meanwhile): %s", error)
-            with contextlib.suppress(Exception):
-                await self._pool.release(conn)
-            return
-        # A lost connection wakes the loop, which listens again at once instead of after the next poll.
-        conn.add_termination_listener(self._on_notify)
-        self._conn = conn
-        self.failures = 0
-
-    async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        with contextlib.suppress(*DATABASE_ERRORS):
-            conn.remove_termination_listener(self._on_notify)
-            if not conn.is_closed():
-                await conn.remove_listener(sql.OUTBOX_CHANNEL, self._on_notify)
-        with contextlib.suppress(*DATABASE_ERRORS):
-            await self._pool.release(conn)
-
-
 async def run_deliverer(
     pool: asyncpg.Pool,
     settings: MatcherSettings,
@@ -313,13 +251,10 @@ async def run_deliverer(
     if settings.smtp_host is None:
         log.info("e-mail is off (MATCHER_SMTP_HOST is unset): e-mail notifications stay queued")
     wake = asyncio.Event()
-    listener = _Listener(pool, wake)
+    listener = ChannelListener(pool, sql.OUTBOX_CHANNEL, wake, "notifications to send")
     try:
         while not stop.is_set():
-            try:
-                await listener.ensure()
-            except Exception:
-                log.exception("cannot listen for notifications to send (polling meanwhile)")
+            await listener.ensure()
             # Cleared before claiming: a notification from here on ends the wait below.
             wake.clear()
             try:
@@ -343,19 +278,9 @@ async def run_deliverer(
                 continue  # a full batch: more may be due at once
             if on_idle is not None:
                 on_idle()
-            await _wait_for_either(wake, stop, listener.retry_delay(settings.outbox_poll_seconds))
+            await wait_for_either(wake, stop, listener.retry_delay(settings.outbox_poll_seconds))
     finally:
         await listener.close()
-
-
-async def _wait_for_either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-        await asyncio.gather(*waiters, return_exceptions=True)
 
 
 def outbox_context(settings: MatcherSettings) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -1,0 +1,125 @@
+"""A LISTEN that comes back: one pooled connection waiting for a channel's notifications, and the wait.
+
+The job workers (``matcher_jobs``) and the notification deliverers (``matcher_outbox``) both poll as a
+fallback and are woken early by NOTIFY. When the listening connection is lost (the server restarted,
+the pool dropped it), :meth:`ChannelListener.ensure` listens again on the next turn of the loop, which
+the lost connection itself wakes; until then :meth:`ChannelListener.retry_delay` keeps the waits short.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+log = logging.getLogger("services.matcher.listener")
+
+# Errors raised while talking to the database: logged, and tried again on the next turn.
+DATABASE_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
+
+
+class ChannelListener:
+    """One pooled connection LISTENing on ``channel``, setting ``wake`` on each notification.
+
+    Parameters
+    ----------
+    pool
+        Where the listening connection comes from (and goes back to on :meth:`close`).
+    channel
+        The PostgreSQL channel name.
+    wake
+        Set on every notification, and when the connection is lost (so the loop listens again at once).
+    purpose
+        What is listened for, in log lines ("new jobs", "notifications to send").
+    """
+
+    def __init__(self, pool: asyncpg.Pool, channel: str, wake: asyncio.Event, purpose: str) -> None:
+        self._pool = pool
+        self._channel = channel
+        self._wake = wake
+        self._purpose = purpose
+        self._conn: asyncpg.Connection | None = None
+        # Failed tries to listen in a row: the loop then waits less than a poll before trying again.
+        self.failures = 0
+
+    def retry_delay(self, poll_seconds: float) -> float:
+        """How long the loop may wait: a poll while listening, else 0.5 s doubling up to a poll.
+
+        Examples
+        --------
+        >>> listener = ChannelListener(None, "c", asyncio.Event(), "tests")
+        >>> listener.retry_delay(5.0)
+        5.0
+        >>> listener.failures = 3
+        >>> listener.retry_delay(5.0)
+        2.0
+        """
+        return poll_seconds if self.failures == 0 else min(poll_seconds, 0.5 * 2 ** min(self.failures - 1, 10))
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    def _listening(self) -> bool:
+        try:
+            return self._conn is not None and not self._conn.is_closed()
+        except (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError):
+            # The pool detaches a connection the server ended; its proxy then refuses even this question.
+            return False
+
+    async def ensure(self) -> None:
+        """Listen, unless already listening; a failure is logged and counted, never raised."""
+        if self._listening():
+            return
+        await self.close()
+        try:
+            conn = await self._pool.acquire()
+        except DATABASE_ERRORS as error:
+            self._failed(error)
+            return
+        try:
+            await conn.add_listener(self._channel, self._on_notify)
+        except Exception as error:  # whatever the reason, polling carries on; the connection must go back
+            # Often a pooled connection the server ended a moment ago; the pool replaces it next time.
+            self._failed(error)
+            with contextlib.suppress(Exception):
+                await self._pool.release(conn)
+            return
+        # A lost connection wakes the loop, which listens again at once instead of after the next poll.
+        conn.add_termination_listener(self._on_notify)
+        self._conn = conn
+        self.failures = 0
+
+    def _failed(self, error: BaseException) -> None:
+        self.failures += 1
+        detail = str(error).strip() or type(error).__name__
+        log.warning("cannot listen for %s (polling meanwhile): %s", self._purpose, detail)
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        with contextlib.suppress(*DATABASE_ERRORS):
+            conn.remove_termination_listener(self._on_notify)
+            if not conn.is_closed():
+                await conn.remove_listener(self._channel, self._on_notify)
+        with contextlib.suppress(*DATABASE_ERRORS):
+            await self._pool.release(conn)
+
+
+async def wait_for_either(first: asyncio.Event, second: asyncio.Event, timeout: float) -> None:
+    """Wait until either event is set or ``timeout`` seconds pass (no error on timeout)."""
+    waiters = [asyncio.create_task(first.wait()), asyncio.create_task(second.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
