@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import email as email_parser
+import re
 from collections.abc import Callable
+from email.policy import default as default_policy
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from aiosmtpd.controller import Controller
 
+from services.web.app import create_app
 from services.web.session import CSRF_FIELD
 from shared.auth import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, free_port
 
 from .conftest import Browser, unique_email
 
@@ -127,3 +133,49 @@ async def test_organiser_is_sent_to_sign_in_when_not_signed_in(web: Browser, mak
     assert response.status in (303, 404)
     web.sign_in_with(await make_token(Role.ORGANISER))
     assert "Logga ut" in await web.page("/logga-in")
+
+
+async def test_sign_in_link_arrives_by_mail_and_signs_in(web_settings, registry) -> None:
+    """With a mail server set, the link is mailed (never shown on the page) and works once."""
+    received: list = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(email_parser.message_from_bytes(envelope.original_content, policy=default_policy))
+            return "250 OK"
+
+    address = unique_email()
+    created = await registry.post(
+        "/organisations",
+        json={
+            "kind": "sme",
+            "orgnr": "5560360793",
+            "name": "Dala Städ AB",
+            "municipality_code": "2080",
+            "cpv_codes": ["90910000"],
+            "contacts": [{"name": "Sara", "email": address}],
+        },
+    )
+    assert created.status == 201
+    port = free_port()
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = web_settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "dev_show_sign_in_links": False}
+        )
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+            visitor = Browser(client)
+            response = await visitor.submit("/logga-in/lank", "/logga-in/lank", {"email": address}, follow=True)
+            html = await response.text()
+            assert "Om adressen hör till ett registrerat företag" in html and "/logga-in/lank/atl_" not in html
+            [message] = received
+            assert message["To"] == address and "Dala Städ AB" in message["Subject"]
+            body = message.get_content()
+            link = re.search(r"http://\S+/logga-in/lank/(atl_\S+)", body)
+            assert link and "sign-in link" in body  # Swedish first, then English
+            path = f"/logga-in/lank/{link.group(1)}"
+            redeemed = await visitor.submit(path, path, {})
+            assert redeemed.status == 303 and redeemed.headers["Location"] == "/foretag"
+    finally:
+        controller.stop()
