@@ -63,23 +63,15 @@ async def stepping_handler(job: Job, report_progress) -> None:
         await conn.close()
 
 
-def start_worker(db_url: str, worker_id: str, *, lease_seconds: float = 2.0) -> subprocess.Popen:
+def start_worker(
+    db_url: str, worker_id: str, *, lease_seconds: float | None = 2.0, settings: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """A worker process; ``lease_seconds=None`` gives no time flags, so only ``settings`` (env) set them."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "MATCHER_", "DATABASE_"))}
-    env.update(DATABASE_URL=db_url, LOG_FORMAT="text", PYTHONUNBUFFERED="1")
+    env.update(DATABASE_URL=db_url, LOG_FORMAT="text", PYTHONUNBUFFERED="1", **(settings or {}))
+    flags = [] if lease_seconds is None else ["--lease-seconds", str(lease_seconds), "--poll-seconds", "0.5"]
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "services.matcher.jobs",
-            "--handler",
-            HANDLER,
-            "--worker-id",
-            worker_id,
-            "--lease-seconds",
-            str(lease_seconds),
-            "--poll-seconds",
-            "0.5",
-        ],
+        [sys.executable, "-m", "services.matcher.jobs", "--handler", HANDLER, "--worker-id", worker_id, *flags],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -154,5 +146,31 @@ async def test_sigterm_stops_a_worker_and_hands_its_job_back(db_url, workers):
         released = await get_job(conn, job.id)
         # Back in the queue at once, the interrupted attempt not counted: the next worker starts it now.
         assert (released.status, released.attempts, released.lease_expires_at) == ("queued", 0, None)
+    finally:
+        await conn.close()
+
+
+async def test_without_flags_a_worker_keeps_the_lease_and_poll_times_of_the_settings(db_url, workers):
+    # MATCHER_JOB_LEASE_SECONDS once lost to the flag's default of 30 s: a killed worker's job was taken
+    # over after 30.8 s instead of 6 s.
+    conn = await asyncpg.connect(db_url)
+    try:
+        await conn.execute(CREATE_RUNS)
+        settings = {"MATCHER_JOB_LEASE_SECONDS": "6", "MATCHER_JOB_POLL_SECONDS": "0.5"}
+        first = start_worker(db_url, "worker-a", lease_seconds=None, settings=settings)
+        workers.append(first)
+        job, _ = await enqueue(conn, uuid.uuid4(), params={"steps": 40, "step_seconds": 0.1})
+        running = await wait_for_job(conn, job.id, lambda j: j.lease_owner == "worker-a", "worker-a's lease", workers)
+        lease = (running.lease_expires_at - await conn.fetchval("SELECT now()")).total_seconds()
+        assert 0 < lease <= 6.5, lease
+
+        # A worker that is killed hands its job over within the 6 s lease (and the 0.5 s poll), not 30 s.
+        second = start_worker(db_url, "worker-b", lease_seconds=None, settings=settings)
+        workers.append(second)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=GENEROUS)
+        killed_at = time.monotonic()
+        await wait_for_job(conn, job.id, lambda j: j.lease_owner == "worker-b", "worker-b took the job over", workers)
+        assert time.monotonic() - killed_at < 6 + 0.5 + 3, "taken over later than the lease and a poll allow"
     finally:
         await conn.close()

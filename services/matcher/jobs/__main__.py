@@ -1,11 +1,14 @@
 """Run a schedule job worker process: ``python -m services.matcher.jobs``.
 
+    python -m services.matcher.jobs
     python -m services.matcher.jobs --lease-seconds 30 --poll-seconds 5
     python -m services.matcher.jobs --handler tests.matcher.test_worker_processes:stepping_handler
 
 Any number of these can run beside the matcher's web processes (set ``MATCHER_WORKERS=0`` there to keep
 solving out of them). The database and the registry come from the matcher's settings (``DATABASE_URL``,
 ``REGISTRY_URL``, ``MATCHER_SERVICE_TOKEN`` …); solves run in ``MATCHER_SOLVER_PROCESSES`` processes.
+The lease, poll and retry times are ``MATCHER_JOB_LEASE_SECONDS``, ``MATCHER_JOB_POLL_SECONDS`` and
+``MATCHER_JOB_RETRY_BASE_SECONDS``, like the web processes' workers; a flag given overrides its setting.
 SIGTERM or SIGINT stops the worker cleanly, handing a running job back to the queue. ``--handler`` names
 another async callable ``handler(job, report_progress)`` (see :mod:`services.matcher.jobs.worker`).
 """
@@ -19,6 +22,7 @@ import importlib
 import signal
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import aiohttp
 import asyncpg
@@ -60,6 +64,41 @@ async def schedule_handler(settings: MatcherSettings, pool: asyncpg.Pool) -> Asy
         executor.shutdown(wait=False, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class WorkerTimes:
+    """How long a lease lasts, how often an idle worker looks for jobs, the first back-off (seconds)."""
+
+    lease_seconds: float
+    poll_seconds: float
+    retry_base_seconds: float
+
+
+def worker_times(args: argparse.Namespace, settings: MatcherSettings) -> WorkerTimes:
+    """Each time from its flag when one was given, else from the settings (the environment).
+
+    The flags have no defaults of their own: a default there would override ``MATCHER_JOB_*`` and make
+    a separate worker keep other times than the web processes' workers (a killed worker's job was once
+    taken over after 30 s where the operator had set a 6 s lease).
+
+    Examples
+    --------
+    >>> settings = MatcherSettings(job_lease_seconds=6, job_poll_seconds=1, job_retry_base_seconds=2)
+    >>> worker_times(parser().parse_args([]), settings)
+    WorkerTimes(lease_seconds=6.0, poll_seconds=1.0, retry_base_seconds=2.0)
+    >>> worker_times(parser().parse_args(["--lease-seconds", "10"]), settings).lease_seconds
+    10.0
+    """
+
+    def pick(flag: float | None, setting: float) -> float:
+        return float(setting if flag is None else flag)
+
+    return WorkerTimes(
+        lease_seconds=pick(args.lease_seconds, settings.job_lease_seconds),
+        poll_seconds=pick(args.poll_seconds, settings.job_poll_seconds),
+        retry_base_seconds=pick(args.retry_base_seconds, settings.job_retry_base_seconds),
+    )
+
+
 async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,27 +113,41 @@ async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
                 handler = import_handler(args.handler)
             else:
                 handler = await stack.enter_async_context(schedule_handler(settings, pool))
+            times = worker_times(args, settings)
             await run_worker(
                 pool,
                 handler,
                 worker_id=args.worker_id or default_worker_id(),
-                lease_seconds=args.lease_seconds,
-                poll_seconds=args.poll_seconds,
+                lease_seconds=times.lease_seconds,
+                poll_seconds=times.poll_seconds,
                 stop_event=stop,
-                retry_base_seconds=args.retry_base_seconds,
+                retry_base_seconds=times.retry_base_seconds,
             )
     finally:
         await pool.close()
 
 
+def parser() -> argparse.ArgumentParser:
+    """The command line; the time flags default to None, meaning "as the settings say"."""
+    made = argparse.ArgumentParser(prog="python -m services.matcher.jobs", description="Run a schedule job worker.")
+    made.add_argument("--handler", help="another job handler, as module:attribute (default: schedule jobs)")
+    made.add_argument("--worker-id", help="lease owner name (default: host:pid:random)")
+    made.add_argument(
+        "--lease-seconds", type=float, help="lease length, renewed every third (default: MATCHER_JOB_LEASE_SECONDS)"
+    )
+    made.add_argument(
+        "--poll-seconds", type=float, help="look for due jobs at least this often (default: MATCHER_JOB_POLL_SECONDS)"
+    )
+    made.add_argument(
+        "--retry-base-seconds",
+        type=float,
+        help="first back-off after a failure (default: MATCHER_JOB_RETRY_BASE_SECONDS)",
+    )
+    return made
+
+
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.matcher.jobs", description="Run a schedule job worker.")
-    parser.add_argument("--handler", help="another job handler, as module:attribute (default: schedule jobs)")
-    parser.add_argument("--worker-id", help="lease owner name (default: host:pid:random)")
-    parser.add_argument("--lease-seconds", type=float, default=30.0, help="lease length; renewed every third")
-    parser.add_argument("--poll-seconds", type=float, default=5.0, help="look for due jobs at least this often")
-    parser.add_argument("--retry-base-seconds", type=float, default=5.0, help="first back-off after a failure")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         settings = load()
     except ConfigurationError as error:
