@@ -19,13 +19,15 @@ from aiohttp import web
 
 from shared.embedded import APPLICATION_DATABASE, start_embedded_server, with_database
 from shared.migrations import Migrator
+from shared.outage import OUTAGE_KEY, OutageLog, describe, observed_connect
 from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.db")
 
 POOL_KEY = web.AppKey("db_pool", asyncpg.Pool)
 
-# Errors that mean "not there (yet)": worth retrying while the database starts.
+# Errors that mean "not there (yet)": worth retrying while the database starts (the pool's connect
+# raises shared.outage.DatabaseUnreachable, a ConnectionError, for all of these).
 _TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
 
 
@@ -66,7 +68,7 @@ async def retry_until_reachable(
             return await connect()
         except _TRANSIENT as error:
             if time.monotonic() + delay > deadline:
-                reason = str(error) or type(error).__name__
+                reason = describe(error)
                 raise DatabaseUnavailable(
                     f"cannot reach the database ({where}) within {timeout:g} s: {reason}"
                 ) from None
@@ -85,15 +87,27 @@ async def init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-async def create_pool(settings: CommonSettings, dsn: str, schema: str = "public") -> asyncpg.Pool:
+# One connection attempt while serving: a request waits at most this long for a new connection before
+# it is answered 503 (asyncpg's own default, 60 s, would hold requests long past any client's patience).
+CONNECT_ATTEMPT_TIMEOUT = 5.0
+
+
+async def create_pool(
+    settings: CommonSettings, dsn: str, schema: str = "public", outage: OutageLog | None = None
+) -> asyncpg.Pool:
     """An asyncpg pool, retrying the first connection for ``DATABASE_CONNECT_TIMEOUT`` seconds.
 
     ``schema`` comes first on the search path, so extensions installed in it (pg_trgm's operators)
-    resolve; queries still name their tables with the schema.
+    resolve; queries still name their tables with the schema. Every new connection goes through
+    ``outage`` (see :mod:`shared.outage`): a failed one raises ``DatabaseUnreachable``, and the log
+    says once that the database is away and once that it is back.
     """
+    outage = outage or OutageLog(f"database ({settings.describe_database()})")
     return await retry_until_reachable(
         lambda: asyncpg.create_pool(
             dsn,
+            connect=observed_connect(outage),
+            timeout=CONNECT_ATTEMPT_TIMEOUT,
             min_size=settings.database_pool_min,
             max_size=settings.database_pool_max,
             command_timeout=60,
@@ -117,7 +131,8 @@ def pool_context(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         dsn = await resolve_database_url(settings)
-        pool = await create_pool(settings, dsn, migrator.schema)
+        app[OUTAGE_KEY] = outage = OutageLog(f"database ({settings.describe_database()})")
+        pool = await create_pool(settings, dsn, migrator.schema, outage)
         try:
             async with pool.acquire() as conn:
                 await migrator.prepare(conn, apply=settings.migrate_on_start)

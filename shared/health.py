@@ -18,6 +18,7 @@ from shared.db import POOL_KEY
 from shared.errors import ProblemError
 from shared.migrations import Migrator
 from shared.openapi import operation
+from shared.outage import RETRY_AFTER_SECONDS
 from shared.web import SERVICE_NAME_KEY, json_response
 
 MIGRATOR_KEY = web.AppKey("migrator", Migrator)
@@ -46,15 +47,16 @@ async def readyz(request: web.Request) -> web.Response:
     """Readiness."""
     pool = request.app.get(POOL_KEY)
     migrator = request.app[MIGRATOR_KEY]
+    retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if pool is None:
-        raise ProblemError("The database pool is not open yet.", status=503, slug="not-ready")
+        raise ProblemError("The database pool is not open yet.", status=503, slug="not-ready", headers=retry)
     try:
         async with asyncio.timeout(READINESS_TIMEOUT):
             async with pool.acquire() as conn:
                 status = await migrator.status(conn)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         raise ProblemError(
-            f"The database is not reachable: {type(error).__name__}.", status=503, slug="not-ready"
+            f"The database is not reachable: {type(error).__name__}.", status=503, slug="not-ready", headers=retry
         ) from None
     if not status.current:
         raise ProblemError(
@@ -62,6 +64,7 @@ async def readyz(request: web.Request) -> web.Response:
             f"unknown {list(status.unknown)}).",
             status=503,
             slug="not-ready",
+            headers=retry,
         )
     return json_response(
         Readiness(status="ready", service=request.app[SERVICE_NAME_KEY], schema_version=max(status.applied, default=0))

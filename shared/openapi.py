@@ -34,6 +34,7 @@ STANDARD_ERRORS = {
     422: "Validation failed; `errors` lists each invalid field",
     429: "Too many requests; wait `Retry-After` seconds",
     500: "Unexpected server error; quote `request_id`",
+    503: "Unavailable for now (e.g. the database is unreachable); retry after `Retry-After` seconds",
 }
 
 
@@ -126,7 +127,8 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             responses[str(op.status)] = {"description": HTTP_DESCRIPTIONS.get(op.status, "Success")}
         for status, text in op.extra_responses.items():
             responses[str(status)] = {"description": text}
-        error_codes = set(op.errors) | {500}
+        # Any route may meet an unexpected error, and any route may find the database away (503).
+        error_codes = set(op.errors) | {500, 503}
         if op.body is not None:
             error_codes |= {400, 413, 415, 422}
         if op.query is not None:

@@ -2,8 +2,9 @@
 
 - :func:`request_context_middleware`: request id (taken from ``X-Request-ID`` or made), one log
   line per request, the id echoed in the response.
-- :func:`problem_middleware`: every error becomes ``application/problem+json``; unknown exceptions
-  are logged with the request id and answered 500 without internals.
+- :func:`problem_middleware`: every error becomes ``application/problem+json``; an unreachable
+  database is 503 with ``Retry-After`` (logged once per outage, see :mod:`shared.outage`); unknown
+  exceptions are logged with the request id and answered 500 without internals.
 - :func:`read_json` / :func:`json_response`: thin handlers parse and serialise
   through pydantic with field-level errors.
 - :func:`base_application`: the app with the above, the body size limit, and the OpenAPI routes.
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
+    PROBLEM_TYPE_BASE,
     Problem,
     ProblemError,
     ValidationProblem,
@@ -31,6 +33,7 @@ from shared.errors import (
 )
 from shared.logs import request_id_var
 from shared.openapi import build_openapi, operation, render_docs_html
+from shared.outage import OUTAGE_KEY, RETRY_AFTER_SECONDS, is_database_outage
 from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.web")
@@ -119,7 +122,9 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             detail = f"Nothing at {path}."
         problem = Problem(title=error.reason, status=error.status, detail=detail, instance=path, request_id=request_id)
         return problem_response(problem, headers)
-    except Exception:
+    except Exception as error:
+        if is_database_outage(error):
+            return database_unavailable(request, error, path, request_id)
         # The traceback goes to the log (with the request id); the client gets the id only.
         log.exception("unhandled error in %s %s", request.method, path)
         problem = Problem(
@@ -131,6 +136,24 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
             request_id=request_id,
         )
         return problem_response(problem)
+
+
+def database_unavailable(request: web.Request, error: Exception, path: str, request_id: str | None) -> web.Response:
+    """503 with ``Retry-After`` for a request the database could not serve; the outage is logged once."""
+    outage = request.app.get(OUTAGE_KEY)
+    if outage is not None:
+        outage.failed(error)  # logs only when this starts the outage
+        outage.answered()
+    problem = Problem(
+        type=f"{PROBLEM_TYPE_BASE}database-unavailable",
+        title="Service Unavailable",
+        status=503,
+        detail="Databasen går inte att nå just nu; försök igen om en stund. / "
+        "The database cannot be reached right now; try again shortly.",
+        instance=path,
+        request_id=request_id,
+    )
+    return problem_response(problem, {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:

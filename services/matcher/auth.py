@@ -12,6 +12,7 @@ from aiohttp import web
 
 from shared.auth import Principal, hash_token
 from shared.errors import ProblemError
+from shared.outage import RETRY_AFTER_SECONDS, OutageLog
 
 log = logging.getLogger("services.matcher.auth")
 
@@ -39,6 +40,7 @@ class RegistryTokenVerifier:
         self._ttl = ttl
         self._max_entries = max_entries
         self._cache: OrderedDict[bytes, tuple[float, Principal | None]] = OrderedDict()
+        self._outage = OutageLog("registry (token introspection)")
 
     async def verify(self, token: str) -> Principal | None:
         key = hash_token(token)
@@ -62,16 +64,28 @@ class RegistryTokenVerifier:
             async with session.post(
                 self._url, json={"token": token}, headers={"Authorization": f"Bearer {self._service_token}"}
             ) as response:
+                if response.status == 503:
+                    # The registry is there but cannot serve (its database is away): one log line per
+                    # outage, and the caller is told when to try again, as the registry tells us.
+                    self._outage.failed(RuntimeError(f"registry answered {response.status}"))
+                    self._outage.answered()
+                    retry = response.headers.get("Retry-After", str(RETRY_AFTER_SECONDS))
+                    raise RegistryUnavailable(
+                        "Cannot check your token right now: the registry is unavailable. Try again shortly.",
+                        headers={"Retry-After": retry if retry.isdigit() else str(RETRY_AFTER_SECONDS)},
+                    )
                 if response.status != 200:
                     log.error("registry answered %s to token introspection", response.status)
                     raise RegistryUnavailable("Cannot check your token right now.")
                 answer = await response.json()
         except (TimeoutError, aiohttp.ClientError) as error:
-            log.warning("registry unreachable for token introspection: %s", error)
+            self._outage.failed(error)  # logs when the registry goes away, and once when it is back
+            self._outage.answered()
             raise RegistryUnavailable(
                 "Cannot check your token right now: the registry is unreachable. Try again shortly.",
-                headers={"Retry-After": "5"},
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
             ) from None
+        self._outage.recovered()
         return Principal.model_validate(answer["principal"]) if answer.get("active") else None
 
 
