@@ -310,6 +310,17 @@ def test_k8s_configmap_keys_are_read_by_every_consumer() -> None:
                 assert not set(data) & DATABASE_SETTINGS, f"ConfigMap {name} gives {service} database settings"
 
 
+def test_deployments_keep_webhooks_off_the_internal_network() -> None:
+    """Compose and k8s state the webhook settings, both off: no webhook reaches the database, the registry
+    or the cloud's metadata service (tests/matcher/test_webhook_addresses.py shows what "off" refuses)."""
+    (matcher_map,) = [cm["data"] for cm in of_kind("ConfigMap") if cm["metadata"]["name"] == "affarstraff-matcher"]
+    for environment in (compose_environment("matcher"), matcher_map):
+        assert environment["MATCHER_WEBHOOK_ALLOW_PRIVATE"] == "false"
+        assert environment["MATCHER_WEBHOOK_ALLOW_HTTP"] == "false"
+    assert MatcherSettings.model_fields["webhook_allow_private"].default is False
+    assert MatcherSettings.model_fields["webhook_allow_http"].default is False
+
+
 def test_k8s_secret_keys_are_settings() -> None:
     (secret,) = of_kind("Secret")
     keys = set(secret.get("stringData", {})) | set(secret.get("data", {}))

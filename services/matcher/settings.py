@@ -75,6 +75,15 @@ class MatcherSettings(CommonSettings):
     outbox_poll_seconds: float = Field(
         default=5.0, gt=0, le=600, description="MATCHER_OUTBOX_POLL_SECONDS: look for due notifications this often"
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="MATCHER_WEBHOOK_ALLOW_PRIVATE: let webhooks reach loopback, link-local and private "
+        "addresses (a receiver on the operator's own network); off, such URLs are refused when registered "
+        "and every delivery checks the address it connects to.",
+    )
+    webhook_allow_http: bool = Field(
+        default=False, description="MATCHER_WEBHOOK_ALLOW_HTTP: accept plain http webhook URLs (https only when off)"
+    )
     outbox_max_attempts: int = Field(
         default=12, ge=1, le=100, description="MATCHER_OUTBOX_MAX_ATTEMPTS: delivery tries before giving up"
     )

@@ -13,14 +13,18 @@ from uuid import UUID
 import asyncpg
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, UrlConstraints
+from pydantic_core import PydanticCustomError
 
 from shared.auth import PRINCIPAL_KEY, Role, generate_token, require
 from shared.db import POOL_KEY
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
-from shared.web import json_response, read_json
+from shared.web import SETTINGS_KEY, json_response, read_json
 
+from .notify.addresses import WebhookUrlRefused, check_webhook_url
 from .sql import notify as sql
+
+MAX_URL_LENGTH = 2000  # the column's limit (migration 0003)
 
 
 def _no_credentials(url: HttpUrl) -> HttpUrl:
@@ -30,7 +34,21 @@ def _no_credentials(url: HttpUrl) -> HttpUrl:
     return url
 
 
-WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=2000), AfterValidator(_no_credentials)]
+def _fits(url: HttpUrl) -> HttpUrl:
+    # UrlConstraints counts what was typed; the URL is stored normalised (non-ASCII percent-encoded, so
+    # one "ä" becomes six characters), and that must fit the column too.
+    if len(str(url)) > MAX_URL_LENGTH:
+        raise PydanticCustomError(
+            "url_too_long",
+            "URL should have at most {max_length} characters once encoded",
+            {"max_length": MAX_URL_LENGTH},
+        )
+    return url
+
+
+WebhookUrl = Annotated[
+    HttpUrl, UrlConstraints(max_length=MAX_URL_LENGTH), AfterValidator(_fits), AfterValidator(_no_credentials)
+]
 
 
 class WebhookCreate(BaseModel):
@@ -38,7 +56,11 @@ class WebhookCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: WebhookUrl = Field(description="http:// or https:// address the notifications are POSTed to")
+    url: WebhookUrl = Field(
+        description="https:// address the notifications are POSTed to; its host must be public (not loopback, "
+        "link-local or private) unless the operator allows it (MATCHER_WEBHOOK_ALLOW_PRIVATE, "
+        "MATCHER_WEBHOOK_ALLOW_HTTP)"
+    )
     secret: str | None = Field(
         default=None,
         min_length=32,
@@ -81,8 +103,10 @@ def _path_id(request: web.Request, name: str, what: str) -> UUID:
     body=WebhookCreate,
     response=WebhookCreated,
     status=201,
-    errors=(404, 409),
-    description="The answer holds the signing secret, the only time it is shown. "
+    errors=(404, 409, 422),
+    description="The answer holds the signing secret, the only time it is shown. A URL whose host is or "
+    "resolves to a loopback, link-local, private, multicast or reserved address is refused (422), and every "
+    "delivery checks the address it connects to again. "
     "Deliveries are signed `Affarstraff-Signature: t=<unix>,v1=<HMAC-SHA256(secret, t.body)>`.",
 )
 @require(Role.ORGANISER)
@@ -90,6 +114,10 @@ async def create_webhook(request: web.Request) -> web.Response:
     """Register a webhook; 409 when the event already has one with this URL."""
     event_id = _path_id(request, "event_id", "event")
     body = await read_json(request, WebhookCreate)
+    try:
+        await check_webhook_url(str(body.url), request.app[SETTINGS_KEY])
+    except WebhookUrlRefused as error:
+        raise ValidationProblem([FieldError(pointer="/url", code=error.code, detail=str(error))]) from None
     secret = body.secret or generate_token()
     try:
         async with request.app[POOL_KEY].acquire() as conn:

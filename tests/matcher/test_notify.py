@@ -142,7 +142,17 @@ def settings(db_url: str, smtp: tuple[MailHandler, int]) -> MatcherSettings:
         outbox_max_attempts=3,
         outbox_poll_seconds=60,
         log_format="text",
+        # The receivers here listen on loopback over http (tests/matcher/test_webhook_addresses.py checks
+        # that without these settings such webhooks are refused).
+        webhook_allow_private=True,
+        webhook_allow_http=True,
     )
+
+
+@pytest.fixture
+def matcher_settings(matcher_settings: MatcherSettings) -> MatcherSettings:
+    """The shared matcher's settings, letting webhooks reach the loopback receivers of these tests."""
+    return matcher_settings.model_copy(update={"webhook_allow_private": True, "webhook_allow_http": True})
 
 
 @pytest.fixture

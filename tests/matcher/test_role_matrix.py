@@ -36,7 +36,7 @@ from tests.test_events import create_event, move_to
 CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other")
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
 UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
-HOOK_URL = "http://127.0.0.1:9/affarstraff"  # never called: no row both has a webhook and publishes
+HOOK_URL = "https://mottagare.example/affarstraff"  # never called: no row both has a webhook and publishes
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ..listener import DATABASE_ERRORS, ChannelListener, wait_for_either
 from ..settings import MatcherSettings
 from ..sql import notify as sql
 from . import Outcome, Verdict
+from .addresses import WebhookUrlRefused, check_webhook_url, webhook_session
 from .mail import MalformedPayload, build_message, send_message
 from .webhooks import TIMEOUT_SECONDS, encode_body, post_webhook
 
@@ -83,6 +84,12 @@ async def _send(
             secret = await conn.fetchval(sql.SELECT_WEBHOOK_SECRET, row.event_id, row.destination)
         if secret is None:
             return Outcome.stop("no webhook with this URL is registered for the event any more")
+        try:
+            # Again at each delivery: the settings or the host's addresses may have changed since it was
+            # registered (the session's socket factory then checks the address actually connected to).
+            await check_webhook_url(row.destination, settings)
+        except WebhookUrlRefused as error:
+            return Outcome.stop(str(error))
         return await post_webhook(
             session,
             row.destination,
@@ -287,13 +294,13 @@ def outbox_context(settings: MatcherSettings) -> Callable[[web.Application], Asy
     """A ``cleanup_ctx`` entry delivering the outbox in the background while the app runs.
 
     Append it after the pool's entry (it uses ``app[POOL_KEY]``, and is stopped before the pool closes).
-    It has its own HTTP client session: webhook timeout 10 s, no redirects, no cookies kept.
+    It has its own HTTP client session: webhook timeout 10 s, no redirects, no cookies kept, and no
+    connection to a non-public address unless ``MATCHER_WEBHOOK_ALLOW_PRIVATE`` (see :mod:`.addresses`).
     """
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         pool = app[POOL_KEY]
-        timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()) as session:
+        async with webhook_session(settings, timeout=TIMEOUT_SECONDS) as session:
             stop = asyncio.Event()
             task = asyncio.create_task(run_deliverer(pool, settings, session, stop=stop), name="outbox-deliverer")
             try:

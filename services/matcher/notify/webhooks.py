@@ -23,6 +23,7 @@ from uuid import UUID
 import aiohttp
 
 from . import Outcome
+from .addresses import AddressRefused
 
 SIGNATURE_HEADER = "Affarstraff-Signature"
 DELIVERY_HEADER = "Affarstraff-Delivery"
@@ -149,6 +150,9 @@ async def post_webhook(
         # aiohttp rejects a URL it cannot send to; no retry makes it valid.
         return Outcome.stop("the webhook URL cannot be used")
     except (TimeoutError, aiohttp.ClientError) as error:
+        if isinstance(error, aiohttp.ClientConnectorError) and isinstance(error.os_error, AddressRefused):
+            # The host resolves to a non-public address now (DNS rebinding, or a changed record): no retry.
+            return Outcome.stop(describe_client_error(error))
         return Outcome.retry(describe_client_error(error))
     if 200 <= status < 300:
         return Outcome.delivered(f"receiver answered {status}")
