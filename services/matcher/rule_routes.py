@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from uuid import UUID
+
 from aiohttp import web
 
 from shared.auth import PRINCIPAL_KEY, Role, require
@@ -11,8 +14,36 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
+from .auth import RegistryUnavailable
+from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import RuleIn, RuleList, RuleOut
 from .sql import schedules as sql
+from .state import REGISTRY_KEY
+
+log = logging.getLogger("services.matcher.rule_routes")
+
+
+async def require_pair(request: web.Request, event_id: UUID, sme_id: UUID, buyer_id: UUID) -> None:
+    """404 unless the SME and the buyer are both signed up for the event, as an SME and as a buyer.
+
+    The registry's snapshot is the matcher's view of who takes part (it never reads the registry's
+    tables); a rule for anyone else could never apply and once made a 201 that did nothing.
+    """
+    try:
+        snapshot = await request.app[REGISTRY_KEY].snapshot(event_id)
+    except RegistryRefused as error:
+        if error.status == 404:
+            raise NotFound(f"There is no event {event_id}.") from None
+        log.error("the registry refused the snapshot of event %s: %s", event_id, error.reason)
+        raise RegistryUnavailable("The matcher cannot read the event from the registry (configuration).") from None
+    except RegistryDown:
+        raise RegistryUnavailable("The registry cannot be reached to check the pair; try again shortly.") from None
+    smes = {party["organisation"]["id"] for party in snapshot.document.get("smes", [])}
+    buyers = {party["organisation"]["id"] for party in snapshot.document.get("buyers", [])}
+    if str(sme_id) not in smes:
+        raise NotFound("That SME is not signed up for this event.")
+    if str(buyer_id) not in buyers:
+        raise NotFound("That buyer is not signed up for this event.")
 
 
 def _rule_out(row) -> RuleOut:
@@ -40,9 +71,11 @@ async def list_rules(request: web.Request) -> web.Response:
     tags=("schedules",),
     body=RuleIn,
     response=RuleOut,
-    errors=(404, 422),
+    errors=(404, 422, 503),
     description="lock keeps the pair's meeting in `slot` (default: its slot in the latest version; 422 when "
-    "that version has no such meeting); forbid keeps the pair apart. Re-run the schedule to apply the rules.",
+    "that version has no such meeting); forbid keeps the pair apart. Re-run the schedule to apply the rules. "
+    "404 unless the SME and the buyer are both signed up for the event (as the registry's snapshot shows); "
+    "503 when the registry cannot be asked.",
 )
 @require(Role.ORGANISER)
 async def put_rule(request: web.Request) -> web.Response:
@@ -50,6 +83,7 @@ async def put_rule(request: web.Request) -> web.Response:
     sme_id = path_uuid_or_404(request, "sme_id", "SME")
     buyer_id = path_uuid_or_404(request, "buyer_id", "buyer")
     body = await read_json(request, RuleIn)
+    await require_pair(request, event_id, sme_id, buyer_id)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         slot, table = body.slot, None
         if body.rule == "lock":
