@@ -35,6 +35,8 @@ from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, lo
 
 VAR = PROJECT_ROOT / "var"
 READY_TIMEOUT = 60.0
+# Addresses whose X-Forwarded-For the local registry believes: none (see run()).
+REGISTRY_TRUSTED_PROXIES = ""
 
 
 @dataclass
@@ -220,9 +222,13 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         "REGISTRY_PORT": str(registry_port),
         "MATCHER_PORT": str(matcher_port),
         "MATCHER_PUBLIC_URL": os.environ.get("MATCHER_PUBLIC_URL", services["matcher"].url),
-        # The web pages call both services from this machine for every visitor: the registry may
-        # believe the visitor's address the front end forwards (per-person sign-up and login limits).
-        "REGISTRY_TRUSTED_PROXIES": os.environ.get("REGISTRY_TRUSTED_PROXIES", "127.0.0.1"),
+        # The web pages call the registry for every visitor and forward the visitor's address (per-person
+        # sign-up and login limits). The registry trusts no address for that, not even 127.0.0.1 (any
+        # local program could claim to forward someone): the front end proves itself with its service
+        # token (X-Proxy-Token, shared/proxies.py). Binding it to a loopback address of its own, e.g.
+        # 127.0.0.2, would not do: every local process may use all of 127/8 on Linux, and macOS has
+        # only 127.0.0.1.
+        "REGISTRY_TRUSTED_PROXIES": os.environ.get("REGISTRY_TRUSTED_PROXIES", REGISTRY_TRUSTED_PROXIES),
         "WEB_PORT": str(web_port),
         "WEB_SECRET": secrets["web_secret"],
         "WEB_SERVICE_TOKEN": secrets["service_token"],

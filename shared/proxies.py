@@ -3,6 +3,13 @@
 Both the registry (rate limits behind the web front end) and the web front end (behind an Ingress or
 load balancer) believe ``X-Forwarded-For`` only from peers they were told to trust: anyone else could
 write any address there and so escape a per-address limit.
+
+A peer's address alone cannot always tell the web front end from other clients: on one machine any
+local process can bind any loopback address (Linux lets everyone use all of 127/8), and Kubernetes
+pods get new addresses at every restart, so only a whole pod range could be listed. The web front end
+therefore also proves itself with its service token in :data:`PROXY_TOKEN_HEADER`, and the registry
+believes its ``X-Forwarded-For`` on that proof wherever it comes from (see
+``services.registry.ratelimit.client_address``). Address lists remain for other proxies.
 """
 
 from __future__ import annotations
@@ -12,6 +19,12 @@ from collections.abc import Iterable
 from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# The header in which the web front end sends its service-role token along with X-Forwarded-For.
+# A header of its own (not Authorization): the request itself stays anonymous or the visitor's.
+PROXY_TOKEN_HEADER = "X-Proxy-Token"  # noqa: S105 - a header name, not a secret
+# Every address: for a peer that proved itself otherwise than by its address.
+ANY_ADDRESS = ("0.0.0.0/0", "::/0")
 
 
 def _normalised(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

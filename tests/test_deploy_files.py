@@ -471,3 +471,20 @@ def test_readme_documents_every_setting() -> None:
     readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
     missing = {name for names in NAMES.values() for name in names if f"`{name}`" not in readme}
     assert not missing, f"deploy/README.md does not describe {sorted(missing)}"
+
+
+def test_k8s_trusts_no_pod_range_for_forwarded_addresses() -> None:
+    """The registry believes no address's X-Forwarded-For (the web proves itself by its service token),
+    and only the Ingress controller's namespace may reach the web pods, whose X-Forwarded-For is believed."""
+    maps = {cm["metadata"]["name"]: cm.get("data", {}) for cm in of_kind("ConfigMap")}
+    assert "REGISTRY_TRUSTED_PROXIES" not in maps["affarstraff-registry"]
+    policies = {policy["metadata"]["name"]: policy["spec"] for policy in of_kind("NetworkPolicy")}
+    web = policies["web-from-ingress-only"]
+    assert web["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "web"}
+    ((rule,),) = [entry["from"] for entry in web["ingress"]]
+    assert set(rule) == {"namespaceSelector"}, "only the Ingress controller's namespace, no pod range"
+    registry = policies["registry-from-web-and-matcher"]
+    sources = [
+        source["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for source in registry["ingress"][0]["from"]
+    ]
+    assert sorted(sources) == ["matcher", "web"]

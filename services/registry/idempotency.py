@@ -11,13 +11,15 @@ Field*). The handler, inside the transaction that creates the thing, first :func
 - a concurrent request with the same key waits on the row lock, then sees the stored answer; if the
   first transaction rolled back (e.g. validation failed) the key is free again.
 
-Keys are per caller (the token, or the client address for anonymous self-registration) and kept
-for :data:`KEY_LIFETIME`.
+Keys are per caller and kept for :data:`KEY_LIFETIME`: per token, or for anonymous requests
+(self-registration) per visitor, i.e. the client address the rate limits count
+(:func:`services.registry.ratelimit.client_address`: behind the web front end the visitor's, not the
+front end's). So one visitor's key never answers another visitor's request.
 
 Secrets never go into the table: a handler whose answer holds one (the SME token of a self-registration)
-passes ``redact=`` to :func:`remember` to store the answer without it, and ``on_replay=`` to
-:func:`claim` to complete a replayed answer again inside the retry's transaction (e.g. with a fresh
-token that replaces the first one).
+passes ``redact=`` to :func:`remember` to store the answer without it. A replay then answers without
+the secret and changes nothing: it neither revokes the first one nor hands out a new one, since
+whoever replays a request is not thereby shown to be the one who sent it first.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +37,7 @@ from aiohttp import web
 from shared.auth import PRINCIPAL_KEY
 from shared.errors import FieldError, ValidationProblem
 
+from . import ratelimit
 from .sql import idempotency as sql
 
 HEADER = "Idempotency-Key"
@@ -42,16 +45,15 @@ KEY_LIFETIME = timedelta(hours=24)
 _REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
 
 JsonBody = dict[str, Any]
-# What of a JSON answer may be stored (drop secrets); and how to complete a stored answer on replay.
+# What of a JSON answer may be stored (drop secrets).
 Redact = Callable[[JsonBody], JsonBody]
-OnReplay = Callable[[asyncpg.Connection, JsonBody], Awaitable[JsonBody]]
 
 
-def _owner(request: web.Request) -> str:
+async def _owner(request: web.Request) -> str:
     principal = request.get(PRINCIPAL_KEY)
     if principal is not None:
         return f"token:{principal.token_id}"
-    return f"address:{request.remote}"
+    return f"visitor:{await ratelimit.client_address(request)}"
 
 
 def _key(request: web.Request) -> str | None:
@@ -66,20 +68,17 @@ def _key(request: web.Request) -> str | None:
     return key
 
 
-async def claim(
-    conn: asyncpg.Connection, request: web.Request, *, on_replay: OnReplay | None = None
-) -> web.Response | None:
+async def claim(conn: asyncpg.Connection, request: web.Request) -> web.Response | None:
     """Take the request's key for this transaction, or return the response to replay.
 
     Returns None when there is no key or the key is new (go on and create); a response when this
-    exact request was already answered. Call inside the creating transaction. ``on_replay`` gets the
-    stored JSON body of a successful answer (and the connection, same transaction) and returns the
-    body to send instead.
+    exact request was already answered (as stored, so without what ``redact`` left out). Call inside
+    the creating transaction.
     """
     key = _key(request)
     if key is None:
         return None
-    owner = _owner(request)
+    owner = await _owner(request)
     body = await request.read()
     digest = hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).digest()
     await conn.execute(sql.DELETE_EXPIRED_KEY, owner, key, KEY_LIFETIME)
@@ -101,10 +100,7 @@ async def claim(
     headers = dict(stored["headers"])
     headers["Idempotent-Replayed"] = "true"
     content_type = headers.pop("Content-Type", None)
-    body = bytes(stored["body"])
-    if on_replay is not None and content_type == "application/json" and 200 <= stored["status"] < 300:
-        body = _encode(await on_replay(conn, json.loads(body)))
-    response = web.Response(status=stored["status"], body=body, headers=headers)
+    response = web.Response(status=stored["status"], body=bytes(stored["body"]), headers=headers)
     if content_type:
         response.content_type = content_type
     return response
@@ -129,5 +125,5 @@ async def remember(
         body = response.body or b""
         if redact is not None and response.content_type == "application/json" and body:
             body = _encode(redact(json.loads(body)))
-        await conn.execute(sql.STORE_RESPONSE, _owner(request), key, response.status, body, headers)
+        await conn.execute(sql.STORE_RESPONSE, await _owner(request), key, response.status, body, headers)
     return response

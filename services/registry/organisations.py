@@ -133,21 +133,13 @@ async def _issue_signup_token(conn: asyncpg.Connection, organisation_id: UUID, n
 
 
 def _without_token(body: dict[str, Any]) -> dict[str, Any]:
-    """A self-registration's answer as it may be stored for replay: tokens are kept only as hashes."""
-    return {**body, "token": None}
+    """A self-registration's answer as it may be stored for replay: tokens are kept only as hashes.
 
-
-async def _replace_signup_token(conn: asyncpg.Connection, body: dict[str, Any]) -> dict[str, Any]:
-    """A replayed self-registration: the client lost the first answer, so its token is replaced by a new one.
-
-    Runs in the retry's transaction: the organisation row is locked first so that concurrent retries
-    take turns, and after each at most one self-registration token of the organisation is active.
+    A replay (same visitor, key and body) gets this answer, ``token: null``, and changes nothing: the
+    first token keeps working and no new one is issued, because a replay does not prove that its
+    sender is the one who registered. A firm that lost its first answer signs in by e-mailed link.
     """
-    organisation = await conn.fetchrow(sql.SELECT_ORGANISATION_FOR_UPDATE, UUID(body["id"]))
-    if organisation is None or organisation["erased_at"] is not None:
-        return body  # erased since: there is nothing left to act for
-    await conn.execute(sql.REVOKE_SELF_REGISTRATION_TOKENS, organisation["id"])
-    return {**body, "token": await _issue_signup_token(conn, organisation["id"], body["name"])}
+    return {**body, "token": None}
 
 
 async def _optional_principal(request: web.Request) -> Principal | None:
@@ -167,7 +159,8 @@ async def _optional_principal(request: web.Request) -> Principal | None:
     description=(
         "Without a token only `kind: sme` is accepted; the answer then holds the SME's API token, shown once. "
         "Self-registrations are limited per client address per hour (REGISTRY_SIGNUP_LIMIT_PER_HOUR). "
-        "Send `Idempotency-Key` to make retries safe."
+        "Send `Idempotency-Key` to make retries safe; anonymous keys are per visitor, and a replayed "
+        "self-registration answers `token: null` and changes nothing (sign in by e-mailed link instead)."
     ),
 )
 async def create_organisation(request: web.Request) -> web.Response:
@@ -183,15 +176,15 @@ async def create_organisation(request: web.Request) -> web.Response:
         settings = request.app[SETTINGS_KEY]
         await ratelimit.hit(
             pool,
-            f"signup:{ratelimit.client_address(request)}",
+            f"signup:{await ratelimit.client_address(request)}",
             limit=settings.signup_limit_per_hour,
             window_seconds=SIGNUP_WINDOW_SECONDS,
         )
-    # A self-registration's answer holds the SME token: it is stored without it, and a replay gets a fresh one.
-    on_replay, redact = (_replace_signup_token, _without_token) if principal is None else (None, None)
+    # A self-registration's answer holds the SME token: it is stored (and replayed) without it.
+    redact = _without_token if principal is None else None
     try:
         async with pool.acquire() as conn, conn.transaction():
-            replay = await idempotency.claim(conn, request, on_replay=on_replay)
+            replay = await idempotency.claim(conn, request)
             if replay is not None:
                 return replay
             row = await conn.fetchrow(sql.INSERT_ORGANISATION, *organisation_row(body).values())

@@ -7,7 +7,8 @@ is all it costs.
 
 Behind the web front end every user arrives from the front end's address. :func:`client_address` then
 takes the user's address from ``X-Forwarded-For``, but only when the peer is one of
-``REGISTRY_TRUSTED_PROXIES`` (see :mod:`shared.proxies`).
+``REGISTRY_TRUSTED_PROXIES`` or proves to be the web front end with an active service-role token in
+``X-Proxy-Token`` (see :mod:`shared.proxies`); from anyone else the header is ignored.
 """
 
 from __future__ import annotations
@@ -17,21 +18,47 @@ import random
 import asyncpg
 from aiohttp import web
 
+from shared.auth import Role
 from shared.errors import TooManyRequests
-from shared.proxies import forwarded_client
+from shared.proxies import ANY_ADDRESS, PROXY_TOKEN_HEADER, forwarded_client
 from shared.web import SETTINGS_KEY
 
 from .sql import ratelimit as sql
+from .tokens import PgTokenVerifier
+
+_CLIENT_ADDRESS_KEY = web.RequestKey("registry_client_address", str)
 
 # Counters older than this are deleted now and then (they only matter within their window).
 _KEEP_SECONDS = 24 * 3600
 
 
-def client_address(request: web.Request) -> str | None:
-    """The address rate limits count a request against (see :func:`forwarded_client`)."""
-    trusted = getattr(request.app[SETTINGS_KEY], "trusted_proxies", ())
+async def client_address(request: web.Request) -> str:
+    """The address rate limits (and anonymous idempotency keys) count a request against.
+
+    The peer's own address, unless the peer is a trusted proxy: listed in ``REGISTRY_TRUSTED_PROXIES``,
+    or sending an active service-role token in ``X-Proxy-Token`` (the web front end). Then the last
+    ``X-Forwarded-For`` entry, the one that proxy appended (see :func:`forwarded_client`).
+    """
+    if _CLIENT_ADDRESS_KEY in request:
+        return request[_CLIENT_ADDRESS_KEY]
+    remote = request.remote or "unknown"
     forwarded_for = ",".join(request.headers.getall("X-Forwarded-For", [])) or None
-    return forwarded_client(request.remote, forwarded_for, trusted)
+    address = remote
+    if forwarded_for:
+        trusted = getattr(request.app[SETTINGS_KEY], "trusted_proxies", ())
+        address = forwarded_client(remote, forwarded_for, trusted) or remote
+        proof = request.headers.get(PROXY_TOKEN_HEADER)
+        if address == remote and proof and await _is_service_token(request, proof):
+            address = forwarded_client(remote, forwarded_for, ANY_ADDRESS) or remote
+    request[_CLIENT_ADDRESS_KEY] = address
+    return address
+
+
+async def _is_service_token(request: web.Request, token: str) -> bool:
+    if not token.isascii() or len(token) > 200:
+        return False
+    principal = await PgTokenVerifier(request.app).verify(token)
+    return principal is not None and principal.role == Role.SERVICE
 
 
 def _too_many(limit: int, window_seconds: int, retry_after: int, subject: str) -> TooManyRequests:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import aiohttp
 from aiohttp import web
 
+from shared.proxies import PROXY_TOKEN_HEADER
 from shared.settings import secret_value
 
 from .settings import WebSettings
@@ -66,16 +67,21 @@ class Backend:
         self._request_id = request_id
         self._client_address = client_address
 
-    def _headers(self, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
+    def _headers(self, service: Service, token: str | None, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if self._request_id:
             headers["X-Request-ID"] = self._request_id
-        if self._client_address:
-            # The registry rate-limits anonymous sign-ups and logins per person, not per front end
-            # (it believes this header only from addresses in REGISTRY_TRUSTED_PROXIES).
+        if self._client_address and service == "registry":
+            # The registry rate-limits anonymous sign-ups and logins per person, not per front end. It
+            # believes this header only from a proven proxy: our service token says we are the front end
+            # (an address could not: any local process can use any loopback address; see shared/proxies.py),
+            # or else our address in REGISTRY_TRUSTED_PROXIES.
             headers["X-Forwarded-For"] = self._client_address
+            proof = secret_value(self._settings.service_token)
+            if proof:
+                headers[PROXY_TOKEN_HEADER] = proof
         headers.update(extra or {})
         return headers
 
@@ -97,7 +103,7 @@ class Backend:
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
         try:
             async with self._session.request(
-                method, url, json=json, params=query, headers=self._headers(token, headers)
+                method, url, json=json, params=query, headers=self._headers(service, token, headers)
             ) as response:
                 if response.status == 204:
                     return None
@@ -129,7 +135,9 @@ class Backend:
         """A file from a service (an agenda's .ics or PDF, a CSV) passed on to the browser as it came."""
         url = self._bases[service] + path
         try:
-            async with self._session.get(url, params=params or {}, headers=self._headers(self.token, None)) as response:
+            async with self._session.get(
+                url, params=params or {}, headers=self._headers(service, self.token, None)
+            ) as response:
                 body = await response.read()
                 if response.status >= 400:
                     problem = None

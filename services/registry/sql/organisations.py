@@ -129,12 +129,3 @@ def compose_query(
 def list_organisations_query(filters: Sequence[tuple[str, Sequence[object]]], limit: int) -> tuple[str, list[object]]:
     """The organisation list's SQL and arguments for the given filters."""
     return compose_query(LIST_BASE, filters, LIST_ORDER, limit)
-
-
-# Self-registration tokens are the only organisation tokens issued without `created_by` (organisers'
-# tokens name the organiser's token): revoked when a replayed self-registration issues a fresh one.
-REVOKE_SELF_REGISTRATION_TOKENS = """
-UPDATE registry.api_tokens
-SET revoked_at = now()
-WHERE organisation_id = $1 AND role = 'sme' AND created_by IS NULL AND revoked_at IS NULL
-"""
