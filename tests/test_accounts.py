@@ -3,6 +3,8 @@ sign-in links, and rate limits behind a trusted proxy (the web front end)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+import deploy.local
 from services.registry import accounts, sign_in_links
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from shared.auth import Role
+from shared.proxies import parse_trusted
 from shared.reference.orgnr import orgnr_from_serial
 from tests.conftest import bearer
 
@@ -91,7 +95,7 @@ async def test_organiser_creates_and_lists_accounts(registry, db, organiser_toke
     assert items[1]["name"] == ""
 
     stored = await db.fetchval("SELECT password_hash FROM registry.accounts WHERE id = $1", uuid.UUID(organiser["id"]))
-    assert stored.startswith("scrypt$16384$8$1$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$") and PASSWORD not in stored
     entry = await db.fetchrow("SELECT * FROM registry.audit_log WHERE action = 'account.created' LIMIT 1")
     assert "falun.se" not in json.dumps(entry["changes"]) and PASSWORD not in json.dumps(entry["changes"])
 
@@ -160,6 +164,21 @@ async def test_login_gives_a_token_of_the_account(registry, db, organiser_token,
     entry = await db.fetchrow("SELECT * FROM registry.audit_log WHERE action = 'account.logged_in'")
     assert entry["entity_id"] == str(account["id"]) and entry["organisation_id"] == buyer
     assert PASSWORD not in json.dumps(entry["changes"])
+
+
+async def test_an_old_scrypt_hash_is_rehashed_with_argon2id_at_the_next_login(registry, db, organiser_token):
+    await create_account(registry, organiser_token)
+    legacy = hashlib.scrypt(PASSWORD.encode(), salt=bytes(16), n=2**14, r=8, p=1, dklen=32)
+    scrypt_hash = f"scrypt$16384$8$1${base64.b64encode(bytes(16)).decode()}${base64.b64encode(legacy).decode()}"
+    await db.execute("UPDATE registry.accounts SET password_hash = $1", scrypt_hash)
+
+    assert (await login(registry, "anna.berg@falun.se", "wrong password, long")).status == 401
+    assert await db.fetchval("SELECT password_hash FROM registry.accounts") == scrypt_hash  # only on success
+    assert (await login(registry, "anna.berg@falun.se")).status == 200
+    stored = await db.fetchval("SELECT password_hash FROM registry.accounts")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert (await login(registry, "anna.berg@falun.se")).status == 200  # the new hash verifies
+    assert await db.fetchval("SELECT password_hash FROM registry.accounts") == stored  # and stays
 
 
 async def test_login_label_falls_back_to_the_email(registry, organiser_token):
@@ -347,6 +366,29 @@ async def test_self_registration_limit_counts_the_forwarded_address(registry_set
         assert response.status == second_status, await response.text()
         if trusted:  # the same user again is limited
             assert (await self_register(client, 3, "198.51.100.2")).status == 429
+
+
+async def test_a_made_up_forwarded_for_does_not_escape_the_sign_up_limit(
+    registry_settings, service_token, make_token, make_org
+):
+    """The local runner's registry trusts no address (not even loopback): a local client writing a new
+    X-Forwarded-For each time is still counted as itself, and only a peer proving the service role (the
+    web front end, with X-Proxy-Token) has its forwarded visitor's address counted."""
+    local_runner = parse_trusted(deploy.local.REGISTRY_TRUSTED_PROXIES)
+    settings = registry_settings.model_copy(update={"signup_limit_per_hour": 10, "trusted_proxies": local_runner})
+    sme_token = await make_token(Role.SME, await make_org("sme"))
+    async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+        forged = [(await self_register(client, serial, f"198.51.100.{serial}")).status for serial in range(1, 13)]
+        assert forged.count(201) == 10 and forged[10:] == [429, 429]
+
+        not_a_proxy = {"X-Forwarded-For": "198.51.100.50", "X-Proxy-Token": sme_token}
+        response = await client.post("/organisations", json=sme_body(50), headers=not_a_proxy)
+        assert response.status == 429  # only a service-role token proves a proxy
+
+        proxied = {"X-Forwarded-For": "198.51.100.51", "X-Proxy-Token": service_token}
+        assert (await client.post("/organisations", json=sme_body(51), headers=proxied)).status == 201
+        again = {"X-Forwarded-For": "198.51.100.52", "X-Proxy-Token": "atr_" + "x" * 43}
+        assert (await client.post("/organisations", json=sme_body(52), headers=again)).status == 429
 
 
 def test_trusted_proxies_setting_is_a_comma_separated_list(monkeypatch):

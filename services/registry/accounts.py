@@ -36,7 +36,7 @@ from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
 from . import audit, ratelimit
-from .passwords import hash_password, verify_against_dummy, verify_password
+from .passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from .sql import accounts as sql
 from .tokens import issue_token
 
@@ -299,6 +299,12 @@ async def login(request: web.Request) -> web.Response:
             account_id=account["id"],
         )
         await conn.execute(sql.SET_LAST_LOGIN, account["id"])
+        if needs_rehash(account["password_hash"]):
+            # The only moment the password is known: an old scrypt hash becomes Argon2id now (unless an
+            # organiser set a new password meanwhile, which the compare-and-set leaves alone).
+            await conn.execute(
+                sql.REHASH_PASSWORD, account["id"], account["password_hash"], await hash_password(body.password)
+            )
         await audit.record(
             conn,
             request,

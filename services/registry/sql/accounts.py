@@ -54,6 +54,9 @@ WHERE a.email = $1
 
 SET_LAST_LOGIN = "UPDATE registry.accounts SET last_login_at = now() WHERE id = $1"
 
+# Re-hash at login: replaces exactly the hash that was verified ($2), never a newer one.
+REHASH_PASSWORD = "UPDATE registry.accounts SET password_hash = $3 WHERE id = $1 AND password_hash = $2"
+
 REVOKE_OWN_TOKEN = """
 UPDATE registry.api_tokens
 SET revoked_at = coalesce(revoked_at, now())
