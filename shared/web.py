@@ -7,7 +7,8 @@
   exceptions are logged with the request id and answered 500 without internals.
 - :func:`read_json` / :func:`json_response`: thin handlers parse and serialise
   through pydantic with field-level errors.
-- :func:`base_application`: the app with the above, the body size limit, and the OpenAPI routes.
+- :func:`base_application`: the app with the above, the body size limit, the security headers of
+  :mod:`shared.security_headers` on every response, and the OpenAPI routes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, TypeVar, get_args, get_origin
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from shared import security_headers
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_BASE,
@@ -240,4 +242,5 @@ def base_application(settings: CommonSettings, service_name: str) -> web.Applica
     )
     app[SETTINGS_KEY] = settings
     app[SERVICE_NAME_KEY] = service_name
+    security_headers.install(app)
     return app

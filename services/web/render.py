@@ -19,6 +19,7 @@ from aiohttp import web
 
 from shared.auth import Role
 from shared.proxies import forwarded_client
+from shared.security_headers import content_security_policy
 from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
 
 from . import i18n
@@ -45,10 +46,15 @@ TEMPLATES_KEY = web.AppKey("web_templates", jinja2.Environment)
 BACKEND_KEY = web.RequestKey("web_backend", Backend)
 LANGUAGE_KEY = web.RequestKey("web_language", str)
 
-# Scripts and styles only from our own origin, no inline code, no framing, forms post only to us.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+# Scripts and styles only from our own origin, no inline code, forms post only to us; no framing and the
+# rest of the lock-down as every service (shared.security_headers, which also sends nosniff and DENY).
+CONTENT_SECURITY_POLICY = content_security_policy(
+    default_src="'self'",
+    script_src="'self'",
+    style_src="'self'",
+    img_src="'self' data:",
+    connect_src="'self'",
+    form_action="'self'",
 )
 
 
@@ -234,10 +240,9 @@ def _finish(
         response.set_cookie(LANGUAGE_COOKIE, language, **cookie_options(settings, 365 * 24 * 3600))
     remember_anonymous_cookie(request, response, settings)
     headers = response.headers
+    # nosniff and frame denial come from shared.security_headers, as on every service's answers.
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
     if not request.path.startswith("/static/"):
         # Pages show personal data: never kept by shared caches or the browser's back-forward cache.
         headers.setdefault("Cache-Control", "no-store")
