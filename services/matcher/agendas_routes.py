@@ -22,7 +22,9 @@ from shared.web import SETTINGS_KEY, json_response
 from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
 from .agendas.link_store import configured_key, ensure_links, event_links, link_for_token, revoke_link
+from .audit import actor_of, record
 from .links import LinkSecretMissing, link_key
+from .sql import audit as audit_sql
 
 # Paths: the format is an optional suffix, so ids and tokens stop at a dot (none of them contains one).
 _DAY = "{ext:" + serving.DAY_EXTENSIONS + "}"
@@ -139,8 +141,20 @@ async def delete_agenda_link(request: web.Request) -> web.Response:
     """End a link at once; a later POST makes the participant a new one."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     link_id = path_uuid_or_404(request, "link_id", "agenda link")
-    if not await revoke_link(request.app[POOL_KEY], event_id, link_id):
-        raise NotFound("No agenda link with that id for this event.")
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        if not await revoke_link(conn, event_id, link_id):
+            raise NotFound("No agenda link with that id for this event.")
+        subject = await conn.fetchrow(audit_sql.SELECT_LINK_SUBJECT, link_id)
+        await record(
+            conn,
+            actor_of(request),
+            "agenda_link.revoke",
+            "agenda_link",
+            link_id,
+            event_id=event_id,
+            organisation_id=subject["organisation_id"],
+            details={"table_index": subject["table_index"]},
+        )
     return json_response(None, status=204)
 
 

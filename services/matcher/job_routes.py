@@ -18,6 +18,7 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
+from .audit import actor_of, record
 from .auth import RegistryUnavailable
 from .jobs import queue
 from .jobs.queue import Job
@@ -109,9 +110,24 @@ async def create_schedule_job(request: web.Request) -> web.Response:
             and await conn.fetchval(sql.SELECT_VERSION_ID, event_id, body.from_version) is None
         ):
             raise NotFound(f"The event has no schedule version {body.from_version}.")
-        job, created = await queue.enqueue(
-            conn, event_id, params=body.job_params(), created_by=request[PRINCIPAL_KEY].token_id
-        )
+        async with conn.transaction():  # the job and its audit entry, or neither
+            job, created = await queue.enqueue(
+                conn, event_id, params=body.job_params(), created_by=request[PRINCIPAL_KEY].token_id
+            )
+            if created:
+                # As the worker decides: auto re-plans from the published version when there is one.
+                replan = body.mode == "replan" or (
+                    body.mode == "auto" and await conn.fetchval(sql.SELECT_PUBLISHED_ID, event_id) is not None
+                )
+                await record(
+                    conn,
+                    actor_of(request),
+                    "schedule.replan" if replan else "schedule.plan",
+                    "schedule_job",
+                    job.id,
+                    event_id=event_id,
+                    details=body.job_params(),
+                )
     out = await _job_out(request, job)
     return json_response(out, status=202 if created else 200, headers={"Location": out.links["self"]})
 

@@ -14,6 +14,7 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
+from .audit import actor_of, record
 from .auth import RegistryUnavailable
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import RuleIn, RuleList, RuleOut
@@ -112,6 +113,18 @@ async def put_rule(request: web.Request) -> web.Response:
             body.reason,
             request[PRINCIPAL_KEY].token_id,
         )
+        # The reason is free text that may name a person: the entry says only whether one was given.
+        details = {"buyer_id": str(buyer_id), "slot": slot, "table_index": table, "reason_given": bool(body.reason)}
+        await record(
+            conn,
+            actor_of(request),
+            f"schedule_rule.{body.rule}",
+            "schedule_rule",
+            f"{sme_id}/{buyer_id}",
+            event_id=event_id,
+            organisation_id=sme_id,
+            details=details,
+        )
     return json_response(_rule_out(row), status=201 if row["created"] else 200)
 
 
@@ -121,8 +134,18 @@ async def delete_rule(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     sme_id = path_uuid_or_404(request, "sme_id", "SME")
     buyer_id = path_uuid_or_404(request, "buyer_id", "buyer")
-    async with request.app[POOL_KEY].acquire() as conn:
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         result = await conn.execute(sql.DELETE_RULE, event_id, sme_id, buyer_id)
-    if result.endswith(" 0"):
-        raise NotFound("There is no rule for that pair.")
+        if result.endswith(" 0"):
+            raise NotFound("There is no rule for that pair.")
+        await record(
+            conn,
+            actor_of(request),
+            "schedule_rule.delete",
+            "schedule_rule",
+            f"{sme_id}/{buyer_id}",
+            event_id=event_id,
+            organisation_id=sme_id,
+            details={"buyer_id": str(buyer_id)},
+        )
     return web.Response(status=204)

@@ -14,6 +14,7 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import SETTINGS_KEY, json_response
 
+from .audit import actor_of, record
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
 from .schedules.publish import publish_version
@@ -110,8 +111,24 @@ async def compare_versions(request: web.Request) -> web.Response:
 async def publish(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     number = _number(request)
-    async with request.app[POOL_KEY].acquire() as conn:
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        # One transaction around the publish (its own becomes a savepoint) and its audit entry.
         done = await publish_version(conn, request.app[SETTINGS_KEY], event_id, number, request[PRINCIPAL_KEY].token_id)
+        if done is not None and not done.already_published:
+            details = {
+                "number": number,
+                "previous_published": done.previous_number,
+                "notifications": done.notifications,
+            }
+            await record(
+                conn,
+                actor_of(request),
+                "schedule.publish",
+                "schedule_version",
+                done.version["id"],
+                event_id=event_id,
+                details=details,
+            )
     if done is None:
         raise NotFound(f"The event has no schedule version {number}.")
     warnings: list[str] = []

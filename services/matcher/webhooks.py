@@ -21,6 +21,7 @@ from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import SETTINGS_KEY, json_response, read_json
 
+from .audit import actor_of, record, url_host
 from .notify.addresses import WebhookUrlRefused, check_webhook_url
 from .sql import notify as sql
 
@@ -120,9 +121,14 @@ async def create_webhook(request: web.Request) -> web.Response:
         raise ValidationProblem([FieldError(pointer="/url", code=error.code, detail=str(error))]) from None
     secret = body.secret or generate_token()
     try:
-        async with request.app[POOL_KEY].acquire() as conn:
+        async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 sql.INSERT_WEBHOOK, event_id, str(body.url), secret, request[PRINCIPAL_KEY].token_id
+            )
+            # The host only: a receiver's path or query may hold its own token.
+            details = {"host": url_host(str(body.url)), "secret_generated": body.secret is None}
+            await record(
+                conn, actor_of(request), "webhook.create", "webhook", row["id"], event_id=event_id, details=details
             )
     except asyncpg.UniqueViolationError:
         raise Conflict("The event already has a webhook with this URL.") from None
@@ -146,8 +152,17 @@ async def delete_webhook(request: web.Request) -> web.Response:
     """Remove a webhook; notifications still queued for it are dropped (marked undeliverable)."""
     event_id = _path_id(request, "event_id", "event")
     webhook_id = _path_id(request, "webhook_id", "webhook")
-    async with request.app[POOL_KEY].acquire() as conn:
-        deleted = await conn.fetchval(sql.DELETE_WEBHOOK, event_id, webhook_id)
-    if deleted is None:
-        raise NotFound("No webhook with that id for this event.")
+    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+        deleted = await conn.fetchrow(sql.DELETE_WEBHOOK, event_id, webhook_id)
+        if deleted is None:
+            raise NotFound("No webhook with that id for this event.")
+        await record(
+            conn,
+            actor_of(request),
+            "webhook.delete",
+            "webhook",
+            webhook_id,
+            event_id=event_id,
+            details={"host": url_host(deleted["url"])},
+        )
     return json_response(None, 204)

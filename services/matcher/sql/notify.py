@@ -79,7 +79,7 @@ SELECT {WEBHOOK_COLUMNS} FROM matcher.webhooks WHERE event_id = $1 ORDER BY crea
 """  # noqa: S608 - built from constants only
 
 # $1 event, $2 webhook id.
-DELETE_WEBHOOK = "DELETE FROM matcher.webhooks WHERE event_id = $1 AND id = $2 RETURNING id"
+DELETE_WEBHOOK = "DELETE FROM matcher.webhooks WHERE event_id = $1 AND id = $2 RETURNING id, url"
 
 # What the deliverer signs with, read at send time (the outbox never holds secrets). $1 event, $2 url.
 SELECT_WEBHOOK_SECRET = "SELECT secret FROM matcher.webhooks WHERE event_id = $1 AND url = $2"
