@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import deploy.local
-from services.registry import accounts, sign_in_links
+from services.registry import login_limits, password_links, sign_in_links
 from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from shared.auth import Role
@@ -65,8 +65,9 @@ async def add_contact(db, organisation_id: uuid.UUID, email: str, position: int 
 @pytest.fixture
 def one_window(monkeypatch):
     """Rate-limit windows so long that a test never straddles a window edge."""
-    monkeypatch.setattr(accounts, "LOGIN_WINDOW_SECONDS", 10**8)
+    monkeypatch.setattr(login_limits, "ADDRESS_WINDOW_SECONDS", 10**8)
     monkeypatch.setattr(sign_in_links, "LINK_REQUEST_WINDOW_SECONDS", 10**8)
+    monkeypatch.setattr(password_links, "LINK_REQUEST_WINDOW_SECONDS", 10**8)
 
 
 # --- accounts ---------------------------------------------------------------------------------------
@@ -204,20 +205,80 @@ async def test_failed_logins_all_look_the_same(registry, db, organiser_token):
     assert await db.fetchval("SELECT count(*) FROM registry.accounts WHERE last_login_at IS NOT NULL") == 0
 
 
-async def test_repeated_failed_logins_are_limited_per_address(registry, organiser_token, one_window):
+async def login_from(client, address: str, email: str, proof: str, password: str = PASSWORD):
+    """A login as the web front end sends it for a visitor at ``address``."""
+    headers = {"X-Forwarded-For": address, "X-Proxy-Token": proof}
+    return await client.post("/auth/login", json={"email": email, "password": password}, headers=headers)
+
+
+async def let_the_pause_pass(db) -> None:
+    """As if the account's current pause had passed (no test sleeps): move its last failure back."""
+    failures = await db.fetchval("SELECT failures FROM registry.login_failures")
+    await db.execute(
+        "UPDATE registry.login_failures SET last_failed_at = last_failed_at - make_interval(secs => $1)",
+        float(login_limits.pause_seconds(failures)),
+    )
+
+
+async def test_wrong_passwords_from_anyone_slow_the_account_but_never_lock_its_owner_out(
+    registry, db, organiser_token, service_token, one_window
+):
     await create_account(registry, organiser_token)
-    await create_account(registry, organiser_token, email="per@falun.se")
-    for _ in range(accounts.LOGIN_FAILURE_LIMIT):
-        assert (await login(registry, "anna.berg@falun.se", "wrong password, long")).status == 401
-    response = await login(registry, "anna.berg@falun.se")  # even the right password waits now
+    attacker, owner = "198.51.100.66", "192.0.2.10"
+    statuses = []
+    for _ in range(10):
+        response = await login_from(registry, attacker, "anna.berg@falun.se", service_token, "wrong password, long")
+        statuses.append(response.status)
+        if response.status == 429:  # a pause: tries meanwhile are refused without looking at the password
+            await let_the_pause_pass(db)
+            response = await login_from(registry, attacker, "anna.berg@falun.se", service_token, "wrong password, long")
+            assert response.status == 401
+    assert statuses[: login_limits.ACCOUNT_FREE_FAILURES] == [401] * login_limits.ACCOUNT_FREE_FAILURES
+    assert statuses[login_limits.ACCOUNT_FREE_FAILURES :] == [429] * (10 - login_limits.ACCOUNT_FREE_FAILURES)
+    assert await db.fetchval("SELECT failures FROM registry.login_failures") == 10  # 429s count no failure
+
+    # Right after the attacker's last guess the owner waits a pause, never longer than a minute ...
+    response = await login_from(registry, owner, "anna.berg@falun.se", service_token)
     assert response.status == 429 and response.content_type == PROBLEM
-    assert int(response.headers["Retry-After"]) >= 1
-    assert (await login(registry, "per@falun.se")).status == 200  # another address is not affected
+    assert 1 <= int(response.headers["Retry-After"]) <= login_limits.ACCOUNT_MAX_PAUSE_SECONDS
+    assert "/auth/password-links" in (await response.json())["detail"]
+    # ... and then gets in with the right password (the lock used to last 15 minutes).
+    await let_the_pause_pass(db)
+    assert (await login_from(registry, owner, "anna.berg@falun.se", service_token)).status == 200
+    assert await db.fetchval("SELECT count(*) FROM registry.login_failures") == 0  # success forgets them
+
+
+async def test_a_password_link_signs_the_owner_in_while_logins_pause(
+    registry, db, organiser_token, service_token, one_window
+):
+    await create_account(registry, organiser_token)
+    for _ in range(login_limits.ACCOUNT_FREE_FAILURES + 1):
+        await login_from(registry, "198.51.100.66", "anna.berg@falun.se", service_token, "wrong password, long")
+    assert (await login_from(registry, "192.0.2.10", "anna.berg@falun.se", service_token)).status == 429
+    (link,) = (await (await ask_password_link(registry, service_token, "Anna.Berg@falun.se")).json())["links"]
+    session = await redeem_password_link(registry, link["token"], "a new password, long enough")
+    assert session.status == 200
+    assert (await whoami(registry, (await session.json())["token"])).status == 200
+    # Setting the password forgot the failures: the new one works at once.
+    assert (
+        await login_from(registry, "192.0.2.10", "anna.berg@falun.se", service_token, "a new password, long enough")
+    ).status == 200
+
+
+async def test_failed_logins_are_limited_hard_per_client_address(registry, organiser_token, service_token, one_window):
+    await create_account(registry, organiser_token)
+    attacker = "198.51.100.77"
+    for serial in range(login_limits.ADDRESS_FAILURE_LIMIT):  # one guess each at many addresses
+        response = await login_from(registry, attacker, f"guess{serial}@falun.se", service_token, "wrong password")
+        assert response.status == 401
+    response = await login_from(registry, attacker, "anna.berg@falun.se", service_token)
+    assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
+    assert (await login_from(registry, "192.0.2.10", "anna.berg@falun.se", service_token)).status == 200
 
 
 async def test_successful_logins_are_not_limited(registry, organiser_token, one_window):
     await create_account(registry, organiser_token)
-    for _ in range(accounts.LOGIN_FAILURE_LIMIT + 2):
+    for _ in range(login_limits.ACCOUNT_FREE_FAILURES + 2):
         assert (await login(registry, "anna.berg@falun.se")).status == 200
 
 
@@ -334,6 +395,60 @@ async def test_link_requests_are_limited_per_address(registry, db, service_token
     assert response.status == 429 and response.content_type == PROBLEM
     assert "Retry-After" in response.headers
     assert (await ask_links(registry, service_token, "other@falustad.se")).status == 200
+
+
+async def ask_password_link(client, token: str | None, email: str):
+    headers = bearer(token) if token else {}
+    return await client.post("/auth/password-links", json={"email": email}, headers=headers)
+
+
+async def redeem_password_link(client, token: str, password: str):
+    return await client.post("/auth/password-links/redeem", json={"token": token, "password": password})
+
+
+async def test_a_forgotten_password_is_replaced_by_link_once(registry, db, organiser_token, service_token, make_org):
+    await create_account(registry, organiser_token)
+    old_session = (await (await login(registry, "anna.berg@falun.se")).json())["token"]
+    assert (await ask_password_link(registry, organiser_token, "anna.berg@falun.se")).status == 403
+    assert await (await ask_password_link(registry, service_token, "nobody@falun.se")).json() == {"links": []}
+    await add_contact(db, await make_org("sme"), "kim@falustad.se")  # SMEs' contacts have no password
+    assert await (await ask_password_link(registry, service_token, "kim@falustad.se")).json() == {"links": []}
+
+    response = await ask_password_link(registry, service_token, "ANNA.berg@falun.se")
+    assert response.status == 200
+    (link,) = (await response.json())["links"]
+    assert set(link) == {"token", "name", "expires_at"} and link["name"] == "Anna Berg"
+    expires_at = datetime.fromisoformat(link["expires_at"])
+    assert timedelta(minutes=19) < expires_at - datetime.now(UTC) <= timedelta(minutes=20)
+    assert (await redeem(registry, link["token"])).status == 401  # not an SME sign-in link
+
+    short = await redeem_password_link(registry, link["token"], "short")
+    assert short.status == 422 and pointers(await short.json()) == {"/password"}
+    assert await db.fetchval("SELECT count(*) FROM registry.sign_in_links WHERE used_at IS NOT NULL") == 0
+
+    response = await redeem_password_link(registry, link["token"], "a new password, long enough")
+    assert response.status == 200, await response.text()
+    session = await response.json()
+    assert set(session) == SESSION_FIELDS and session["role"] == "organiser"
+    assert (await whoami(registry, session["token"])).status == 200
+    assert (await whoami(registry, old_session)).status == 401  # other sessions end
+    assert (await login(registry, "anna.berg@falun.se")).status == 401  # the old password is gone
+    assert (await login(registry, "anna.berg@falun.se", "a new password, long enough")).status == 200
+    stored = await db.fetchval("SELECT password_hash FROM registry.accounts")
+    assert stored.startswith("$argon2id$")
+    again = await redeem_password_link(registry, link["token"], "yet another password here")
+    assert again.status == 401 and again.content_type == PROBLEM
+    assert await db.fetchval("SELECT count(*) FROM registry.audit_log WHERE action = 'account.password_reset'") == 1
+
+
+async def test_a_disabled_account_gets_no_password_link_and_its_links_stop(
+    registry, db, organiser_token, service_token
+):
+    await create_account(registry, organiser_token)
+    (link,) = (await (await ask_password_link(registry, service_token, "anna.berg@falun.se")).json())["links"]
+    await db.execute("UPDATE registry.accounts SET disabled_at = now()")
+    assert (await redeem_password_link(registry, link["token"], "a new password, long enough")).status == 401
+    assert await (await ask_password_link(registry, service_token, "anna.berg@falun.se")).json() == {"links": []}
 
 
 # --- the web front end as a trusted proxy ---------------------------------------------------------------

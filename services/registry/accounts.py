@@ -4,8 +4,10 @@ Logging in gives an ordinary API token (role and organisation from the account, 
 the web front end calls every other route like any client does. Failed logins answer one and the same
 401 whether the address is unknown, the password wrong or the account disabled, and take about as
 long (an unknown address is checked against a dummy hash), so the form does not tell which addresses
-have accounts. Failures are limited per e-mail address; SMEs sign in by link
-(:mod:`services.registry.sign_in_links`).
+have accounts. Failures are limited hard per client address and softly per account
+(:mod:`services.registry.login_limits`), so that guessing is slowed without shutting the owner out;
+SMEs sign in by link (:mod:`services.registry.sign_in_links`), and so may account holders who forgot
+their password (:mod:`services.registry.password_links`).
 """
 
 from __future__ import annotations
@@ -33,21 +35,21 @@ from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationProblem
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
+from shared.text import single_line
 from shared.web import json_response, read_json
 
-from . import audit, ratelimit
+from . import audit, login_limits
 from .passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from .sql import accounts as sql
 from .tokens import issue_token
 
 SESSION_LIFETIME = timedelta(hours=12)
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_WINDOW_SECONDS = 15 * 60
 LOGIN_FAILED = "The e-mail address or the password is wrong, or the account is disabled."
 LABEL_MAX = 200
 
 AccountRole = Literal["organiser", "buyer"]
 AccountEmail = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
+AccountName = single_line(200)  # a person's name; empty for SME sign-ins
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
 
 
@@ -64,9 +66,7 @@ class AccountCreate(BaseModel):
         validate_default=True,
         description="The buyer organisation a buyer account acts for; absent for organisers",
     )
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = Field(
-        default="", description="The person's name, e.g. 'Anna Berg'"
-    )
+    name: AccountName = Field(default="", description="The person's name, e.g. 'Anna Berg'")
 
     @field_validator("organisation_id")
     @classmethod
@@ -98,7 +98,7 @@ class AccountUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     password: str | None = Field(default=None, min_length=12, max_length=200, description="A new password")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    name: AccountName | None = None
     disabled: bool | None = Field(default=None, description="true: may not sign in (its sessions end); false: may")
 
 
@@ -264,8 +264,11 @@ async def update_account(request: web.Request) -> web.Response:
     errors=(401, 429),
     description=(
         "No token needed. Unknown address, wrong password and disabled account all answer the same 401. "
-        f"After {LOGIN_FAILURE_LIMIT} failed logins for one address within {LOGIN_WINDOW_SECONDS // 60} minutes "
-        "every login for it answers 429 (with Retry-After) until the window ends."
+        f"After {login_limits.ADDRESS_FAILURE_LIMIT} failed logins from one client address within "
+        f"{login_limits.ADDRESS_WINDOW_SECONDS // 60} minutes that address gets 429 until the window ends. "
+        f"After {login_limits.ACCOUNT_FREE_FAILURES} failures for one e-mail address each further try waits a "
+        f"doubling pause of at most {login_limits.ACCOUNT_MAX_PAUSE_SECONDS} seconds (429 with Retry-After "
+        "meanwhile); an e-mailed link (`POST /auth/password-links`) signs the owner in regardless."
     ),
 )
 async def login(request: web.Request) -> web.Response:
@@ -273,20 +276,15 @@ async def login(request: web.Request) -> web.Response:
     body = await read_json(request, LoginRequest)
     pool = request.app[POOL_KEY]
     bucket = email_bucket("login", body.email)
-    limits = {
-        "limit": LOGIN_FAILURE_LIMIT,
-        "window_seconds": LOGIN_WINDOW_SECONDS,
-        "subject": "for this e-mail address",
-    }
-    # Looked at before the password is checked: once over the limit, even the right password waits.
-    await ratelimit.check(pool, bucket, **limits)
+    # Looked at before the password is checked: during a pause even the right password waits (briefly).
+    await login_limits.check(pool, request, bucket)
     account = await pool.fetchrow(sql.SELECT_ACCOUNT_FOR_LOGIN, body.email)
     if account is None:
         matches = await verify_against_dummy(body.password)
     else:
         matches = await verify_password(body.password, account["password_hash"])
     if not (matches and account["active"]):
-        await ratelimit.hit(pool, bucket, **limits)
+        await login_limits.failed(pool, request, bucket)
         raise Unauthorized(LOGIN_FAILED)
     expires_at = session_expiry()
     async with pool.acquire() as conn, conn.transaction():
@@ -299,6 +297,7 @@ async def login(request: web.Request) -> web.Response:
             account_id=account["id"],
         )
         await conn.execute(sql.SET_LAST_LOGIN, account["id"])
+        await login_limits.succeeded(conn, bucket)
         if needs_rehash(account["password_hash"]):
             # The only moment the password is known: an old scrypt hash becomes Argon2id now (unless an
             # organiser set a new password meanwhile, which the compare-and-set leaves alone).

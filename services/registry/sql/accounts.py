@@ -104,3 +104,38 @@ WHERE l.token_hash = $1
   )
 RETURNING l.id, l.organisation_id, o.name
 """
+
+# --- forgotten passwords (account sign-in links) ----------------------------------------------------
+
+# The account of an address, if it may sign in (the same conditions as a password login).
+SELECT_ACCOUNT_FOR_LINK = """
+SELECT a.id, a.name, a.email, a.organisation_id
+FROM registry.accounts AS a
+LEFT JOIN registry.organisations AS o ON o.id = a.organisation_id
+WHERE a.email = $1 AND a.disabled_at IS NULL AND (a.organisation_id IS NULL OR o.erased_at IS NULL)
+"""
+
+INSERT_ACCOUNT_LINK = """
+INSERT INTO registry.sign_in_links (token_hash, account_id, email, expires_at)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+RETURNING id, expires_at
+"""
+
+# Single use, atomically, like REDEEM_SIGN_IN_LINK; good only while the account may still sign in
+# under the address the link was mailed to.
+REDEEM_ACCOUNT_LINK = """
+UPDATE registry.sign_in_links AS l
+SET used_at = now()
+FROM registry.accounts AS a
+LEFT JOIN registry.organisations AS o ON o.id = a.organisation_id
+WHERE l.token_hash = $1
+  AND l.used_at IS NULL
+  AND l.expires_at > now()
+  AND a.id = l.account_id
+  AND a.email = l.email
+  AND a.disabled_at IS NULL
+  AND (a.organisation_id IS NULL OR o.erased_at IS NULL)
+RETURNING l.id, a.id AS account_id, a.role, a.organisation_id, a.name, a.email
+"""
+
+SET_PASSWORD = "UPDATE registry.accounts SET password_hash = $2, last_login_at = now() WHERE id = $1"
