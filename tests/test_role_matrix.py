@@ -101,6 +101,9 @@ MATRIX: list[Row] = [
     # Only the web front end's service token asks for SME sign-in links (organisers included are refused).
     Row("POST", "/auth/sign-in-links", only(service={200}), body={"email": "nobody@falun.se"}),
     Row("POST", "/auth/sign-in-links/redeem", everyone(422), body={"token": ""}),
+    # Forgotten passwords: the same, for accounts (the new password is checked before the link).
+    Row("POST", "/auth/password-links", only(service={200}), body={"email": "nobody@falun.se"}),
+    Row("POST", "/auth/password-links/redeem", everyone(422), body={"token": "", "password": "x"}),
     # Organisations: SMEs may register themselves without a token; members act only for their own.
     Row("POST", "/organisations", only(anonymous={201}, organiser={201}), body="new-sme"),
     Row("GET", "/organisations", signed_in(200)),

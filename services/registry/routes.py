@@ -15,6 +15,7 @@ from . import (
     organisation_search,
     organisations,
     pair_rules,
+    password_links,
     privacy,
     registrations,
     sign_in_links,
@@ -38,6 +39,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/auth/logout", accounts.logout)
     app.router.add_post("/auth/sign-in-links", sign_in_links.create_sign_in_links)
     app.router.add_post("/auth/sign-in-links/redeem", sign_in_links.redeem_sign_in_link)
+    app.router.add_post("/auth/password-links", password_links.create_password_links)
+    app.router.add_post("/auth/password-links/redeem", password_links.redeem_password_link)
     app.router.add_post("/organisations", organisations.create_organisation)
     app.router.add_get("/organisations", organisation_search.list_organisations)
     app.router.add_get("/organisations/{organisation_id}", organisations.get_organisation)
