@@ -174,7 +174,11 @@ async def _deliver_batch(
 ) -> tuple[int, int]:
     """Claim and send one batch; (rows claimed, rows delivered)."""
     channels = ["webhook", "email"] if settings.smtp_host else ["webhook"]
-    async with pool.acquire() as conn:
+    async with pool.acquire() as conn, conn.transaction():
+        # Serialised claims: superseded notices are collapsed and each participant's rows go out one at a
+        # time, oldest first, however many deliverers run (see services.matcher.sql.notify).
+        await conn.execute(sql.LOCK_CLAIMS)
+        await conn.execute(sql.COLLAPSE_SUPERSEDED)
         records = await conn.fetch(sql.CLAIM_DUE, settings.outbox_max_attempts, batch, visibility_seconds, channels)
     rows = [
         OutboxRow(r["id"], r["event_id"], r["kind"], r["channel"], r["destination"], r["payload"], r["attempts"])

@@ -20,8 +20,9 @@ from ..agendas import Agendas, build_agendas
 from ..agendas.link_store import add_missing_links, event_links
 from ..links import link_key
 from ..settings import MatcherSettings
+from ..sql import notify as notify_sql
 from ..sql import schedules as sql
-from .notices import participant_emails, webhook_payload
+from .notices import OutboxRow, Told, participant_emails, webhook_payload
 from .store import compare_meetings, stored_meetings
 
 
@@ -66,37 +67,35 @@ async def publish_version(
         rows = await _notifications(conn, settings, version, superseded)
         if rows:
             await conn.execute(
-                sql.INSERT_OUTBOX,
+                notify_sql.INSERT_OUTBOX_ROWS,
                 event_id,
                 "schedule.changed" if superseded else "schedule.published",
-                [channel for channel, _, _ in rows],
-                [destination for _, destination, _ in rows],
-                [payload for _, _, payload in rows],
+                [channel for channel, _, _, _ in rows],
+                [destination for _, destination, _, _ in rows],
+                [payload for _, _, payload, _ in rows],
+                [participant for _, _, _, participant in rows],
+                version["number"],
             )
     return Publication(version, superseded["number"] if superseded else None, len(rows), already_published=False)
 
 
 async def _notifications(
     conn: asyncpg.Connection, settings: MatcherSettings, version: asyncpg.Record, superseded: asyncpg.Record | None
-) -> list[tuple[str, str, dict[str, Any]]]:
+) -> list[OutboxRow]:
     event_id = version["event_id"]
     snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, version["id"]))
     meetings = await stored_meetings(conn, version["id"])
     agendas = _agendas(snapshot, meetings, version["number"], version["published_at"], version["venue"])
-    previous_agendas, changes = None, {"added": len(meetings), "moved": 0, "removed": 0}
+    changes = {"added": len(meetings), "moved": 0, "removed": 0}
     if superseded is not None:
-        before_row = await conn.fetchrow(sql.SELECT_VERSION_BY_ID, superseded["id"])
-        before_snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, superseded["id"]))
         before = await stored_meetings(conn, superseded["id"])
-        previous_agendas = _agendas(
-            before_snapshot, before, before_row["number"], before_row["published_at"], before_row["venue"]
-        )
         diff = compare_meetings(before, meetings)
         changes = {"added": len(diff.added), "moved": len(diff.moved), "removed": len(diff.removed)}
     participants = [party.organisation.id for party in (*snapshot.smes, *snapshot.buyers)]
     await add_missing_links(conn, link_key(settings), event_id, participants)
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
-    rows = participant_emails(agendas, previous_agendas, _primary_contacts(snapshot), links)
+    told = await _told(conn, event_id, participants, superseded)
+    rows = participant_emails(agendas, told, _primary_contacts(snapshot), links)
     payload = webhook_payload(
         event_id=event_id,
         version=version["number"],
@@ -105,5 +104,43 @@ async def _notifications(
         meetings=len(meetings),
         changes=changes,
     )
-    rows += [("webhook", row["url"], payload) for row in await conn.fetch(sql.SELECT_EVENT_WEBHOOK_URLS, event_id)]
+    rows += [
+        ("webhook", row["url"], payload, None) for row in await conn.fetch(sql.SELECT_EVENT_WEBHOOK_URLS, event_id)
+    ]
     return rows
+
+
+async def _told(
+    conn: asyncpg.Connection, event_id: UUID, participants: list[UUID], superseded: asyncpg.Record | None
+) -> dict[UUID, Told]:
+    """What each participant was told: the agendas of the version last delivered to it and of those on the way.
+
+    A participant without any notice row (none was ever needed since the first publish of this kind of
+    row, or it had no contact) is taken to know the version that was published until now, as before.
+    """
+    cache: dict[int, Agendas | None] = {}
+
+    async def agendas_of(number: int) -> Agendas | None:
+        if number not in cache:
+            row = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
+            if row is None:
+                cache[number] = None
+            else:
+                snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, row["id"]))
+                meetings = await stored_meetings(conn, row["id"])
+                cache[number] = _agendas(snapshot, meetings, number, row["published_at"], row["venue"])
+        return cache[number]
+
+    state = {row["participant_id"]: row for row in await conn.fetch(notify_sql.SELECT_NOTICE_STATE, event_id)}
+    told: dict[UUID, Told] = {}
+    for participant in participants:
+        row = state.get(participant)
+        if row is None:
+            baseline = await agendas_of(superseded["number"]) if superseded is not None else None
+            told[participant] = Told(baseline)
+            continue
+        delivered = row["delivered_version"]
+        baseline = await agendas_of(delivered) if delivered is not None else None
+        pending = [a for n in sorted(row["pending_versions"]) if (a := await agendas_of(n)) is not None]
+        told[participant] = Told(baseline, pending)
+    return told
