@@ -59,6 +59,7 @@ def _environment(stack: Stack, database_url: str) -> dict[str, str]:
         SERVICE_BOOTSTRAP_TOKEN=stack.service_token,
         MATCHER_SERVICE_TOKEN=stack.service_token,
         REGISTRY_URL=registry.url,
+        REGISTRY_MATCHER_URL=matcher.url,  # a data export asks the matcher what it holds
         REGISTRY_PORT=str(registry.port),
         # The pages call the registry from this machine for every visitor (as deploy.local runs them).
         REGISTRY_TRUSTED_PROXIES="127.0.0.1",

@@ -126,7 +126,7 @@ async def create_agenda_links(request: web.Request) -> web.Response:
     return json_response(await serving.link_list(request, event_id, links), status=201 if created else 200)
 
 
-@operation("The event's active agenda links", tags=("agendas",), response=AgendaLinkList, errors=(503,))
+@operation("The event's active agenda links", tags=("agendas",), response=AgendaLinkList, errors=(404, 503))
 @require(Role.ORGANISER)
 async def list_agenda_links(request: web.Request) -> web.Response:
     """Every active link of the event, with its URL."""

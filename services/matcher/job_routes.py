@@ -86,6 +86,7 @@ async def _read_job(request: web.Request, job_id: UUID) -> Job:
     response=JobOut,
     status=202,
     errors=(404, 409, 503),
+    extra_responses={200: "The event's job already queued or running (no second one is queued)"},
     description="Queues a job and answers 202 with its URL in Location. While the event already has a queued "
     "or running job, that job is answered (200) instead of queueing a second one.",
 )
