@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -33,6 +32,7 @@ from shared.errors import (
     ValidationProblem,
     field_errors_from_validation,
 )
+from shared.json_body import load_json, nul_parameters
 from shared.logs import request_id_var
 from shared.openapi import build_openapi, operation, render_docs_html
 from shared.outage import OUTAGE_KEY, RETRY_AFTER_SECONDS, is_database_outage
@@ -159,18 +159,19 @@ def database_unavailable(request: web.Request, error: Exception, path: str, requ
 
 
 async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Parse and validate a JSON request body, or raise the right problem (400/413/415/422)."""
+    """Parse and validate a JSON request body, or raise the right problem (400/413/415/422).
+
+    Parsing is :func:`shared.json_body.load_json`: malformed or too deeply nested JSON is a 400, NUL in
+    any string a 422 with its pointer, whatever the model types the field as.
+    """
     if request.content_type != "application/json":
         raise ProblemError(
             f"Send the body as application/json (got {request.content_type or 'nothing'}).",
             status=415,
             slug="unsupported-media-type",
         )
-    raw = await request.read()  # raises 413 past client_max_size
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProblemError(f"The body is not valid JSON: {error}", status=400, slug="malformed-json") from None
+    # 413 past client_max_size; 400 not JSON or too deep; 422 NUL in any string (shared.json_body)
+    data = load_json(await request.read())
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -188,6 +189,9 @@ def read_query(request: web.Request, model: type[ModelT]) -> ModelT:
 
     Repeated parameters (``?cpv=a&cpv=b``) become lists for fields typed as lists.
     """
+    nul = nul_parameters(request.query.items())
+    if nul:  # PostgreSQL cannot compare with, nor store, a NUL: refused for every parameter alike
+        raise ValidationProblem(nul)
     data: dict[str, Any] = {}
     for name in dict.fromkeys(request.query):  # a multidict repeats keys
         values = request.query.getall(name)

@@ -33,6 +33,7 @@ from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, ProblemError, json_pointer
 from shared.openapi import operation
+from shared.text import NUL_CODE, NUL_DETAIL
 from shared.web import json_response, read_query
 
 from . import audit
@@ -264,6 +265,16 @@ def check_records(header: list[str], records: list[Record]) -> list[Checked]:
     checked: list[Checked] = []
     for row_no, record in records:
         cells = {name: value for name, value in zip(header, record, strict=False) if name}
+        nul = [name for name, value in cells.items() if "\x00" in value]
+        if nul:  # every cell, also those no model field types (PostgreSQL's COPY would fail on it)
+            checked.append(
+                (
+                    row_no,
+                    None,
+                    [(json_pointer(("rows", row_no, name)), NUL_CODE, f"Row {row_no}: {NUL_DETAIL}") for name in nul],
+                )
+            )
+            continue
         try:
             create = OrganisationCreate.model_validate(body_of_row(cells))
         except ValidationError as error:

@@ -16,10 +16,11 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from shared.errors import FieldError
 from shared.reference.municipalities import MunicipalityCode
+from shared.text import Name, Reason, multi_line, single_line
 
 from .pagination import PageQuery
 from .slots import DEFAULT_TIME_ZONE, event_slot_grid
@@ -55,8 +56,27 @@ def _check_wall_clock(value: time) -> time:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
-WallClock = Annotated[time, AfterValidator(_check_wall_clock)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+# The schema says what is accepted: JSON Schema's "format: time" (RFC 3339 full-time) requires an offset,
+# which a wall-clock time of the event's own zone must not have.
+WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00(\.0+)?)?$"
+WallClock = Annotated[
+    time,
+    AfterValidator(_check_wall_clock),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": WALL_CLOCK_PATTERN,
+            "examples": ["09:00"],
+            "description": "Local time in whole minutes, HH:MM, without offset",
+        }
+    ),
+]
+# What the API answers: stored times print as HH:MM:SS, equally without offset.
+WallClockOut = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN})]
+EventName = Name
+EventDescription = multi_line(5000)
+Venue = single_line(300)
+BreakLabel = single_line(100)
 
 
 class BreakIn(BaseModel):
@@ -66,9 +86,7 @@ class BreakIn(BaseModel):
 
     start: WallClock
     end: WallClock
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
-        default="", description="E.g. Lunch, Fika"
-    )
+    label: BreakLabel = Field(default="", description="E.g. Lunch, Fika")
 
 
 class EventCreate(BaseModel):
@@ -76,10 +94,10 @@ class EventCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    name: EventName
+    description: EventDescription = ""
     event_date: date
-    venue: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    venue: Venue = ""
     municipality_code: MunicipalityCode = Field(description="Kommunkod of the venue, e.g. 2080 (Falun)")
     time_zone: TimeZoneName = Field(default=DEFAULT_TIME_ZONE, description="IANA zone of the times of the day")
     day_start: WallClock = Field(description="First meeting starts, local time")
@@ -98,10 +116,10 @@ class EventUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    name: EventName | None = None
+    description: EventDescription | None = None
     event_date: date | None = None
-    venue: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    venue: Venue | None = None
     municipality_code: MunicipalityCode | None = None
     time_zone: TimeZoneName | None = None
     day_start: WallClock | None = None
@@ -255,8 +273,8 @@ class Event(BaseModel):
     venue: str
     municipality_code: str
     time_zone: str
-    day_start: time
-    day_end: time
+    day_start: WallClockOut
+    day_end: WallClockOut
     meeting_minutes: int
     changeover_minutes: int
     breaks: list[BreakOut]
@@ -301,9 +319,7 @@ class TransitionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: EventStatus
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = Field(
-        default="", description="Required when re-opening a scheduled or published event"
-    )
+    reason: Reason = Field(default="", description="Required when re-opening a scheduled or published event")
 
 
 class Transition(BaseModel):

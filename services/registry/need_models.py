@@ -18,15 +18,26 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.integers import Int64
 from shared.reference.cpv import CpvCode
 from shared.reference.municipalities import MunicipalityCode
 from shared.reference.phone import ContactPerson
+from shared.text import Reason, multi_line, single_line
 
 Procedure = Literal["direct_award", "simplified", "open", "other"]
 NeedStatus = Literal["planning", "planned", "published", "cancelled"]
 ValueBand = Literal["below_direct_award", "below_eu_threshold", "above_eu_threshold"]
 
 MAX_LOTS = 50
+
+# Need texts are stored as typed (not stripped), as they always have been; controls are cleaned (shared.text).
+NeedTitle = single_line(300, min_length=1, strip=False)
+NeedDescription = multi_line(10000, strip=False)
+NeedReference = single_line(100, min_length=1, strip=False)
+Ocid = single_line(200, min_length=1, strip=False)
+LotId = single_line(100, min_length=1, strip=False)
+LotDescription = multi_line(5000, strip=False)
+ContactName = single_line(200, min_length=1, strip=False)
 
 # The status machine: planning → planned → published; planning|planned → cancelled. Final: published, cancelled.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -53,7 +64,7 @@ class Contact(ContactPerson):
     """The need's contact person (personal data: shown only to the buyer, organisers and the matcher)."""
 
     # Stored as typed (not stripped), as needs always have; organisations' contacts strip their names.
-    name: str = Field(min_length=1, max_length=200)
+    name: ContactName
 
 
 class Lot(BaseModel):
@@ -61,12 +72,10 @@ class Lot(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str | None = Field(
-        default=None, min_length=1, max_length=100, description="Given the lot's position (1, 2, …) when absent"
-    )
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=5000)
-    estimated_value_sek: int | None = Field(default=None, ge=0)
+    id: LotId | None = Field(default=None, description="Given the lot's position (1, 2, …) when absent")
+    title: NeedTitle
+    description: LotDescription = ""
+    estimated_value_sek: Int64 | None = Field(default=None, ge=0)
     cpv_codes: list[CpvCode] = Field(default_factory=list, max_length=50)
 
     @field_validator("cpv_codes")
@@ -80,11 +89,11 @@ class NeedFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=10000)
+    title: NeedTitle
+    description: NeedDescription = ""
     cpv_main: CpvCode
     cpv_additional: list[CpvCode] = Field(default_factory=list, max_length=100)
-    estimated_value_sek: int | None = Field(default=None, ge=0, description="Whole contract, excluding VAT")
+    estimated_value_sek: Int64 | None = Field(default=None, ge=0, description="Whole contract, excluding VAT")
     planned_tender_date: date | None = None
     contract_start: date | None = None
     contract_end: date | None = None
@@ -93,8 +102,8 @@ class NeedFields(BaseModel):
     delivery_municipality: MunicipalityCode | None = None
     suitable_for_smes: bool = True
     status: NeedStatus = "planning"
-    reference: str | None = Field(default=None, min_length=1, max_length=100, description="Buyer's diarienummer")
-    ocid: str | None = Field(default=None, min_length=1, max_length=200, description="OCDS contracting process id")
+    reference: NeedReference | None = Field(default=None, description="Buyer's diarienummer")
+    ocid: Ocid | None = Field(default=None, description="OCDS contracting process id")
     contact: Contact | None = None
 
     @model_validator(mode="after")
@@ -173,7 +182,7 @@ class NeedPatch(BaseModel):
     description: str | None = None
     cpv_main: str | None = None
     cpv_additional: list[Any] | None = None
-    estimated_value_sek: int | None = None
+    estimated_value_sek: Int64 | None = Field(default=None, ge=0)
     planned_tender_date: date | None = None
     contract_start: date | None = None
     contract_end: date | None = None
@@ -192,7 +201,7 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: NeedStatus
-    reason: str = Field(default="", max_length=1000)
+    reason: Reason = ""
 
 
 class BuyerRef(BaseModel):

@@ -21,9 +21,11 @@ from shared.auth import PRINCIPAL_KEY, Principal, Role, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ProblemError, ValidationProblem
 from shared.errors import field_errors_from_validation as field_errors
+from shared.integers import Int64
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.reference.cpv import cpv_label
+from shared.text import single_line
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
@@ -48,6 +50,7 @@ from .versioning import etag_headers, if_match_version, not_modified, raise_miss
 _FIELD_NAMES = tuple(NeedFields.model_fields)
 
 CpvPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
+SearchText = single_line(200, min_length=1, strip=False)
 
 
 class NeedFilters(BaseModel):
@@ -57,12 +60,12 @@ class NeedFilters(BaseModel):
     municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$", description="Delivery kommunkod")
     buyer_id: UUID | None = None
     status: list[NeedStatus] = Field(default_factory=list, description="Repeatable")
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="Swedish text search")
+    q: SearchText | None = Field(default=None, description="Swedish text search")
     suitable_for_smes: bool | None = None
     tender_from: date | None = Field(default=None, description="planned_tender_date on or after")
     tender_to: date | None = Field(default=None, description="planned_tender_date on or before")
-    value_min: int | None = Field(default=None, ge=0)
-    value_max: int | None = Field(default=None, ge=0)
+    value_min: Int64 | None = Field(default=None, ge=0)
+    value_max: Int64 | None = Field(default=None, ge=0)
 
 
 class NeedQuery(NeedFilters, PageQuery):

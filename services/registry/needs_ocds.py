@@ -6,7 +6,6 @@ The mapping itself is pure and lives in :mod:`services.registry.ocds` (import) a
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from aiohttp import web
 from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, ProblemError, ValidationProblem
+from shared.json_body import load_json
 from shared.openapi import operation
 from shared.web import json_response, read_query
 
@@ -34,10 +34,7 @@ EXPORT_LIMIT = 10_000
 async def _read_document(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise ProblemError("Send the body as application/json.", status=415, slug="unsupported-media-type")
-    try:
-        return json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProblemError(f"The body is not valid JSON: {error}", status=400, slug="malformed-json") from None
+    return load_json(await request.read())  # the shared rules: 400 malformed or too deep, 422 NUL
 
 
 def _when(value: str | None) -> datetime:

@@ -28,6 +28,7 @@ from shared.reference.cpv import CpvCode
 from shared.reference.municipalities import CountyCode, MunicipalityCode
 from shared.reference.orgnr import OrgNr, is_personal_number
 from shared.reference.phone import ContactPerson
+from shared.text import Name, multi_line, single_line
 
 from .sql.organisations import WRITABLE_COLUMNS
 
@@ -68,15 +69,16 @@ def check_website(value: str) -> str:
     return value
 
 
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=60)]
-Certificate = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Keyword = single_line(60, min_length=1, lower=True)
+Certificate = single_line(100, min_length=1)
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-Website = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), AfterValidator(check_website)]
-OrganisationName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Website = Annotated[single_line(300), AfterValidator(check_website)]
+OrganisationName = Name
+ContactTitle = single_line(200)
 
 
 # Field types shared by the create and the update model (lists lose repeats, keeping first positions).
-Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Description = multi_line(5000)
 Keywords = Annotated[list[Keyword], Field(max_length=30), AfterValidator(_dedupe)]
 CpvCodes = Annotated[list[CpvCode], Field(max_length=50), AfterValidator(_dedupe)]
 Certificates = Annotated[list[Certificate], Field(max_length=20), AfterValidator(_dedupe)]
@@ -86,7 +88,7 @@ Languages = Annotated[list[LanguageCode], Field(min_length=1, max_length=20), Af
 class ContactIn(ContactPerson):
     """A contact person (personal data: shown only to the organisation, organisers and the matcher)."""
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    title: ContactTitle = ""
 
 
 class Contact(ContactIn):

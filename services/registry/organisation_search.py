@@ -18,9 +18,10 @@ from shared.db import POOL_KEY
 from shared.openapi import operation
 from shared.reference import cpv as cpv_reference
 from shared.reference.municipalities import CountyCode, MunicipalityCode
+from shared.text import single_line
 from shared.web import json_response, read_query
 
-from .organisation_models import Kind, Organisation, organisation_of_row
+from .organisation_models import Certificate, Kind, Organisation, organisation_of_row
 from .organisations import may_see_private
 from .pagination import Page, PageQuery, cursor_text, link_headers, page_of, typed_cursor
 from .sql import escape_like
@@ -33,6 +34,7 @@ from .sql import organisations as sql
 MAX_EXPANDED_CPV_CODES = 64
 
 CpvPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,8}$")]
+SearchText = single_line(200, min_length=1)
 
 
 class OrganisationQuery(PageQuery):
@@ -46,10 +48,10 @@ class OrganisationQuery(PageQuery):
     cpv: list[CpvPrefix] = Field(
         default_factory=list, description="CPV code or its leading 2–8 digits (a branch of the tree); repeatable"
     )
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = Field(
+    q: SearchText | None = Field(
         default=None, description="Swedish text search in name, keywords and description (parts of words match)"
     )
-    certificate: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    certificate: Certificate | None = None
     serves: MunicipalityCode | None = Field(default=None, description="Organisations that deliver in this kommunkod")
 
 

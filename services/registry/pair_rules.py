@@ -20,6 +20,7 @@ from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.snapshot import SnapshotPairRule
+from shared.text import Reason
 from shared.web import json_response, read_json
 
 from . import audit
@@ -36,7 +37,7 @@ class PairRuleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rule: Literal["must_meet", "never"] = Field(description="must_meet, or never (conflict of interest)")
-    reason: str = Field(default="", max_length=1000, description="Why (kept for the record)")
+    reason: Reason = Field(default="", description="Why (kept for the record)")
 
 
 class StoredPairRule(SnapshotPairRule):

@@ -13,12 +13,16 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.errors import FieldError
+from shared.integers import Int32
+from shared.text import Name, Reason, multi_line, single_line
 
 from .pagination import PageQuery
 
 Kind = Literal["sme", "buyer"]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Note = multi_line(2000)
+
+RepresentativeTitle = single_line(200)
 
 SME_ONLY = ("max_meetings", "wanted_needs")
 BUYER_ONLY = ("tables", "representatives", "brought_needs", "wanted_smes")
@@ -46,8 +50,8 @@ class Representative(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    title: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    name: Name
+    title: RepresentativeTitle = ""
 
 
 class RegistrationFields(BaseModel):
@@ -59,7 +63,7 @@ class RegistrationFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    available_slots: list[Annotated[int, Field(ge=0)]] | None = Field(
+    available_slots: list[Annotated[Int32, Field(ge=0)]] | None = Field(
         default=None, max_length=200, description="Slot indexes of the event's grid; null or absent = all day"
     )
     languages: Annotated[list[LanguageCode] | None, AfterValidator(_dedupe)] = Field(
@@ -67,12 +71,12 @@ class RegistrationFields(BaseModel):
     )
     note: Note | None = None
     # SMEs
-    max_meetings: int | None = Field(default=None, ge=1, description="SMEs: at most this many meetings")
+    max_meetings: Int32 | None = Field(default=None, ge=1, description="SMEs: at most this many meetings")
     wanted_needs: Annotated[list[UUID] | None, AfterValidator(_no_repeats)] = Field(
         default=None, max_length=50, description="SMEs: buyers' needs to discuss, most wanted first"
     )
     # Buyers
-    tables: int | None = Field(default=None, ge=1, description="Buyers: tables the buyer staffs")
+    tables: Int32 | None = Field(default=None, ge=1, description="Buyers: tables the buyer staffs")
     representatives: list[Representative] | None = Field(
         default=None, max_length=20, description="Buyers: the people at the tables (personal data)"
     )
@@ -105,7 +109,7 @@ class RegistrationUpdate(RegistrationFields):
 class CancelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    reason: Reason = ""
 
 
 class Registration(BaseModel):

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError
+from shared.integers import Int64
 from shared.openapi import operation
 from shared.web import json_response, read_json, read_query
 
@@ -161,7 +162,7 @@ class Threshold(BaseModel):
 
     kind: str = Field(pattern=r"^[a-z_]{1,60}$", description="e.g. direct_award_lou, eu_works")
     valid_from: date
-    amount_sek: int = Field(gt=0)
+    amount_sek: Int64 = Field(gt=0)
     source: str = Field(default="", max_length=500, description="Where the value comes from")
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Self
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.auth import (
     ORGANISATION_ROLES,
@@ -23,6 +24,7 @@ from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
+from shared.text import single_line
 from shared.web import json_response, read_json
 
 from .sql import tokens as sql
@@ -68,6 +70,9 @@ async def ensure_bootstrap_tokens(conn: asyncpg.Connection | asyncpg.Pool, token
             await conn.execute(sql.INSERT_TOKEN_IF_ABSENT, hash_token(token), role.value, f"{role.value} (bootstrap)")
 
 
+TokenLabel = single_line(200)
+
+
 class TokenRequest(BaseModel):
     """A token to issue."""
 
@@ -75,8 +80,19 @@ class TokenRequest(BaseModel):
 
     role: Role
     organisation_id: UUID | None = Field(default=None, description="Required for buyer and sme, absent otherwise")
-    label: str = Field(default="", max_length=200, description="Who or what holds it, e.g. 'Falu kommun, Anna'")
-    expires_at: AwareDatetime | None = None
+    label: TokenLabel = Field(default="", description="Who or what holds it, e.g. 'Falu kommun, Anna'")
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="With an offset, e.g. 2026-12-31T23:59:00+01:00, and in the future (else 422); absent: no expiry",
+    )
+
+    @field_validator("expires_at")
+    @classmethod
+    def expires_in_the_future(cls, value: datetime | None) -> datetime | None:
+        # A token born expired is a mistake (a year typed wrong), not a token: say so instead of issuing it.
+        if value is not None and value <= datetime.now(UTC):
+            raise PydanticCustomError("expires_in_past", "must be in the future")
+        return value
 
     @model_validator(mode="after")
     def organisation_fits_role(self) -> Self:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+
+from shared.text import Name
 
 __all__ = ["ContactPerson", "PersonName", "PhoneNumber", "normalise_phone"]
 
@@ -58,8 +60,9 @@ def normalise_phone(value: str) -> str:
 PhoneNumber = Annotated[str, Field(max_length=40), AfterValidator(normalise_phone)]
 """A phone number field: validated and stored in E.164."""
 
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-"""A person's (or organisation's) name: surrounding whitespace dropped, 1–200 characters."""
+PersonName = Name
+"""A person's (or organisation's) name: one line without control characters (see :mod:`shared.text`),
+surrounding whitespace dropped, 1–200 characters."""
 
 
 class ContactPerson(BaseModel):

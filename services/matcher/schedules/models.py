@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.integers import Int32
+from shared.text import Reason
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -22,7 +25,7 @@ class ScheduleRequest(_Body):
         "earlier versions (organiser locks still hold); replan: keep every still-valid meeting of `from_version` "
         "(default: the published, else the latest version) and fill the time changes freed.",
     )
-    from_version: int | None = Field(default=None, ge=1, description="Version number to re-plan from")
+    from_version: Int32 | None = Field(default=None, ge=1, description="Version number to re-plan from")
     time_limit_seconds: float | None = Field(
         default=None, gt=0, le=600, description="Seconds for the solve (default: MATCHER_SOLVE_TIME_LIMIT)"
     )
@@ -152,10 +155,10 @@ class RuleIn(_Body):
     """Lock a meeting (keep it in `slot`) or forbid a pair, for the next run."""
 
     rule: Literal["lock", "forbid"]
-    slot: int | None = Field(
+    slot: Int32 | None = Field(
         default=None, ge=0, description="lock: the slot to keep it in (default: where the latest version has it)"
     )
-    reason: str = Field(default="", max_length=1000)
+    reason: Reason = ""
 
     @model_validator(mode="after")
     def _slot_only_for_locks(self) -> RuleIn:
