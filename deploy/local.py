@@ -229,6 +229,8 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         # 127.0.0.2, would not do: every local process may use all of 127/8 on Linux, and macOS has
         # only 127.0.0.1.
         "REGISTRY_TRUSTED_PROXIES": os.environ.get("REGISTRY_TRUSTED_PROXIES", REGISTRY_TRUSTED_PROXIES),
+        # Data exports ask the matcher what it holds about the organisation.
+        "REGISTRY_MATCHER_URL": services["matcher"].url,
         "WEB_PORT": str(web_port),
         "WEB_SECRET": secrets["web_secret"],
         "WEB_SERVICE_TOKEN": secrets["service_token"],

@@ -110,8 +110,20 @@ def service_token() -> str:
 
 
 @pytest.fixture
-def registry_settings(db_url: str, service_token: str) -> RegistrySettings:
-    return RegistrySettings(database_url=db_url, port=0, service_bootstrap_token=service_token, log_format="text")
+def matcher_port() -> int:
+    """The port the ``matcher`` fixture listens on, chosen first: the registry asks the matcher (exports)."""
+    return free_port()
+
+
+@pytest.fixture
+def registry_settings(db_url: str, service_token: str, matcher_port: int) -> RegistrySettings:
+    return RegistrySettings(
+        database_url=db_url,
+        port=0,
+        service_bootstrap_token=service_token,
+        log_format="text",
+        matcher_url=f"http://127.0.0.1:{matcher_port}",
+    )
 
 
 @pytest.fixture
@@ -186,7 +198,8 @@ def matcher_settings(db_url: str, registry: TestClient, service_token: str) -> M
 
 
 @pytest.fixture
-async def matcher(matcher_settings: MatcherSettings) -> AsyncIterator[TestClient]:
-    """The matcher from its real app factory, talking to the real registry over loopback."""
-    async with TestClient(TestServer(create_matcher_app(matcher_settings), host="127.0.0.1")) as client:
+async def matcher(matcher_settings: MatcherSettings, matcher_port: int) -> AsyncIterator[TestClient]:
+    """The matcher from its real app factory, talking to the real registry over loopback (and it to the matcher)."""
+    server = TestServer(create_matcher_app(matcher_settings), host="127.0.0.1", port=matcher_port)
+    async with TestClient(server) as client:
         yield client

@@ -268,6 +268,9 @@ def test_compose_service_shape(service: str) -> None:
         assert "@postgres:5432/" in env["DATABASE_URL"]
     if service == "matcher":
         assert env["REGISTRY_URL"] == f"http://registry:{default_port('registry')}"
+    if service == "registry":
+        # Data exports ask the matcher what it holds.
+        assert env["REGISTRY_MATCHER_URL"] == f"http://matcher:{default_port('matcher')}"
     if service == "web":
         # /readyz of the web asks both services, so it starts after them.
         assert spec["depends_on"]["registry"]["condition"] == "service_healthy"

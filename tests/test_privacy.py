@@ -160,7 +160,9 @@ async def test_service_and_anonymous_cannot_erase(registry, make_org, service_to
 # --- export ------------------------------------------------------------------------------------------------
 
 
-async def test_export_holds_everything_about_the_organisation(registry, db, organiser_token, make_token, make_org):
+async def test_export_holds_everything_about_the_organisation(
+    registry, matcher, db, organiser_token, make_token, make_org
+):
     buyer = await create_org(registry, organiser_token, kind="buyer", cpv_codes=[], orgnr="212000-2080")
     buyer_id = uuid.UUID(buyer["id"])
     token = await make_token(Role.BUYER, buyer_id, label="Falu kommun, Bo")
@@ -262,3 +264,71 @@ async def test_sole_trader_identity_is_not_copied_into_the_audit_log(registry, d
     )
     logged = await db.fetchval("SELECT string_agg(changes::text, ' ') FROM registry.audit_log")
     assert "880320" not in logged and "Anna" not in logged
+
+
+# --- the change feed and the export's matcher part ---------------------------------------------------------
+
+
+async def test_the_change_feed_records_erasures_and_cancellations_after_publication(
+    registry, db, organiser_token, service_token, make_token, make_org
+):
+    sme = await create_org(registry, organiser_token)
+    sme_id = uuid.UUID(sme["id"])
+    open_event, published_event = await insert_event(db, "open"), await insert_event(db, "published")
+    early = await register(db, open_event, sme_id, "sme")
+    late = await register(db, published_event, await make_org("sme"), "sme")
+    for registration in (early, late):
+        response = await registry.post(
+            f"/registrations/{registration}/cancel", json={"reason": "sjuk"}, headers=bearer(organiser_token)
+        )
+        assert response.status == 200
+    assert (await registry.delete(f"/organisations/{sme_id}", headers=bearer(organiser_token))).status == 204
+
+    response = await registry.get("/changes", headers=bearer(service_token))
+    assert response.status == 200
+    feed = await response.json()
+    # Only the cancellation after publication is news for the matcher; the erasure always is.
+    assert [(c["kind"], c["event_id"]) for c in feed["items"]] == [
+        ("registration.cancelled", str(published_event)),
+        ("organisation.erased", None),
+    ]
+    assert feed["items"][1]["organisation_id"] == str(sme_id) and feed["last_id"] == feed["items"][1]["id"]
+    assert "Falu" not in json.dumps(feed) and "anna" not in json.dumps(feed)
+    after = await registry.get("/changes", params={"after": str(feed["items"][0]["id"])}, headers=bearer(service_token))
+    assert [c["kind"] for c in (await after.json())["items"]] == ["organisation.erased"]
+    rest = await registry.get("/changes", params={"after": str(feed["last_id"])}, headers=bearer(service_token))
+    assert await rest.json() == {"items": [], "last_id": feed["last_id"]}
+    bad = await registry.get("/changes", params={"after": "-1"}, headers=bearer(service_token))
+    assert bad.status == 422 and (await bad.json())["errors"][0]["parameter"] == "after"
+    sme_token = await make_token(Role.SME, await make_org("sme"))
+    assert (await registry.get("/changes", headers=bearer(sme_token))).status == 403
+
+
+async def test_an_erasure_rolled_back_leaves_no_feed_entry(registry, db, organiser_token):
+    sme = await create_org(registry, organiser_token)
+    stale = await registry.delete(f"/organisations/{sme['id']}", headers={**bearer(organiser_token), "If-Match": '"9"'})
+    assert stale.status == 412
+    assert await db.fetchval("SELECT count(*) FROM registry.changes") == 0
+
+
+async def test_erasure_removes_the_organisation_from_stored_responses_and_audit_values(registry, db, organiser_token):
+    created = await registry.post(
+        "/organisations",
+        json={"kind": "sme", "orgnr": "556016-0680", "name": "Falu Städ AB", "municipality_code": "2080",
+              "cpv_codes": ["90910000"], "contacts": CONTACTS},
+        headers={**bearer(organiser_token), "Idempotency-Key": "reg-1"},
+    )  # fmt: skip
+    org = (await created.json())["id"]
+    event = await insert_event(db, "published")
+    await register(db, event, uuid.UUID(org), "sme")
+    assert (await registry.delete(f"/organisations/{org}", headers=bearer(organiser_token))).status == 204
+    assert await db.fetchval("SELECT count(*) FROM registry.idempotency_keys") == 0
+    logged = await db.fetchval("SELECT string_agg(changes::text, ' ') FROM registry.audit_log")
+    assert "Falu Städ" not in logged and "556016" not in logged
+
+
+async def test_the_export_is_refused_while_the_matcher_cannot_be_asked(registry, organiser_token):
+    sme = await create_org(registry, organiser_token)  # no matcher listens on the registry's matcher_url
+    response = await registry.get(f"/organisations/{sme['id']}/export", headers=bearer(organiser_token))
+    assert response.status == 503 and response.content_type == "application/problem+json"
+    assert (await response.json())["type"].endswith("matcher-unavailable") and response.headers["Retry-After"]

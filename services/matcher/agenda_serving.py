@@ -21,6 +21,7 @@ from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ProblemError, ValidationProblem
 from shared.web import SETTINGS_KEY, json_response, read_query
 
+from .agendas.cancelled import cancelled_html, cancelled_ics
 from .agendas.documents import (
     CONTENT_TYPES,
     AgendaLink,
@@ -34,7 +35,7 @@ from .agendas.documents import (
     sme_document,
 )
 from .agendas.link_store import StoredLink, configured_key
-from .agendas.model import AgendaMeeting, SmeAgenda
+from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
 from .agendas.store import (
     AGENDA_CACHE,
     Kind,
@@ -52,6 +53,7 @@ from .agendas.store import (
     version_by_number,
 )
 from .links import agenda_link_url
+from .sql import privacy as privacy_sql
 
 # Path suffixes choosing the format (none: JSON).
 DAY_EXTENSIONS = r"(?:\.(?:json|ics|html|pdf))?"
@@ -170,8 +172,14 @@ async def participant_agenda(
     organiser: bool,
     table_index: int | None = None,
     headers: dict[str, str] | None = None,
+    cancelled_notice: bool = False,
 ) -> web.StreamResponse:
-    """A participant's agenda in the requested format; ``kind`` None: whatever the organisation is in the version."""
+    """A participant's agenda in the requested format; ``kind`` None: whatever the organisation is in the version.
+
+    Meetings with a party that cancelled after publication are off: on nobody's agenda, and cancelled in
+    the .ics. ``cancelled_notice`` (agenda links): the cancelled party itself gets a page saying so (410),
+    and a calendar file that cancels its meetings.
+    """
     fmt = agenda_format(request)
     query = read_query(request, ParticipantAgendaQuery)
     pool = request.app[POOL_KEY]
@@ -180,11 +188,24 @@ async def participant_agenda(
     kind = kind or participant_kind(agendas, organisation_id)
     participant = Participant(organisation_id, kind, table_index) if kind else None
     day = day_of(agendas, participant) if participant else None
+    if (participant is None or day is None) and cancelled_notice:
+        # Not in this version because it cancelled after an earlier one was published: say so, not 404.
+        notice = await _cancelled_since(pool, event_id, organisation_id, table_index, fmt, query.lang, headers)
+        if notice is not None:
+            return notice
     if participant is None or day is None:
         raise NotFound(
             f"Organisationen har ingen agenda i version {ref.number}. / "
             f"The organisation has no agenda in version {ref.number}."
         )
+    withdrawn: list[AgendaMeeting] = []
+    if ref.cancelled:
+        # The meetings as published, for what is now off (cancelled in calendars, listed on the notice page).
+        as_published = day_meetings(day_of(await AGENDA_CACHE.agendas(pool, ref.as_published()), participant))
+        still = {meeting.pair for meeting in day_meetings(day)}
+        withdrawn = [meeting for meeting in as_published if meeting.pair not in still]
+    if cancelled_notice and organisation_id in ref.cancelled:
+        return _cancelled_response(day, withdrawn, fmt, query.lang, ref, headers or TOKEN_READ_HEADERS)
     since = await _since_version(pool, ref, organisation_id, query, organiser=organiser) if fmt == "json" else None
     earlier = await released_before(pool, ref) if fmt == "ics" else []
     # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
@@ -214,7 +235,8 @@ async def participant_agenda(
                 old_day = day_of(await AGENDA_CACHE.agendas(pool, old), participant)
                 cancelled.update((meeting.pair, meeting) for meeting in day_meetings(old_day))
             body = await AGENDA_CACHE.file(
-                key, lambda: render_day(day, fmt, query.lang, cancelled=list(cancelled.values()))
+                key,
+                lambda: render_day(day, fmt, query.lang, cancelled=list(cancelled.values()), withdrawn=withdrawn),
             )
         owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
         response = _file_response(body, fmt, filename(owner, ref.number, fmt), response_headers)
@@ -239,6 +261,59 @@ async def grid(request: web.Request, event_id: UUID) -> web.StreamResponse:
     key = ("grid", ref.cache_key, fmt, query.lang)
     body = await AGENDA_CACHE.file(key, lambda: render_grid(agendas, fmt, query.lang))
     return _file_response(body, fmt, filename(agendas.grid.event_name, ref.number, fmt), headers)
+
+
+class RegistrationCancelled(ProblemError):
+    status = 410
+    slug = "registration-cancelled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Anmälan är avbokad och alla möten är inställda. / The registration is cancelled and every meeting is off.",
+            title="Anmälan är avbokad / The registration is cancelled",
+        )
+
+
+def _cancelled_response(
+    day: SmeAgenda | list[TableAgenda],
+    meetings: list[AgendaMeeting],
+    fmt: Format,
+    lang: str,
+    ref: VersionRef,
+    headers: dict[str, str],
+) -> web.Response:
+    """For a participant that cancelled: a page saying so (410), or a calendar file cancelling its meetings."""
+    owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
+    if fmt == "html":
+        page = cancelled_html(day, meetings, lang=lang).encode()
+        content_type, charset = CONTENT_TYPES["html"]
+        return web.Response(body=page, status=410, content_type=content_type, charset=charset, headers=headers)
+    if fmt == "ics":
+        # Calendars that subscribed to the link remove the meetings instead of showing an error.
+        return _file_response(cancelled_ics(day, meetings, lang=lang), fmt, filename(owner, ref.number, fmt), headers)
+    raise RegistrationCancelled()
+
+
+async def _cancelled_since(
+    pool: Source,
+    event_id: UUID,
+    organisation_id: UUID,
+    table_index: int | None,
+    fmt: Format,
+    lang: str,
+    headers: dict[str, str] | None,
+) -> web.Response | None:
+    """The cancellation notice from the version the participant cancelled in, or None if it never cancelled."""
+    number = await pool.fetchval(privacy_sql.SELECT_CANCELLED_VERSION, event_id, organisation_id)
+    ref = await version_by_number(pool, event_id, number) if number is not None else None
+    if ref is None:
+        return None
+    agendas = await AGENDA_CACHE.agendas(pool, ref.as_published())
+    kind = participant_kind(agendas, organisation_id)
+    day = day_of(agendas, Participant(organisation_id, kind, table_index)) if kind else None
+    if day is None:
+        return None
+    return _cancelled_response(day, day_meetings(day), fmt, lang, ref, headers or TOKEN_READ_HEADERS)
 
 
 def _file_response(body: bytes, fmt: Format, name: str, headers: dict[str, str]) -> web.Response:

@@ -163,11 +163,13 @@ async def delete_agenda_link(request: web.Request) -> web.Response:
     tags=("agendas",),
     query=serving.ParticipantAgendaQuery,
     response=SmeAgendaDocument,
-    errors=(404, 422),
+    errors=(404, 410, 422),
     extra_responses=NOT_MODIFIED,
     description="The SME's agenda or the buyer's table sheets (then shaped as BuyerAgenda) of the published "
     "version. JSON includes `changes` since the version this participant last opened. An unknown, revoked "
-    "or forged link is one and the same 404. Not cached anywhere (no-store), no referrer." + FORMATS,
+    "or forged link is one and the same 404. Not cached anywhere (no-store), no referrer. A participant that "
+    "cancelled after publication gets 410 (the .html a page saying so) and an .ics that cancels its "
+    "meetings." + FORMATS,
 )
 async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
     """The agenda an agenda link stands for."""
@@ -187,6 +189,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             organiser=False,
             table_index=link.table_index,
             headers=serving.LINK_HEADERS,
+            cancelled_notice=True,
         )
     except ProblemError as error:
         error.headers = {**serving.LINK_HEADERS, **error.headers}  # errors are as private as the agenda

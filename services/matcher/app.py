@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from shared.auth import VERIFIER_KEY
-from shared.db import pool_context
+from shared.db import POOL_KEY, pool_context
 from shared.health import MIGRATOR_KEY
 from shared.migrations import Migrator
 from shared.settings import secret_value
@@ -17,10 +17,11 @@ from . import SCHEMA, SERVICE_NAME
 from .auth import RegistryTokenVerifier, http_session_context
 from .jobs.watch import watch_context
 from .notify.deliver import outbox_context
+from .privacy.feed import delivery_gate, feed_context
 from .routes import setup_routes
 from .schedules.runner import workers_context
 from .settings import MatcherSettings
-from .state import registry_client_context
+from .state import REGISTRY_KEY, registry_client_context
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -36,8 +37,12 @@ def create_app(settings: MatcherSettings) -> web.Application:
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))
     app.cleanup_ctx.append(http_session_context(settings.registry_timeout))
-    app.cleanup_ctx.append(outbox_context(settings))
     app.cleanup_ctx.append(registry_client_context(settings))
+    # Erasures and cancellations from the registry: in the background, and before each batch of notifications.
+    app.cleanup_ctx.append(feed_context(settings, lambda app: app[REGISTRY_KEY]))
+    app.cleanup_ctx.append(
+        outbox_context(settings, lambda app: delivery_gate(app[POOL_KEY], settings, lambda: app[REGISTRY_KEY]))
+    )
     app.cleanup_ctx.append(watch_context)
     app.cleanup_ctx.append(workers_context(settings))
     app[VERIFIER_KEY] = RegistryTokenVerifier(

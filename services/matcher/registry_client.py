@@ -17,6 +17,8 @@ from uuid import UUID
 
 import aiohttp
 
+from shared.privacy import ChangeFeed
+
 log = logging.getLogger("services.matcher.registry_client")
 
 _HASH = re.compile(r'^"?([0-9a-f]{64})"?$')
@@ -122,3 +124,13 @@ class RegistryClient:
                 break
             current = body["status"]
         return current
+
+    async def changes(self, after: int, *, limit: int = 100) -> ChangeFeed:
+        """The registry's change feed after the cursor ``after`` (``GET /changes``), oldest first."""
+        status, _, body = await self._call("GET", "/changes", params={"after": str(after), "limit": str(limit)})
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, "the change feed")
+        try:
+            return ChangeFeed.model_validate(body)
+        except ValueError as error:
+            raise RegistryRefused(status, f"the change feed is malformed: {error}") from None

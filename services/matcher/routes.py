@@ -8,6 +8,7 @@ from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
 from . import agendas_routes, audit_routes, job_routes, rule_routes, schedule_routes, webhooks
+from .privacy import export_routes
 
 
 @operation("Who am I? (token checked with the registry)", tags=("auth",), response=Principal, errors=(503,))
@@ -42,6 +43,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/events/{event_id}/agenda-links/{link_id}", agendas_routes.delete_agenda_link)
     app.router.add_get(agendas_routes.LINKED_AGENDA_PATH, agendas_routes.get_linked_agenda)
     app.router.add_get("/audit", audit_routes.list_audit)
+    app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
     # Agenda links carry their secret in the path: logs show "/a/…" only.
     app[REDACTED_PATHS_KEY] = ("/a/",)
     add_openapi_routes(

@@ -87,6 +87,13 @@ class MatcherSettings(CommonSettings):
     outbox_max_attempts: int = Field(
         default=12, ge=1, le=100, description="MATCHER_OUTBOX_MAX_ATTEMPTS: delivery tries before giving up"
     )
+    feed_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=600,
+        description="MATCHER_FEED_POLL_SECONDS: how often the registry's change feed (erasures, cancellations) "
+        "is read in the background; it is also read before every batch of notifications",
+    )
 
 
 def load() -> MatcherSettings:

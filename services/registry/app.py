@@ -16,6 +16,7 @@ from shared.web import base_application
 
 from . import SCHEMA, SERVICE_NAME
 from .bulk import validation_workers_context
+from .matcher_client import matcher_session_context
 from .routes import setup_routes
 from .settings import RegistrySettings
 from .tokens import PgTokenVerifier, ensure_bootstrap_tokens
@@ -43,6 +44,7 @@ def create_app(settings: RegistrySettings) -> web.Application:
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY], after_migrations=accept_bootstrap_tokens))
     app.cleanup_ctx.append(validation_workers_context)
+    app.cleanup_ctx.append(matcher_session_context(settings))
     app[VERIFIER_KEY] = PgTokenVerifier(app)
     setup_routes(app)
     return app

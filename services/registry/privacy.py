@@ -4,8 +4,13 @@ Erasure deletes the organisation with everything hanging off it, unless a schedu
 registered for a ``scheduled``/``published`` event, or SMEs have ranked its needs). Then an anonymised
 row stays so that schedules keep their shape, and every piece of personal data around it is removed:
 contacts, the need contacts, the buyer's representatives, registration notes, its people's sign-in accounts
-and sign-in links; its tokens are revoked.
-The audit log keeps its entries: they hold no contact data (see :mod:`services.registry.audit`).
+and sign-in links, stored responses to idempotent requests; its tokens are revoked.
+The audit log keeps its entries (they hold no contact data, see :mod:`services.registry.audit`) but not
+the values they recorded about the organisation (its name, org.nr, description).
+
+Either way the erasure is written to the change feed (:mod:`.changes`) in the same transaction, and the
+matcher applies it to every copy it holds. The export includes what the matcher holds (its meetings,
+agenda links and notifications), asked over HTTP; without the matcher there is no export (503).
 """
 
 from __future__ import annotations
@@ -20,16 +25,18 @@ from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
-from shared.web import json_response
+from shared.privacy import ERASED_NAME, ChangeKind
+from shared.web import SETTINGS_KEY, json_response
 
 from . import audit
+from .matcher_client import matcher_export
 from .organisation_models import Organisation, organisation_of_row
 from .organisations import locked_organisation, own_organisation, require_path_organisation
 from .sql import organisations as organisation_sql
 from .sql import privacy as sql
 from .versioning import if_match_version
 
-ERASED_NAME = "Borttagen organisation"
+__all__ = ["ERASED_NAME", "OrganisationExport", "erase_organisation", "export_organisation"]
 
 
 class OrganisationExport(BaseModel):
@@ -45,6 +52,10 @@ class OrganisationExport(BaseModel):
     audit_entries: list[dict[str, Any]] = Field(description="Audit log entries about it or made by it")
     tokens: list[dict[str, Any]] = Field(description="Its API tokens' metadata (never the tokens or their hashes)")
     accounts: list[dict[str, Any]] = Field(description="Its people's sign-in accounts (never the password hashes)")
+    matcher: dict[str, Any] = Field(
+        description="What the matcher holds about it: meetings in every schedule version, agenda links issued, "
+        "notifications sent and their status (the matcher's `GET /privacy/organisations/{id}`)"
+    )
 
 
 @operation(
@@ -75,6 +86,10 @@ async def erase_organisation(request: web.Request) -> web.Response:
             # Cascades to contacts, needs, registrations, pair rules and tokens.
             await conn.execute(sql.DELETE_ORGANISATION, organisation_id)
             outcome = "deleted"
+        await conn.execute(sql.DELETE_IDEMPOTENT_RESPONSES, organisation_id)
+        await conn.execute(sql.ERASE_AUDIT_VALUES, organisation_id)
+        # The matcher reads this and removes the organisation from every copy it holds.
+        await conn.execute(sql.INSERT_CHANGE, ChangeKind.ORGANISATION_ERASED.value, organisation_id, None)
         await audit.record(
             conn,
             request,
@@ -91,7 +106,8 @@ async def erase_organisation(request: web.Request) -> web.Response:
     "Export everything stored about an organisation (GDPR), as a JSON file",
     tags=("organisations", "privacy"),
     response=OrganisationExport,
-    errors=(404,),
+    errors=(404, 503),
+    description="503 when the matcher cannot be asked what it holds (an export is complete or not given).",
 )
 @require(Role.SME, Role.BUYER, owner=own_organisation)
 async def export_organisation(request: web.Request) -> web.Response:
@@ -113,9 +129,13 @@ async def export_organisation(request: web.Request) -> web.Response:
                 ("accounts", sql.EXPORT_ACCOUNTS),
             )
         }
+    matcher = await matcher_export(request, request.app[SETTINGS_KEY], organisation_id)
     exported_at = datetime.now(UTC)
     document = OrganisationExport(
-        exported_at=exported_at, organisation=organisation_of_row(row, contacts, private=True), **parts
+        exported_at=exported_at,
+        organisation=organisation_of_row(row, contacts, private=True),
+        matcher=matcher,
+        **parts,
     )
     filename = f"organisation-{organisation_id}-{exported_at:%Y%m%d}.json"
     return json_response(document, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

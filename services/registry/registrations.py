@@ -26,6 +26,7 @@ from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
+from shared.privacy import ChangeKind
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
@@ -44,6 +45,7 @@ from .registration_models import (
     RegistrationUpdate,
 )
 from .sql import events as event_sql
+from .sql import privacy as privacy_sql
 from .sql import registrations as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
 
@@ -352,6 +354,14 @@ async def cancel_registration(request: web.Request) -> web.Response:
         if current["status"] == "active":
             after_publication = event["status"] in PUBLISHED_STATUSES
             await conn.execute(sql.CANCEL_REGISTRATION, registration_id, body.reason, after_publication)
+            if after_publication:
+                # The matcher follows the feed: it withdraws the meetings and tells the firm and its counterparts.
+                await conn.execute(
+                    privacy_sql.INSERT_CHANGE,
+                    ChangeKind.REGISTRATION_CANCELLED.value,
+                    current["organisation_id"],
+                    current["event_id"],
+                )
             await audit.record(
                 conn,
                 request,

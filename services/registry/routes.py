@@ -9,6 +9,7 @@ from . import (
     accounts,
     audit_routes,
     bulk,
+    changes,
     events,
     needs,
     needs_ocds,
@@ -76,6 +77,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_put("/events/{event_id}/pair-rules/{sme_id}/{buyer_id}", pair_rules.put_pair_rule)
     app.router.add_delete("/events/{event_id}/pair-rules/{sme_id}/{buyer_id}", pair_rules.delete_pair_rule)
     app.router.add_post("/organisations/import", bulk.import_organisations)
+    app.router.add_get("/changes", changes.list_changes)
     add_openapi_routes(
         app,
         title="Affärsträff registry",

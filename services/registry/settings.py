@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.proxies import parse_trusted
@@ -33,6 +33,14 @@ class RegistrySettings(CommonSettings):
         ge=1,
         le=100_000,
         description="REGISTRY_SIGNUP_LIMIT_PER_HOUR: anonymous SME self-registrations per client address per hour",
+    )
+    matcher_url: AnyHttpUrl = Field(
+        default=AnyHttpUrl("http://127.0.0.1:8082"),
+        description="REGISTRY_MATCHER_URL: the matcher's base URL; a data export asks it what it holds "
+        "(meetings, agenda links, notifications) and is refused with 503 while it cannot be reached",
+    )
+    matcher_timeout: float = Field(
+        default=10.0, gt=0, le=300, description="REGISTRY_MATCHER_TIMEOUT: seconds for that call to the matcher"
     )
     # NoDecode: a comma-separated list, not the JSON pydantic-settings expects for sequences by default.
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(

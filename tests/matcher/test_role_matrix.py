@@ -105,6 +105,9 @@ MATRIX: list[Row] = [
     Row("GET", "/a/{forged_token}", everyone(404), setup=("links",)),
     # The matcher's audit log: organisers only.
     Row("GET", "/audit", only(organiser={200})),
+    # What the matcher holds about an organisation (the registry's export asks with the caller's token).
+    Row("GET", "/privacy/organisations/{sme}", only(organiser={200}, sme={200})),
+    Row("GET", "/privacy/organisations/{buyer}", only(organiser={200}, buyer={200})),
 ]
 
 

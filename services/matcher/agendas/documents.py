@@ -130,15 +130,21 @@ def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv") -> bytes:
 
 
 def render_day(
-    day: SmeAgenda | Sequence[TableAgenda], fmt: Format, lang: str, *, cancelled: Iterable[AgendaMeeting] = ()
+    day: SmeAgenda | Sequence[TableAgenda],
+    fmt: Format,
+    lang: str,
+    *,
+    cancelled: Iterable[AgendaMeeting] = (),
+    withdrawn: Iterable[AgendaMeeting] = (),
 ) -> bytes:
-    """A participant's day as a file: .ics (with ``cancelled`` meetings of earlier versions), HTML or PDF.
+    """A participant's day as a file: .ics (with ``cancelled`` meetings of earlier versions and ``withdrawn``
+    ones of this version, off since a party cancelled), HTML or PDF.
 
     A buyer's .ics holds the meetings of all its tables in one calendar.
     """
     if isinstance(day, SmeAgenda):
         if fmt == "ics":
-            return agenda_ics(day, lang=lang, cancelled=cancelled)
+            return agenda_ics(day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
             return sme_agenda_html(day, lang=lang).encode()
         if fmt == "pdf":
@@ -146,7 +152,7 @@ def render_day(
     else:
         if fmt == "ics":
             whole_day = day[0].model_copy(update={"meetings": day_meetings(day)})
-            return agenda_ics(whole_day, lang=lang, cancelled=cancelled)
+            return agenda_ics(whole_day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
             return table_sheets_html(day, lang=lang).encode()
         if fmt == "pdf":

@@ -57,11 +57,13 @@ def _description(agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: 
     return "\n".join(lines)
 
 
-def _vevent(agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: str, *, cancelled: bool) -> Event:
+def _vevent(
+    agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: str, *, cancelled: bool, sequence: int | None = None
+) -> Event:
     w = words(lang)
     event = Event()
     event.add("uid", meeting_uid(agenda.event_id, meeting.sme_id, meeting.buyer_id))
-    event.add("sequence", agenda.version)
+    event.add("sequence", agenda.version if sequence is None else sequence)
     event.add("dtstamp", agenda.published_at)
     event.add("dtstart", meeting.start)
     event.add("dtend", meeting.end)
@@ -75,7 +77,14 @@ def _vevent(agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: str, 
     return event
 
 
-def agenda_ics(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", cancelled: Iterable[AgendaMeeting] = ()) -> bytes:
+def agenda_ics(
+    agenda: SmeAgenda | TableAgenda,
+    *,
+    lang: str = "sv",
+    cancelled: Iterable[AgendaMeeting] = (),
+    withdrawn: Iterable[AgendaMeeting] = (),
+    method: str = "PUBLISH",
+) -> bytes:
     """An agenda as an iCalendar file (METHOD:PUBLISH), one VEVENT per meeting.
 
     Parameters
@@ -85,6 +94,11 @@ def agenda_ics(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", cancelled: 
     cancelled : iterable of AgendaMeeting
         Meetings of earlier versions that this version drops (see :func:`.build.removed_meetings`):
         emitted with STATUS:CANCELLED and this version's SEQUENCE so calendars remove them.
+    withdrawn : iterable of AgendaMeeting
+        Meetings of this version that are off because a party cancelled after publication: STATUS:CANCELLED
+        with SEQUENCE one above the version's (they were published as CONFIRMED at the version's).
+    method : {'PUBLISH', 'CANCEL'}
+        CANCEL for the file that tells a party who cancelled that its meetings are off (RFC 5546).
 
     Examples
     --------
@@ -103,13 +117,16 @@ def agenda_ics(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", cancelled: 
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", method)
     calendar.add("x-wr-calname", f"{agenda.event_name}: {agenda.owner_name}")
     calendar.add("x-wr-caldesc", f"{w['agenda_for']} {agenda.owner_name}, {w['version'].lower()} {agenda.version}")
     for meeting in agenda.meetings:
         calendar.add_component(_vevent(agenda, meeting, lang, cancelled=False))
     current = {meeting.pair for meeting in agenda.meetings}
+    off = {meeting.pair: meeting for meeting in withdrawn if meeting.pair not in current}
     for meeting in cancelled:
-        if meeting.pair not in current:  # a pair that still meets is updated above, never cancelled
+        if meeting.pair not in current and meeting.pair not in off:  # a pair that still meets is never cancelled
             calendar.add_component(_vevent(agenda, meeting, lang, cancelled=True))
+    for meeting in off.values():
+        calendar.add_component(_vevent(agenda, meeting, lang, cancelled=True, sequence=agenda.version + 1))
     return calendar.to_ical()

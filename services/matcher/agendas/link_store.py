@@ -18,6 +18,7 @@ from shared.errors import ProblemError
 from ..links import LinkSecretMissing, link_id_of, link_key, token_for, token_hash
 from ..settings import MatcherSettings
 from ..sql import agendas as sql
+from ..sql import privacy as privacy_sql
 
 
 class LinksNotConfigured(ProblemError):
@@ -69,6 +70,9 @@ async def add_missing_links(
         if row["table_index"] is None
     }
     missing = [org for org in dict.fromkeys(organisation_ids) if org not in linked]
+    # An erased organisation keeps its meetings in the record, but nobody is left to read them by link.
+    erased = {row["organisation_id"] for row in await conn.fetch(privacy_sql.SELECT_ERASED_AMONG, missing)}
+    missing = [org for org in missing if org not in erased]
     if not missing:
         return []
     ids = [uuid4() for _ in missing]

@@ -11,6 +11,7 @@ bytes, since the renderers give the same bytes for the same version.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 from collections import OrderedDict
@@ -46,9 +47,14 @@ class VersionRef:
     created_at: dt.datetime
     published_at: dt.datetime | None
     venue: str = ""
+    # Bumped when the stored copy is redacted (an erasure): what was built from the old copy is not served.
+    revision: int = 0
+    # Organisations whose sign-up was cancelled after this version was published: their meetings are off.
+    cancelled: frozenset[UUID] = frozenset()
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> VersionRef:
+        keys = set(row.keys())
         return cls(
             id=row["id"],
             event_id=row["event_id"],
@@ -57,6 +63,8 @@ class VersionRef:
             created_at=row["created_at"],
             published_at=row["published_at"],
             venue=row["venue"] or "",
+            revision=row["revision"] if "revision" in keys else 0,
+            cancelled=frozenset(row["cancelled"] or ()) if "cancelled" in keys else frozenset(),
         )
 
     @property
@@ -70,8 +78,13 @@ class VersionRef:
         return self.published_at or self.created_at
 
     @property
-    def cache_key(self) -> tuple[UUID, str, dt.datetime | None, bool]:
-        return (self.id, self.status, self.published_at, self.include_contacts)
+    def cache_key(self) -> tuple[Any, ...]:
+        cancelled = tuple(sorted(self.cancelled, key=str))
+        return (self.id, self.status, self.published_at, self.include_contacts, self.revision, cancelled)
+
+    def as_published(self) -> VersionRef:
+        """The same version without the cancellations after publication (the meetings as published)."""
+        return dataclasses.replace(self, cancelled=frozenset())
 
 
 async def published_version(source: Source, event_id: UUID) -> VersionRef | None:
@@ -108,6 +121,8 @@ def agendas_from_stored(ref: VersionRef, snapshot: Mapping[str, Any] | str, meet
     (2, 'Lugnet', 'Ni passar.', None)
     """
     data = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+    # A meeting with an organisation that cancelled after publication is off: it is on nobody's agenda.
+    off = ref.cancelled
     placed = [
         PlacedMeeting(
             row["sme_id"],
@@ -117,6 +132,7 @@ def agendas_from_stored(ref: VersionRef, snapshot: Mapping[str, Any] | str, meet
             json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"],
         )
         for row in meetings
+        if row["sme_id"] not in off and row["buyer_id"] not in off
     ]
     return build_agendas(
         EventSnapshot.model_validate(data),
@@ -170,6 +186,11 @@ class LRU(Generic[K, V]):
         while len(self._items) > self.max_entries or (self.max_weight is not None and self._weight > self.max_weight):
             self._drop(next(iter(self._items)))
 
+    def drop_where(self, predicate: Callable[[K], bool]) -> None:
+        """Forget every entry whose key satisfies ``predicate``."""
+        for key in [key for key in self._items if predicate(key)]:
+            self._drop(key)
+
     def _drop(self, key: K) -> None:
         value = self._items.pop(key)
         self._weight -= self._weigh(value) if self._weigh else 0
@@ -207,6 +228,11 @@ class AgendaCache:
             if self._building.get(key) is lock:
                 self._building.pop(key)
 
+    def forget(self, version_id: UUID) -> None:
+        """Drop everything this process built or rendered from a version (its stored copy was redacted)."""
+        for cache in (self._versions, self._rendered):
+            cache.drop_where(lambda key: version_id in _key_ids(key))
+
     def cached_file(self, key: tuple) -> bytes | None:
         """A file rendered before under ``key``, if this process still holds it."""
         return self._rendered.get(key)
@@ -218,6 +244,26 @@ class AgendaCache:
             found = await asyncio.to_thread(render)
             self._rendered.put(key, found)
         return found
+
+
+def _key_ids(key: Any) -> set[Any]:
+    """Every value inside a (nested) cache key, to find the keys that name a version.
+
+    Examples
+    --------
+    >>> sorted(_key_ids(("day", (1, "published"), 2)), key=str)
+    [1, 2, 'day', 'published']
+    """
+    if isinstance(key, tuple):
+        found: set[Any] = set()
+        for part in key:
+            found |= _key_ids(part)
+        return found
+    try:
+        hash(key)
+    except TypeError:
+        return set()
+    return {key}
 
 
 # One per process: version ids are unique, so every app in the process can share it.

@@ -32,6 +32,9 @@ WORDS: dict[str, dict[str, str]] = {
         "cancelled": "Inställt",
         "caption_meetings": "Möten i tidsordning",
         "caption_grid": "Möten per tid och bord",
+        "registration_cancelled": "Anmälan är avbokad",
+        "cancelled_explained": "Anmälan är avbokad och alla möten är inställda för",
+        "cancelled_meetings": "Inställda möten",
     },
     "en": {
         "agenda_for": "Meeting agenda for",
@@ -56,6 +59,9 @@ WORDS: dict[str, dict[str, str]] = {
         "cancelled": "Cancelled",
         "caption_meetings": "Meetings in time order",
         "caption_grid": "Meetings by time and table",
+        "registration_cancelled": "The registration is cancelled",
+        "cancelled_explained": "The registration is cancelled and every meeting is off for",
+        "cancelled_meetings": "Meetings that are off",
     },
 }
 

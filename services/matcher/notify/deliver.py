@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -171,8 +171,12 @@ async def _deliver_batch(
     backoff_cap: float,
     visibility_seconds: float,
     concurrency: int,
+    before_claim: Callable[[], Awaitable[bool]] | None = None,
 ) -> tuple[int, int]:
-    """Claim and send one batch; (rows claimed, rows delivered)."""
+    """Claim and send one batch; (rows claimed, rows delivered). ``before_claim`` False: send nothing now."""
+    # The registry's change feed is applied first: nothing goes to or about someone erased a moment ago.
+    if before_claim is not None and not await before_claim():
+        return 0, 0
     channels = ["webhook", "email"] if settings.smtp_host else ["webhook"]
     async with pool.acquire() as conn, conn.transaction():
         # Serialised claims: superseded notices are collapsed and each participant's rows go out one at a
@@ -224,6 +228,7 @@ async def deliver_due(
     backoff_cap: float = BACKOFF_CAP_SECONDS,
     visibility_seconds: float = VISIBILITY_SECONDS,
     concurrency: int = CONCURRENCY,
+    before_claim: Callable[[], Awaitable[bool]] | None = None,
 ) -> int:
     """Deliver one batch of due outbox rows; how many were delivered.
 
@@ -231,6 +236,7 @@ async def deliver_due(
     stay queued), sends them ``concurrency`` at a time and records each outcome: delivered, retry after
     ``backoff_base`` doubling up to ``backoff_cap`` seconds, or given up (final refusal, or
     ``settings.outbox_max_attempts`` attempts made). Database errors while claiming propagate.
+    ``before_claim`` is awaited first (the change feed's sync); False sends nothing this time.
     """
     _, delivered = await _deliver_batch(
         pool,
@@ -241,6 +247,7 @@ async def deliver_due(
         backoff_cap=backoff_cap,
         visibility_seconds=visibility_seconds,
         concurrency=concurrency,
+        before_claim=before_claim,
     )
     return delivered
 
@@ -278,6 +285,7 @@ async def run_deliverer(
                     backoff_cap=options.get("backoff_cap", BACKOFF_CAP_SECONDS),
                     visibility_seconds=options.get("visibility_seconds", VISIBILITY_SECONDS),
                     concurrency=options.get("concurrency", CONCURRENCY),
+                    before_claim=options.get("before_claim"),
                 )
             except DATABASE_ERRORS as error:
                 log.warning("cannot claim notifications now (trying again later): %s", error)
@@ -294,8 +302,13 @@ async def run_deliverer(
         await listener.close()
 
 
-def outbox_context(settings: MatcherSettings) -> Callable[[web.Application], AsyncIterator[None]]:
+def outbox_context(
+    settings: MatcherSettings,
+    before_claim: Callable[[web.Application], Callable[[], Awaitable[bool]]] | None = None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
     """A ``cleanup_ctx`` entry delivering the outbox in the background while the app runs.
+
+    ``before_claim(app)`` makes the check awaited before each batch (see :func:`deliver_due`).
 
     Append it after the pool's entry (it uses ``app[POOL_KEY]``, and is stopped before the pool closes).
     It has its own HTTP client session: webhook timeout 10 s, no redirects, no cookies kept, and no
@@ -306,7 +319,10 @@ def outbox_context(settings: MatcherSettings) -> Callable[[web.Application], Asy
         pool = app[POOL_KEY]
         async with webhook_session(settings, timeout=TIMEOUT_SECONDS) as session:
             stop = asyncio.Event()
-            task = asyncio.create_task(run_deliverer(pool, settings, session, stop=stop), name="outbox-deliverer")
+            gate = {"before_claim": before_claim(app)} if before_claim is not None else {}
+            task = asyncio.create_task(
+                run_deliverer(pool, settings, session, stop=stop, **gate), name="outbox-deliverer"
+            )
             try:
                 yield
             finally:

@@ -42,12 +42,18 @@ def _message_id(delivery_id: UUID, mail_from: str) -> str:
 
 def _attach(message: EmailMessage, attachment: dict[str, Any]) -> None:
     filename = str(attachment["filename"])
-    maintype, _, subtype = str(attachment["content_type"]).partition("/")
+    # "text/calendar; method=CANCEL": the type, then parameters (a calendar's method says what it does).
+    mime, *parameters = (part.strip() for part in str(attachment["content_type"]).split(";"))
+    maintype, _, subtype = mime.partition("/")
+    given = dict(p.partition("=")[::2] for p in parameters if "=" in p)
     content = attachment["content"]
     if not subtype or not isinstance(content, str):
         raise MalformedPayload(f"attachment {filename!r} needs a content_type like text/calendar and text content")
     if maintype == "text":
-        params = {"method": "PUBLISH"} if subtype == "calendar" else None
+        method = given.get("method", "PUBLISH").strip().upper()
+        if subtype == "calendar" and method not in ("PUBLISH", "CANCEL", "REQUEST"):
+            raise MalformedPayload(f"attachment {filename!r}: unknown calendar method {method!r}")
+        params = {"method": method} if subtype == "calendar" else None
         message.add_attachment(content, subtype=subtype, filename=filename, params=params)
         return
     try:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ..privacy.erasure import redact_erased
 from ..registry_client import Snapshot
 from ..sql import schedules as sql
 from .compute import ComputeResult, Lock, StoredMeeting
@@ -73,13 +74,15 @@ async def insert_version(
 ) -> UUID:
     """Store a computed version (number = the event's next) and its meetings; run inside a transaction."""
     await conn.execute(sql.LOCK_EVENT_SCHEDULES, event_id)
+    # The snapshot may have been fetched before an organisation in it was erased: never store that copy.
+    document = await redact_erased(conn, snapshot.document)
     row = await conn.fetchrow(
         sql.INSERT_VERSION,
         event_id,
         job_id,
         based_on if result.mode == "replan" else None,
         snapshot.content_hash,
-        snapshot.document,
+        document,
         result.quality,
         venue[:300],
         result.mode,

@@ -5,7 +5,14 @@ the snapshot with the meetings only when the in-process cache does not hold that
 (versions never change once stored, so the head is enough to find them in the cache).
 """
 
-VERSION_HEAD_COLUMNS = "id, event_id, number, status, created_at, published_at, venue"
+# The revision changes when the version's copy is redacted (an erasure); cancelled lists the organisations
+# whose sign-up was cancelled after this version was published (their meetings are off).
+VERSION_HEAD_COLUMNS = """
+    id, event_id, number, status, created_at, published_at, venue, revision,
+    ARRAY(SELECT c.organisation_id FROM matcher.cancellations AS c
+          WHERE c.event_id = schedule_versions.event_id AND c.up_to_version >= schedule_versions.number)
+        AS cancelled
+"""
 
 # $1 event.
 SELECT_PUBLISHED_VERSION = f"""

@@ -111,3 +111,28 @@ FROM registry.api_tokens
 WHERE organisation_id = $1
 ORDER BY created_at, id
 """
+
+# Responses kept for idempotent retries may hold the organisation as it was created (name, contacts):
+# the response names the organisation's id, so any body containing it goes.
+DELETE_IDEMPOTENT_RESPONSES = """
+DELETE FROM registry.idempotency_keys WHERE position(convert_to($1::uuid::text, 'UTF8') IN body) > 0
+"""
+
+# The audit log keeps its entries about the organisation (who did what, when, which fields), but not the
+# values they recorded: its name, org.nr, description or web site identify it (a sole trader is a person).
+ERASE_AUDIT_VALUES = """
+UPDATE registry.audit_log
+SET changes = jsonb_set(changes, '{values}', '{}'::jsonb)
+WHERE (organisation_id = $1 OR (entity = 'organisation' AND entity_id = $1::uuid::text))
+  AND changes ? 'values' AND changes->'values' <> '{}'::jsonb
+"""
+
+# --- the change feed (migration 0006) ----------------------------------------------------------------
+
+# $1 kind, $2 organisation, $3 event (NULL for an erasure).
+INSERT_CHANGE = "INSERT INTO registry.changes (kind, organisation_id, event_id) VALUES ($1, $2, $3)"
+
+# $1 after this id, $2 how many.
+SELECT_CHANGES = """
+SELECT id, kind, organisation_id, event_id, at FROM registry.changes WHERE id > $1 ORDER BY id LIMIT $2
+"""

@@ -1,0 +1,41 @@
+"""The change feed the matcher follows: erasures and cancellations after publication, oldest first.
+
+Rows are written by :mod:`.privacy` (erasure) and :mod:`.registrations` (a cancellation once the event is
+scheduled or published) in the same transaction as the change. They hold no personal data, so the feed is
+safe to keep for good; the matcher keeps its own cursor and asks for what came after it.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from shared.auth import Role, require
+from shared.db import POOL_KEY
+from shared.openapi import operation
+from shared.privacy import Change, ChangeFeed
+from shared.web import json_response, read_query
+
+from .sql import privacy as sql
+
+
+class ChangeQuery(BaseModel):
+    after: int = Field(default=0, ge=0, le=2**63 - 1, description="Only changes with a larger id (the cursor)")
+    limit: int = Field(default=100, ge=1, le=1000, description="At most this many")
+
+
+@operation(
+    "Changes the matcher must apply: erasures and cancellations after publication",
+    tags=("privacy",),
+    query=ChangeQuery,
+    response=ChangeFeed,
+    description="Oldest first. Ask again with `after` = `last_id` until `items` is empty. "
+    "The matcher (service role) and organisers.",
+)
+@require(Role.SERVICE)
+async def list_changes(request: web.Request) -> web.Response:
+    """A page of the change feed after a cursor."""
+    query = read_query(request, ChangeQuery)
+    rows = await request.app[POOL_KEY].fetch(sql.SELECT_CHANGES, query.after, query.limit)
+    items = [Change(**dict(row)) for row in rows]
+    return json_response(ChangeFeed(items=items, last_id=items[-1].id if items else query.after))
