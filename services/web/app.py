@@ -17,6 +17,7 @@ from .settings import WebSettings
 STATIC_DIR = Path(__file__).parent / "static"
 # Sign-in links carry a secret after this prefix: logs show the prefix only.
 SIGN_IN_LINK_PREFIX = "/logga-in/lank/"
+FORGOTTEN_LINK_PREFIX = "/logga-in/glomt/"  # forgotten-password links, likewise
 
 
 def create_app(settings: WebSettings) -> web.Application:
@@ -24,7 +25,7 @@ def create_app(settings: WebSettings) -> web.Application:
     app = base_application(settings, SERVICE_NAME)
     app.middlewares.append(page_middleware)
     app[TEMPLATES_KEY] = template_environment()
-    app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX,)
+    app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX, FORGOTTEN_LINK_PREFIX)
     app.cleanup_ctx.append(http_session_context(settings))
     setup_routes(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")

@@ -53,7 +53,12 @@ async def login(request: web.Request) -> web.Response:
             )
         except BackendError as error:
             if error.status == 429:
-                errors["_form"] = _("För många misslyckade försök. Vänta en kvart och försök igen.")
+                # A short pause for the account, or this address over its limit: either way the
+                # e-mailed link ("Glömt lösenordet?") still signs the owner in at once.
+                errors["_form"] = _(
+                    "För många misslyckade försök. Vänta en stund och försök igen, eller välj "
+                    "”Glömt lösenordet?” för att logga in med en länk via e-post."
+                )
             elif error.status in (401, 422):
                 errors["_form"] = _("E-postadressen eller lösenordet stämmer inte.")
             else:

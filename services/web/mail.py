@@ -50,3 +50,21 @@ async def send(settings: WebSettings, message: EmailMessage) -> None:
     except (aiosmtplib.SMTPException, OSError) as error:
         log.warning("sign-in mail not sent: %s", type(error).__name__)
         raise MailNotSent(type(error).__name__) from None
+
+
+def password_link_message(settings: WebSettings, to: str, name: str, url: str) -> EmailMessage:
+    """The forgotten-password mail ("Glömt lösenordet?"), Swedish first with English below."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = "Nytt lösenord för Affärsträff"
+    greeting = f"Hej {name}!" if name else "Hej!"
+    message.set_content(
+        f"{greeting}\n\nMed den här länken väljer du ett nytt lösenord och loggar in:\n\n{url}\n\n"
+        "Länken gäller i 20 minuter och kan bara användas en gång. "
+        "Har du inte bett om den kan du bortse från det här meddelandet; ditt lösenord är oförändrat.\n\n"
+        f"---\n\nWith this link you choose a new password and sign in:\n\n{url}\n\n"
+        "It is valid for 20 minutes and works once. If you did not ask for it, ignore this message; "
+        "your password is unchanged.\n"
+    )
+    return message

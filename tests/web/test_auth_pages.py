@@ -179,3 +179,84 @@ async def test_sign_in_link_arrives_by_mail_and_signs_in(web_settings, registry)
             assert redeemed.status == 303 and redeemed.headers["Location"] == "/foretag"
     finally:
         controller.stop()
+
+
+async def test_forgotten_password_by_link_sets_a_new_one_and_signs_in(
+    web: Browser, registry, organiser_token: str, make_org: Callable
+) -> None:
+    email, _ = await _buyer_account(registry, organiser_token, make_org, "ett långt lösenord")
+    assert 'href="/logga-in/glomt"' in await web.page("/logga-in")
+    response = await web.submit("/logga-in/glomt", "/logga-in/glomt", {"email": email}, follow=True)
+    html = await response.text()
+    assert response.status == 200 and "Om adressen hör till ett konto" in html
+    path = (
+        "/logga-in/glomt/"
+        + html.split('class="dev-password-link"', 1)[0].rsplit("/logga-in/glomt/", 1)[1].split('"')[0]
+    )
+    assert "Välj ett nytt lösenord" in await web.page(path)  # opening the link (a mail scanner) spends nothing
+
+    mismatch = await web.submit(path, path, {"password": "ett nytt långt lösenord", "password_again": "något annat"})
+    html = await mismatch.text()
+    assert mismatch.status == 422 and "Lösenorden är inte lika." in html and "ett nytt långt" not in html
+    short = await web.submit(path, path, {"password": "kort", "password_again": "kort"})
+    assert short.status == 422 and "12 till 200 tecken" in await short.text()
+
+    saved = await web.submit(
+        path, path, {"password": "ett nytt långt lösenord", "password_again": "ett nytt långt lösenord"}
+    )
+    assert saved.status == 303 and saved.headers["Location"] == "/kopare"
+    assert "Logga ut" in await web.page("/kopare")
+    web.client.session.cookie_jar.clear()
+    again = await web.submit(
+        path, path, {"password": "ett tredje långt lösenord", "password_again": "ett tredje långt lösenord"}
+    )
+    assert again.status == 410 and "redan använd" in await again.text()
+    old = await web.submit("/logga-in", "/logga-in", {"email": email, "password": "ett långt lösenord"})
+    assert old.status == 422
+    new = await web.submit("/logga-in", "/logga-in", {"email": email, "password": "ett nytt långt lösenord"})
+    assert new.status == 303 and new.headers["Location"] == "/kopare"
+
+
+async def test_forgotten_password_page_says_the_same_for_an_unknown_address(web: Browser) -> None:
+    response = await web.submit("/logga-in/glomt", "/logga-in/glomt", {"email": unique_email()}, follow=True)
+    html = await response.text()
+    assert response.status == 200 and "Om adressen hör till ett konto" in html
+    assert "dev-password-link" not in html
+    english = await web.page("/logga-in/glomt?lang=en")
+    assert "Forgot your password?" in english
+
+
+async def test_password_link_arrives_by_mail(web_settings, registry, organiser_token: str, make_org: Callable) -> None:
+    """With a mail server set, the link is mailed (never shown on the page), Swedish first."""
+    received: list = []
+
+    class Inbox:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(email_parser.message_from_bytes(envelope.original_content, policy=default_policy))
+            return "250 OK"
+
+    address, _ = await _buyer_account(registry, organiser_token, make_org, "ett långt lösenord")
+    port = free_port()
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = web_settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "dev_show_sign_in_links": False}
+        )
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")) as client:
+            visitor = Browser(client)
+            response = await visitor.submit("/logga-in/glomt", "/logga-in/glomt", {"email": address}, follow=True)
+            assert "/logga-in/glomt/atl_" not in await response.text()
+            [message] = received
+            assert message["To"] == address and message["Subject"] == "Nytt lösenord för Affärsträff"
+            body = message.get_content()
+            assert body.startswith("Hej Anna!") and "choose a new password" in body
+            link = re.search(r"http://\S+(/logga-in/glomt/atl_\S+)", body)
+            assert link
+            path = link.group(1)
+            saved = await visitor.submit(
+                path, path, {"password": "ett nytt långt lösenord", "password_again": "ett nytt långt lösenord"}
+            )
+            assert saved.status == 303 and saved.headers["Location"] == "/kopare"
+    finally:
+        controller.stop()
