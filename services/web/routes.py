@@ -6,7 +6,7 @@ from aiohttp import web
 
 from shared.health import healthz
 
-from . import auth_pages, readiness
+from . import auth_pages, password_pages, readiness
 
 
 def setup_routes(app: web.Application) -> None:
@@ -19,6 +19,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/logga-in/lank", auth_pages.send_link)
     app.router.add_get("/logga-in/lank/{token}", auth_pages.link_confirm)
     app.router.add_post("/logga-in/lank/{token}", auth_pages.redeem_link)
+    app.router.add_get("/logga-in/glomt", password_pages.forgot_form)
+    app.router.add_post("/logga-in/glomt", password_pages.send_password_link)
+    app.router.add_get("/logga-in/glomt/{token}", password_pages.reset_form)
+    app.router.add_post("/logga-in/glomt/{token}", password_pages.reset_password)
     app.router.add_post("/logga-ut", auth_pages.logout)
 
     # --- SME pages (sme_pages.py) ---
