@@ -24,6 +24,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/logga-in/glomt/{token}", password_pages.reset_form)
     app.router.add_post("/logga-in/glomt/{token}", password_pages.reset_password)
     app.router.add_post("/logga-ut", auth_pages.logout)
+    from . import privacy_pages
+
+    app.router.add_get("/integritet", privacy_pages.privacy_page)
 
     # --- SME pages (sme_pages.py) ---
     from . import reference_pages, sme_pages, sme_signup_pages
