@@ -20,6 +20,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
+# An event's minimum relevance for a meeting, in percent, unless its organiser sets another. On the sample
+# event every pair with any CPV or text fit scores at least 0.27 (5th percentile 0.36) and 58 % of the
+# allowed pairs score exactly 0 (no fit), so 20 % removes only pairs without a fit there; by construction
+# (scoring's min_substance gate) a pair that scrapes through on a division-level CPV match alone scores
+# about 0.10, which is not worth a buyer's table for 20 minutes. README "The matching engine" explains it.
+DEFAULT_MIN_RELEVANCE_PERCENT = 20
+
 # Excluded from the hash: when the snapshot was made, and the hash itself.
 UNHASHED_FIELDS = frozenset({"generated_at", "content_hash"})
 
@@ -49,6 +56,13 @@ class SnapshotEvent(_Contract):
     meeting_minutes: int = Field(description="Length of one meeting in minutes")
     default_meetings_per_sme: int = Field(description="Meetings an SME gets when its registration names no cap")
     max_meetings_per_sme: int = Field(description="Upper bound on any SME's meetings")
+    min_relevance_percent: int = Field(
+        default=DEFAULT_MIN_RELEVANCE_PERCENT,
+        ge=0,
+        le=100,
+        description="Minimum relevance (0–100 %) of a pair for a meeting; no meeting is made under it unless "
+        "the organiser locks it or marks the pair 'must meet'",
+    )
     slots: list[SnapshotSlot] = Field(description="The slot grid, ordered by index")
 
 

@@ -20,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError
 from shared.reference.municipalities import MunicipalityCode
+from shared.snapshot import DEFAULT_MIN_RELEVANCE_PERCENT
 from shared.text import Name, Reason, multi_line, single_line
 
 from .pagination import PageQuery
@@ -109,6 +110,14 @@ class EventCreate(BaseModel):
     signup_deadline: AwareDatetime = Field(description="Sign-up closes; before the first meeting")
     default_meetings_per_sme: int = Field(default=4, ge=1, le=100)
     max_meetings_per_sme: int = Field(default=8, ge=1, le=100)
+    min_relevance_percent: int = Field(
+        default=DEFAULT_MIN_RELEVANCE_PERCENT,
+        ge=0,
+        le=100,
+        description="Minimum relevance (0–100 %) of a pair for a meeting: the matcher makes no meeting under it, "
+        "not even to give a firm its only one (organiser locks and 'must meet' pairs excepted). The default, 20, "
+        "keeps every pair with a real CPV or text fit and drops those with none.",
+    )
 
 
 class EventUpdate(BaseModel):
@@ -131,6 +140,7 @@ class EventUpdate(BaseModel):
     signup_deadline: AwareDatetime | None = None
     default_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
     max_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
+    min_relevance_percent: int | None = Field(default=None, ge=0, le=100)
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as column values (breaks as JSON-ready dicts)."""
@@ -282,6 +292,7 @@ class Event(BaseModel):
     signup_deadline: datetime
     default_meetings_per_sme: int
     max_meetings_per_sme: int
+    min_relevance_percent: int = Field(description="Minimum relevance (0–100 %) of a pair for a meeting")
     status: EventStatus
     version: int
     created_at: datetime

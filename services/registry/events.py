@@ -80,6 +80,7 @@ EVENT_COLUMNS = (
     "signup_deadline",
     "default_meetings_per_sme",
     "max_meetings_per_sme",
+    "min_relevance_percent",
 )
 
 

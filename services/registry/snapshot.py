@@ -191,6 +191,7 @@ def _event(row: Row) -> dict[str, Any]:
         "id": _uuid_json(row["id"]),
         "max_meetings_per_sme": row["max_meetings_per_sme"],
         "meeting_minutes": row["meeting_minutes"],
+        "min_relevance_percent": row["min_relevance_percent"],
         "name": row["name"],
         "slots": slots,
         "status": row["status"],

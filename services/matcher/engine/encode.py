@@ -9,10 +9,11 @@ municipality, so it can still be matched. A buyer's relevance to an SME is the b
 
 Rules applied here: "never" pairs and pairs without a common meeting language (when both declared
 languages) are not allowed; "must meet" pairs are always allowed (the organiser decided); a pair
-that is both "must meet" and "never" is an error. References the snapshot may legitimately hold to
-parties not at the event (a wish for an SME that did not register, a rule about a cancelled buyer,
-an SME's wish for a need of an absent buyer) are ignored; references to things missing from the
-snapshot altogether are errors (:class:`InstanceError` naming the item).
+that is both "must meet" and "never" is an error; pairs under the event's minimum relevance
+(``min_relevance_percent``) are not allowed either (:func:`.model.apply_floor`). References the
+snapshot may legitimately hold to parties not at the event (a wish for an SME that did not register,
+a rule about a cancelled buyer, an SME's wish for a need of an absent buyer) are ignored; references
+to things missing from the snapshot altogether are errors (:class:`InstanceError` naming the item).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from shared.reference.cpv import cpv_ancestors, normalise_cpv, shared_depth
 from shared.reference.municipalities import dalarna_municipalities, distance_km
 from shared.snapshot import EventSnapshot, SnapshotOrganisation
 
-from .model import BipartiteInstance, BoolArray, InstanceError, IntArray, frozen
+from .model import BipartiteInstance, BoolArray, InstanceError, IntArray, apply_floor, frozen
 from .scoring import PairFeatures, PairScores, score_pairs
 from .text import text_vectors
 from .weights import ScoringWeights
@@ -376,6 +377,8 @@ def encode_snapshot(snapshot: EventSnapshot, weights: ScoringWeights | None = No
         sme_available=sme_available,
         buyer_available=buyer_available,
     )
+    # The event's minimum relevance: pairs under it are no candidates for any solver stage.
+    instance = apply_floor(instance, snapshot.event.min_relevance_percent / 100)
     return EncodedEvent(
         event_id=snapshot.event.id,
         sme_ids=tuple(o.id for o in organisations),

@@ -82,6 +82,10 @@ def example_snapshot() -> EventSnapshot:
             "meeting_minutes": 20,
             "default_meetings_per_sme": 2,
             "max_meetings_per_sme": 3,
+            # No floor, so that the examples keep the Mora builder's meeting (relevance 0: no fit) to show
+            # how agendas, calendars and re-plans handle two meetings; events default to 20 %, under which
+            # the builder gets none (tests/engine/test_floor.py).
+            "min_relevance_percent": 0,
             "slots": slots,
         },
         "thresholds": [{"kind": DIRECT_AWARD_KIND, "amount_sek": 700_000, "valid_from": dt.date(2022, 2, 1)}],

@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from .general_model import encode_general
-from .model import BipartiteInstance, GeneralInstance, InstanceError
+from .model import BipartiteInstance, GeneralInstance, InstanceError, apply_floor
 
 Id = Annotated[str, Field(min_length=1, description="A non-empty string, unique among its kind.")]
 SlotIndex = Annotated[int, Field(ge=0, description="0-based index into `slots`.")]
@@ -80,6 +80,13 @@ class BipartiteInput(_Strict):
     buyers: list[BuyerIn]
     pairs: list[PairIn] = Field(description="Candidate pairs with relevance; each pair at most once.")
     locked: list[LockIn] = Field(default_factory=list)
+    min_relevance: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="No meeting on a listed pair under this relevance (locked and must_meet pairs excepted); "
+        "the services use the event's setting, 0.2 by default.",
+    )
 
 
 class ParticipantIn(_Strict):
@@ -247,6 +254,7 @@ def encode_bipartite(document: BipartiteInput) -> tuple[BipartiteInstance, IdMap
         buyer_available=_availability(document.buyers, "buyers", n_slots),
         locked=np.array(locked, dtype=np.int64).reshape(-1, 3),
     )
+    instance = apply_floor(instance, document.min_relevance)
     return instance, IdMaps(list(sme_index), list(buyer_index), labels)
 
 

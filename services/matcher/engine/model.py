@@ -11,7 +11,7 @@ Indexes: SMEs ``0..S-1``, buyers ``0..B-1``, slots ``0..T-1`` (in time order), a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -68,6 +68,11 @@ class BipartiteInstance:
     locked : (L, 3) int
         Meetings ``(sme, buyer, slot)`` that must stay exactly where they are (published and kept, or
         fixed by the organiser).
+    min_relevance : float in [0, 1]
+        The event's minimum relevance for a meeting (:func:`apply_floor` sets it and takes the pairs under
+        it out of ``allowed``); 0 means no floor.
+    below_floor : (S, B) bool
+        Pairs the organiser allowed that the floor took out (for the report: what the floor cost).
     """
 
     relevance: FloatArray
@@ -78,8 +83,12 @@ class BipartiteInstance:
     sme_available: BoolArray
     buyer_available: BoolArray
     locked: IntArray = field(default_factory=lambda: frozen(np.zeros((0, 3)), np.int64))
+    min_relevance: float = 0.0
+    below_floor: BoolArray | None = None
 
     def __post_init__(self) -> None:
+        if self.below_floor is None:
+            object.__setattr__(self, "below_floor", np.zeros(np.shape(self.relevance), np.bool_))
         for name, dtype in (
             ("relevance", np.float64),
             ("allowed", np.bool_),
@@ -89,6 +98,7 @@ class BipartiteInstance:
             ("sme_available", np.bool_),
             ("buyer_available", np.bool_),
             ("locked", np.int64),
+            ("below_floor", np.bool_),
         ):
             value = getattr(self, name)
             if name == "locked":
@@ -122,6 +132,7 @@ class BipartiteInstance:
             "buyer_tables": (buyers,),
             "sme_available": (smes, slots),
             "buyer_available": (buyers, slots),
+            "below_floor": (smes, buyers),
         }
         for name, shape in expected.items():
             if getattr(self, name).shape != shape:
@@ -132,6 +143,8 @@ class BipartiteInstance:
             or self.relevance.max(initial=0) > 1
         ):
             raise InstanceError("relevance", "every score must be a number in [0, 1]")
+        if not 0.0 <= self.min_relevance <= 1.0:
+            raise InstanceError("min_relevance", "must be a number in [0, 1]")
         for name in ("sme_capacity", "buyer_tables"):
             negative = np.flatnonzero(getattr(self, name) < 0)
             if negative.size:
@@ -143,6 +156,38 @@ class BipartiteInstance:
         for row, (s, b, t) in enumerate(self.locked):
             if not (0 <= s < smes and 0 <= b < buyers and 0 <= t < slots):
                 raise InstanceError(f"locked[{row}]", f"(sme {s}, buyer {b}, slot {t}) is outside the instance")
+
+
+def apply_floor(instance: BipartiteInstance, min_relevance: float) -> BipartiteInstance:
+    """The instance with pairs under ``min_relevance`` no longer allowed (the event's minimum for a meeting).
+
+    The floor acts where candidate pairs are formed, so no solver stage can choose a pair under it — not
+    even fairness giving a firm its only meeting — and the bound and the proven minimum of SMEs without
+    a meeting are computed under it too. "Must meet" pairs and locked meetings stay allowed (the organiser
+    decided). The pairs taken out are kept in ``below_floor`` (what the floor cost, for the report).
+    Applying a floor again replaces the earlier one.
+
+    Examples
+    --------
+    >>> event = BipartiteInstance(np.array([[0.6, 0.0], [0.1, 0.3]]), np.ones((2, 2), bool),
+    ...     np.array([[False, False], [True, False]]), np.ones(2), np.ones(2), np.ones((2, 1), bool),
+    ...     np.ones((2, 1), bool))
+    >>> floored = apply_floor(event, 0.2)
+    >>> floored.allowed.astype(int).tolist(), floored.below_floor.astype(int).tolist()
+    ([[1, 0], [1, 1]], [[0, 1], [0, 0]])
+    >>> bool(apply_floor(floored, 0.0).allowed.all())
+    True
+    """
+    organiser_allowed = instance.allowed | instance.below_floor
+    keep = (instance.relevance >= min_relevance) | instance.must_meet
+    if len(instance.locked):
+        keep[instance.locked[:, 0], instance.locked[:, 1]] = True
+    return replace(
+        instance,
+        allowed=organiser_allowed & keep,
+        below_floor=organiser_allowed & ~keep,
+        min_relevance=float(min_relevance),
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +207,9 @@ class Selection:
         The largest achievable minimum number of meetings per SME (among SMEs that can meet at all).
     unmet_must : (K, 2) int
         Must-meet pairs that could not be selected; ``reasons`` says why, in the same order.
+    min_zero_without_floor : int
+        The proven minimum of SMEs without a meeting had the instance no relevance floor (equal to
+        ``min_zero_meeting_smes`` when it has none): the difference is what the floor costs in firms.
     """
 
     pairs: IntArray
@@ -170,6 +218,7 @@ class Selection:
     min_meetings_per_sme: int
     unmet_must: IntArray = field(default_factory=lambda: frozen(np.zeros((0, 2)), np.int64))
     reasons: tuple[str, ...] = ()
+    min_zero_without_floor: int | None = None
 
 
 @dataclass(frozen=True, eq=False)

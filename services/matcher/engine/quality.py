@@ -62,6 +62,18 @@ class QualityReport(BaseModel):
     must_meet_honoured: int
     must_meet_total: int
     unplaced_selected: int = Field(description="Selected pairs that could not be placed in any slot.")
+    min_relevance: float = Field(default=0.0, description="The event's minimum relevance for a meeting (the floor).")
+    meetings_below_floor: int = Field(
+        default=0, description="Placed meetings under the floor: only locked or must-meet ones can be (0 otherwise)."
+    )
+    zero_meeting_smes_due_to_floor: int = Field(
+        default=0,
+        description="Firms left without a meeting because of the floor: the proven minimum of SMEs without a "
+        "meeting with the floor minus that without it (in any schedule, not just this one).",
+    )
+    smes_only_below_floor: int = Field(
+        default=0, description="Firms whose every allowed pair is under the floor (no buyer fits them well enough)."
+    )
     phase_seconds: dict[str, float] = Field(default_factory=dict, description="Wall time of each solver phase.")
     total_seconds: float = 0.0
 
@@ -190,6 +202,14 @@ def quality_report(
     >>> report = quality_report(inst, sel, Schedule(np.array([[0, 0, 0, 0], [1, 0, 1, 0]])))
     >>> report.relevance, report.gap_percent, report.must_meet_honoured, report.table_utilisation
     (1.5, 0.0, 1, 0.3333333333333333)
+
+    Under a floor of 0.3 SME 0's pair with buyer 1 (0.25) is out; SME 1 still meets buyer 0 (must meet):
+
+    >>> from .model import apply_floor
+    >>> floored = apply_floor(inst, 0.3)
+    >>> report = quality_report(floored, sel, Schedule(np.array([[0, 0, 0, 0], [1, 0, 1, 0]])))
+    >>> report.min_relevance, report.meetings_below_floor, report.smes_only_below_floor
+    (0.3, 0, 0)
     """
     smes, buyers, _ = instance.shape
     meetings = np.asarray(schedule.meetings, dtype=np.int64).reshape(-1, 4)
@@ -205,6 +225,9 @@ def quality_report(
     met[meetings[:, 0], meetings[:, 1]] = True
     capacity = int(instance.buyer_capacity().sum())
     phases = dict(phase_seconds or {})
+    without_floor = selection.min_zero_meeting_smes
+    if selection.min_zero_without_floor is not None:
+        without_floor = selection.min_zero_without_floor
     return QualityReport(
         meetings=len(meetings),
         relevance=relevance,
@@ -225,6 +248,10 @@ def quality_report(
         must_meet_honoured=int(np.count_nonzero(met & instance.must_meet)),
         must_meet_total=int(np.count_nonzero(instance.must_meet)),
         unplaced_selected=len(np.asarray(schedule.unplaced).reshape(-1, 2)),
+        min_relevance=float(instance.min_relevance),
+        meetings_below_floor=int(np.count_nonzero(instance.relevance[met] < instance.min_relevance)),
+        zero_meeting_smes_due_to_floor=max(0, int(selection.min_zero_meeting_smes) - without_floor),
+        smes_only_below_floor=int(np.count_nonzero(instance.below_floor.any(axis=1) & ~instance.allowed.any(axis=1))),
         phase_seconds=phases,
         total_seconds=float(sum(phases.values())),
     )

@@ -81,6 +81,8 @@ def _removal_reasons(instance: BipartiteInstance, rows: np.ndarray, gone_smes: s
             reasons[i] = f"sme {s} cancelled"
         elif b in gone_buyers:
             reasons[i] = f"buyer {b} cancelled"
+        elif instance.below_floor[s, b]:
+            reasons[i] = f"pair (sme {s}, buyer {b}) is under the event's minimum relevance"
         elif not instance.allowed[s, b]:
             reasons[i] = f"pair (sme {s}, buyer {b}) is no longer allowed"
         elif not instance.sme_available[s, t]:

@@ -55,6 +55,12 @@ one that the stages do not need is never selected. (Without this, a sparse relev
 fill SMEs up to the level with meetings that have no reason.) The "at most one" is a nested row per SME,
 which keeps the matrix totally unimodular.
 
+The event's minimum relevance (:func:`.model.apply_floor`) takes the pairs under it out of ``allowed``
+before any stage sees them, so with a floor above 0 no stage — fairness included — can pick a pair
+without a fit, and the bound and the proven minimum of SMEs without a meeting are those of the floored
+problem (the same candidates the schedule is chosen from, so the report stays honest). The proven minimum
+without the floor (:attr:`.model.Selection.min_zero_without_floor`) comes from one more max flow.
+
 ``objective="relevance"`` drops stage 2's lower bounds (plain maximum relevance over the forced pairs);
 the stages still run, so the proven minima are reported and a caller can show what the fair choice
 costs and buys (see the module's tests and the report: on a synthetic L event it costs ~1 % relevance
@@ -140,6 +146,9 @@ def select_meetings(
     weight = instance.relevance[sme, buyer]
     idle = weight == 0
     min_zero, target, cover = _coverage(sme, buyer, weight, forced_per_sme, room_sme, room_buyer, time_limit)
+    # What the floor costs in firms: the same stage-1 flow with the pairs under it (needed only if any).
+    floored = min_zero > 0 and bool(instance.below_floor.any())
+    min_zero_unfloored = _min_zero_without_floor(instance, forced, room_sme, room_buyer) if floored else min_zero
     level, lower, fair = _level(sme, buyer, idle, target, cover, forced_per_sme, room_sme, room_buyer)
 
     sme_lower = lower if objective == "lexicographic" else np.zeros(n_smes, np.int64)
@@ -178,6 +187,7 @@ def select_meetings(
         min_meetings_per_sme=level,
         unmet_must=frozen(unmet.reshape(-1, 2), np.int64),
         reasons=reasons,
+        min_zero_without_floor=min(min_zero, min_zero_unfloored),
     )
 
 
@@ -201,6 +211,23 @@ def share_a_slot(instance: BipartiteInstance, sme: IntArray, buyer: IntArray) ->
         part = slice(first, first + chunk)
         result[part] = np.any(sme_slots[sme[part]] & buyer_slots[buyer[part]], axis=1)
     return result
+
+
+def _min_zero_without_floor(
+    instance: BipartiteInstance, forced: BoolArray, room_sme: IntArray, room_buyer: IntArray
+) -> int:
+    """Stage 1's proven minimum of SMEs without a meeting had the pairs under the floor been candidates.
+
+    Same forced pairs and capacities; only the candidate set differs, so the difference to stage 1's
+    minimum is exactly the firms the floor leaves without a meeting in every schedule.
+    """
+    sme, buyer = np.nonzero(instance.allowed | instance.below_floor)
+    keep = share_a_slot(instance, sme, buyer) & ~forced[sme, buyer] & (room_sme[sme] > 0) & (room_buyer[buyer] > 0)
+    sme, buyer = sme[keep], buyer[keep]
+    covered = forced.sum(axis=1) > 0
+    first = (~covered).astype(np.int64)
+    extra, _ = max_bmatching(sme, buyer, first, room_buyer, single=instance.relevance[sme, buyer] == 0)
+    return int(len(covered) - covered.sum() - extra)
 
 
 def _locked_pairs(instance: BipartiteInstance, sme_cap: IntArray, buyer_cap: IntArray) -> BoolArray:

@@ -25,7 +25,7 @@ from shared.snapshot import EventSnapshot
 from ..agendas.build import explanation_dict
 from ..engine.encode import EncodedEvent, encode_snapshot
 from ..engine.explain import explain_pairs
-from ..engine.model import Schedule
+from ..engine.model import Schedule, apply_floor
 from ..engine.pipeline import Infeasible, lock_conflict, plan_bipartite
 from ..engine.quality import quality_report
 from ..engine.replan import replan
@@ -95,19 +95,26 @@ def _constrained(encoded: EncodedEvent, request: ComputeRequest) -> Any:
     """The event's instance with the organiser's forbidden pairs and locked meetings applied."""
     instance = encoded.instance
     allowed, must_meet = instance.allowed.copy(), instance.must_meet.copy()
+    below_floor = instance.below_floor.copy()
     for sme_id, buyer_id in request.forbidden:
         if sme_id in encoded.sme_ids and buyer_id in encoded.buyer_ids:
             s, b = encoded.sme_index(sme_id), encoded.buyer_index(buyer_id)
-            allowed[s, b] = must_meet[s, b] = False
+            allowed[s, b] = must_meet[s, b] = below_floor[s, b] = False
     position = {int(index): p for p, index in enumerate(encoded.slot_indexes)}
     locked = []
     for lock in request.locks:
         # A lock on a party that left the event, or on a slot no longer in the grid, lapses.
         if lock.sme_id in encoded.sme_ids and lock.buyer_id in encoded.buyer_ids and lock.slot in position:
             locked.append((encoded.sme_index(lock.sme_id), encoded.buyer_index(lock.buyer_id), position[lock.slot]))
-    return dataclasses.replace(
-        instance, allowed=allowed, must_meet=must_meet, locked=np.array(locked, dtype=np.int64).reshape(-1, 3)
+    constrained = dataclasses.replace(
+        instance,
+        allowed=allowed,
+        must_meet=must_meet,
+        below_floor=below_floor,
+        locked=np.array(locked, dtype=np.int64).reshape(-1, 3),
     )
+    # Again with the locks known: a meeting the organiser locked stays, even under the floor.
+    return apply_floor(constrained, instance.min_relevance)
 
 
 def _stored(encoded: EncodedEvent, instance: Any, rows: np.ndarray) -> list[StoredMeeting]:

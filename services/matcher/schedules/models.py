@@ -80,6 +80,11 @@ class QualitySummary(BaseModel):
     zero_meeting_smes: int
     min_zero_meeting_smes: int
     smes_without_break_share: float
+    min_relevance: float = Field(default=0.0, description="The event's minimum relevance for a meeting (0–1)")
+    meetings_below_floor: int = Field(default=0, description="Meetings under it (only locked or must-meet ones)")
+    zero_meeting_smes_due_to_floor: int = Field(
+        default=0, description="Firms without a meeting because of the floor (proven minimum with it − without it)"
+    )
 
 
 class VersionOut(BaseModel):

@@ -76,6 +76,10 @@ def quality_summary(quality: Mapping[str, Any]) -> QualitySummary | None:
         zero_meeting_smes=quality["zero_meeting_smes"],
         min_zero_meeting_smes=quality["min_zero_meeting_smes"],
         smes_without_break_share=quality["breaks_smes"]["share_without"],
+        # Versions computed before the floor existed have none of these (no floor then).
+        min_relevance=quality.get("min_relevance", 0.0),
+        meetings_below_floor=quality.get("meetings_below_floor", 0),
+        zero_meeting_smes_due_to_floor=quality.get("zero_meeting_smes_due_to_floor", 0),
     )
 
 
