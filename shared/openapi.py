@@ -23,7 +23,7 @@ REF_TEMPLATE = "#/components/schemas/{model}"
 _PATH_PARAMETER = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 
 STANDARD_ERRORS = {
-    400: "Malformed request (e.g. body is not JSON)",
+    400: "Malformed request (e.g. body is not JSON, or nested deeper than 64 levels; If-Match not an entity tag)",
     401: "Missing or invalid bearer token",
     403: "Authenticated, but not allowed to do this",
     404: "No such resource",
@@ -135,6 +135,10 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             error_codes.add(422)
         if roles is not None:
             error_codes |= {401, 403}
+        if 412 in error_codes:
+            error_codes.add(400)  # an If-Match that is no entity tag of ours (versioning.if_match_version)
+        if _PATH_PARAMETER.search(path):
+            error_codes.add(404)  # a malformed or unknown id in the path (shared.paths)
         for status in sorted(error_codes):
             responses[str(status)] = {
                 "description": STANDARD_ERRORS.get(status, "Error"),

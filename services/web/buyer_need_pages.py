@@ -344,7 +344,7 @@ async def import_needs(request: web.Request) -> web.Response:
         return render(request, "buyer/import.html", context, status=422)
     try:
         document = json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested thousands deep
         message = _("Det här är inte giltig JSON (rad %(line)s).", line=getattr(error, "lineno", "?"))
         context["errors"] = {"file": message}
         return render(request, "buyer/import.html", context, status=422)

@@ -186,6 +186,8 @@ async def test_needs_are_imported_from_an_ocds_file(buyer_web: Browser, registry
 
     response = await buyer_web.submit("/kopare/behov/importera", "/kopare/behov/importera", {"json": "{nej"})
     assert response.status == 422 and "inte giltig JSON" in await response.text()
+    deep = await post_file(buyer_web, "/kopare/behov/importera", b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status == 422 and "inte giltig JSON" in await deep.text()
 
 
 async def test_a_buyer_signs_up_with_tables_availability_and_wanted_smes(
