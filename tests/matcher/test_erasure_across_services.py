@@ -312,6 +312,16 @@ async def test_erasure_and_cancellation_after_publication_reach_every_copy(
         [calendar] = calendars(notices[0])
         [off] = [e for e in calendar.walk("VEVENT") if str(e["UID"]) == uid]
         assert str(off["STATUS"]) == "CANCELLED"
+        # Its agenda of the published version says the same: the meeting is gone, cancelled in its calendar.
+        path = f"/events/{event_id}/agendas/buyers/{meeting['buyer_id']}"
+        params = {"version": str(v1["number"])}
+        agenda = await (await client.get(path, params=params, headers=bearer(token))).json()
+        assert cancelled not in {m["sme_id"] for sheet in agenda["tables"] for m in sheet["meetings"]}
+        served = icalendar.Calendar.from_ical(
+            await (await client.get(path + ".ics", params=params, headers=bearer(token))).read()
+        )
+        [entry] = [e for e in served.walk("VEVENT") if str(e["UID"]) == uid]
+        assert str(entry["STATUS"]) == "CANCELLED" and int(entry["SEQUENCE"]) == v1["number"] + 1
 
     # Its agenda link says the sign-up is cancelled (a page, not a 404); the .ics cancels the meetings.
     link_id = await db.fetchval(
