@@ -28,6 +28,8 @@ BREAK_ROWS = 3  # rows of break inputs shown without JavaScript (more when an ev
 MAX_BREAKS = 20  # the registry's limit
 TEXT_FIELDS = ("name", "description", "venue", "municipality_code")
 NUMBER_FIELDS = ("meeting_minutes", "changeover_minutes", "tables", "default_meetings_per_sme", "max_meetings_per_sme")
+# Left empty, these are not sent: the registry keeps its default (new event) or the current value (edit).
+OPTIONAL_NUMBER_FIELDS = ("min_relevance_percent",)
 NEW_EVENT_DEFAULTS = {
     "municipality_code": "2080",
     "day_start": "09:00",
@@ -37,6 +39,7 @@ NEW_EVENT_DEFAULTS = {
     "tables": "10",
     "default_meetings_per_sme": "4",
     "max_meetings_per_sme": "8",
+    "min_relevance_percent": "20",  # the registry's default (shared.snapshot.DEFAULT_MIN_RELEVANCE_PERCENT)
 }
 NEW_EVENT_BREAKS = [{"start": "12:00", "end": "13:00", "label": "Lunch"}]
 _CLOCK = re.compile(r"^([01]?[0-9]|2[0-3])[:.]([0-5][0-9])$")
@@ -94,6 +97,7 @@ def form_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """The form's values for an event as the registry returns it (times as Stockholm wall clock)."""
     form: dict[str, Any] = {name: str(event.get(name) or "") for name in TEXT_FIELDS}
     form.update({name: str(event[name]) for name in NUMBER_FIELDS})
+    form.update({name: str(event.get(name, "")) for name in OPTIONAL_NUMBER_FIELDS})
     form["event_date"] = str(event["event_date"])
     form["day_start"] = str(event["day_start"])[:5]
     form["day_end"] = str(event["day_end"])[:5]
@@ -107,7 +111,15 @@ def typed_form(post: Mapping[str, Any]) -> dict[str, Any]:
     """What the person typed, to show again (break rows: every row that was on the page)."""
     form: dict[str, Any] = {
         name: str(post.get(name, "")).strip()
-        for name in (*TEXT_FIELDS, *NUMBER_FIELDS, "event_date", "day_start", "day_end", "signup_deadline")
+        for name in (
+            *TEXT_FIELDS,
+            *NUMBER_FIELDS,
+            *OPTIONAL_NUMBER_FIELDS,
+            "event_date",
+            "day_start",
+            "day_end",
+            "signup_deadline",
+        )
     }
     form["breaks"] = []
     for index in range(MAX_BREAKS):
@@ -155,7 +167,9 @@ def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
             body[name] = f"{clock:%H:%M}"
     if len(clocks) == 2 and clocks["day_end"] <= clocks["day_start"]:
         errors["day_end"] = _("Dagen måste sluta efter att den börjar.")
-    for name in NUMBER_FIELDS:
+    for name in (*NUMBER_FIELDS, *OPTIONAL_NUMBER_FIELDS):
+        if name in OPTIONAL_NUMBER_FIELDS and not form.get(name):
+            continue
         number = _int(form[name])
         if number is None:
             errors[name] = _("Skriv ett heltal.")

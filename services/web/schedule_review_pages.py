@@ -43,6 +43,28 @@ RULE_NOTICES = {
 }
 
 
+# A meeting is a *weak fit* when its relevance is less than this above the event's minimum relevance: with
+# the default floor of 0.20 that is under 0.35, the weakest few percent of pairs that fit at all on the
+# sample event (its pairs with a fit start at 0.27, 5th percentile 0.36). Shown in words on the page.
+WEAK_MARGIN = 0.15
+
+
+def fit_flag(relevance: float, floor: float) -> str | None:
+    """``"under"`` for a meeting under the event's minimum relevance (only a lock or "must meet" puts one
+    there), ``"weak"`` for one less than :data:`WEAK_MARGIN` above it, else None.
+
+    Examples
+    --------
+    >>> [fit_flag(r, 0.2) for r in (0.0, 0.3, 0.35, 0.9)]
+    ['under', 'weak', None, None]
+    """
+    if relevance < floor:
+        return "under"
+    if relevance < floor + WEAK_MARGIN - 1e-9:
+        return "weak"
+    return None
+
+
 def number_of(request: web.Request, name: str = "number") -> int:
     text = request.match_info[name]
     if not text.isdigit() or not 1 <= int(text) < 2**31:
@@ -95,6 +117,8 @@ def _quality(version: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     meetings = version["meetings"]
     per_sme = charts.meetings_per_sme(meetings, int(quality.get("zero_meeting_smes", 0)))
+    floor = float(quality.get("min_relevance", 0.0))
+    weak = sorted((m for m in meetings if m.get("fit")), key=lambda m: (m["relevance"], m["start"]))
     sme_breaks = charts.breaks_per_person(meetings)
     return {
         "report": quality,
@@ -104,6 +128,9 @@ def _quality(version: Mapping[str, Any]) -> dict[str, Any]:
         "sme_breaks": sme_breaks,
         "sme_breaks_chart": charts.bar_chart(sme_breaks),
         "utilisation_percent": round(100 * float(quality.get("table_utilisation", 0)), 1),
+        "floor_percent": round(100 * floor),
+        "weak_below_percent": round(100 * (floor + WEAK_MARGIN)),
+        "weak": weak,
     }
 
 
@@ -116,8 +143,11 @@ async def version_page(request: web.Request) -> web.Response:
     version = await matcher.get("matcher", f"/events/{event_id}/schedules/{number}")
     versions = (await matcher.get("matcher", f"/events/{event_id}/schedules"))["items"]
     meetings = version["meetings"]
+    floor = float((version.get("quality") or {}).get("min_relevance", 0.0))
     for meeting in meetings:
         meeting["why"] = _why(meeting)
+        meeting["fit"] = fit_flag(float(meeting["relevance"]), floor)
+        meeting["relevance_percent"] = round(100 * float(meeting["relevance"]))
     names = {str(m["sme_id"]): m["sme_name"] for m in meetings} | {
         str(m["buyer_id"]): m["buyer_name"] for m in meetings
     }
