@@ -32,6 +32,7 @@ from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError
 from shared.integers import Int64
 from shared.openapi import operation
+from shared.text import single_line
 from shared.web import json_response, read_json, read_query
 
 from . import audit
@@ -155,6 +156,9 @@ async def load_thresholds(conn: asyncpg.Connection | asyncpg.Pool) -> ThresholdT
     return ThresholdTable((row["kind"], row["valid_from"], row["amount_sek"]) for row in rows)
 
 
+ThresholdSource = single_line(500)
+
+
 class Threshold(BaseModel):
     """A threshold amount valid from a day until the next row of the same kind."""
 
@@ -163,7 +167,7 @@ class Threshold(BaseModel):
     kind: str = Field(pattern=r"^[a-z_]{1,60}$", description="e.g. direct_award_lou, eu_works")
     valid_from: date
     amount_sek: Int64 = Field(gt=0)
-    source: str = Field(default="", max_length=500, description="Where the value comes from")
+    source: ThresholdSource = Field(default="", description="Where the value comes from")
 
 
 class ThresholdList(BaseModel):
