@@ -7,16 +7,27 @@ safe to keep for good; the matcher keeps its own cursor and asks for what came a
 
 from __future__ import annotations
 
+from uuid import UUID
+
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.openapi import operation
-from shared.privacy import Change, ChangeFeed
+from shared.privacy import Change, ChangeFeed, ChangeKind
 from shared.web import json_response, read_query
 
 from .sql import privacy as sql
+
+
+async def record_change(
+    conn: asyncpg.Connection, kind: ChangeKind, organisation_id: UUID, event_id: UUID | None = None
+) -> None:
+    """Append a change inside the caller's transaction (late in it: the lock is held until commit)."""
+    await conn.execute(sql.LOCK_CHANGES)
+    await conn.execute(sql.INSERT_CHANGE, kind.value, organisation_id, event_id)
 
 
 class ChangeQuery(BaseModel):

@@ -29,6 +29,7 @@ from shared.privacy import ERASED_NAME, ChangeKind
 from shared.web import SETTINGS_KEY, json_response
 
 from . import audit
+from .changes import record_change
 from .matcher_client import matcher_export
 from .organisation_models import Organisation, organisation_of_row
 from .organisations import locked_organisation, own_organisation, require_path_organisation
@@ -89,7 +90,7 @@ async def erase_organisation(request: web.Request) -> web.Response:
         await conn.execute(sql.DELETE_IDEMPOTENT_RESPONSES, organisation_id)
         await conn.execute(sql.ERASE_AUDIT_VALUES, organisation_id)
         # The matcher reads this and removes the organisation from every copy it holds.
-        await conn.execute(sql.INSERT_CHANGE, ChangeKind.ORGANISATION_ERASED.value, organisation_id, None)
+        await record_change(conn, ChangeKind.ORGANISATION_ERASED, organisation_id)
         await audit.record(
             conn,
             request,

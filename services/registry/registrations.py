@@ -30,6 +30,7 @@ from shared.privacy import ChangeKind
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
+from .changes import record_change
 from .event_models import EventStatus
 from .events import event_id_of, sees_drafts
 from .pagination import cursor_text, link_headers, page_of, typed_cursor
@@ -45,7 +46,6 @@ from .registration_models import (
     RegistrationUpdate,
 )
 from .sql import events as event_sql
-from .sql import privacy as privacy_sql
 from .sql import registrations as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
 
@@ -356,11 +356,8 @@ async def cancel_registration(request: web.Request) -> web.Response:
             await conn.execute(sql.CANCEL_REGISTRATION, registration_id, body.reason, after_publication)
             if after_publication:
                 # The matcher follows the feed: it withdraws the meetings and tells the firm and its counterparts.
-                await conn.execute(
-                    privacy_sql.INSERT_CHANGE,
-                    ChangeKind.REGISTRATION_CANCELLED.value,
-                    current["organisation_id"],
-                    current["event_id"],
+                await record_change(
+                    conn, ChangeKind.REGISTRATION_CANCELLED, current["organisation_id"], current["event_id"]
                 )
             await audit.record(
                 conn,

@@ -129,6 +129,10 @@ WHERE (organisation_id = $1 OR (entity = 'organisation' AND entity_id = $1::uuid
 
 # --- the change feed (migration 0006) ----------------------------------------------------------------
 
+# Taken right before the insert and held to commit: ids are then handed out in commit order, so a reader
+# that has seen id n never later finds a smaller id committed (it keeps only a cursor).
+LOCK_CHANGES = "SELECT pg_advisory_xact_lock(hashtextextended('registry.changes', 0))"
+
 # $1 kind, $2 organisation, $3 event (NULL for an erasure).
 INSERT_CHANGE = "INSERT INTO registry.changes (kind, organisation_id, event_id) VALUES ($1, $2, $3)"
 
