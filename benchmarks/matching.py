@@ -5,6 +5,7 @@
     python -m benchmarks.matching --sizes L --no-windows            # everyone available all day
     python -m benchmarks.matching --sizes XL --runs 1               # what XL takes
     python -m benchmarks.matching --sizes S --tradeoff L            # relevance ↔ breaks curve on L
+    python -m benchmarks.matching --sizes S --min-relevance 0.2     # under an event's minimum relevance
 
 After the sizes, the relevance ↔ breaks trade-off curve (``--tradeoff``, M by default; ``--tradeoff ''``
 for none): % of the bound and % of people without a break as the weight of a break grows.
@@ -46,15 +47,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(size: str, seed: int, windows: bool, method: str) -> dict[str, Any]:
-    """One run in this (fresh) process; the figures as a dict."""
+def child(size: str, seed: int, windows: bool, method: str, floor: float = 0.0) -> dict[str, Any]:
+    """One run in this (fresh) process; the figures as a dict. ``floor``: the event's minimum relevance."""
     from services.matcher.engine.baselines import BASELINES
     from services.matcher.engine.generator import synthetic_event
+    from services.matcher.engine.model import apply_floor
     from services.matcher.engine.pipeline import plan_bipartite
     from services.matcher.engine.quality import quality_report, schedule_violations
     from services.matcher.engine.select import select_meetings
 
-    instance = synthetic_event(size, seed=seed, windows=windows)
+    instance = apply_floor(synthetic_event(size, seed=seed, windows=windows), floor)
     started = time.perf_counter()
     if method == "pipeline":
         result = plan_bipartite(instance, seed=seed)
@@ -85,8 +87,9 @@ def child(size: str, seed: int, windows: bool, method: str) -> dict[str, Any]:
     }
 
 
-def run_in_subprocess(size: str, seed: int, windows: bool, method: str) -> dict[str, Any]:
+def run_in_subprocess(size: str, seed: int, windows: bool, method: str, floor: float = 0.0) -> dict[str, Any]:
     command = [sys.executable, "-m", "benchmarks.matching", "--child", size, str(seed), str(int(windows)), method]
+    command += ["--min-relevance", str(floor)]
     # Our own module with arguments from our own argument parser, not untrusted input.
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)  # noqa: S603
     if result.returncode != 0:
@@ -190,17 +193,20 @@ def main() -> None:
     parser.add_argument("--windows", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tradeoff", default="M", help="size for the relevance ↔ breaks curve ('' for none)")
+    parser.add_argument(
+        "--min-relevance", type=float, default=0.0, help="the events' minimum relevance for a meeting (0–1)"
+    )
     parser.add_argument("--child", nargs=4, metavar=("SIZE", "SEED", "WINDOWS", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         size, seed, windows, method = args.child
-        print(json.dumps(child(size, int(seed), windows == "1", method)))
+        print(json.dumps(child(size, int(seed), windows == "1", method, args.min_relevance)))
         return
     for size in args.sizes.split(","):
         figures: dict[str, list[dict[str, Any]]] = {method: [] for method in METHODS}
         for seed in range(args.runs):
             for method in METHODS:
-                run = run_in_subprocess(size, seed, args.windows, method)
+                run = run_in_subprocess(size, seed, args.windows, method, args.min_relevance)
                 figures[method].append(run)
                 print(
                     f"{size} seed {seed} {method}: {run['seconds']:.3f} s, {run['memory_mb']:.0f} MB, "
