@@ -6,7 +6,14 @@ keep their letters but lose the characters that could turn an agenda's line arou
 
 from __future__ import annotations
 
+import json
+
+import asyncpg
+
+from services.registry.app import MIGRATIONS as REGISTRY_MIGRATIONS
+from services.registry.app import migrator as registry_migrator
 from shared.auth import Role
+from shared.migrations import Migrator
 from tests.conftest import bearer
 from tests.test_bulk import csv_of, post_csv, sme_line
 from tests.test_events import event_body
@@ -121,7 +128,9 @@ async def test_integers_beyond_their_columns_are_422(registry, db, organiser_tok
 
     event = await registry.post("/events", json=event_body(), headers=bearer(organiser_token))
     event_id = (await event.json())["id"]
-    opened = await registry.post(f"/events/{event_id}/transitions", json={"to": "open"}, headers=bearer(organiser_token))
+    opened = await registry.post(
+        f"/events/{event_id}/transitions", json={"to": "open"}, headers=bearer(organiser_token)
+    )
     assert opened.status == 200, await opened.text()
     sme = await make_org("sme")
     url = f"/events/{event_id}/registrations"
@@ -161,7 +170,9 @@ async def test_names_lose_control_and_bidi_characters_descriptions_keep_their_li
 
     event = await registry.post(
         "/events",
-        json=event_body(name="Affärsträff\u202e nuLaF", breaks=[{"start": "10:15", "end": "10:30", "label": "Fi\u2068ka"}]),
+        json=event_body(
+            name="Affärsträff\u202e nuLaF", breaks=[{"start": "10:15", "end": "10:30", "label": "Fi\u2068ka"}]
+        ),
         headers=bearer(organiser_token),
     )
     assert event.status == 201, await event.text()
@@ -194,3 +205,45 @@ async def test_the_openapi_document_states_limits_times_and_expiry(registry):
     assert "format" not in day_start
     assert day_start["pattern"].startswith("^([01][0-9]|2[0-3]):[0-5][0-9]")
     assert "future" in schemas["TokenRequest"]["properties"]["expires_at"]["description"]
+
+
+async def test_names_stored_before_the_cleaning_are_cleaned_by_the_migration(empty_db_url, tmp_path):
+    # The registry's schema up to migration 8, rows typed in as the old API let them through, then the rest.
+    for path in sorted(REGISTRY_MIGRATIONS.glob("*.sql"))[:8]:
+        (tmp_path / path.name).write_text(path.read_text())
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        await Migrator("registry", tmp_path).migrate(conn)
+        organisation = await conn.fetchval(
+            "INSERT INTO registry.organisations (kind, orgnr, name, municipality_code, description, keywords)"
+            " VALUES ('sme', '556016-0680', $1, '2080', $2, $3) RETURNING id",
+            "\u202eBA dätS\u202c\r\nulaF",
+            "Rad 1\r\nRad 2\u2066\x1b",
+            ["st\u200fäd"],
+        )
+        await conn.execute(
+            "INSERT INTO registry.contacts (organisation_id, position, name, title, email)"
+            " VALUES ($1, 0, $2, $3, 'a@b.se')",
+            organisation,
+            "\x07\u202e",
+            "VD\t",
+        )
+        lots = [{"id": "1", "title": "Norr\u2067", "estimated_value_sek": 5}]
+        await conn.execute(
+            "INSERT INTO registry.needs (buyer_id, title, cpv_main, lots, contact)"
+            " VALUES ($1, $2, '90620000', $3::jsonb, $4::jsonb)",
+            organisation,
+            "Snö\u202eröjning",
+            json.dumps(lots),
+            json.dumps({"name": "Bo\u202e", "email": "bo@falun.se"}),
+        )
+        await registry_migrator().migrate(conn)
+        row = await conn.fetchrow("SELECT name, description, keywords FROM registry.organisations")
+        assert (row["name"], row["description"], row["keywords"]) == ("BA dätS  ulaF", "Rad 1\nRad 2", ["städ"])
+        assert await conn.fetchval("SELECT name || '|' || title FROM registry.contacts") == "–|VD"
+        need = await conn.fetchrow("SELECT title, lots::text, contact::text FROM registry.needs")
+        assert need["title"] == "Snöröjning"
+        assert json.loads(need["lots"]) == [{"id": "1", "title": "Norr", "estimated_value_sek": 5}]
+        assert json.loads(need["contact"]) == {"name": "Bo", "email": "bo@falun.se"}
+    finally:
+        await conn.close()
