@@ -88,6 +88,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/arrangor/evenemang/{event_id}/andra", events.save_event)
     app.router.add_post("/arrangor/evenemang/{event_id}/status", events.change_status)
     app.router.add_get("/arrangor/evenemang/{event_id}/anmalningar", lists.signups)
+    from . import organiser_audit_pages
+
+    app.router.add_get("/arrangor/evenemang/{event_id}/logg", organiser_audit_pages.audit_page)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", lists.export_signups)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
     app.router.add_get("/arrangor/konton", lists.accounts)
