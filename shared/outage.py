@@ -7,7 +7,8 @@ and the log gets one line when the outage begins and one when it ends instead of
 - :class:`DatabaseUnreachable` is what the pool raises when it cannot open a connection (connection
   refused, socket gone, the server starting up or shutting down, too many connections, a connect that
   timed out). It is a :class:`ConnectionError`, so code that already catches ``OSError`` still does.
-- :func:`is_database_outage` also recognises a connection lost mid-query.
+- :func:`is_database_outage` also recognises a connection lost mid-query, and a query or pool acquire
+  that timed out inside the driver (a server that stopped answering).
 - :class:`OutageLog` remembers whether an outage is going on: the first failure logs, the next new
   connection the pool opens logs the recovery (how long, how many requests were answered 503).
 - :func:`observed_connect` is the pool's ``connect``: it feeds :class:`OutageLog` from the one place
@@ -82,7 +83,20 @@ def is_database_outage(error: BaseException) -> bool:
         # asyncpg says "connection is closed" / "pool is closing" with a plain InterfaceError.
         if isinstance(seen, asyncpg.InterfaceError) and ("is closed" in str(seen) or "is closing" in str(seen)):
             return True
+        # A query or pool acquire that timed out (a server that stopped answering without closing the
+        # connection): a TimeoutError raised inside asyncpg, unlike one from any other awaited thing.
+        if isinstance(seen, TimeoutError) and _raised_in_asyncpg(seen):
+            return True
         seen = seen.__cause__
+    return False
+
+
+def _raised_in_asyncpg(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__", "").startswith("asyncpg."):
+            return True
+        frame = frame.tb_next
     return False
 
 

