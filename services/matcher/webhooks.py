@@ -36,8 +36,8 @@ def _no_credentials(url: HttpUrl) -> HttpUrl:
 
 
 def _fits(url: HttpUrl) -> HttpUrl:
-    # UrlConstraints counts what was typed; the URL is stored normalised (non-ASCII percent-encoded, so
-    # one "ä" becomes six characters), and that must fit the column too.
+    # UrlConstraints measures what was typed (its UTF-8 bytes); the URL is stored normalised, non-ASCII
+    # percent-encoded (one "ä" becomes six characters), and that is what must fit the column.
     if len(str(url)) > MAX_URL_LENGTH:
         raise PydanticCustomError(
             "url_too_long",
