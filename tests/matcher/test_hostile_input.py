@@ -29,9 +29,7 @@ async def test_schedule_requests_beyond_an_integer_column_or_too_deep_are_refuse
     for body, pointer in (({"from_version": 2**31}, "/from_version"), ({"seed": 2**63}, "/seed")):
         document = await problem(await matcher.post(url, json=body, headers=bearer(organiser_token)), 422)
         assert errors_of(document) == [(pointer, "less_than_equal")]
-    deep = await matcher.post(
-        url, data=DEEP, headers={**bearer(organiser_token), "Content-Type": "application/json"}
-    )
+    deep = await matcher.post(url, data=DEEP, headers={**bearer(organiser_token), "Content-Type": "application/json"})
     assert (await problem(deep, 400))["type"].endswith("malformed-json")
     nul = await matcher.post(url, json={"mode": "fresh\x00"}, headers=bearer(organiser_token))
     assert errors_of(await problem(nul, 422)) == [("/mode", "string_nul")]
