@@ -54,6 +54,8 @@ class RunFigures:
     operations: int = 0
     requests: int = 0
     server_errors: int = 0
+    # Operations that answered 2xx at least once: how far past validation and "not found" requests got.
+    reached: set[str] = field(default_factory=set)
     failed_checks: dict[str, int] = field(default_factory=dict)
     unique_failures: list[str] = field(default_factory=list)
     exit_code: int = 0
@@ -79,8 +81,11 @@ def parse_ndjson(path: Path, figures: RunFigures) -> None:
         for interaction in recorder.get("interactions", {}).values():
             response = interaction.get("response")
             figures.requests += 1
-            if response is not None and response.get("status_code", 0) >= 500:
+            status = response.get("status_code", 0) if response is not None else 0
+            if status >= 500:
                 figures.server_errors += 1
+            elif 200 <= status < 300:
+                figures.reached.add(recorder.get("label", ""))
         for checks in recorder.get("checks", {}).values():
             for check in checks:
                 if check.get("status") == "failure":
@@ -182,15 +187,18 @@ def is_malformed_http(entry: str) -> bool:
 
 
 def print_table(runs: list[RunFigures]) -> None:
-    print(f"{'service':<9} {'caller':<10} {'ops':>4} {'requests':>9} {'5xx':>5} {'conformance':>12} {'seconds':>8}")
+    print(
+        f"{'service':<9} {'caller':<10} {'ops':>4} {'ops 2xx':>8} {'requests':>9} {'5xx':>5} {'conformance':>12} "
+        f"{'seconds':>8}"
+    )
     for run in runs:
         print(
-            f"{run.service:<9} {run.caller:<10} {run.operations:>4} {run.requests:>9} {run.server_errors:>5} "
-            f"{run.conformance_failures:>12} {run.seconds:>8.1f}"
+            f"{run.service:<9} {run.caller:<10} {run.operations:>4} {len(run.reached):>8} {run.requests:>9} "
+            f"{run.server_errors:>5} {run.conformance_failures:>12} {run.seconds:>8.1f}"
         )
-    total = sum(r.requests for r in runs)
     print(
-        f"{'all':<20} {sum(r.operations for r in runs):>4} {total:>9} {sum(r.server_errors for r in runs):>5} "
+        f"{'all':<20} {sum(r.operations for r in runs):>4} {sum(len(r.reached) for r in runs):>8} "
+        f"{sum(r.requests for r in runs):>9} {sum(r.server_errors for r in runs):>5} "
         f"{sum(r.conformance_failures for r in runs):>12} {sum(r.seconds for r in runs):>8.1f}"
     )
 
