@@ -142,7 +142,8 @@ def run_one(
     report_dir = scratch / f"{service}-{caller}"
     started = time.perf_counter()
     command = schemathesis_command(stack, service, caller, args, report_dir, config)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    # In the scratch directory: schemathesis keeps its crash cache (.schemathesis/) where it runs.
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=scratch)
     figures.seconds = time.perf_counter() - started
     figures.exit_code = done.returncode
     figures.output = done.stdout + done.stderr
