@@ -28,6 +28,37 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class MalformedRequestFilter(logging.Filter):
+    """A client's malformed HTTP as one warning line instead of aiohttp's ERROR with a traceback.
+
+    aiohttp answers such a request 400 itself, before any handler, and logs it with the parser's
+    traceback: a log anyone could fill by sending bad bytes. The first line of the parser's reason is
+    kept (the rest quotes the raw header, which may hold a token).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            reason = (error.message or type(error).__name__).strip().splitlines()[0].rstrip(":")
+            record.msg = "malformed HTTP request from %s answered 400: %s"
+            record.args = (*(record.args or ()), reason)  # type: ignore[misc]
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_MALFORMED = MalformedRequestFilter()
+
+
+def quiet_malformed_requests() -> None:
+    """Install :class:`MalformedRequestFilter` on aiohttp's server logger (once)."""
+    server_log = logging.getLogger("aiohttp.server")
+    if _MALFORMED not in server_log.filters:
+        server_log.addFilter(_MALFORMED)
+
+
 def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
     """Send all logs to stderr, as JSON lines (``fmt="json"``) or readable text (``fmt="text"``).
 

@@ -33,7 +33,7 @@ from shared.errors import (
     field_errors_from_validation,
 )
 from shared.json_body import load_json, nul_parameters
-from shared.logs import request_id_var
+from shared.logs import quiet_malformed_requests, request_id_var
 from shared.openapi import build_openapi, operation, render_docs_html
 from shared.outage import OUTAGE_KEY, RETRY_AFTER_SECONDS, is_database_outage
 from shared.settings import CommonSettings
@@ -247,4 +247,5 @@ def base_application(settings: CommonSettings, service_name: str) -> web.Applica
     app[SETTINGS_KEY] = settings
     app[SERVICE_NAME_KEY] = service_name
     security_headers.install(app)
+    quiet_malformed_requests()
     return app
