@@ -19,6 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
+from services.matcher.listener import ChannelListener
 from services.matcher.settings import MatcherSettings
 from services.registry.app import create_app as create_registry_app
 from services.registry.settings import RegistrySettings
@@ -182,3 +183,32 @@ async def test_a_query_that_times_out_in_the_driver_is_an_outage_and_other_timeo
     with pytest.raises(TimeoutError) as elsewhere:
         await asyncio.wait_for(asyncio.Event().wait(), 0.01)
     assert not is_database_outage(elsewhere.value)
+
+
+async def test_a_background_listener_logs_an_outage_once_and_its_end_once(
+    scratch_pg: ScratchPostgres, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The matcher's LISTEN loops retry every few seconds during an outage; the log says so once."""
+    pool = await asyncpg.create_pool(scratch_pg.uri, min_size=0, max_size=2)
+    wake = asyncio.Event()
+    listener = ChannelListener(pool, "outage_test", wake, "tests")
+    try:
+        await listener.ensure()
+        assert listener.failures == 0
+        caplog.set_level(logging.WARNING, logger="services.matcher.listener")
+        scratch_pg.stop()
+        await asyncio.wait_for(wake.wait(), 10)  # the lost connection wakes the loop, as in the services
+        await listener.ensure()  # cannot listen again
+        for _ in range(4):
+            await listener.ensure()
+        assert listener.failures == 5
+        lines = [r.getMessage() for r in caplog.records if r.name == "services.matcher.listener"]
+        assert len(lines) == 1 and lines[0].startswith("cannot listen for tests"), lines
+        scratch_pg.start()
+        await listener.ensure()
+        assert listener.failures == 0
+        lines = [r.getMessage() for r in caplog.records if r.name == "services.matcher.listener"]
+        assert lines[1:] == ["listening for tests again after 5 failed tries"], lines
+    finally:
+        await listener.close()
+        await pool.close()

@@ -95,12 +95,16 @@ class ChannelListener:
         # A lost connection wakes the loop, which listens again at once instead of after the next poll.
         conn.add_termination_listener(self._on_notify)
         self._conn = conn
+        if self.failures:
+            log.warning("listening for %s again after %d failed tries", self._purpose, self.failures)
         self.failures = 0
 
     def _failed(self, error: BaseException) -> None:
         self.failures += 1
+        if self.failures > 1:
+            return  # said once per streak: an outage is one line, not one per retry
         detail = str(error).strip() or type(error).__name__
-        log.warning("cannot listen for %s (polling meanwhile): %s", self._purpose, detail)
+        log.warning("cannot listen for %s (polling meanwhile, retrying quietly): %s", self._purpose, detail)
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
