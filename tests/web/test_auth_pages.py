@@ -11,6 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.controller import Controller
 
+from services.registry import login_limits
 from services.web.app import create_app
 from services.web.session import CSRF_FIELD
 from shared.auth import Role
@@ -260,3 +261,16 @@ async def test_password_link_arrives_by_mail(web_settings, registry, organiser_t
             assert saved.status == 303 and saved.headers["Location"] == "/kopare"
     finally:
         controller.stop()
+
+
+async def test_repeated_wrong_passwords_point_to_the_emailed_link(
+    web: Browser, registry, organiser_token: str, make_org: Callable
+) -> None:
+    """While the account pauses after wrong guesses, the page says to wait a moment or use the link."""
+    email, _ = await _buyer_account(registry, organiser_token, make_org, "ett långt lösenord")
+    for _ in range(login_limits.ACCOUNT_FREE_FAILURES):
+        wrong = await web.submit("/logga-in", "/logga-in", {"email": email, "password": "fel lösenord här"})
+        assert wrong.status == 422
+    paused = await web.submit("/logga-in", "/logga-in", {"email": email, "password": "ett långt lösenord"})
+    html = await paused.text()
+    assert paused.status == 422 and "Vänta en stund" in html and "Glömt lösenordet?" in html
