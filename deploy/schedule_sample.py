@@ -28,6 +28,18 @@ class ScheduleSummary:
     job_seconds: float | None = None
     links: list[dict[str, Any]] = field(default_factory=list)
 
+    @staticmethod
+    def _floor_lines(quality: dict[str, Any]) -> list[str]:
+        """Firms the event's minimum relevance left without a meeting: said, not hidden in the count."""
+        due = quality.get("zero_meeting_smes_due_to_floor", 0)
+        if not due:
+            return []
+        floor = round(100 * quality.get("min_relevance", 0))
+        return [
+            f"  {due} företag utan möte på grund av lägsta relevansen {floor} % (inget möte utan passform) / "
+            f"{due} firms without a meeting because of the minimum relevance (no meeting without a fit)"
+        ]
+
     def describe(self) -> list[str]:
         """Lines for people (Swedish first)."""
         quality = self.version.get("summary") or {}
@@ -40,6 +52,7 @@ class ScheduleSummary:
             f"  Relevans / relevance: {100 - quality.get('gap_percent', 0):.1f} % av den bevisade övre gränsen "
             f"(of the proven bound); {100 * quality.get('smes_without_break_share', 1):.0f} % av företagen utan "
             "väntetid mellan möten (without a gap)",
+            *self._floor_lines(quality),
             f"  Arrangörens rutnät / organiser's grid: {base}/agendas/grid.html (arrangörstoken / organiser token)",
             f"  Bordslistor för lokalen / venue table sheets (PDF): {base}/agendas/grid.pdf",
         ]
