@@ -250,7 +250,8 @@ def build_document(rows: SnapshotRows, generated_at: datetime) -> SnapshotDocume
     >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "event_date": date(2025, 10, 7),
     ...          "time_zone": "Europe/Stockholm", "status": "closed", "tables": 10,
     ...          "day_start": time(9), "day_end": time(10), "meeting_minutes": 20, "changeover_minutes": 5,
-    ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8}
+    ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8,
+    ...          "min_relevance_percent": 20}
     >>> document = build_document(SnapshotRows(event=event), datetime(2025, 9, 1, tzinfo=UTC))
     >>> document.canonical[:59]
     b'{"buyers":[],"cancelled":[],"event":{"date":"2025-10-07","d'
@@ -381,7 +382,8 @@ def build_snapshot(rows: SnapshotRows, generated_at: datetime) -> EventSnapshot:
     >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "event_date": date(2025, 10, 7),
     ...          "time_zone": "Europe/Stockholm", "status": "closed", "tables": 10,
     ...          "day_start": time(9), "day_end": time(10), "meeting_minutes": 20, "changeover_minutes": 5,
-    ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8}
+    ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8,
+    ...          "min_relevance_percent": 20}
     >>> snapshot = build_snapshot(SnapshotRows(event=event), datetime(2025, 9, 1, tzinfo=UTC))
     >>> [slot.label for slot in snapshot.event.slots]
     ['09:00–09:20', '09:25–09:45']
