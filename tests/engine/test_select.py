@@ -487,14 +487,20 @@ def small_events(draw, max_smes=4, max_buyers=3):
     cap = np.array(draw(st.lists(st.integers(0, 3), min_size=smes, max_size=smes)))
     tables = np.array(draw(st.lists(st.integers(0, 2), min_size=buyers, max_size=buyers)))
     base = BipartiteInstance(relevance, allowed, must, cap, tables, sme_av, buyer_av)
-    # Locks: a few allowed pairs, each kept only while it fits both capacities.
+    # Locks: a few allowed pairs, each in a slot both are available in, kept only while it fits both
+    # capacities and that slot still has the SME free and a table (what an instance accepts as a lock).
     lock_rows = []
     sme_room, buyer_room = base.effective_sme_capacity().copy(), base.buyer_capacity().copy()
+    table_load = np.zeros((buyers, slots), int)
     for s, b in draw(st.lists(st.tuples(st.integers(0, smes - 1), st.integers(0, buyers - 1)), max_size=2)):
-        if allowed[s, b] and sme_room[s] > 0 and buyer_room[b] > 0 and (s, b) not in [r[:2] for r in lock_rows]:
+        t = draw(st.integers(0, slots - 1))
+        fits = sme_av[s, t] and buyer_av[b, t] and table_load[b, t] < tables[b]
+        fits = fits and all((s, t) != (r[0], r[2]) and (s, b) != r[:2] for r in lock_rows)
+        if allowed[s, b] and sme_room[s] > 0 and buyer_room[b] > 0 and fits:
             sme_room[s] -= 1
             buyer_room[b] -= 1
-            lock_rows.append((s, b, draw(st.integers(0, slots - 1))))
+            table_load[b, t] += 1
+            lock_rows.append((s, b, t))
     return BipartiteInstance(relevance, allowed, must, cap, tables, sme_av, buyer_av, np.array(lock_rows, int))
 
 
