@@ -208,7 +208,7 @@ async def test_a_background_listener_logs_an_outage_once_and_its_end_once(
         await listener.ensure()
         assert listener.failures == 0
         lines = [r.getMessage() for r in caplog.records if r.name == "services.matcher.listener"]
-        assert lines[1:] == ["listening for tests again after 5 failed tries"], lines
+        assert lines[1:] == ["listen for tests again after 5 failed tries"], lines
     finally:
         await listener.close()
         await pool.close()

@@ -26,6 +26,49 @@ DATABASE_ERRORS = (
 )
 
 
+class RetryStreak:
+    """Failures of one retried background step in a row, logged once when they start and once at the end.
+
+    A loop that retries every few seconds during an outage would otherwise write a line per try.
+
+    Parameters
+    ----------
+    logger
+        Where the two lines go.
+    doing
+        The step, as in "cannot {doing} now" and "{doing} again" (e.g. "claim jobs").
+
+    Examples
+    --------
+    >>> streak = RetryStreak(logging.getLogger("doctest"), "claim jobs")
+    >>> streak.failed(OSError("refused")), streak.failed(OSError("refused")), streak.count
+    (True, False, 2)
+    >>> streak.worked(), streak.count
+    (2, 0)
+    """
+
+    def __init__(self, logger: logging.Logger, doing: str) -> None:
+        self._log = logger
+        self._doing = doing
+        self.count = 0
+
+    def failed(self, error: BaseException) -> bool:
+        """Count a failure; True (and one warning) when it starts a streak."""
+        self.count += 1
+        if self.count > 1:
+            return False
+        detail = str(error).strip() or type(error).__name__
+        self._log.warning("cannot %s now (retrying quietly): %s", self._doing, detail)
+        return True
+
+    def worked(self) -> int:
+        """Note a success; the failures it ends (and one line if there were any)."""
+        ended, self.count = self.count, 0
+        if ended:
+            self._log.warning("%s again after %d failed tries", self._doing, ended)
+        return ended
+
+
 class ChannelListener:
     """One pooled connection LISTENing on ``channel``, setting ``wake`` on each notification.
 
@@ -45,10 +88,9 @@ class ChannelListener:
         self._pool = pool
         self._channel = channel
         self._wake = wake
-        self._purpose = purpose
         self._conn: asyncpg.Connection | None = None
         # Failed tries to listen in a row: the loop then waits less than a poll before trying again.
-        self.failures = 0
+        self._streak = RetryStreak(log, f"listen for {purpose}")
 
     def retry_delay(self, poll_seconds: float) -> float:
         """How long the loop may wait: a poll while listening, else 0.5 s doubling up to a poll.
@@ -95,16 +137,19 @@ class ChannelListener:
         # A lost connection wakes the loop, which listens again at once instead of after the next poll.
         conn.add_termination_listener(self._on_notify)
         self._conn = conn
-        if self.failures:
-            log.warning("listening for %s again after %d failed tries", self._purpose, self.failures)
-        self.failures = 0
+        self._streak.worked()
+
+    @property
+    def failures(self) -> int:
+        """Failed tries to listen in a row."""
+        return self._streak.count
+
+    @failures.setter
+    def failures(self, count: int) -> None:
+        self._streak.count = count
 
     def _failed(self, error: BaseException) -> None:
-        self.failures += 1
-        if self.failures > 1:
-            return  # said once per streak: an outage is one line, not one per retry
-        detail = str(error).strip() or type(error).__name__
-        log.warning("cannot listen for %s (polling meanwhile, retrying quietly): %s", self._purpose, detail)
+        self._streak.failed(error)  # polling carries on meanwhile
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None

@@ -74,7 +74,8 @@ class RegistryClient:
                         return response.status, response.headers.copy(), body
             except (TimeoutError, aiohttp.ClientError) as error:
                 last = f"the registry is unreachable ({type(error).__name__})"
-            log.warning("%s %s: %s (try %d of %d)", method, path, last, attempt, self._tries)
+            # Per try at info: the caller reports the outcome (a background poll once per outage).
+            log.info("%s %s: %s (try %d of %d)", method, path, last, attempt, self._tries)
             if attempt < self._tries:
                 await asyncio.sleep(0.5 * 2 ** (attempt - 1))
         raise RegistryDown(f"Registret svarar inte just nu ({last}); schemaläggningen försöker igen.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -120,6 +121,27 @@ async def test_emails_wait_while_the_registry_feed_cannot_be_read(pool, db_url):
     row = await pool.fetchrow("SELECT attempts, delivered_at FROM matcher.outbox")
     # Not even tried: the batch waited for the feed instead of claiming the row.
     assert row["attempts"] == 0 and row["delivered_at"] is None
+
+
+async def test_a_registry_outage_is_one_log_line_however_often_the_feed_is_polled(
+    pool, db_url, registry, service_token, caplog
+):
+    """The feed is polled every few seconds (and before every batch of e-mails): one line when it cannot be
+    read, one when it can again, not one per poll."""
+    settings = MatcherSettings(database_url=db_url, log_format="text")
+    caplog.set_level(logging.INFO, logger="services.matcher.privacy.feed")
+    async with aiohttp.ClientSession() as session:
+        nowhere = RegistryClient(session, f"http://127.0.0.1:{free_port()}", "s" * 40, tries=1)
+        reachable = RegistryClient(session, str(registry.make_url("")), service_token, tries=1)
+        current = [nowhere]
+        gate = delivery_gate(pool, settings, lambda: current[0])
+        assert [await gate() for _ in range(5)] == [False] * 5
+        current[0] = reachable
+        assert await gate() is True
+    lines = [r.getMessage() for r in caplog.records if r.name == "services.matcher.privacy.feed"]
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("cannot read the registry's change feed (notifications wait) now")
+    assert lines[1] == "read the registry's change feed (notifications wait) again after 5 failed tries"
 
 
 async def test_a_cancellation_is_applied_once_with_notices_and_a_webhook(pool, db_url):

@@ -18,7 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..listener import DATABASE_ERRORS, ChannelListener, wait_for_either
+from ..listener import DATABASE_ERRORS, ChannelListener, RetryStreak, wait_for_either
 from ..sql.jobs import JOBS_CHANNEL
 from . import queue
 from .queue import Job
@@ -124,7 +124,7 @@ async def run_worker(
     wake = asyncio.Event()
     listener = ChannelListener(pool, JOBS_CHANNEL, wake, "new jobs")
     log.info("worker %s started", worker_id)
-    claim_failures = 0
+    claims = RetryStreak(log, "claim jobs")
     try:
         while not stop_event.is_set():
             await listener.ensure()
@@ -134,14 +134,10 @@ async def run_worker(
                 async with pool.acquire() as conn:
                     job = await queue.claim(conn, worker_id, lease_seconds)
             except DATABASE_ERRORS as error:
-                claim_failures += 1
-                if claim_failures == 1:  # once per streak: an outage is one line, not one per poll
-                    log.warning("cannot claim jobs now (retrying quietly): %s", describe_error(error))
+                claims.failed(error)  # once per streak: an outage is one line, not one per poll
                 job = None
             else:
-                if claim_failures:
-                    log.warning("claiming jobs again after %d failed tries", claim_failures)
-                claim_failures = 0
+                claims.worked()
             if job is not None:
                 await _run_job(pool, handler, job, config, stop_event)
                 continue

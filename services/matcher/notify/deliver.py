@@ -23,7 +23,7 @@ from aiohttp import web
 from shared.db import POOL_KEY
 
 from ..links import LinkSecretMissing
-from ..listener import DATABASE_ERRORS, ChannelListener, wait_for_either
+from ..listener import DATABASE_ERRORS, ChannelListener, RetryStreak, wait_for_either
 from ..settings import MatcherSettings
 from ..sql import notify as sql
 from . import Outcome, Verdict
@@ -270,6 +270,7 @@ async def run_deliverer(
         log.info("e-mail is off (MATCHER_SMTP_HOST is unset): e-mail notifications stay queued")
     wake = asyncio.Event()
     listener = ChannelListener(pool, sql.OUTBOX_CHANNEL, wake, "notifications to send")
+    claims = RetryStreak(log, "claim notifications")
     try:
         while not stop.is_set():
             await listener.ensure()
@@ -288,11 +289,13 @@ async def run_deliverer(
                     before_claim=options.get("before_claim"),
                 )
             except DATABASE_ERRORS as error:
-                log.warning("cannot claim notifications now (trying again later): %s", error)
+                claims.failed(error)
                 claimed = 0
             except Exception:
                 log.exception("notification delivery failed unexpectedly (trying again later)")
                 claimed = 0
+            else:
+                claims.worked()
             if claimed >= batch:
                 continue  # a full batch: more may be due at once
             if on_idle is not None:

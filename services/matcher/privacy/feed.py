@@ -24,7 +24,7 @@ from aiohttp import web
 from shared.db import POOL_KEY
 from shared.privacy import Change, ChangeKind
 
-from ..listener import DATABASE_ERRORS
+from ..listener import DATABASE_ERRORS, RetryStreak
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
 from ..sql import privacy as sql
@@ -81,15 +81,21 @@ def delivery_gate(
 ) -> Callable[[], Awaitable[bool]]:
     """What the deliverer awaits before claiming a batch: the feed synced (True), or the batch must wait (False)."""
 
+    # Polled every few seconds by both the feed loop and the deliverers: an outage is one line per streak.
+    reads = RetryStreak(log, "read the registry's change feed (notifications wait)")
+    applies = RetryStreak(log, "apply the change feed (notifications wait)")
+
     async def gate() -> bool:
         try:
             await sync_feed(pool, settings, client())
         except (RegistryDown, RegistryRefused) as error:
-            log.warning("notifications wait: the registry's change feed cannot be read (%s)", error)
+            reads.failed(error)
             return False
         except DATABASE_ERRORS as error:
-            log.warning("notifications wait: the change feed cannot be applied now (%s)", error)
+            applies.failed(error)
             return False
+        reads.worked()
+        applies.worked()
         return True
 
     return gate
