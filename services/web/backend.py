@@ -26,9 +26,10 @@ HTTP_SESSION_KEY = web.AppKey("web_http_session", aiohttp.ClientSession)
 class BackendError(Exception):
     """A service answered with an error (``status`` ≥ 400) or could not be reached (``status`` 503)."""
 
-    def __init__(self, status: int, problem: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, status: int, problem: Mapping[str, Any] | None = None, retry_after: str | None = None) -> None:
         self.status = status
         self.problem: Mapping[str, Any] = problem or {}
+        self.retry_after = retry_after  # the service's Retry-After (a 503 or 429), passed on to the browser
         super().__init__(f"{status}: {self.problem.get('detail') or self.problem.get('title') or ''}")
 
     @property
@@ -109,7 +110,8 @@ class Backend:
                     return None
                 body = await response.json(content_type=None) if response.content_length != 0 else None
                 if response.status >= 400:
-                    raise BackendError(response.status, body if isinstance(body, dict) else None)
+                    problem = body if isinstance(body, dict) else None
+                    raise BackendError(response.status, problem, response.headers.get("Retry-After"))
                 return body
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
             if isinstance(error, aiohttp.ClientResponseError):
@@ -146,7 +148,7 @@ class Backend:
                             problem = json_codec.loads(body)
                         except ValueError:
                             problem = None
-                    raise BackendError(response.status, problem)
+                    raise BackendError(response.status, problem, response.headers.get("Retry-After"))
                 headers = {
                     name: response.headers[name]
                     for name in ("Content-Type", "Content-Disposition")

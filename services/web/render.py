@@ -166,15 +166,22 @@ _ERROR_TEXTS = {
 }
 
 
-def error_page(request: web.Request, status: int) -> web.Response:
+# Seconds a browser (or a proxy) is told to wait on a 503 the services gave no Retry-After for.
+DEFAULT_RETRY_AFTER = "5"
+
+
+def error_page(request: web.Request, status: int, retry_after: str | None = None) -> web.Response:
     title, body = _ERROR_TEXTS.get(status, (N_("Något gick fel"), N_("Försök igen om en liten stund.")))
     shown = status if status in _ERROR_TEXTS else 500
-    return render(
+    response = render(
         request,
         "error.html",
         {"title": _(title), "message": _(body), "status": shown, "request_id": request.get(REQUEST_ID_KEY)},
         status=shown,
     )
+    if shown == 503 or (shown == 429 and retry_after):
+        response.headers["Retry-After"] = retry_after if retry_after and retry_after.isdigit() else DEFAULT_RETRY_AFTER
+    return response
 
 
 @web.middleware
@@ -191,15 +198,15 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
     request[BACKEND_KEY] = Backend(request.app, settings, token, request.get(REQUEST_ID_KEY), visitor)
     drop_session = False
     try:
-        if token and not request.path.startswith("/static/"):
-            try:
-                request[USER_KEY] = await request[BACKEND_KEY].get("registry", "/auth/whoami")
-            except BackendError as error:
-                if error.status != 401:
-                    raise
-                drop_session = True  # expired or revoked: carry on signed out
-                request[BACKEND_KEY].token = None
         try:
+            if token and not request.path.startswith("/static/"):
+                try:
+                    request[USER_KEY] = await request[BACKEND_KEY].get("registry", "/auth/whoami")
+                except BackendError as error:
+                    if error.status != 401:
+                        raise  # the registry away: the error page below, session kept
+                    drop_session = True  # expired or revoked: carry on signed out
+                    request[BACKEND_KEY].token = None
             if request.method == "POST":
                 form = await request.post()
                 if not csrf_valid(request, settings, form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)):
@@ -214,7 +221,7 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
             else:
                 if error.status >= 500:
                     log.warning("a service failed for %s: %s", request.path, error)
-                response = error_page(request, error.status if error.status in _ERROR_TEXTS else 503)
+                response = error_page(request, error.status if error.status in _ERROR_TEXTS else 503, error.retry_after)
         except web.HTTPRedirection as redirection:
             response = web.Response(status=redirection.status, headers={"Location": redirection.location})
             for name, morsel in redirection.cookies.items():
