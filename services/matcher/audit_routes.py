@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.audit import AuditEntry
 from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, ValidationProblem
@@ -41,23 +41,6 @@ class AuditQuery(BaseModel):
     since: AwareDatetime | None = Field(default=None, description="Entries at or after this time (with offset)")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page")
     cursor: str | None = Field(default=None, max_length=100, description="`next_cursor` of the previous page")
-
-
-class AuditEntry(BaseModel):
-    """Who did what in the matcher, and when (no personal data in ``changes``)."""
-
-    id: int
-    at: datetime
-    actor_token_id: UUID | None
-    actor_role: str | None
-    actor_organisation_id: UUID | None
-    action: str
-    entity: str
-    entity_id: str | None
-    organisation_id: UUID | None
-    event_id: UUID | None
-    changes: dict[str, Any]
-    request_id: str | None
 
 
 class AuditPage(BaseModel):

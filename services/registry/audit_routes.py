@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints
 
+from shared.audit import AuditEntry
 from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, ValidationProblem
@@ -38,23 +38,6 @@ class AuditQuery(OrganisationAuditQuery):
 
     entity_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     organisation_id: UUID | None = None
-
-
-class AuditEntry(BaseModel):
-    """Who did what, when (values of personal fields are never logged)."""
-
-    id: int
-    at: datetime
-    actor_token_id: UUID | None
-    actor_role: str | None
-    actor_organisation_id: UUID | None
-    action: str
-    entity: str
-    entity_id: str | None
-    organisation_id: UUID | None
-    event_id: UUID | None
-    changes: dict[str, Any]
-    request_id: str | None
 
 
 class AuditPage(Page[AuditEntry]):
