@@ -81,6 +81,12 @@ class CommonSettings(BaseSettings):
         validation_alias="MIGRATE_ON_START",
         description="Apply pending migrations at start (safe with many processes: advisory lock).",
     )
+    clock_file: Path | None = Field(
+        default=None,
+        validation_alias="CLOCK_FILE",
+        description="For rehearsals and tests: a file stating what time it is (see shared/clock.py); "
+        "unset: the system clock.",
+    )
     log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
     log_format: Literal["json", "text"] = Field(default="json", validation_alias="LOG_FORMAT")
     max_body_bytes: int = Field(

@@ -24,6 +24,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from shared import security_headers
+from shared.clock import CLOCK_KEY, Clock, clock_for
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
     PROBLEM_TYPE_BASE,
@@ -238,13 +239,18 @@ def add_openapi_routes(app: web.Application, *, title: str, version: str, descri
     app.router.add_get("/docs", docs_page)
 
 
-def base_application(settings: CommonSettings, service_name: str) -> web.Application:
-    """An application with the shared middlewares, body limit and settings; routes come from the service."""
+def base_application(settings: CommonSettings, service_name: str, clock: Clock | None = None) -> web.Application:
+    """An application with the shared middlewares, body limit, settings and clock; routes come from the service.
+
+    ``clock``: what ``app[CLOCK_KEY]`` answers (tests pass a :class:`shared.clock.ManualClock`); by default
+    the one ``CLOCK_FILE`` names, else the system's.
+    """
     app = web.Application(
         middlewares=[request_context_middleware, problem_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS_KEY] = settings
+    app[CLOCK_KEY] = clock if clock is not None else clock_for(settings.clock_file)
     app[SERVICE_NAME_KEY] = service_name
     security_headers.install(app)
     quiet_malformed_requests()

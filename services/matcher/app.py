@@ -7,6 +7,7 @@ from pathlib import Path
 from aiohttp import web
 
 from shared.auth import VERIFIER_KEY
+from shared.clock import Clock
 from shared.db import POOL_KEY, pool_context
 from shared.health import MIGRATOR_KEY
 from shared.migrations import Migrator
@@ -30,9 +31,9 @@ def migrator() -> Migrator:
     return Migrator(SCHEMA, MIGRATIONS)
 
 
-def create_app(settings: MatcherSettings) -> web.Application:
+def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.Application:
     """Build the matcher app; the database opens (and migrates) when the app starts."""
-    app = base_application(settings, SERVICE_NAME)
+    app = base_application(settings, SERVICE_NAME, clock)
     app[MIGRATOR_KEY] = migrator()
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))

@@ -8,6 +8,7 @@ import asyncpg
 from aiohttp import web
 
 from shared.auth import VERIFIER_KEY, Role
+from shared.clock import Clock
 from shared.db import pool_context
 from shared.health import MIGRATOR_KEY
 from shared.migrations import Migrator
@@ -28,9 +29,9 @@ def migrator() -> Migrator:
     return Migrator(SCHEMA, MIGRATIONS)
 
 
-def create_app(settings: RegistrySettings) -> web.Application:
+def create_app(settings: RegistrySettings, *, clock: Clock | None = None) -> web.Application:
     """Build the registry app; the database opens (and migrates) when the app starts."""
-    app = base_application(settings, SERVICE_NAME)
+    app = base_application(settings, SERVICE_NAME, clock)
     app[MIGRATOR_KEY] = migrator()
 
     async def accept_bootstrap_tokens(conn: asyncpg.Connection) -> None:

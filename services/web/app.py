@@ -6,6 +6,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from shared.clock import Clock
 from shared.web import REDACTED_PATHS_KEY, base_application
 
 from . import SERVICE_NAME
@@ -20,9 +21,9 @@ SIGN_IN_LINK_PREFIX = "/logga-in/lank/"
 FORGOTTEN_LINK_PREFIX = "/logga-in/glomt/"  # forgotten-password links, likewise
 
 
-def create_app(settings: WebSettings) -> web.Application:
+def create_app(settings: WebSettings, *, clock: Clock | None = None) -> web.Application:
     """Build the web app; it holds no data, only a connection pool to the services."""
-    app = base_application(settings, SERVICE_NAME)
+    app = base_application(settings, SERVICE_NAME, clock)
     app.middlewares.append(page_middleware)
     app[TEMPLATES_KEY] = template_environment()
     app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX, FORGOTTEN_LINK_PREFIX)
