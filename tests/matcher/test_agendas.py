@@ -180,7 +180,7 @@ def test_ics_has_one_event_per_meeting_at_the_slot_times(synthetic):
             assert event.decoded("DTEND") == slots[meeting.slot].end
             assert event.decoded("DTSTART").utcoffset() == dt.timedelta(0)
             assert str(event["UID"]) == meeting_uid(snapshot.event.id, meeting.sme_id, meeting.buyer_id)
-            assert str(event["SUMMARY"]) == f"Möte med {meeting.counterpart_name}"
+            assert str(event["SUMMARY"]) == f"Affärsträff Falun: möte med {meeting.counterpart_name}"
             assert str(event["LOCATION"]) == f"{VENUE}, Bord {meeting.table}"
             assert str(event["STATUS"]) == "CONFIRMED" and int(event["SEQUENCE"]) == 1
             description = str(event["DESCRIPTION"])
@@ -227,7 +227,7 @@ def test_ics_in_english_and_stable_bytes(example):
     snapshot, _, agendas = example
     agenda = agendas.sme(snapshot.smes[0].organisation.id)
     [event] = vevents(agenda_ics(agenda, lang="en"))
-    assert str(event["SUMMARY"]) == "Meeting with Falu kommun"
+    assert str(event["SUMMARY"]) == "Affärsträff Falun: meeting with Falu kommun"
     assert str(event["LOCATION"]) == f"{VENUE}, Table 1"
     assert "Why you meet: You both marked interest" in str(event["DESCRIPTION"])
     assert agenda_ics(agenda) == agenda_ics(agenda)
