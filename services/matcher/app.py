@@ -18,6 +18,7 @@ from . import SCHEMA, SERVICE_NAME
 from .auth import RegistryTokenVerifier, http_session_context
 from .jobs.watch import watch_context
 from .notify.deliver import outbox_context
+from .onsite.filler import filler_context
 from .privacy.feed import delivery_gate, feed_context
 from .routes import setup_routes
 from .schedules.runner import workers_context
@@ -46,6 +47,8 @@ def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.
     )
     app.cleanup_ctx.append(watch_context)
     app.cleanup_ctx.append(workers_context(settings))
+    # Freed table-slots on the day to stand-by firms (woken by NOTIFY matcher_live_fill).
+    app.cleanup_ctx.append(filler_context(settings))
     app[VERIFIER_KEY] = RegistryTokenVerifier(
         app, str(settings.registry_url), secret_value(settings.service_token), ttl=settings.token_cache_seconds
     )

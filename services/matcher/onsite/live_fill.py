@@ -1,0 +1,331 @@
+"""Live fill on the day: freed table-slots go to arrived stand-by firms, in a new schedule version.
+
+A freed table-slot (``matcher.freed_slots``: no-show, decline, cancellation) is written with a ``NOTIFY
+matcher_live_fill`` in the same transaction. The filler loop in each matcher process (:mod:`.filler`)
+wakes, and for each event with open freed slots runs :func:`fill_event` in ONE transaction:
+
+1. takes the event's schedule lock (publishing and version numbering wait for it; another filler on the
+   same event waits too) and claims the open freed slots (``FOR UPDATE SKIP LOCKED``);
+2. reads the version to build on (the published one, or in draft mode a live fill's draft on top of it),
+   its snapshot and meetings, the arrived stand-by firms, declines and busy slots, and the day settings;
+3. encodes the snapshot (kept per process while the snapshot is the same), solves the freed cells
+   (:func:`services.matcher.engine.live_fill.live_fill`) with everything starting before now + the frozen
+   horizon frozen, by ``app[CLOCK_KEY]``;
+4. writes a new version ``based_on`` that one — the freed meetings out, the added ones in, every other
+   meeting where it was — marks the freed slots filled (or expired: frozen, or the cell taken meanwhile);
+   in live mode publishes it, e-mailing only the two parties of each added meeting; else leaves it a draft.
+
+A process killed before the commit leaves every row open for the next claim, and a freed slot is marked
+filled in the transaction that writes its version: never two versions for one freed slot. A firm that
+registered on the spot is not in the published snapshot: its registration is taken from a fresh snapshot
+of the registry (fetched before the transaction; nothing else of that snapshot is used, so no one else's
+agenda changes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import numpy as np
+
+from shared.clock import Clock
+from shared.snapshot import EventSnapshot, content_hash
+
+from ..agendas.build import explanation_dict
+from ..audit import Actor, record
+from ..engine.encode import EncodedEvent, encode_snapshot
+from ..engine.explain import explain_pairs
+from ..engine.live_fill import DUPLICATE, FROZEN, FillResult, live_fill
+from ..registry_client import RegistryDown, RegistryRefused, Snapshot
+from ..schedules.compute import ComputeResult, StoredMeeting
+from ..schedules.publish import publish_version
+from ..schedules.store import insert_version, stored_meetings
+from ..settings import MatcherSettings
+from ..sql import onsite_fill as sql
+from ..sql import schedules as schedules_sql
+
+log = logging.getLogger("services.matcher.onsite.live_fill")
+
+DEFAULT_HORIZON_MINUTES = 10
+SYSTEM = Actor(None, "system")
+
+SnapshotSource = Callable[[UUID], Awaitable[Snapshot]]
+
+
+@dataclass(frozen=True)
+class FillOutcome:
+    """What one fill of one event did."""
+
+    event_id: UUID
+    number: int | None = None  # the new version's number (None: no version written)
+    published: bool = False
+    filled: int = 0
+    expired: int = 0
+    waiting: int = 0  # freed slots still open (nobody fits yet)
+    notifications: int = 0
+
+
+@dataclass
+class EncodingCache:
+    """The last encoding of each event's snapshot, by content hash (encoding an L event takes a second)."""
+
+    entries: dict[UUID, tuple[str, dict[str, Any], EventSnapshot, EncodedEvent]] = field(default_factory=dict)
+
+    async def get(
+        self, event_id: UUID, key: str, load: Callable[[], Awaitable[dict[str, Any]]]
+    ) -> tuple[dict[str, Any], EventSnapshot, EncodedEvent]:
+        """(document, snapshot, encoding) of the snapshot with content hash ``key``; ``load`` reads it."""
+        hit = self.entries.get(event_id)
+        if hit is None or hit[0] != key:
+            document = await load()
+            snapshot = EventSnapshot.model_validate(document)
+            encoded = await asyncio.to_thread(encode_snapshot, snapshot)
+            hit = self.entries[event_id] = (key, document, snapshot, encoded)
+        return hit[1], hit[2], hit[3]
+
+    def put(self, event_id: UUID, document: dict[str, Any], snapshot: EventSnapshot, encoded: EncodedEvent) -> None:
+        self.entries[event_id] = (document["content_hash"], document, snapshot, encoded)
+
+
+def with_walk_ins(document: dict[str, Any], fresh: dict[str, Any], wanted: set[UUID]) -> dict[str, Any] | None:
+    """The stored snapshot plus the ``wanted`` SMEs' registrations from ``fresh`` (None: none to add).
+
+    Their wishes for needs the stored snapshot does not hold are left out; nothing else changes (the
+    caller sets the content hash).
+
+    Examples
+    --------
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> doc = example_snapshot().model_dump(mode="json")
+    >>> walk_in = dict(doc["smes"][0], organisation=dict(doc["smes"][0]["organisation"], id=str(UUID(int=99))))
+    >>> merged = with_walk_ins(dict(doc, smes=doc["smes"][1:]), dict(doc, smes=[*doc["smes"], walk_in]),
+    ...     {UUID(int=99)})
+    >>> [UUID(s["organisation"]["id"]).int for s in merged["smes"]]
+    [11, 99]
+    """
+    have = {str(s["organisation"]["id"]) for s in document["smes"]}
+    needs = {str(n["id"]) for n in document["needs"]}
+    wanted_ids = {str(w) for w in wanted}
+    added = [
+        dict(s, wanted_needs=[w for w in s["wanted_needs"] if str(w["need_id"]) in needs])
+        for s in fresh["smes"]
+        if str(s["organisation"]["id"]) in wanted_ids and str(s["organisation"]["id"]) not in have
+    ]
+    if not added:
+        return None
+    return dict(document, smes=sorted([*document["smes"], *added], key=lambda s: str(s["organisation"]["id"])))
+
+
+def _first_open_position(snapshot: EventSnapshot, encoded: EncodedEvent, now: datetime, minutes: int) -> int:
+    """Slot positions before the returned one start before ``now`` + the horizon: frozen."""
+    start = {slot.index: slot.start for slot in snapshot.event.slots}
+    horizon = now + timedelta(minutes=minutes)
+    frozen = [t for t, index in enumerate(encoded.slot_indexes.tolist()) if start[index] < horizon]
+    return max(frozen) + 1 if frozen else 0
+
+
+def _arrays(encoded: EncodedEvent, rules: list[asyncpg.Record], unavailable: list[asyncpg.Record]) -> tuple:
+    """allowed (never pairs, forbidden and declined pairs out), buyer availability and SME busy slots."""
+    instance = encoded.instance
+    allowed, buyer_available = instance.allowed.copy(), instance.buyer_available.copy()
+    busy = np.zeros_like(instance.sme_available)
+    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
+    position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
+    pairs = [(r["sme_id"], r["buyer_id"]) for r in rules if r["rule"] == "forbid"]
+    for row in unavailable:
+        org = row["organisation_id"]
+        if row["kind"] == "decline":
+            pairs += [(org, row["counterpart_id"]), (row["counterpart_id"], org)]
+        elif row["slot"] in position and org in smes:
+            busy[smes[org], position[row["slot"]]] = True
+        elif row["slot"] in position and org in buyers:
+            buyer_available[buyers[org], position[row["slot"]]] = False
+    for sme, buyer in pairs:
+        if sme in smes and buyer in buyers:
+            allowed[smes[sme], buyers[buyer]] = False
+    return allowed, buyer_available, busy
+
+
+def _solve(
+    encoded: EncodedEvent, snapshot: EventSnapshot, meetings: list[StoredMeeting], cells: list, context: dict
+) -> FillResult:
+    instance = encoded.instance
+    position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
+    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
+    rows = [(smes[m.sme_id], buyers[m.buyer_id], position[m.slot], m.table_index) for m in meetings]
+    allowed, buyer_available, busy = _arrays(encoded, context["rules"], context["unavailable"])
+    return live_fill(
+        np.array(rows, dtype=np.int64).reshape(-1, 4),
+        np.array([(buyers[c["buyer_id"]], position[c["slot"]], c["table_index"]) for c in cells]).reshape(-1, 3),
+        [smes[org] for org in context["standby"] if org in smes],
+        instance.relevance,
+        allowed,
+        instance.sme_capacity,
+        instance.sme_available,
+        buyer_available,
+        first_open_slot=_first_open_position(snapshot, encoded, context["now"], context["horizon"]),
+        min_relevance=instance.min_relevance,
+        below_floor=instance.below_floor,
+        sme_busy=busy,
+    )
+
+
+def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, meetings: list[StoredMeeting]) -> tuple:
+    """(freed rows the engine gets, ids of rows that can never be filled: cell unknown or taken meanwhile)."""
+    tables = dict(zip(encoded.buyer_ids, encoded.instance.buyer_tables.tolist(), strict=True))
+    slots = set(encoded.slot_indexes.tolist())
+    occupant = {(m.buyer_id, m.slot, m.table_index): m.sme_id for m in meetings}
+    cells, stale = [], []
+    for row in freed:
+        cell = (row["buyer_id"], row["slot"], row["table_index"])
+        if row["buyer_id"] not in tables or row["slot"] not in slots or row["table_index"] >= tables[row["buyer_id"]]:
+            stale.append(row["id"])
+        elif cell in occupant and occupant[cell] != row["sme_id"]:
+            stale.append(row["id"])  # someone else sits there (a fill or a re-plan since)
+        else:
+            cells.append(row)
+    return cells, stale
+
+
+def _new_meetings(encoded: EncodedEvent, meetings: list[StoredMeeting], result: FillResult) -> list[StoredMeeting]:
+    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+    order = [m for m in meetings if m.sme_id in smes]  # the rows the engine saw, in its order
+    gone = {(order[i].sme_id, order[i].buyer_id) for i in result.vacated.tolist()}
+    added = result.added.tolist()
+    explanations = explain_pairs(encoded, encoded.scores, [row[:2] for row in added])
+    return [m for m in meetings if (m.sme_id, m.buyer_id) not in gone] + [
+        StoredMeeting(
+            sme_id=encoded.sme_ids[s],
+            buyer_id=encoded.buyer_ids[b],
+            slot=int(encoded.slot_indexes[t]),
+            table_index=int(table),
+            relevance=float(np.clip(encoded.instance.relevance[s, b], 0.0, 1.0)),
+            explanation=explanation_dict(why),
+        )
+        for (s, b, t, table), why in zip(added, explanations, strict=True)
+    ]
+
+
+async def _standby_missing(pool: asyncpg.Pool, event_id: UUID, cache: EncodingCache) -> set[UUID]:
+    """Stand-by firms the snapshot the last fill used does not hold (all of them before a first fill)."""
+    async with pool.acquire() as conn:
+        standby = {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)}
+    hit = cache.entries.get(event_id)
+    if hit is None or not standby:
+        return standby
+    return standby - set(hit[3].sme_ids) - set(hit[3].buyer_ids)
+
+
+async def fill_event(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    event_id: UUID,
+    *,
+    clock: Clock,
+    cache: EncodingCache,
+    fetch_snapshot: SnapshotSource | None = None,
+) -> FillOutcome:
+    """Fill the event's open freed slots once (see the module docstring); what it did."""
+    fresh = None
+    if fetch_snapshot is not None and await _standby_missing(pool, event_id, cache):
+        try:
+            fresh = (await fetch_snapshot(event_id)).document
+        except (RegistryDown, RegistryRefused) as error:  # the walk-ins wait; the others are placed now
+            log.warning("event %s: no fresh snapshot for the stand-by firms (%s)", event_id, error)
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(schedules_sql.LOCK_EVENT_SCHEDULES, event_id)
+        freed = await conn.fetch(sql.CLAIM_OPEN, event_id)
+        base = await conn.fetchrow(sql.SELECT_FILL_BASE, event_id) if freed else None
+        if base is None:  # nothing to fill, or nothing published to fill into yet: the rows wait
+            return FillOutcome(event_id, waiting=len(freed))
+        day = await conn.fetchrow(sql.SELECT_DAY_SETTINGS, event_id)
+        context = {
+            "now": clock.now(),
+            "horizon": day["frozen_horizon_minutes"] if day else DEFAULT_HORIZON_MINUTES,
+            "standby": [row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)],
+            "unavailable": await conn.fetch(sql.SELECT_UNAVAILABILITY, event_id),
+            "rules": await conn.fetch(schedules_sql.SELECT_RULES, event_id),
+        }
+        live = bool(day and day["live_mode"])
+
+        async def load() -> dict[str, Any]:
+            return await conn.fetchval(schedules_sql.SELECT_SNAPSHOT, base["id"])
+
+        key = base["snapshot_hash"]
+        document, snapshot, encoded = await cache.get(event_id, key, load)
+        merged = with_walk_ins(document, fresh, set(context["standby"])) if fresh is not None else None
+        if merged is not None:
+            snapshot = EventSnapshot.model_validate(merged)
+            key = content_hash(snapshot)  # of the snapshot the new version is computed from
+            document, snapshot = dict(merged, content_hash=key), snapshot.model_copy(update={"content_hash": key})
+            encoded = await asyncio.to_thread(encode_snapshot, snapshot)
+            cache.put(event_id, document, snapshot, encoded)
+        meetings = await stored_meetings(conn, base["id"])
+        cells, stale = _placeable(freed, encoded, meetings)
+        result = await asyncio.to_thread(_solve, encoded, snapshot, meetings, cells, context)
+        expired = stale + [c["id"] for c, why in zip(cells, result.reasons, strict=True) if why in (FROZEN, DUPLICATE)]
+        await conn.execute(sql.MARK_EXPIRED, expired)
+        waiting = len(cells) - len(result.cells) - (len(expired) - len(stale))
+        if not len(result.cells):
+            return FillOutcome(event_id, expired=len(expired), waiting=waiting)
+        after = _new_meetings(encoded, meetings, result)
+        filled = [cells[i] for i in result.cells.tolist()]
+        version = await _write_version(conn, base, Snapshot(document, key), after, meetings, result, filled)
+        added = [(m.sme_id, m.buyer_id) for m in after[len(after) - len(filled) :]]
+        await conn.execute(
+            sql.MARK_FILLED, [c["id"] for c in filled], [s for s, _ in added], version["id"], context["now"]
+        )
+        notifications = 0
+        if live:
+            parties = {party for pair in added for party in pair}
+            done = await publish_version(conn, settings, event_id, version["number"], None, tell=parties)
+            notifications = done.notifications if done else 0
+        details = {"number": version["number"], "based_on": base["number"], "filled": len(filled)}
+        details |= {"expired": len(expired), "published": live, "notifications": notifications}
+        await record(
+            conn, SYSTEM, "schedule.live_fill", "schedule_version", version["id"], event_id=event_id, details=details
+        )
+    log.info("event %s: live fill made version %d (%d filled, live=%s)", event_id, version["number"], len(filled), live)
+    return FillOutcome(event_id, version["number"], live, len(filled), len(expired), waiting, notifications)
+
+
+async def _write_version(
+    conn: asyncpg.Connection,
+    base: asyncpg.Record,
+    snapshot: Snapshot,
+    after: list[StoredMeeting],
+    before: list[StoredMeeting],
+    result: FillResult,
+    filled: list[asyncpg.Record],
+) -> asyncpg.Record:
+    """The new version: the base's quality figures with the new totals, and what the fill changed."""
+    quality = dict(await conn.fetchval(sql.SELECT_QUALITY, base["id"]) or {})
+    quality |= {"meetings": len(after), "relevance": sum(m.relevance for m in after)}
+    changes = {
+        "kept": len(before) - len(result.vacated),
+        "added": len(filled),
+        "removed": len(result.vacated),
+        "moved": 0,
+        "reasons": [f"live fill: freed slot {c['id']} ({c['cause']})" for c in filled],
+        "live_fill": {"freed_slots": [c["id"] for c in filled]},
+    }
+    version_id = await insert_version(
+        conn,
+        event_id=base["event_id"],
+        job_id=None,
+        based_on=base["id"],
+        snapshot=snapshot,
+        venue=base["venue"],
+        params={"mode": "replan", "live_fill": True, "based_on": base["number"]},
+        result=ComputeResult(after, quality, "replan", changes),
+    )
+    return await conn.fetchrow(sql.SELECT_VERSION_NUMBER, version_id)
