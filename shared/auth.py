@@ -29,10 +29,14 @@ class Role(StrEnum):
     BUYER = "buyer"
     SME = "sme"
     SERVICE = "service"
+    # "Värd": a helper the organiser grants the reception of one event on its day (an event-scoped token).
+    HOST = "host"
 
 
 # Roles that act for one organisation and so must name it.
 ORGANISATION_ROLES = frozenset({Role.BUYER, Role.SME})
+# Roles that act for one event and so must name it.
+EVENT_ROLES = frozenset({Role.HOST})
 
 
 class Principal(BaseModel):
@@ -43,7 +47,24 @@ class Principal(BaseModel):
     token_id: UUID
     role: Role
     organisation_id: UUID | None = Field(default=None, description="Set for buyer and SME tokens")
+    event_id: UUID | None = Field(default=None, description="Set for host tokens: the one event they serve")
     label: str = ""
+
+    def serves_event(self, event_id: UUID) -> bool:
+        """Whether the caller may run this event's day: organisers any, a host only its own event.
+
+        Examples
+        --------
+        >>> from uuid import uuid4
+        >>> event = uuid4()
+        >>> Principal(token_id=uuid4(), role=Role.HOST, event_id=event).serves_event(event)
+        True
+        >>> Principal(token_id=uuid4(), role=Role.HOST, event_id=uuid4()).serves_event(event)
+        False
+        >>> Principal(token_id=uuid4(), role=Role.ORGANISER).serves_event(event)
+        True
+        """
+        return self.role == Role.ORGANISER or (self.role == Role.HOST and self.event_id == event_id)
 
 
 class TokenVerifier(Protocol):

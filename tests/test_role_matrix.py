@@ -2,8 +2,9 @@
 
 The callers are: nobody (no token), an organiser, the matcher's service token, an SME and a buyer
 acting for the organisation the request is about ("owner"), and an SME and a buyer acting for another
-organisation ("other"). Each route runs on a fresh database with the same small world (two SMEs, two
-buyers, a need, an open event with registrations and a pair rule). Callers who must be refused go
+organisation ("other"), and the host (värd) of the world's event. Each route runs on a fresh database
+with the same small world (two SMEs, two buyers, a need, an open event with registrations and a pair
+rule). Callers who must be refused go
 first, with a request that would succeed for the owner, so a broken check shows as a change rather
 than being masked by a validation error. A route added to the app without a row here fails
 :func:`test_every_route_is_in_the_matrix`.
@@ -28,7 +29,7 @@ from shared.reference.orgnr import orgnr_from_serial
 from shared.web import SETTINGS_KEY
 from tests.conftest import bearer
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other")
+CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host")
 PUBLIC = frozenset(CALLERS)
 STALE = {"If-Match": '"999"'}  # a version no row has: allowed destructive calls answer 412 and change nothing
 _serials = itertools.count(7_000_000)
@@ -161,6 +162,18 @@ MATRIX: list[Row] = [
         body={},
     ),
     Row("GET", "/events/{event}/registrations", signed_in(200)),
+    # Walk-ins: the organiser or the event's host, on the event's day only (the world's event is weeks away).
+    Row(
+        "POST",
+        "/events/{event}/walk-ins",
+        only(organiser={409}, host={409}),
+        body={
+            "orgnr": orgnr_from_serial(7_999_999),
+            "name": "Nya Måleri AB",
+            "contact": {"name": "Lisa Lund", "email": "lisa@example.se"},
+            "cpv_codes": ["45442100"],
+        },
+    ),
     Row("GET", "/registrations/{registration}", only(organiser={200}, service={200}, sme={200})),
     Row("PATCH", "/registrations/{registration}", only(organiser={200}, sme={200}), body={"note": "Kommer 9.30"}),
     Row("POST", "/registrations/{registration}/cancel", only(organiser={200}, sme={200}), body={"reason": "Sjuk"}),
@@ -226,6 +239,7 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "sme_other": await make_token(Role.SME, ids["sme_b"]),
         "buyer": await make_token(Role.BUYER, ids["buyer_x"]),
         "buyer_other": await make_token(Role.BUYER, ids["buyer_y"]),
+        "host": await make_token(Role.HOST, event_id=ids["event"]),
     }
     return {name: str(value) for name, value in ids.items()}, tokens
 

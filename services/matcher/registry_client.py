@@ -109,6 +109,13 @@ class RegistryClient:
             raise self._refused(status, body, f"event {event_id}")
         return body
 
+    async def organisation_ids_by_orgnr(self, orgnr: str) -> list[UUID]:
+        """The organisations registered with this organisationsnummer (``GET /organisations?orgnr=``)."""
+        status, _, body = await self._call("GET", "/organisations", params={"orgnr": orgnr})
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, "organisations by org.nr")
+        return [UUID(item["id"]) for item in body.get("items", [])]
+
     async def move_event(self, event_id: UUID, to: str) -> str:
         """Move the event towards ``to`` ("scheduled" or "published"), through "scheduled" if need be.
 

@@ -8,6 +8,7 @@ from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
 from . import agendas_routes, audit_routes, job_routes, rule_routes, schedule_routes, webhooks
+from .onsite import reception_routes
 from .privacy import export_routes
 
 
@@ -44,6 +45,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(agendas_routes.LINKED_AGENDA_PATH, agendas_routes.get_linked_agenda)
     app.router.add_get("/audit", audit_routes.list_audit)
     app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
+    app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)
+    app.router.add_get("/events/{event_id}/arrivals", reception_routes.list_arrivals)
+    app.router.add_delete("/events/{event_id}/arrivals/{organisation_id}", reception_routes.delete_arrival)
+    app.router.add_get("/events/{event_id}/reception", reception_routes.reception)
+    app.router.add_post("/events/{event_id}/standby/{organisation_id}", reception_routes.join_standby)
+    app.router.add_delete("/events/{event_id}/standby/{organisation_id}", reception_routes.leave_standby)
     # Agenda links carry their secret in the path: logs show "/a/…" only.
     app[REDACTED_PATHS_KEY] = ("/a/",)
     add_openapi_routes(

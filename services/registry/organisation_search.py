@@ -18,6 +18,7 @@ from shared.db import POOL_KEY
 from shared.openapi import operation
 from shared.reference import cpv as cpv_reference
 from shared.reference.municipalities import CountyCode, MunicipalityCode
+from shared.reference.orgnr import OrgNr
 from shared.text import single_line
 from shared.web import json_response, read_query
 
@@ -53,6 +54,7 @@ class OrganisationQuery(PageQuery):
     )
     certificate: Certificate | None = None
     serves: MunicipalityCode | None = Field(default=None, description="Organisations that deliver in this kommunkod")
+    orgnr: OrgNr | None = Field(default=None, description="Exactly this organisationsnummer (the reception's search)")
 
 
 @functools.cache
@@ -78,6 +80,8 @@ def list_filters(query: OrganisationQuery) -> list[tuple[str, list[object]]]:
     filters: list[tuple[str, list[object]]] = []
     if query.kind is not None:
         filters.append((sql.FILTER_KIND, [query.kind]))
+    if query.orgnr is not None:
+        filters.append((sql.FILTER_ORGNR, [query.orgnr]))
     if query.municipality:
         filters.append((sql.FILTER_MUNICIPALITIES, [query.municipality]))
     if query.county is not None:
@@ -104,7 +108,7 @@ class OrganisationPage(Page[Organisation]):
 
 
 @operation(
-    "List organisations (filters: kind, municipality, county, cpv, q, certificate, serves)",
+    "List organisations (filters: kind, municipality, county, cpv, q, certificate, serves, orgnr)",
     tags=("organisations",),
     query=OrganisationQuery,
     response=OrganisationPage,

@@ -23,6 +23,7 @@ from . import (
     snapshot,
     thresholds,
     tokens,
+    walk_ins,
 )
 
 
@@ -69,6 +70,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/events/{event_id}/transitions", events.list_transitions)
     app.router.add_post("/events/{event_id}/registrations", registrations.create_registration)
     app.router.add_get("/events/{event_id}/registrations", registrations.list_registrations)
+    app.router.add_post("/events/{event_id}/walk-ins", walk_ins.create_walk_in)
     app.router.add_get("/registrations/{registration_id}", registrations.get_registration)
     app.router.add_patch("/registrations/{registration_id}", registrations.update_registration)
     app.router.add_post("/registrations/{registration_id}/cancel", registrations.cancel_registration)

@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from pydantic_core import PydanticCustomError
 
 from shared.auth import (
+    EVENT_ROLES,
     ORGANISATION_ROLES,
     PRINCIPAL_KEY,
     Principal,
@@ -41,7 +42,11 @@ class PgTokenVerifier:
         if row is None:
             return None
         return Principal(
-            token_id=row["id"], role=row["role"], organisation_id=row["organisation_id"], label=row["label"]
+            token_id=row["id"],
+            role=row["role"],
+            organisation_id=row["organisation_id"],
+            event_id=row["event_id"],
+            label=row["label"],
         )
 
 
@@ -54,11 +59,21 @@ async def issue_token(
     created_by: UUID | None = None,
     expires_at: datetime | None = None,
     account_id: UUID | None = None,
+    event_id: UUID | None = None,
 ) -> tuple[str, asyncpg.Record]:
-    """Create a token; return it (to show once) with its stored record. ``account_id``: a web session's account."""
+    """Create a token; return it (to show once) with its stored record. ``account_id``: a web session's account;
+    ``event_id``: the event a host token serves."""
     token = generate_token()
     row = await conn.fetchrow(
-        sql.INSERT_TOKEN, hash_token(token), role.value, organisation_id, label, created_by, expires_at, account_id
+        sql.INSERT_TOKEN,
+        hash_token(token),
+        role.value,
+        organisation_id,
+        label,
+        created_by,
+        expires_at,
+        account_id,
+        event_id,
     )
     return token, row
 
@@ -80,6 +95,9 @@ class TokenRequest(BaseModel):
 
     role: Role
     organisation_id: UUID | None = Field(default=None, description="Required for buyer and sme, absent otherwise")
+    event_id: UUID | None = Field(
+        default=None, description="Required for host (the one event whose reception it runs), absent otherwise"
+    )
     label: TokenLabel = Field(default="", description="Who or what holds it, e.g. 'Falu kommun, Anna'")
     expires_at: AwareDatetime | None = Field(
         default=None,
@@ -100,6 +118,10 @@ class TokenRequest(BaseModel):
             raise ValueError(f"a {self.role} token must name its organisation_id")
         if self.role not in ORGANISATION_ROLES and self.organisation_id is not None:
             raise ValueError(f"a {self.role} token acts for no single organisation; leave organisation_id out")
+        if self.role in EVENT_ROLES and self.event_id is None:
+            raise ValueError(f"a {self.role} token must name its event_id")
+        if self.role not in EVENT_ROLES and self.event_id is not None:
+            raise ValueError(f"a {self.role} token serves no single event; leave event_id out")
         return self
 
 
@@ -109,6 +131,7 @@ class TokenInfo(BaseModel):
     id: UUID
     role: Role
     organisation_id: UUID | None
+    event_id: UUID | None = None
     label: str
     created_at: datetime
     expires_at: datetime | None
@@ -148,8 +171,13 @@ async def create_token(request: web.Request) -> web.Response:
             label=body.label,
             created_by=request[PRINCIPAL_KEY].token_id,
             expires_at=body.expires_at,
+            event_id=body.event_id,
         )
-    except asyncpg.ForeignKeyViolationError:
+    except asyncpg.ForeignKeyViolationError as error:
+        if error.constraint_name == sql.TOKEN_EVENT_FKEY:
+            raise ValidationProblem(
+                [FieldError(pointer="/event_id", code="unknown_event", detail="No event with that id.")]
+            ) from None
         raise ValidationProblem(
             [
                 FieldError(

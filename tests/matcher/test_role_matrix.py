@@ -2,7 +2,8 @@
 
 The callers are: nobody (no token), an organiser, the matcher's own service token (a registry service
 token), an SME and a buyer that own the resource the request is about ("owner": signed up for the
-event and in its published schedule), and an SME and a buyer of other organisations ("other"). Each row
+event and in its published schedule), an SME and a buyer of other organisations ("other"), and the host
+(värd) of the world's event. Each row
 runs on a fresh database with the same small world: an open event in the registry with the SME and the
 buyer signed up, version 1 of its schedule published (one meeting), version 2 a draft, and a finished job;
 rows that need a rule, a webhook or agenda links get them too. Callers who must be refused go first,
@@ -33,7 +34,7 @@ from tests.matcher.test_agenda_routes import publish as publish_in_sql
 from tests.matcher.test_agenda_routes import store_version
 from tests.test_events import create_event, move_to
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other")
+CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host")
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
 UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
 HOOK_URL = "https://mottagare.example/affarstraff"  # never called: no row both has a webhook and publishes
@@ -108,6 +109,19 @@ MATRIX: list[Row] = [
     # What the matcher holds about an organisation (the registry's export asks with the caller's token).
     Row("GET", "/privacy/organisations/{sme}", only(organiser={200}, sme={200})),
     Row("GET", "/privacy/organisations/{buyer}", only(organiser={200}, buyer={200})),
+    # The reception: organisers and the event's host; changes only on the event's day (weeks away here: 409).
+    Row(
+        "POST",
+        "/events/{event}/arrivals",
+        only(organiser={409}, host={409}),
+        body={"organisation_id": str(uuid.UUID(int=1))},
+    ),
+    Row("GET", "/events/{event}/arrivals", only(organiser={200}, host={200})),
+    Row("DELETE", "/events/{event}/arrivals/{sme}", only(organiser={404}, host={404})),
+    Row("GET", "/events/{event}/reception", only(organiser={200}, host={200})),
+    # The stand-by list: the reception, or the firm itself.
+    Row("POST", "/events/{event}/standby/{sme}", only(organiser={409}, host={409}, sme={409})),
+    Row("DELETE", "/events/{event}/standby/{sme}", only(organiser={404}, host={404}, sme={404})),
 ]
 
 
@@ -129,6 +143,7 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
         "sme_other": await make_token(Role.SME, orgs["sme_other"]),
         "buyer": await make_token(Role.BUYER, orgs["buyer"]),
         "buyer_other": await make_token(Role.BUYER, orgs["buyer_other"]),
+        "host": await make_token(Role.HOST, event_id=event["id"]),
     }
     for party in ("sme", "buyer"):
         signed_up = await registry.post(f"/events/{event['id']}/registrations", json={}, headers=bearer(tokens[party]))

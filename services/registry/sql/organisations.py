@@ -76,6 +76,7 @@ ORGANISATION_ORGNR_UNIQUE = "organisations_orgnr_key"
 
 LIST_BASE = f"SELECT {ORGANISATION_FIELDS}, o.sort_name FROM registry.organisations AS o WHERE o.erased_at IS NULL"  # noqa: S608
 FILTER_KIND = "o.kind = ${0}"
+FILTER_ORGNR = "o.orgnr = ${0}"
 FILTER_MUNICIPALITIES = "o.municipality_code = ANY(${0}::text[])"
 FILTER_COUNTY = "left(o.municipality_code, 2) = ${0}"
 # Narrow CPV prefixes arrive expanded to every CPV 2008 code they cover, so the GIN index serves `&&`.
