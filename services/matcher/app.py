@@ -20,6 +20,7 @@ from .jobs.watch import watch_context
 from .notify.deliver import outbox_context
 from .onsite.filler import filler_context
 from .privacy.feed import delivery_gate, feed_context
+from .reminders import reminders_context
 from .routes import setup_routes
 from .schedules.runner import workers_context
 from .settings import MatcherSettings
@@ -47,6 +48,8 @@ def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.
     )
     app.cleanup_ctx.append(watch_context)
     app.cleanup_ctx.append(workers_context(settings))
+    # Reminders before the day (agenda, before each meeting, sign-up deadline), due by the app's clock.
+    app.cleanup_ctx.append(reminders_context(settings, lambda app: app[REGISTRY_KEY]))
     # Freed table-slots on the day to stand-by firms (woken by NOTIFY matcher_live_fill).
     app.cleanup_ctx.append(filler_context(settings))
     app[VERIFIER_KEY] = RegistryTokenVerifier(

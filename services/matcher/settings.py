@@ -34,6 +34,11 @@ class MatcherSettings(CommonSettings):
         default=AnyHttpUrl("http://127.0.0.1:8082"),
         description="MATCHER_PUBLIC_URL: the matcher's address as participants reach it (links in e-mails).",
     )
+    web_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="MATCHER_WEB_URL: the web front end as participants reach it (the sign-up page linked from "
+        "sign-up reminders); unset: those reminders carry no link.",
+    )
     link_secret: SecretStr | None = Field(
         default=None,
         min_length=32,

@@ -5,8 +5,8 @@ and its meetings, named :data:`shared.privacy.ERASED_NAME`), and the identifying
 (name, people, addresses, numbers) are scrubbed from everything written from those snapshots: the meetings'
 reasons, the versions' quality reports and change notes, organisers' rule reasons, job texts, and the
 outbox. E-mails to its people are dropped, sent or not; other notifications of its events are redacted.
-Its agenda links are revoked. The versions' revision goes up, so no process serves agendas built from the
-old copy (this process also forgets them at once).
+Its agenda links are revoked and its reminders deleted. The versions' revision goes up, so no process
+serves agendas built from the old copy (this process also forgets them at once).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from uuid import UUID
 import asyncpg
 
 from ..agendas.store import AGENDA_CACHE
+from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
+from ..sql import reminders as reminders_sql
 from .redact import REMOVED, identifying_strings, redact_snapshot, scrub
 
 log = logging.getLogger("services.matcher.privacy")
@@ -99,6 +101,10 @@ async def apply_erasure(conn: asyncpg.Connection, organisation_id: UUID, erased_
     status = await conn.execute(sql.REVOKE_ORGANISATION_LINKS, organisation_id)
     result.links_revoked = int(status.split()[-1])
     await conn.execute(sql.DELETE_AGENDA_VIEWS, organisation_id)
+    # Arrivals and the stand-by list hold only ids, but say where the firm was that day.
+    await conn.execute(onsite_sql.DELETE_ORGANISATION_ARRIVALS, organisation_id)
+    await conn.execute(onsite_sql.DELETE_ORGANISATION_STANDBY, organisation_id)
+    await conn.execute(reminders_sql.DELETE_ORGANISATION_REMINDERS, organisation_id)
     log.info(
         "erasure of %s applied: %d versions, %d meetings, %d messages dropped, %d redacted",
         organisation_id,

@@ -24,7 +24,9 @@ from shared.web import json_response
 
 from ..agendas.model import AgendaMeeting
 from ..agendas.store import AGENDA_CACHE, Participant, VersionRef, day_meetings, day_of, participant_kind
+from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
+from ..sql import reminders as reminders_sql
 
 
 class ExportedVersion(BaseModel):
@@ -72,6 +74,33 @@ class ExportedNotification(BaseModel):
     last_error: str | None
 
 
+class ExportedReminder(BaseModel):
+    event_id: UUID
+    kind: Literal["signup", "agenda", "meeting"] = Field(
+        description="Sign-up deadline, agenda the day before, or before one meeting"
+    )
+    counterpart_id: UUID | None = Field(description="For a meeting reminder: the organisation met")
+    slot: int | None = Field(description="For a meeting reminder: the meeting's slot")
+    version: int | None = Field(description="The published version it was planned from")
+    due_at: dt.datetime
+    state: Literal["planned", "sent", "cancelled", "expired", "skipped"]
+    settled_at: dt.datetime | None
+
+
+class ExportedArrival(BaseModel):
+    event_id: UUID
+    arrived_at: dt.datetime
+    how: Literal["qr", "name", "orgnr", "walk_in"] = Field(description="How the reception found it")
+    by_role: str | None = Field(description="Who checked it in: organiser or host")
+
+
+class ExportedStandby(BaseModel):
+    event_id: UUID
+    source: Literal["walk_in", "arrived"]
+    since: dt.datetime
+    left_at: dt.datetime | None
+
+
 class MatcherExport(BaseModel):
     """Everything the matcher holds about one organisation."""
 
@@ -81,6 +110,9 @@ class MatcherExport(BaseModel):
     agenda_views: list[ExportedView] = Field(description="The version it last opened, per event")
     cancellations: list[ExportedCancellation] = Field(description="Cancellations after publication, as applied")
     notifications: list[ExportedNotification] = Field(description="E-mails to its people and their status")
+    arrivals: list[ExportedArrival] = Field(default_factory=list, description="Check-ins at events' receptions")
+    standby: list[ExportedStandby] = Field(default_factory=list, description="Times on events' stand-by lists")
+    reminders: list[ExportedReminder] = Field(default_factory=list, description="Reminders planned or sent to it")
 
 
 async def path_organisation(request: web.Request) -> UUID | None:
@@ -151,6 +183,15 @@ async def export_organisation(request: web.Request) -> web.Response:
         )
         for r in await pool.fetch(sql.EXPORT_NOTIFICATIONS, sorted(addresses))
     ]
+    reminders = [ExportedReminder(**dict(r)) for r in await pool.fetch(reminders_sql.EXPORT_REMINDERS, organisation_id)]
+    arrivals = [
+        ExportedArrival(**{k: r[k] for k in ("event_id", "arrived_at", "how", "by_role")})
+        for r in await pool.fetch(onsite_sql.SELECT_ORGANISATION_ARRIVALS, organisation_id)
+    ]
+    standby = [
+        ExportedStandby(**{k: r[k] for k in ("event_id", "source", "since", "left_at")})
+        for r in await pool.fetch(onsite_sql.SELECT_ORGANISATION_STANDBY, organisation_id)
+    ]
     document = MatcherExport(
         organisation_id=organisation_id,
         versions=versions,
@@ -158,5 +199,8 @@ async def export_organisation(request: web.Request) -> web.Response:
         agenda_views=views,
         cancellations=cancellations,
         notifications=notifications,
+        arrivals=arrivals,
+        standby=standby,
+        reminders=reminders,
     )
     return json_response(document, headers={"Cache-Control": "private, no-store"})
