@@ -43,6 +43,7 @@ class Stack:
     services: dict[str, ScratchService]
     organiser_token: str
     service_token: str
+    database_url: str = ""
 
     def url(self, name: str) -> str:
         return self.services[name].url
@@ -82,8 +83,14 @@ def _environment(stack: Stack, database_url: str) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def scratch_stack(*names: str) -> AsyncIterator[Stack]:
-    """Start ``names`` (from registry, matcher, web; the registry and matcher always) and yield them ready."""
+async def scratch_stack(
+    *names: str, extra_env: dict[str, str] | None = None, cpus: set[int] | None = None
+) -> AsyncIterator[Stack]:
+    """Start ``names`` (from registry, matcher, web; the registry and matcher always) and yield them ready.
+
+    ``extra_env`` adds or overrides settings (e.g. ``MATCHER_PROCESSES``); ``cpus`` pins the services'
+    processes (and the processes they start) to those CPUs, as ``taskset -c`` would.
+    """
     settings = load_settings(CommonSettings)
     with tempfile.TemporaryDirectory(prefix="affarstraff-bench-") as scratch:
         if settings.database_url is not None:
@@ -98,10 +105,13 @@ async def scratch_stack(*names: str) -> AsyncIterator[Stack]:
             name: ScratchService(name, f"services.{name}", free_port(), log_dir=Path(scratch)) for name in wanted
         }
         stack = Stack(services, generate_token(), generate_token())
-        env = _environment(stack, with_database(server, database))
+        stack.database_url = with_database(server, database)
+        env = {**_environment(stack, stack.database_url), **(extra_env or {})}
         try:
             for service in services.values():
                 start(service, env)
+                if cpus and service.process is not None:
+                    os.sched_setaffinity(service.process.pid, cpus)
             started = time.perf_counter()
             await wait_ready(list(services.values()))
             print(f"{', '.join(services)} ready in {time.perf_counter() - started:.1f} s", flush=True)

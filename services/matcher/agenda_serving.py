@@ -11,6 +11,7 @@ last opened, then record this one.
 from __future__ import annotations
 
 import hashlib
+from types import EllipsisType
 from typing import Literal
 from uuid import UUID
 
@@ -36,6 +37,7 @@ from .agendas.documents import (
 )
 from .agendas.link_store import StoredLink, configured_key
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
+from .agendas.seen import SEEN_KEY, SeenMarkers
 from .agendas.store import (
     AGENDA_CACHE,
     Kind,
@@ -48,7 +50,6 @@ from .agendas.store import (
     last_seen_version,
     participant_kind,
     published_version,
-    record_view,
     released_before,
     version_by_number,
 )
@@ -106,10 +107,20 @@ def agenda_format(request: web.Request) -> Format:
     return ext[1:] if ext else "json"  # type: ignore[return-value]
 
 
-async def resolve_version(source: Source, event_id: UUID, number: int | None, *, organiser: bool) -> VersionRef:
-    """The version to read: the published one, or ``number`` (drafts only for organisers); else 404."""
+async def resolve_version(
+    source: Source,
+    event_id: UUID,
+    number: int | None,
+    *,
+    organiser: bool,
+    published: VersionRef | EllipsisType | None = ...,
+) -> VersionRef:
+    """The version to read: the published one, or ``number`` (drafts only for organisers); else 404.
+
+    ``published``: the published version's head when the caller has read it already (None: there is none).
+    """
     if number is None:
-        ref = await published_version(source, event_id)
+        ref = await published_version(source, event_id) if published is ... else published
         if ref is None:
             raise NotPublished()
         return ref
@@ -143,14 +154,27 @@ def not_modified(request: web.Request, tag: str) -> bool:
 
 
 async def _since_version(
-    source: Source, ref: VersionRef, organisation_id: UUID, query: ParticipantAgendaQuery, *, organiser: bool
+    source: Source,
+    markers: SeenMarkers,
+    ref: VersionRef,
+    organisation_id: UUID,
+    query: ParticipantAgendaQuery,
+    *,
+    organiser: bool,
 ) -> VersionRef | None:
-    """The earlier version to report changes against, or None (first look, same or later version)."""
+    """The earlier version to report changes against, or None (first look, same or later version).
+
+    What the participant last opened comes from this process's markers; the database is asked only
+    when they know of no version as recent as ``ref`` (another process may have recorded one).
+    """
     since = query.since
     if since is None:
         if organiser:
             return None
-        since = await last_seen_version(source, ref.event_id, organisation_id)
+        known = markers.known(ref.event_id, organisation_id)
+        if known is None or known < ref.number:
+            markers.learn(ref.event_id, organisation_id, await last_seen_version(source, ref.event_id, organisation_id))
+        since = markers.known(ref.event_id, organisation_id)
     if since is None or since >= ref.number:
         return None
     found = await version_by_number(source, ref.event_id, since)
@@ -163,6 +187,22 @@ async def _since_version(
     return found
 
 
+def _json_key(
+    ref: VersionRef, organisation_id: UUID, kind: Kind | None, table_index: int | None, since: VersionRef | None
+) -> tuple:
+    """What a JSON agenda depends on: its rendered bytes are cached under this, and its ETag made of it."""
+    return ("json", ref.cache_key, organisation_id, kind, table_index, since.cache_key if since else "-")
+
+
+def _json_answer(request: web.Request, key: tuple, body: bytes, headers: dict[str, str]) -> web.Response:
+    """200 with ``body``, or 304 when the client holds it already."""
+    tag = etag(*key)
+    response_headers = {**headers, "ETag": tag}
+    if not_modified(request, tag):
+        return web.Response(status=304, headers=response_headers)
+    return web.Response(body=body, content_type="application/json", headers=response_headers)
+
+
 async def participant_agenda(
     request: web.Request,
     event_id: UUID,
@@ -173,17 +213,29 @@ async def participant_agenda(
     table_index: int | None = None,
     headers: dict[str, str] | None = None,
     cancelled_notice: bool = False,
+    published: VersionRef | EllipsisType | None = ...,
 ) -> web.StreamResponse:
     """A participant's agenda in the requested format; ``kind`` None: whatever the organisation is in the version.
 
     Meetings with a party that cancelled after publication are off: on nobody's agenda, and cancelled in
     the .ics. ``cancelled_notice`` (agenda links): the cancelled party itself gets a page saying so (410),
-    and a calendar file that cancels its meetings.
+    and a calendar file that cancels its meetings. ``published``: as for :func:`resolve_version`.
     """
     fmt = agenda_format(request)
     query = read_query(request, ParticipantAgendaQuery)
-    pool = request.app[POOL_KEY]
-    ref = await resolve_version(pool, event_id, query.version, organiser=organiser)
+    pool, markers = request.app[POOL_KEY], request.app[SEEN_KEY]
+    ref = await resolve_version(pool, event_id, query.version, organiser=organiser, published=published)
+    # The morning's polling: JSON of a version already rendered for this reader, answered from memory.
+    polled = fmt == "json" and query.since is None and organisation_id not in ref.cancelled
+    since = await _since_version(pool, markers, ref, organisation_id, query, organiser=organiser) if polled else None
+    if polled:
+        key = _json_key(ref, organisation_id, kind, table_index, since)
+        body = AGENDA_CACHE.cached_file(key)
+        if body is not None:
+            if not organiser:
+                markers.saw(event_id, organisation_id, ref.number)
+            return _json_answer(request, key, body, headers or TOKEN_READ_HEADERS)
+    requested_kind = kind
     agendas = await AGENDA_CACHE.agendas(pool, ref)
     kind = kind or participant_kind(agendas, organisation_id)
     participant = Participant(organisation_id, kind, table_index) if kind else None
@@ -206,15 +258,15 @@ async def participant_agenda(
         withdrawn = [meeting for meeting in as_published if meeting.pair not in still]
     if cancelled_notice and organisation_id in ref.cancelled:
         return _cancelled_response(day, withdrawn, fmt, query.lang, ref, headers or TOKEN_READ_HEADERS)
-    since = await _since_version(pool, ref, organisation_id, query, organiser=organiser) if fmt == "json" else None
-    earlier = await released_before(pool, ref) if fmt == "ics" else []
-    # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
-    compared = since.cache_key if since else "-"
-    tag = etag(ref.cache_key, fmt, query.lang, participant, compared, *(old.cache_key for old in earlier))
-    response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
-    if not_modified(request, tag):
-        response: web.StreamResponse = web.Response(status=304, headers=response_headers)
-    elif fmt == "json":
+    if fmt == "json":
+        if not polled:
+            since = await _since_version(pool, markers, ref, organisation_id, query, organiser=organiser)
+        key = _json_key(ref, organisation_id, requested_kind, table_index, since)
+        if not organiser:
+            markers.saw(event_id, organisation_id, ref.number)
+        tag = etag(*key)
+        if not_modified(request, tag):
+            return web.Response(status=304, headers={**(headers or TOKEN_READ_HEADERS), "ETag": tag})
         changes = None
         if since is not None:
             before = day_of(await AGENDA_CACHE.agendas(pool, since), participant)
@@ -224,7 +276,14 @@ async def participant_agenda(
             if isinstance(day, SmeAgenda)
             else buyer_document(day, ref.status, changes)
         )
-        response = json_response(document, headers=response_headers)
+        body = await AGENDA_CACHE.file(key, lambda: document.model_dump_json(by_alias=True).encode())
+        return _json_answer(request, key, body, headers or TOKEN_READ_HEADERS)
+    earlier = await released_before(pool, ref) if fmt == "ics" else []
+    # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
+    tag = etag(ref.cache_key, fmt, query.lang, participant, *(old.cache_key for old in earlier))
+    response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
+    if not_modified(request, tag):
+        response: web.StreamResponse = web.Response(status=304, headers=response_headers)
     else:
         key = ("day", ref.cache_key, participant, fmt, query.lang, tuple(old.cache_key for old in earlier))
         body = AGENDA_CACHE.cached_file(key)
@@ -240,8 +299,6 @@ async def participant_agenda(
             )
         owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
         response = _file_response(body, fmt, filename(owner, ref.number, fmt), response_headers)
-    if not organiser and fmt == "json":
-        await record_view(pool, event_id, organisation_id, ref.number)
     return response
 
 

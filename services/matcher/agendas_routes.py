@@ -21,7 +21,7 @@ from shared.web import SETTINGS_KEY, json_response
 
 from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
-from .agendas.link_store import configured_key, ensure_links, event_links, link_for_token, revoke_link
+from .agendas.link_store import configured_key, ensure_links, event_links, link_and_published, revoke_link
 from .audit import actor_of, record
 from .links import LinkSecretMissing, link_key
 from .sql import audit as audit_sql
@@ -178,9 +178,10 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             key = link_key(request.app[SETTINGS_KEY])
         except LinkSecretMissing:
             raise NotFound(LINK_NOT_FOUND) from None  # no link can be valid without a key
-        link = await link_for_token(request.app[POOL_KEY], key, request.match_info["token"])
-        if link is None:
+        found = await link_and_published(request.app[POOL_KEY], key, request.match_info["token"])
+        if found is None:
             raise NotFound(LINK_NOT_FOUND)
+        link, published = found
         return await serving.participant_agenda(
             request,
             link.event_id,
@@ -190,6 +191,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             table_index=link.table_index,
             headers=serving.LINK_HEADERS,
             cancelled_notice=True,
+            published=published,  # read with the link, in the same query
         )
     except ProblemError as error:
         error.headers = {**serving.LINK_HEADERS, **error.headers}  # errors are as private as the agenda

@@ -52,6 +52,13 @@ class MatcherSettings(CommonSettings):
         description="MATCHER_WORKERS: schedule job workers run inside this process (0: only separate "
         "`python -m services.matcher.jobs` processes run jobs).",
     )
+    processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="MATCHER_PROCESSES: matcher processes serving one port (SO_REUSEPORT, the kernel spreads "
+        "connections over them), each with its own pool, job workers and caches; e.g. one per core.",
+    )
     solver_processes: int = Field(
         default=1, ge=1, le=64, description="MATCHER_SOLVER_PROCESSES: processes the solves run in"
     )

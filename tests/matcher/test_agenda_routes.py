@@ -17,6 +17,7 @@ from icalendar import Calendar
 
 from services.matcher.agendas import PlacedMeeting, meeting_uid, meetings_from_engine
 from services.matcher.agendas.build import local_span
+from services.matcher.agendas.seen import flush_views
 from services.matcher.engine.encode import encode_snapshot
 from services.matcher.engine.examples import synthetic_snapshot
 from services.matcher.engine.pipeline import plan_bipartite
@@ -420,6 +421,7 @@ async def test_participants_see_what_changed_since_they_last_looked(matcher, db,
     other_path = f"/events/{event_id}/agendas/smes/{other}"
     assert (await (await matcher.get(other_path, headers=organiser)).json())["changes"] is None
     assert (await (await matcher.get(other_path + "?since=1", headers=organiser)).json())["changes"] is not None
+    await flush_views(matcher.app)  # "seen" markers are written by a background flush every second
     assert await db.fetchval("SELECT count(*) FROM matcher.agenda_views WHERE organisation_id = $1", other) == 0
     assert await db.fetchval("SELECT last_seen_version FROM matcher.agenda_views WHERE organisation_id = $1", sme) == 2
 

@@ -19,6 +19,7 @@ from ..links import LinkSecretMissing, link_id_of, link_key, token_for, token_ha
 from ..settings import MatcherSettings
 from ..sql import agendas as sql
 from ..sql import privacy as privacy_sql
+from .store import VersionRef
 
 
 class LinksNotConfigured(ProblemError):
@@ -104,3 +105,24 @@ async def link_for_token(source: asyncpg.Pool | asyncpg.Connection, key: bytes, 
     if row is None or row["id"] != link_id:
         return None
     return StoredLink.from_row(row)
+
+
+async def link_and_published(
+    source: asyncpg.Pool | asyncpg.Connection, key: bytes, token: str
+) -> tuple[StoredLink, VersionRef | None] | None:
+    """:func:`link_for_token` and its event's published version (None before one), in one round trip.
+
+    The morning burst reads links by the thousand a second: one query per read instead of two.
+    """
+    link_id = link_id_of(key, token)
+    if link_id is None:
+        return None
+    row = await source.fetchrow(sql.SELECT_LINK_AND_PUBLISHED, token_hash(token))
+    if row is None or row["id"] != link_id:
+        return None
+    link = StoredLink.from_row(row)
+    if row["version_id"] is None:
+        return link, None
+    head = {**dict(row), "id": row["version_id"], "created_at": row["version_created_at"]}
+    return link, VersionRef.from_row(head)
+

@@ -388,7 +388,3 @@ async def last_seen_version(source: Source, event_id: UUID, organisation_id: UUI
     """The version the participant last opened, or None on its first look."""
     return await source.fetchval(sql.SELECT_AGENDA_VIEW, event_id, organisation_id)
 
-
-async def record_view(source: Source, event_id: UUID, organisation_id: UUID, number: int) -> None:
-    """Remember that the participant opened version ``number`` (a later one already seen stays)."""
-    await source.execute(sql.UPSERT_AGENDA_VIEW, event_id, organisation_id, number)

@@ -65,9 +65,18 @@ FROM unnest($1::uuid[], $3::uuid[], $4::bytea[]) AS l(id, organisation_id, token
 RETURNING {LINK_COLUMNS}
 """  # noqa: S608 - built from constants only
 
-# The live link a token stands for. $1 token hash.
-SELECT_LINK_BY_TOKEN_HASH = f"""
-SELECT {LINK_COLUMNS} FROM matcher.agenda_links WHERE token_hash = $1 AND revoked_at IS NULL
+# The live link a token stands for and its event's published version head (NULL columns before anything
+# is published), in one round trip: an agenda link's read. $1 token hash.
+SELECT_LINK_AND_PUBLISHED = f"""
+SELECT l.id, l.event_id, l.organisation_id, l.table_index, l.created_at, l.revoked_at,
+       v.id AS version_id, v.number, v.status, v.created_at AS version_created_at, v.published_at, v.venue,
+       v.revision, v.cancelled
+FROM matcher.agenda_links AS l
+LEFT JOIN LATERAL (
+    SELECT {VERSION_HEAD_COLUMNS} FROM matcher.schedule_versions
+    WHERE schedule_versions.event_id = l.event_id AND status = 'published'
+) AS v ON true
+WHERE l.token_hash = $1 AND l.revoked_at IS NULL
 """  # noqa: S608 - built from constants only
 
 # Revoking twice is not an error (the link stays revoked from the first time). $1 link, $2 event.
@@ -82,10 +91,16 @@ SELECT_AGENDA_VIEW = """
 SELECT last_seen_version, seen_at FROM matcher.agenda_views WHERE event_id = $1 AND organisation_id = $2
 """
 
-# Opening an earlier version again keeps the later one as "seen". $1 event, $2 organisation, $3 number.
-UPSERT_AGENDA_VIEW = """
+# What participants opened, written by the background flush (agendas/seen.py): many markers in one
+# statement; opening an earlier version again keeps the later one as "seen"; none is written for an
+# organisation erased meanwhile (run under the privacy lock, shared). seen_at is the flush's time, at
+# most a second after the read. $1 events, $2 organisations, $3 numbers (parallel arrays, each
+# (event, organisation) once).
+FLUSH_AGENDA_VIEWS = """
 INSERT INTO matcher.agenda_views (event_id, organisation_id, last_seen_version)
-VALUES ($1, $2, $3)
+SELECT v.event_id, v.organisation_id, v.number
+FROM unnest($1::uuid[], $2::uuid[], $3::integer[]) AS v(event_id, organisation_id, number)
+WHERE NOT EXISTS (SELECT 1 FROM matcher.erased_organisations AS e WHERE e.organisation_id = v.organisation_id)
 ON CONFLICT (event_id, organisation_id) DO UPDATE
 SET last_seen_version = greatest(agenda_views.last_seen_version, EXCLUDED.last_seen_version), seen_at = now()
 """
