@@ -6,6 +6,7 @@ buyer's table agenda saying who has arrived."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
@@ -14,9 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.agendas import PlacedMeeting
 from services.matcher.app import create_app as create_matcher_app
+from services.matcher.privacy.erasure import apply_erasure
 from services.registry.app import create_app as create_registry_app
 from shared.auth import Role
 from shared.clock import ManualClock
+from shared.db import POOL_KEY
 from shared.reference.orgnr import orgnr_from_serial
 from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
@@ -286,3 +289,23 @@ async def test_host_tokens_name_their_event(registry, event, organiser_token):
         headers=bearer(organiser_token),
     )
     assert unknown.status == 422 and (await unknown.json())["errors"][0]["pointer"] == "/event_id"
+
+
+async def test_export_lists_and_erasure_deletes_arrivals_and_standby(matcher, db, event, clock):
+    clock.set(ON_THE_DAY)
+    firm, other = event["orgs"]["sme_free"], event["orgs"]["sme"]
+    for org in (firm, other):
+        await matcher.post(
+            f"/events/{event['id']}/arrivals", json={"organisation_id": org}, headers=bearer(event["host"])
+        )
+    await matcher.post(f"/events/{event['id']}/standby/{firm}", headers=bearer(event["host"]))
+    exported = await matcher.get(f"/privacy/organisations/{firm}", headers=bearer(event["tokens"]["sme_free"]))
+    assert exported.status == 200, await exported.text()
+    document = await exported.json()
+    assert [(a["event_id"], a["how"], a["by_role"]) for a in document["arrivals"]] == [(event["id"], "name", "host")]
+    assert [(s["event_id"], s["source"], s["left_at"]) for s in document["standby"]] == [(event["id"], "arrived", None)]
+
+    async with matcher.server.app[POOL_KEY].acquire() as conn, conn.transaction():
+        await apply_erasure(conn, uuid.UUID(firm), ON_THE_DAY)
+    assert [str(r["organisation_id"]) for r in await arrivals_in_db(db, event["id"])] == [other]
+    assert await db.fetchval("SELECT count(*) FROM matcher.standby") == 0
