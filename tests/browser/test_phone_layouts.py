@@ -96,6 +96,8 @@ class PhoneEvent:
     buyer_id: str = ""
     buyer_email: str = ""
     links: dict[str, str] = field(default_factory=dict)  # kind → agenda link URL
+    other_sme_id: str = ""
+    other_sme_link: str = ""  # another firm with meetings (the one that cancels)
     published: bool = False
 
 
@@ -161,7 +163,10 @@ async def _publish(stack: Stack, event: PhoneEvent) -> None:
     assert status in (201, 409), answer
     status, links = await stack.api("POST", f"{base}/agenda-links")
     assert status in (200, 201), links
+    others = {m["sme_id"] for m in meetings} - {event.sme_id}
     for link in links["items"]:
+        if link["organisation_id"] in others:
+            event.other_sme_id, event.other_sme_link = link["organisation_id"], link["url"]
         if link["organisation_id"] == event.sme_id:
             event.links["sme"] = link["url"]
         if link["organisation_id"] == event.buyer_id:
@@ -192,7 +197,7 @@ async def _buyer_page(new_page: Any, email: str) -> Any:
     return page
 
 
-async def test_pages_before_signing_in_fit_a_phone(new_page, stack: Stack) -> None:
+async def test_pages_before_signing_in_fit_a_phone(new_page, stack: Stack, phone_event: PhoneEvent) -> None:
     page, problems = await new_page(**PHONE), []
     for path, name in [
         ("/", "start"),
@@ -206,6 +211,13 @@ async def test_pages_before_signing_in_fit_a_phone(new_page, stack: Stack) -> No
     ]:
         await page.goto(path)
         await fits_a_phone(page, name, problems)
+    # Signing in with an e-mailed link: the page saying it was sent, and the one the link opens.
+    await page.goto("/logga-in/lank?lang=sv")
+    await page.get_by_label("E-post").fill(phone_event.sme_email)
+    await page.get_by_role("button", name="Skicka länk").click()
+    await fits_a_phone(page, "sign-in-link-sent", problems)
+    await page.locator("a.dev-sign-in-link").first.click()
+    await fits_a_phone(page, "sign-in-link-confirm", problems)
     assert not problems, "\n".join(problems)
 
 
@@ -310,3 +322,32 @@ async def test_signed_in_agendas_fit_a_phone(new_page, stack: Stack, phone_event
     await buyer.emulate_media(media="screen")
     await buyer.set_viewport_size({"width": 1024, "height": 740})
     assert await _layout(buyer, "table.stack") == ("table", "none")
+
+
+async def test_cancelled_firms_agenda_page_fits_a_phone(new_page, stack: Stack, phone_event: PhoneEvent) -> None:
+    """A firm that cancels after publication opens its e-mailed link: the page saying so lists what is off."""
+    await _publish(stack, phone_event)
+    status, registrations = await stack.api(
+        "GET", f"{stack.registry}/events/{phone_event.event_id}/registrations?limit=200"
+    )
+    assert status == 200, registrations
+    (registration,) = [r for r in registrations["items"] if r["organisation_id"] == phone_event.other_sme_id]
+    if registration["status"] == "active":
+        status, answer = await stack.api(
+            "POST", f"{stack.registry}/registrations/{registration['id']}/cancel", {"reason": "Telefonprov"}
+        )
+        assert status == 200, answer
+    page, problems = await new_page(**PHONE), []
+    # The matcher learns of the cancellation from the registry's change feed (polled every few seconds).
+    for _ in range(120):
+        response = await page.goto(phone_event.other_sme_link + ".html")
+        if response.status == 410:
+            break
+        await asyncio.sleep(0.25)
+    assert response.status == 410, await page.content()
+    assert await page.locator("table.meetings tbody tr").count() >= 1
+    await fits_a_phone(page, "agenda-link-cancelled", problems)
+    await page.goto(phone_event.other_sme_link + ".html?lang=en")
+    await fits_a_phone(page, "agenda-link-cancelled-en", problems)
+    assert not problems, "\n".join(problems)
+    assert await _layout(page, "table.meetings") == ("block", "Table")
