@@ -7,8 +7,8 @@ from shared.health import add_health_routes
 from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
-from . import agendas_routes, audit_routes, calendar_routes, job_routes, rule_routes, schedule_routes, webhooks
-from .onsite import reception_routes
+from . import agendas_routes, audit_routes, job_routes, rule_routes, schedule_routes, webhooks
+from .onsite import day_routes, reception_routes
 from .privacy import export_routes
 
 
@@ -43,9 +43,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/events/{event_id}/agenda-links", agendas_routes.list_agenda_links)
     app.router.add_delete("/events/{event_id}/agenda-links/{link_id}", agendas_routes.delete_agenda_link)
     app.router.add_get(agendas_routes.LINKED_AGENDA_PATH, agendas_routes.get_linked_agenda)
-    app.router.add_get(calendar_routes.FEED_PATH, calendar_routes.get_calendar_feed)
     app.router.add_get("/audit", audit_routes.list_audit)
     app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
+    day_routes.add_day_routes(app)
     app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)
     app.router.add_get("/events/{event_id}/arrivals", reception_routes.list_arrivals)
     app.router.add_delete("/events/{event_id}/arrivals/{organisation_id}", reception_routes.delete_arrival)

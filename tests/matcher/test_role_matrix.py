@@ -104,9 +104,6 @@ MATRIX: list[Row] = [
     # A live link is the credential: whoever holds it reads the agenda, token or not; a forged one is 404.
     *(Row("GET", "/a/{link_token}" + ext, everyone(200), setup=("links",)) for ext in DAY_FORMATS),
     Row("GET", "/a/{forged_token}", everyone(404), setup=("links",)),
-    # The calendar subscription of a link (webcal): the same credential.
-    Row("GET", "/a/{link_token}/calendar.ics", everyone(200), setup=("links",)),
-    Row("GET", "/a/{forged_token}/calendar.ics", everyone(404), setup=("links",)),
     # The matcher's audit log: organisers only.
     Row("GET", "/audit", only(organiser={200})),
     # What the matcher holds about an organisation (the registry's export asks with the caller's token).
@@ -125,6 +122,48 @@ MATRIX: list[Row] = [
     # The stand-by list: the reception, or the firm itself.
     Row("POST", "/events/{event}/standby/{sme}", only(organiser={409}, host={409}, sme={409})),
     Row("DELETE", "/events/{event}/standby/{sme}", only(organiser={404}, host={404}, sme={404})),
+    # The event day's meetings (H2). The world's event is weeks away: marks are 409 (not started), a busy slot
+    # or decline waits for review (201, then 200 for the same again). Organisers and the event's host act for
+    # anyone, the buyer marks its own table, participants declare for themselves; by link without a token.
+    Row(
+        "PUT",
+        "/events/{event}/meetings/{sme}/{buyer}/status",
+        only(organiser={409}, buyer={409}, host={409}),
+        body={"status": "held"},
+    ),
+    Row("PUT", "/a/{buyer_link_token}/meetings/{sme}/status", everyone(409), body={"status": "held"}, setup=("links",)),
+    Row("GET", "/events/{event}/day", only(organiser={200}, host={200})),
+    Row("GET", "/events/{event}/day-settings", only(organiser={200})),
+    Row("PUT", "/events/{event}/day-settings", only(organiser={201}), body={}),
+    Row("GET", "/events/{event}/organisations/{sme}/day", only(organiser={200}, sme={200}, host={200})),
+    Row("GET", "/events/{event}/organisations/{buyer}/day", only(organiser={200}, buyer={200}, host={200})),
+    Row(
+        "POST",
+        "/events/{event}/organisations/{sme}/declines",
+        only(organiser={201}, sme={200}, host={200}),
+        body={"counterpart_id": "{buyer}"},
+    ),
+    Row("GET", "/events/{event}/organisations/{sme}/declines", only(organiser={200}, sme={200}, host={200})),
+    Row(
+        "POST",
+        "/events/{event}/organisations/{buyer}/busy",
+        only(organiser={201}, buyer={200}, host={200}),
+        body={"slot": 0},
+    ),
+    Row("GET", "/events/{event}/organisations/{buyer}/busy", only(organiser={200}, buyer={200}, host={200})),
+    Row("GET", "/events/{event}/declines", only(organiser={200}), setup=("decline",)),
+    Row(
+        "PATCH",
+        "/events/{event}/declines/{decline}",
+        only(organiser={200}),
+        body={"state": "dismissed"},
+        setup=("decline",),
+    ),
+    Row("GET", "/a/{link_token}/day", everyone(200), setup=("links",)),
+    Row("POST", "/a/{link_token}/declines", everyone(200, 201), body={"counterpart_id": "{buyer}"}, setup=("links",)),
+    Row("GET", "/a/{link_token}/declines", everyone(200), setup=("links",)),
+    Row("POST", "/a/{link_token}/busy", everyone(200, 201), body={"slot": 0}, setup=("links",)),
+    Row("GET", "/a/{link_token}/busy", everyone(200), setup=("links",)),
 ]
 
 
@@ -189,6 +228,17 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
         assert made.status == 201, await made.text()
         link = next(item for item in (await made.json())["items"] if item["organisation_id"] == str(orgs["sme"]))
         ids["link"], ids["link_token"] = link["id"], urlsplit(link["url"]).path.removeprefix("/a/")
+        items = (await made.json())["items"]
+        buyer_link = next(item for item in items if item["organisation_id"] == str(orgs["buyer"]))
+        ids["buyer_link_token"] = urlsplit(buyer_link["url"]).path.removeprefix("/a/")
+    if "decline" in setup:
+        ids["decline"] = await db.fetchval(
+            "INSERT INTO matcher.unavailability (event_id, organisation_id, kind, counterpart_id, created_at) "
+            "VALUES ($1, $2, 'decline', $3, now()) RETURNING id",
+            snapshot.event.id,
+            orgs["sme"],
+            orgs["buyer"],
+        )
     return {name: str(value) for name, value in ids.items()}, tokens
 
 
@@ -196,7 +246,8 @@ async def send(matcher, row: Row, ids: dict[str, str], token: str | None):
     headers = bearer(token) if token is not None else {}
     data = None
     if row.body is not None:
-        data = json.dumps(row.body).encode()
+        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in row.body.items()}  # "{buyer}" → its id
+        data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     return await matcher.request(row.method, row.path.format(**ids), headers=headers, data=data)
 
@@ -222,7 +273,8 @@ async def test_every_route_is_in_the_matrix():
         for route in app.router.routes()
         if route.method != "HEAD" and route.resource.canonical not in UNCHECKED
     }
-    names = {"event", "sme", "buyer", "job", "webhook", "link", "link_token", "forged_token"}
+    names = {"event", "sme", "buyer", "job", "webhook", "link", "link_token", "forged_token", "buyer_link_token"}
+    names.add("decline")
     sample = {name: str(uuid.uuid4()) for name in names}
     covered = set()
     for row in MATRIX:

@@ -1,0 +1,292 @@
+"""The event day over HTTP: mark a meeting held or missed, the organiser's day summary, a participant's own
+day (its meetings' status, declines and busy slots), and the day settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Literal
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.auth import Role, require
+from shared.clock import CLOCK_KEY
+from shared.db import POOL_KEY
+from shared.errors import NotFound, ProblemError
+from shared.openapi import operation
+from shared.paths import path_uuid_or_404
+from shared.web import json_response, read_json
+
+from ..audit import actor_of
+from ..auth import RegistryUnavailable
+from ..registry_client import RegistryDown, RegistryRefused
+from ..state import REGISTRY_KEY
+from . import day_access as access
+from . import declines, meeting_status
+from . import declines_routes as dr
+from .day_settings import DaySettings, DaySettingsIn, if_match, load_day_settings, save_day_settings, settings_etag
+from .day_summary import DaySummary, day_summary
+from .day_version import organisation_meetings, published_day
+
+log = logging.getLogger("services.matcher.onsite.day_routes")
+
+MARK_PATH = "/events/{event_id}/meetings/{sme_id}/{buyer_id}/status"
+LINK_MARK_PATH = "/a/{token}/meetings/{sme_id}/status"
+
+
+class StatusIn(BaseModel):
+    """How the meeting went."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["held", "no_show_sme", "no_show_buyer", "cancelled_day"] = Field(
+        description="held; no_show_sme / no_show_buyer: that side did not come; cancelled_day: called off on the "
+        "day. At the table (buyer token or link) only held and no_show_sme."
+    )
+
+
+class MeetingStatusOut(BaseModel):
+    """A meeting's status on the day."""
+
+    event_id: UUID
+    sme_id: UUID
+    buyer_id: UUID
+    slot: int
+    table_index: int
+    status: Literal["planned", "held", "no_show_sme", "no_show_buyer", "cancelled_day"]
+    marked_at: dt.datetime | None
+    by_role: str | None
+    freed_slots: int = Field(default=0, description="Table-slots this mark freed for the live fill")
+
+
+class ParticipantDay(BaseModel):
+    """One participant's day: its meetings with their status, its declines and busy slots."""
+
+    event_id: UUID
+    organisation_id: UUID
+    version: int
+    phase: Literal["before", "day", "after"]
+    meetings: list[MeetingStatusOut]
+    unavailability: list[declines.UnavailabilityOut]
+
+
+MARK_DESCRIPTION = (
+    "Held and no-show need a meeting that has started (the matcher's clock): earlier is 409 and nothing changes. "
+    "Two marks at once give one record (the later wins; both are in the audit log). A no-show of the SME, or "
+    "a cancellation on the day, frees the buyer's table-slot for the live fill (and, for an SME that has not "
+    "checked in, its meetings still to come). 404: no such meeting in the published version."
+)
+
+
+def _mark_out(event_id: UUID, mark: meeting_status.Mark) -> MeetingStatusOut:
+    m = mark.meeting
+    return MeetingStatusOut(
+        event_id=event_id, sme_id=m.sme_id, buyer_id=m.buyer_id, slot=m.slot, table_index=m.table_index,
+        status=mark.status, marked_at=mark.marked_at, by_role=mark.by_role, freed_slots=mark.freed,
+    )  # fmt: skip
+
+
+@operation(
+    "Mark a meeting held, missed or cancelled on the day",
+    tags=("event day",),
+    body=StatusIn,
+    response=MeetingStatusOut,
+    errors=(404, 409, 422),
+    description="The buyer of the meeting (held, no_show_sme), organisers and the event's hosts. " + MARK_DESCRIPTION,
+)
+@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF)
+async def put_meeting_status(request: web.Request) -> web.Response:
+    """Mark one published meeting."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    sme_id = path_uuid_or_404(request, "sme_id", "SME")
+    buyer_id = path_uuid_or_404(request, "buyer_id", "buyer")
+    access.check_event_scope(request, event_id)
+    body = await read_json(request, StatusIn)
+    if not access.is_staff(request, event_id):
+        meeting_status.check_buyer_may_mark(body.status)
+    async with request.app[POOL_KEY].acquire() as conn:
+        mark = await meeting_status.mark_meeting(
+            conn, event_id=event_id, sme_id=sme_id, buyer_id=buyer_id, status=body.status,
+            actor=actor_of(request), now=request.app[CLOCK_KEY].now(),
+        )  # fmt: skip
+    return json_response(_mark_out(event_id, mark))
+
+
+@operation(
+    "Mark a meeting at the buyer's table by its agenda link (no token)",
+    tags=("event day",),
+    body=StatusIn,
+    response=MeetingStatusOut,
+    errors=(403, 404, 409, 422),
+    description="The buyer's own agenda link, for phones without a login: held or no_show_sme (else 403) of its "
+    "meeting with `sme_id` (an SME's link has no such meeting: 404). " + MARK_DESCRIPTION,
+)
+async def put_linked_meeting_status(request: web.Request) -> web.Response:
+    """Mark one of the link's buyer's meetings."""
+    try:
+        link = await access.link_of(request)
+        sme_id = path_uuid_or_404(request, "sme_id", "SME")
+        body = await read_json(request, StatusIn)
+        meeting_status.check_buyer_may_mark(body.status)
+        async with request.app[POOL_KEY].acquire() as conn:
+            mark = await meeting_status.mark_meeting(
+                conn, event_id=link.event_id, sme_id=sme_id, buyer_id=link.organisation_id, status=body.status,
+                actor=access.link_actor(request, link), now=request.app[CLOCK_KEY].now(),
+            )  # fmt: skip
+    except ProblemError as error:
+        raise access.private(error) from None
+    return json_response(_mark_out(link.event_id, mark), headers=access.LINK_HEADERS)
+
+
+@operation(
+    "The event's day so far: arrived / expected, meetings held and missed, freed slots and how they were filled",
+    tags=("event day",),
+    response=DaySummary,
+    errors=(404,),
+    description="Organisers and the event's hosts. 404 before a version is published.",
+)
+@require(*access.STAFF)
+async def get_day_summary(request: web.Request) -> web.Response:
+    """The organiser's day summary."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    access.check_event_scope(request, event_id)
+    async with request.app[POOL_KEY].acquire() as conn:
+        summary = await day_summary(conn, event_id, request.app[CLOCK_KEY].now())
+    return json_response(summary)
+
+
+async def participant_day(request: web.Request, event_id: UUID, organisation_id: UUID) -> ParticipantDay:
+    """The organisation's meetings with their status, and its declines and busy slots."""
+    async with request.app[POOL_KEY].acquire() as conn:
+        day = await published_day(conn, event_id)
+        meetings = await organisation_meetings(conn, day, organisation_id)
+        marks = await meeting_status.statuses(conn, event_id, organisation_id)
+        rows = await declines.listed(conn, event_id, organisation_id=organisation_id)
+    items = []
+    for m in meetings:
+        mark = marks.get((m.sme_id, m.buyer_id))
+        items.append(
+            MeetingStatusOut(
+                event_id=event_id,
+                sme_id=m.sme_id,
+                buyer_id=m.buyer_id,
+                slot=m.slot,
+                table_index=m.table_index,
+                status=mark["status"] if mark else "planned",
+                marked_at=mark["marked_at"] if mark else None,
+                by_role=mark["by_role"] if mark else None,
+            )
+        )
+    return ParticipantDay(
+        event_id=event_id, organisation_id=organisation_id, version=day.number,
+        phase=day.phase(request.app[CLOCK_KEY].now()), meetings=items,
+        unavailability=[declines.UnavailabilityOut.from_row(r) for r in rows],
+    )  # fmt: skip
+
+
+@operation(
+    "A participant's day: its published meetings with their status, its declines and busy slots",
+    tags=("event day",),
+    response=ParticipantDay,
+    errors=(404,),
+    description="Organisers, the event's hosts, and the SME or buyer itself. 404 before a version is published.",
+)
+@require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF)
+async def get_participant_day(request: web.Request) -> web.Response:
+    """One participant's day."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
+    access.check_event_scope(request, event_id)
+    return json_response(await participant_day(request, event_id, organisation_id))
+
+
+@operation(
+    "The participant's day by its agenda link (no token)",
+    tags=("event day",),
+    response=ParticipantDay,
+    errors=(404,),
+)
+async def get_linked_day(request: web.Request) -> web.Response:
+    """The link's participant's day."""
+    try:
+        link = await access.link_of(request)
+        day = await participant_day(request, link.event_id, link.organisation_id)
+    except ProblemError as error:
+        raise access.private(error) from None
+    return json_response(day, headers=access.LINK_HEADERS)
+
+
+async def _require_event(request: web.Request, event_id: UUID) -> None:
+    """404 unless the registry knows the event; 503 when it cannot be asked."""
+    try:
+        await request.app[REGISTRY_KEY].event(event_id)
+    except RegistryRefused as error:
+        if error.status == 404:
+            raise NotFound(f"There is no event {event_id}.") from None
+        log.error("the registry refused to show event %s: %s", event_id, error.reason)
+        raise RegistryUnavailable("The matcher cannot read the event from the registry (configuration).") from None
+    except RegistryDown:
+        raise RegistryUnavailable("The registry cannot be reached to check the event; try again shortly.") from None
+
+
+@operation(
+    "The event day's settings (defaults until stored)",
+    tags=("event day",),
+    response=DaySettings,
+    errors=(404, 503),
+    description="Organisers. The ETag goes into If-Match of the PUT.",
+)
+@require(Role.ORGANISER)
+async def get_day_settings(request: web.Request) -> web.Response:
+    """Frozen horizon, live mode, declines before the day, reminders."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    await _require_event(request, event_id)
+    settings = await load_day_settings(request.app[POOL_KEY], event_id)
+    return json_response(settings, headers={"ETag": settings_etag(settings)})
+
+
+@operation(
+    "Change the event day's settings (If-Match)",
+    tags=("event day",),
+    body=DaySettingsIn,
+    response=DaySettings,
+    errors=(400, 404, 412, 422, 503),
+    extra_responses={201: "Stored for the first time"},
+    description="Organisers. A field left out takes its default. With If-Match naming an older ETag: 412 with "
+    "the current ETag, nothing changes.",
+)
+@require(Role.ORGANISER)
+async def put_day_settings(request: web.Request) -> web.Response:
+    """Store the event day's settings."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    expected = if_match(request)
+    body = await read_json(request, DaySettingsIn)
+    await _require_event(request, event_id)
+    async with request.app[POOL_KEY].acquire() as conn:
+        saved, created = await save_day_settings(
+            conn, event_id, body, expected=expected, actor=actor_of(request), now=request.app[CLOCK_KEY].now()
+        )
+    return json_response(saved, status=201 if created else 200, headers={"ETag": settings_etag(saved)})
+
+
+def add_day_routes(app: web.Application) -> None:
+    """Register the event day's meeting routes (called from the matcher's setup_routes)."""
+    app.router.add_put(MARK_PATH, put_meeting_status)
+    app.router.add_put(LINK_MARK_PATH, put_linked_meeting_status)
+    app.router.add_get("/events/{event_id}/day", get_day_summary)
+    app.router.add_get("/events/{event_id}/day-settings", get_day_settings)
+    app.router.add_put("/events/{event_id}/day-settings", put_day_settings)
+    app.router.add_get("/events/{event_id}/organisations/{organisation_id}/day", get_participant_day)
+    app.router.add_post("/events/{event_id}/organisations/{organisation_id}/declines", dr.post_decline)
+    app.router.add_get("/events/{event_id}/organisations/{organisation_id}/declines", dr.get_declines_of)
+    app.router.add_post("/events/{event_id}/organisations/{organisation_id}/busy", dr.post_busy)
+    app.router.add_get("/events/{event_id}/organisations/{organisation_id}/busy", dr.get_busy_of)
+    app.router.add_get("/events/{event_id}/declines", dr.list_event_declines)
+    app.router.add_patch("/events/{event_id}/declines/{decline_id}", dr.patch_decline)
+    app.router.add_get("/a/{token}/day", get_linked_day)
+    app.router.add_post("/a/{token}/declines", dr.post_linked_decline)
+    app.router.add_get("/a/{token}/declines", dr.get_linked_declines)
+    app.router.add_post("/a/{token}/busy", dr.post_linked_busy)
+    app.router.add_get("/a/{token}/busy", dr.get_linked_busy)
