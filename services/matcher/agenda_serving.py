@@ -35,7 +35,7 @@ from .agendas.documents import (
     render_grid,
     sme_document,
 )
-from .agendas.link_store import StoredLink, configured_key
+from .agendas.link_store import StoredLink, configured_key, organisation_link_url
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
 from .agendas.seen import SEEN_KEY, SeenMarkers
 from .agendas.store import (
@@ -203,6 +203,19 @@ def _json_answer(request: web.Request, key: tuple, body: bytes, headers: dict[st
     return web.Response(body=body, content_type="application/json", headers=response_headers)
 
 
+async def _qr_url(
+    request: web.Request, ref: VersionRef, organisation_id: UUID, fmt: Format, own_link: str | None
+) -> str | None:
+    """The agenda link an HTML or PDF agenda shows as a QR code: the reader's own (``own_link``, a read by
+    link), else the organisation's active whole-agenda link, else none. A draft preview gets none: the link
+    shows the published version, not the draft on the page."""
+    if fmt not in ("html", "pdf") or ref.status == "draft":
+        return None
+    if own_link is not None:
+        return own_link
+    return await organisation_link_url(request.app[POOL_KEY], request.app[SETTINGS_KEY], ref.event_id, organisation_id)
+
+
 async def participant_agenda(
     request: web.Request,
     event_id: UUID,
@@ -213,13 +226,15 @@ async def participant_agenda(
     table_index: int | None = None,
     headers: dict[str, str] | None = None,
     cancelled_notice: bool = False,
+    qr_url: str | None = None,
     published: VersionRef | EllipsisType | None = ...,
 ) -> web.StreamResponse:
     """A participant's agenda in the requested format; ``kind`` None: whatever the organisation is in the version.
 
     Meetings with a party that cancelled after publication are off: on nobody's agenda, and cancelled in
     the .ics. ``cancelled_notice`` (agenda links): the cancelled party itself gets a page saying so (410),
-    and a calendar file that cancels its meetings. ``published``: as for :func:`resolve_version`.
+    and a calendar file that cancels its meetings. The HTML and PDF carry a QR code of an agenda link
+    (:func:`_qr_url`; ``qr_url``: the link this read came by).
     """
     fmt = agenda_format(request)
     query = read_query(request, ParticipantAgendaQuery)
@@ -280,12 +295,13 @@ async def participant_agenda(
         return _json_answer(request, key, body, headers or TOKEN_READ_HEADERS)
     earlier = await released_before(pool, ref) if fmt == "ics" else []
     # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
-    tag = etag(ref.cache_key, fmt, query.lang, participant, *(old.cache_key for old in earlier))
+    qr_url = await _qr_url(request, ref, organisation_id, fmt, qr_url)
+    tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, *(old.cache_key for old in earlier))
     response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
     if not_modified(request, tag):
         response: web.StreamResponse = web.Response(status=304, headers=response_headers)
     else:
-        key = ("day", ref.cache_key, participant, fmt, query.lang, tuple(old.cache_key for old in earlier))
+        key = ("day", ref.cache_key, participant, fmt, query.lang, tuple(old.cache_key for old in earlier), qr_url)
         body = AGENDA_CACHE.cached_file(key)
         if body is None:
             # Meetings earlier versions had and this one drops go into the calendar as cancelled.
@@ -295,7 +311,9 @@ async def participant_agenda(
                 cancelled.update((meeting.pair, meeting) for meeting in day_meetings(old_day))
             body = await AGENDA_CACHE.file(
                 key,
-                lambda: render_day(day, fmt, query.lang, cancelled=list(cancelled.values()), withdrawn=withdrawn),
+                lambda: render_day(
+                    day, fmt, query.lang, cancelled=list(cancelled.values()), withdrawn=withdrawn, qr_url=qr_url
+                ),
             )
         owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
         response = _file_response(body, fmt, filename(owner, ref.number, fmt), response_headers)

@@ -23,7 +23,7 @@ from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
 from .agendas.link_store import configured_key, ensure_links, event_links, link_and_published, revoke_link
 from .audit import actor_of, record
-from .links import LinkSecretMissing, link_key
+from .links import LinkSecretMissing, agenda_link_url, link_key
 from .sql import audit as audit_sql
 
 # Paths: the format is an optional suffix, so ids and tokens stop at a dot (none of them contains one).
@@ -191,6 +191,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             table_index=link.table_index,
             headers=serving.LINK_HEADERS,
             cancelled_notice=True,
+            qr_url=agenda_link_url(request.app[SETTINGS_KEY], link.id),  # the reader's own link
             published=published,  # read with the link, in the same query
         )
     except ProblemError as error:

@@ -7,7 +7,16 @@ from shared.health import add_health_routes
 from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
-from . import agendas_routes, audit_routes, job_routes, rule_routes, schedule_routes, webhooks
+from . import (
+    agendas_routes,
+    audit_routes,
+    job_routes,
+    reception_file_routes,
+    rule_routes,
+    schedule_routes,
+    webhooks,
+)
+from .board import routes as board_routes
 from .onsite import day_routes, reception_routes
 from .privacy import export_routes
 
@@ -52,8 +61,14 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/events/{event_id}/reception", reception_routes.reception)
     app.router.add_post("/events/{event_id}/standby/{organisation_id}", reception_routes.join_standby)
     app.router.add_delete("/events/{event_id}/standby/{organisation_id}", reception_routes.leave_standby)
-    # Agenda links carry their secret in the path: logs show "/a/…" only.
-    app[REDACTED_PATHS_KEY] = ("/a/",)
+    app.router.add_get(reception_file_routes.RECEPTION_PATH, reception_file_routes.get_reception_pdf)
+    app.router.add_post("/events/{event_id}/board-links", board_routes.create_board_link)
+    app.router.add_get("/events/{event_id}/board-links", board_routes.list_board_links)
+    app.router.add_delete("/events/{event_id}/board-links/{link_id}", board_routes.delete_board_link)
+    app.router.add_get(board_routes.SCRIPT_PATH, board_routes.get_board_script)
+    app.router.add_get(board_routes.BOARD_PATH, board_routes.get_board)
+    # Agenda and board links carry their secret in the path: logs show "/a/…" and "/b/…" only.
+    app[REDACTED_PATHS_KEY] = ("/a/", "/b/")
     add_openapi_routes(
         app,
         title="Affärsträff matcher",

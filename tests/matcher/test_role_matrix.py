@@ -109,6 +109,15 @@ MATRIX: list[Row] = [
     # What the matcher holds about an organisation (the registry's export asks with the caller's token).
     Row("GET", "/privacy/organisations/{sme}", only(organiser={200}, sme={200})),
     Row("GET", "/privacy/organisations/{buyer}", only(organiser={200}, buyer={200})),
+    # The reception's file of every firm's agenda and the venue screens' links: organisers. The board itself
+    # (a screen's link) and its script need no token.
+    Row("GET", "/events/{event}/agendas/smes.pdf", only(organiser={200})),
+    Row("POST", "/events/{event}/board-links", only(organiser={201})),
+    Row("GET", "/events/{event}/board-links", only(organiser={200}), setup=("board",)),
+    Row("DELETE", "/events/{event}/board-links/{board_link}", only(organiser={204}), setup=("board",)),
+    Row("GET", "/b/{board_token}", everyone(200), setup=("board",)),
+    Row("GET", "/b/{board_token}.json", everyone(200), setup=("board",)),
+    Row("GET", "/b/board.js", everyone(200)),
     # The reception: organisers and the event's host; changes only on the event's day (weeks away here: 409).
     Row(
         "POST",
@@ -239,6 +248,11 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
             orgs["sme"],
             orgs["buyer"],
         )
+    if "board" in setup:
+        made = await matcher.post(f"/events/{event['id']}/board-links", headers=bearer(organiser))
+        assert made.status == 201, await made.text()
+        board = await made.json()
+        ids["board_link"], ids["board_token"] = board["id"], urlsplit(board["url"]).path.removeprefix("/b/")
     return {name: str(value) for name, value in ids.items()}, tokens
 
 
@@ -275,6 +289,7 @@ async def test_every_route_is_in_the_matrix():
     }
     names = {"event", "sme", "buyer", "job", "webhook", "link", "link_token", "forged_token", "buyer_link_token"}
     names.add("decline")
+    names |= {"board_link", "board_token"}
     sample = {name: str(uuid.uuid4()) for name in names}
     covered = set()
     for row in MATRIX:

@@ -53,6 +53,10 @@ class BuyerAgenda(AgendaHeader):
     status: Status = _STATUS
     tables: list[TableAgenda] = Field(description="One sheet per table the buyer staffs, by table number")
     changes: AgendaChanges | None = _CHANGES
+    arrived: list[UUID] = Field(
+        default_factory=list,
+        description="The SMEs on these tables that have checked in at the reception (published version only)",
+    )
 
 
 class GridDocument(EventGrid):
@@ -83,7 +87,9 @@ def sme_document(agenda: SmeAgenda, status: Status, changes: AgendaChanges | Non
     return SmeAgendaDocument(**dict(agenda), status=status, changes=changes)
 
 
-def buyer_document(sheets: Sequence[TableAgenda], status: Status, changes: AgendaChanges | None) -> BuyerAgenda:
+def buyer_document(
+    sheets: Sequence[TableAgenda], status: Status, changes: AgendaChanges | None, arrived: Sequence[UUID] = ()
+) -> BuyerAgenda:
     first = sheets[0]
     header = {name: getattr(first, name) for name in AgendaHeader.model_fields}
     return BuyerAgenda(
@@ -93,6 +99,7 @@ def buyer_document(sheets: Sequence[TableAgenda], status: Status, changes: Agend
         status=status,
         tables=list(sheets),
         changes=changes,
+        arrived=list(arrived),
     )
 
 
@@ -100,7 +107,7 @@ def grid_document(grid: EventGrid, status: Status) -> GridDocument:
     return GridDocument(**dict(grid), status=status)
 
 
-def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv") -> bytes:
+def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None) -> bytes:
     """A buyer's own agenda as a PDF: every table it staffs with the full details, one page per table.
 
     Unlike the venue's sheets (:func:`.pdf.table_sheets_pdf`, titles only) the buyer's copy keeps the
@@ -120,12 +127,12 @@ def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv") -> bytes:
     if not sheets:
         raise ValueError("no table sheets to render")
     if len(sheets) == 1:
-        return agenda_pdf(sheets[0], lang=lang)
+        return agenda_pdf(sheets[0], lang=lang, qr_url=qr_url)
     # agendas.pdf offers several full sheets in one file only for the venue (brief); its page builders
     # are this package's own, so the buyer's copy is put together from them here.
     document = pdf_module._document(sheets[0], f"{words(lang)['agenda_for']} {sheets[0].buyer_name}", lang)
     for sheet in sheets:
-        pdf_module._table_page(document, sheet, lang, brief=False)
+        pdf_module._table_page(document, sheet, lang, brief=False, qr_url=qr_url)
     return bytes(document.output())
 
 
@@ -136,9 +143,11 @@ def render_day(
     *,
     cancelled: Iterable[AgendaMeeting] = (),
     withdrawn: Iterable[AgendaMeeting] = (),
+    qr_url: str | None = None,
 ) -> bytes:
     """A participant's day as a file: .ics (with ``cancelled`` meetings of earlier versions and ``withdrawn``
-    ones of this version, off since a party cancelled), HTML or PDF.
+    ones of this version, off since a party cancelled), HTML or PDF (with ``qr_url``, the participant's
+    agenda link, as a QR code on it).
 
     A buyer's .ics holds the meetings of all its tables in one calendar.
     """
@@ -146,17 +155,17 @@ def render_day(
         if fmt == "ics":
             return agenda_ics(day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return sme_agenda_html(day, lang=lang).encode()
+            return sme_agenda_html(day, lang=lang, qr_url=qr_url).encode()
         if fmt == "pdf":
-            return agenda_pdf(day, lang=lang)
+            return agenda_pdf(day, lang=lang, qr_url=qr_url)
     else:
         if fmt == "ics":
             whole_day = day[0].model_copy(update={"meetings": day_meetings(day)})
             return agenda_ics(whole_day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return table_sheets_html(day, lang=lang).encode()
+            return table_sheets_html(day, lang=lang, qr_url=qr_url).encode()
         if fmt == "pdf":
-            return buyer_pdf(day, lang=lang)
+            return buyer_pdf(day, lang=lang, qr_url=qr_url)
     raise ValueError(f"no {fmt} rendering of an agenda")
 
 

@@ -15,8 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from .model import AgendaHeader, Agendas, EventGrid, SmeAgenda, TableAgenda
+from .qr import qr_svg
 from .words import contact_line, need_line, why, words
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -45,8 +47,13 @@ def _render(template: str, doc: AgendaHeader, lang: str, **extra: Any) -> str:
     return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), local=local, **extra)
 
 
-def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv") -> str:
-    """An SME's agenda as a printable page.
+def _qr(qr_url: str | None, lang: str) -> Markup | None:
+    """The inline SVG of the participant's link (segno escapes the title; the rest is path data), or None."""
+    return Markup(qr_svg(qr_url, title=words(lang)["qr_title"])) if qr_url else None  # noqa: S704
+
+
+def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None = None) -> str:
+    """An SME's agenda as a printable page; with ``qr_url`` (the SME's agenda link) a QR code of it.
 
     Examples
     --------
@@ -59,12 +66,17 @@ def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv") -> str:
     >>> page = sme_agenda_html(agendas.sme(sme))
     >>> "<h1>Mötesschema för Städbolaget i Falun AB</h1>" in page, "&lt;b&gt;Ni&lt;/b&gt; passar." in page
     (True, True)
+    >>> "<svg" in page, "<svg" in sme_agenda_html(agendas.sme(sme), qr_url="https://example.se/a/x")
+    (False, True)
     """
-    return _render("sme_agenda.html", agenda, lang)
+    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang))
 
 
-def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv") -> str:
+def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None) -> str:
     """Buyer table sheets on one printable page, each starting a new printed page (one sheet for a buyer's own).
+
+    ``qr_url``: the buyer's agenda link, drawn as a QR code on every sheet (its own sheets only: the
+    venue's copy, left on the tables, carries none).
 
     Examples
     --------
@@ -83,7 +95,7 @@ def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "s
     title = (
         f"{w['table_sheet']} {tables[0].table}: {tables[0].buyer_name}" if len(tables) == 1 else tables[0].event_name
     )
-    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title)
+    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang))
 
 
 def grid_html(grid: EventGrid, *, lang: str = "sv") -> str:

@@ -15,7 +15,7 @@ import asyncpg
 
 from shared.errors import ProblemError
 
-from ..links import LinkSecretMissing, link_id_of, link_key, token_for, token_hash
+from ..links import LinkSecretMissing, agenda_link_url, link_id_of, link_key, token_for, token_hash
 from ..settings import MatcherSettings
 from ..sql import agendas as sql
 from ..sql import privacy as privacy_sql
@@ -126,3 +126,14 @@ async def link_and_published(
     head = {**dict(row), "id": row["version_id"], "created_at": row["version_created_at"]}
     return link, VersionRef.from_row(head)
 
+
+async def organisation_link_url(
+    source: asyncpg.Pool | asyncpg.Connection, settings: MatcherSettings, event_id: UUID, organisation_id: UUID
+) -> str | None:
+    """The URL of the organisation's active whole-agenda link, for its QR code; None without one (or a key)."""
+    try:
+        link_key(settings)
+    except LinkSecretMissing:
+        return None
+    link_id = await source.fetchval(sql.SELECT_ORGANISATION_LINK, event_id, organisation_id)
+    return None if link_id is None else agenda_link_url(settings, link_id)

@@ -7,23 +7,33 @@ of "09:00–09:20", the «» and “” quotes of the explanations and €, and 
 Characters beyond Windows-1252 (rare in Swedish names: ł, ş, Greek …) are folded to their base letter
 where Unicode can decompose them and to "?" otherwise (:func:`printable`), never raising. The creation
 date is the version's ``published_at`` so the same version always gives the same bytes.
+
+A participant's own agenda carries a QR code of its agenda link in the top right corner (``qr_url``,
+a PNG from :mod:`.qr`, 30 mm); the venue's table sheets carry none (they lie on the tables, and the
+buyer's link opens its agenda with the firms' contacts). The reception's file (:func:`reception_pdf`)
+has every firm's agenda, one firm per page, in Swedish alphabetical order, each with the firm's code.
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from .model import AgendaHeader, AgendaMeeting, Agendas, SmeAgenda, TableAgenda
+from .qr import qr_png
 from .words import contact_line, need_line, why, words
 
 ENCODING = "cp1252"
 FONT = "helvetica"
 LEFT_MARGIN_MM = 15
+RIGHT_MARGIN_MM = 15
+QR_MM = 30
 
 
 def printable(text: str) -> str:
@@ -53,7 +63,7 @@ def printable(text: str) -> str:
 def _document(header: AgendaHeader, title: str, lang: str) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.core_fonts_encoding = ENCODING
-    pdf.set_margins(LEFT_MARGIN_MM, 15, 15)
+    pdf.set_margins(LEFT_MARGIN_MM, 15, RIGHT_MARGIN_MM)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(printable(title))
     pdf.set_subject(printable(header.event_name))
@@ -68,14 +78,33 @@ def _line(pdf: FPDF, text: str, *, size: float = 10, style: str = "", height: fl
     pdf.multi_cell(0, height, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _heading(pdf: FPDF, title: str, header: AgendaHeader, lang: str) -> None:
+def _heading(pdf: FPDF, title: str, header: AgendaHeader, lang: str, qr_url: str | None = None) -> None:
     w = words(lang)
+    top = pdf.get_y()
+    if qr_url:
+        pdf.set_right_margin(RIGHT_MARGIN_MM + QR_MM + 4)  # the heading wraps beside the code
     _line(pdf, title, size=16, style="B", height=8)
     place = f" · {w['venue']}: {header.venue}" if header.venue else ""
     _line(pdf, f"{header.event_name} · {header.event_date.isoformat()}{place}")
     published = f"{header.published_at.astimezone(ZoneInfo(header.time_zone)):%Y-%m-%d %H:%M}"
     _line(pdf, f"{w['version']} {header.version}, {w['published']} {published} · {w['times_in']} {header.time_zone}")
+    if qr_url:
+        pdf.set_right_margin(RIGHT_MARGIN_MM)
+        pdf.set_y(max(pdf.get_y(), _qr_block(pdf, qr_url, lang, top)))
     pdf.ln(3)
+
+
+def _qr_block(pdf: FPDF, qr_url: str, lang: str, top: float) -> float:
+    """The QR code of ``qr_url`` with its caption in the page's top right corner; the y below them."""
+    w = words(lang)
+    x, below = pdf.w - RIGHT_MARGIN_MM - QR_MM, pdf.get_y()
+    pdf.image(io.BytesIO(qr_png(qr_url)), x=x, y=top, w=QR_MM, h=QR_MM, alt_text=printable(w["qr_title"]))
+    pdf.set_xy(x, top + QR_MM)
+    pdf.set_font(FONT, "", 7)
+    pdf.multi_cell(QR_MM, 3, printable(w["qr_caption"]), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    bottom = pdf.get_y()
+    pdf.set_xy(LEFT_MARGIN_MM, below)
+    return bottom
 
 
 def _details(meeting: AgendaMeeting, lang: str, *, brief: bool) -> str:
@@ -115,16 +144,16 @@ def _meetings_table(
             table.row([printable(c) for c in cells])
 
 
-def _sme_page(pdf: FPDF, agenda: SmeAgenda, lang: str) -> None:
+def _sme_page(pdf: FPDF, agenda: SmeAgenda, lang: str, qr_url: str | None = None) -> None:
     pdf.add_page()
-    _heading(pdf, f"{words(lang)['agenda_for']} {agenda.sme_name}", agenda, lang)
+    _heading(pdf, f"{words(lang)['agenda_for']} {agenda.sme_name}", agenda, lang, qr_url)
     _meetings_table(pdf, agenda, lang, show_table=True)
 
 
-def _table_page(pdf: FPDF, sheet: TableAgenda, lang: str, *, brief: bool) -> None:
+def _table_page(pdf: FPDF, sheet: TableAgenda, lang: str, *, brief: bool, qr_url: str | None = None) -> None:
     w = words(lang)
     pdf.add_page()
-    _heading(pdf, f"{w['table_sheet']} {sheet.table}: {sheet.buyer_name}", sheet, lang)
+    _heading(pdf, f"{w['table_sheet']} {sheet.table}: {sheet.buyer_name}", sheet, lang, qr_url)
     if sheet.representative:
         person = ", ".join(p for p in (sheet.representative.name, sheet.representative.title) if p)
         _line(pdf, f"{w['representative']}: {person}", style="B")
@@ -132,8 +161,8 @@ def _table_page(pdf: FPDF, sheet: TableAgenda, lang: str, *, brief: bool) -> Non
     _meetings_table(pdf, sheet, lang, show_table=False, brief=brief)
 
 
-def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv") -> bytes:
-    """One agenda (an SME's, or one buyer table's) as a PDF.
+def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", qr_url: str | None = None) -> bytes:
+    """One agenda (an SME's, or one buyer table's) as a PDF; with ``qr_url`` a QR code of that link on it.
 
     Examples
     --------
@@ -147,13 +176,15 @@ def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv") -> bytes:
     >>> text = pypdf.PdfReader(io.BytesIO(agenda_pdf(agendas.sme(sme)))).pages[0].extract_text()
     >>> "Mötesschema för Städbolaget i Falun AB" in text, "09:00–09:20" in text, "Falu kommun" in text
     (True, True, True)
+    >>> len(pypdf.PdfReader(io.BytesIO(agenda_pdf(agendas.sme(sme), qr_url="https://example.se/a/x"))).pages[0].images)
+    1
     """
     if isinstance(agenda, SmeAgenda):
         pdf = _document(agenda, f"{words(lang)['agenda_for']} {agenda.sme_name}", lang)
-        _sme_page(pdf, agenda, lang)
+        _sme_page(pdf, agenda, lang, qr_url)
     else:
         pdf = _document(agenda, f"{words(lang)['table_sheet']} {agenda.table}: {agenda.buyer_name}", lang)
-        _table_page(pdf, agenda, lang, brief=False)
+        _table_page(pdf, agenda, lang, brief=False, qr_url=qr_url)
     return bytes(pdf.output())
 
 
@@ -181,4 +212,31 @@ def table_sheets_pdf(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv
     pdf = _document(tables[0], f"{tables[0].event_name}: {words(lang)['table_sheet'].lower()}", lang)
     for sheet in tables:
         _table_page(pdf, sheet, lang, brief=True)
+    return bytes(pdf.output())
+
+
+def reception_pdf(smes: Sequence[SmeAgenda], qr_urls: Mapping[UUID, str], *, lang: str = "sv") -> bytes:
+    """Every firm's agenda for the reception desk: one firm per page, in the order given, with its QR code.
+
+    ``qr_urls`` maps a firm to its agenda link; a firm without one gets its page without a code. The
+    caller sorts (:func:`.reception.reception_order`). A firm whose day is longer than a page continues
+    on the next one, so a page count above the number of firms means long days, never a cut agenda.
+
+    Examples
+    --------
+    >>> import io, pypdf
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> agendas = build_agendas(snapshot, [], version=1, published_at=snapshot.generated_at, include_contacts=False)
+    >>> first = agendas.smes[0]
+    >>> reader = pypdf.PdfReader(io.BytesIO(reception_pdf(agendas.smes, {first.sme_id: "https://example.se/a/x"})))
+    >>> len(reader.pages) == len(agendas.smes), len(reader.pages[0].images), len(reader.pages[1].images)
+    (True, 1, 0)
+    """
+    if not smes:
+        raise ValueError("no agendas to render")
+    pdf = _document(smes[0], f"{smes[0].event_name}: {words(lang)['reception_title']}", lang)
+    for agenda in smes:
+        _sme_page(pdf, agenda, lang, qr_urls.get(agenda.sme_id))
     return bytes(pdf.output())

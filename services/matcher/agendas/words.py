@@ -35,6 +35,9 @@ WORDS: dict[str, dict[str, str]] = {
         "registration_cancelled": "Anmälan är avbokad",
         "cancelled_explained": "Anmälan är avbokad och alla möten är inställda för",
         "cancelled_meetings": "Inställda möten",
+        "qr_caption": "Skanna koden för ditt aktuella schema",
+        "qr_title": "QR-kod till ditt schema",
+        "reception_title": "alla företags mötesscheman",
     },
     "en": {
         "agenda_for": "Meeting agenda for",
@@ -62,6 +65,9 @@ WORDS: dict[str, dict[str, str]] = {
         "registration_cancelled": "The registration is cancelled",
         "cancelled_explained": "The registration is cancelled and every meeting is off for",
         "cancelled_meetings": "Meetings that are off",
+        "qr_caption": "Scan the code for your current agenda",
+        "qr_title": "QR code of your agenda",
+        "reception_title": "every company's agenda",
     },
 }
 

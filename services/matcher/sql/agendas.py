@@ -65,6 +65,20 @@ FROM unnest($1::uuid[], $3::uuid[], $4::bytea[]) AS l(id, organisation_id, token
 RETURNING {LINK_COLUMNS}
 """  # noqa: S608 - built from constants only
 
+# The participant's own whole-agenda link (its QR code on documents read without the link). $1 event,
+# $2 organisation.
+SELECT_ORGANISATION_LINK = """
+SELECT id FROM matcher.agenda_links
+WHERE event_id = $1 AND organisation_id = $2 AND table_index IS NULL AND revoked_at IS NULL
+ORDER BY created_at
+LIMIT 1
+"""
+
+# The live link a token stands for. $1 token hash.
+SELECT_LINK_BY_TOKEN_HASH = f"""
+SELECT {LINK_COLUMNS} FROM matcher.agenda_links WHERE token_hash = $1 AND revoked_at IS NULL
+"""  # noqa: S608 - built from constants only
+
 # The live link a token stands for and its event's published version head (NULL columns before anything
 # is published), in one round trip: an agenda link's read. $1 token hash.
 SELECT_LINK_AND_PUBLISHED = f"""
