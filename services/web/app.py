@@ -19,6 +19,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Sign-in links carry a secret after this prefix: logs show the prefix only.
 SIGN_IN_LINK_PREFIX = "/logga-in/lank/"
 FORGOTTEN_LINK_PREFIX = "/logga-in/glomt/"  # forgotten-password links, likewise
+HOST_LINK_PREFIX = "/logga-in/vard/"  # a host's sign-in link is its token
+CHECK_IN_PREFIX = "/incheckning/"  # a scanned agenda link's token
 
 
 def create_app(settings: WebSettings, *, clock: Clock | None = None) -> web.Application:
@@ -26,7 +28,7 @@ def create_app(settings: WebSettings, *, clock: Clock | None = None) -> web.Appl
     app = base_application(settings, SERVICE_NAME, clock)
     app.middlewares.append(page_middleware)
     app[TEMPLATES_KEY] = template_environment()
-    app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX, FORGOTTEN_LINK_PREFIX)
+    app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX, FORGOTTEN_LINK_PREFIX, HOST_LINK_PREFIX, CHECK_IN_PREFIX)
     app.cleanup_ctx.append(http_session_context(settings))
     setup_routes(app)
     app.router.add_static("/static/", STATIC_DIR, append_version=True, name="static")

@@ -22,15 +22,17 @@ from .session import clear_session, set_session
 START_PAGES = {Role.ORGANISER.value: "/arrangor", Role.BUYER.value: "/kopare", Role.SME.value: "/foretag"}
 
 
-def start_page(role: str) -> str:
+def start_page(role: str, event_id: str | None = None) -> str:
+    if role == Role.HOST.value and event_id:
+        return f"/arrangor/evenemang/{event_id}/reception"  # a host has the one event's reception
     return START_PAGES.get(role, "/")
 
 
 async def home(request: web.Request) -> web.Response:
     """The front page: where to start, or straight to one's own start page when signed in."""
     person = user(request)
-    if person is not None:
-        raise redirect(start_page(person["role"]))
+    if person is not None and start_page(person["role"], person.get("event_id")) != "/":
+        raise redirect(start_page(person["role"], person.get("event_id")))
     return render(request, "home.html")
 
 

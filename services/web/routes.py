@@ -112,4 +112,18 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get(
         "/arrangor/evenemang/{event_id}/utskrift/kopare/{organisation_id}.pdf", schedule_pages.print_buyer
     )
+    # --- the reception on the event's day (reception_pages.py): organisers and the event's hosts ---
+    from . import reception_pages as reception
+
+    desk = "/arrangor/evenemang/{event_id}/reception"
+    app.router.add_get(desk, reception.reception_page)
+    app.router.add_post(desk + "/incheckning", reception.check_in)
+    app.router.add_get(desk + "/ny", reception.walk_in_form)
+    app.router.add_post(desk + "/ny", reception.register_walk_in)
+    app.router.add_post(desk + "/vardar", reception.create_host_link)
+    app.router.add_post(desk + "/{organisation_id}/angra", reception.undo_check_in)
+    app.router.add_post(desk + "/{organisation_id}/reserv", reception.standby)
+    app.router.add_get("/logga-in/vard/{token}", reception.host_sign_in_form)
+    app.router.add_post("/logga-in/vard/{token}", reception.host_sign_in)
+    app.router.add_get("/incheckning/{token}", reception.scanned_link)
     # --- end organiser pages ---

@@ -72,6 +72,7 @@ async def published_event(registry, matcher, db, make_org, make_token, service_t
     meetings = [PlacedMeeting(orgs["sme"], orgs["buyer"], snapshot.event.slots[0].index, 0, why)]
     await store_version(db, snapshot, meetings, 1)
     await publish(db, snapshot.event.id, 1)
+    await move_to(registry, organiser, event["id"], "scheduled", "published")
     made = await matcher.post(f"/events/{event['id']}/agenda-links", headers=bearer(organiser))
     assert made.status == 201, await made.text()
     links = {
