@@ -14,9 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.agendas import PlacedMeeting
 from services.matcher.app import create_app
+from services.matcher.privacy.erasure import apply_erasure
 from services.matcher.sql.onsite_day import LIVE_FILL_CHANNEL
 from shared.auth import Role
 from shared.clock import ManualClock
+from shared.db import POOL_KEY
 from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import publish, store_version
@@ -345,3 +347,53 @@ async def test_day_settings_defaults_then_if_match(day_matcher, world, db, clock
     unknown = await day_matcher.get(f"/events/{uuid.uuid4()}/day-settings", headers=organiser)
     assert unknown.status == 404
     assert await db.fetchval("SELECT frozen_horizon_minutes FROM matcher.event_day_settings") == 15
+
+
+async def matcher_rows_containing(db, needle: str) -> list[str]:
+    """Every text and JSON column of the matcher's schema that contains ``needle`` (table.column)."""
+    columns = await db.fetch(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'matcher' AND data_type IN ('text', 'jsonb', 'json', 'character varying')"
+    )
+    hits = []
+    for c in columns:
+        query = f'SELECT count(*) FROM matcher."{c["table_name"]}" WHERE "{c["column_name"]}"::text ILIKE $1'  # noqa: S608
+        if await db.fetchval(query, f"%{needle}%"):
+            hits.append(f"{c['table_name']}.{c['column_name']}")
+    return hits
+
+
+async def test_reasons_are_in_the_export_and_gone_after_an_erasure(day_matcher, world, db, clock):
+    orgs = world["orgs"]
+    name_of_a = next(s.organisation.name for s in world["snapshot"].smes if str(s.organisation.id) == orgs["a"])
+    mine = await day_matcher.post(
+        f"/a/{world['links']['a']}/declines", json={"counterpart_id": orgs["y"], "reason": REASON}
+    )
+    assert mine.status == 201
+    theirs = await day_matcher.post(
+        f"/a/{world['links']['y']}/busy",
+        json={"slot": world["slots"][2].index, "reason": f"Uppföljning med {name_of_a}"},
+    )
+    assert theirs.status == 201
+    clock.set(world["slots"][0].start + dt.timedelta(minutes=1))
+    marked = await day_matcher.put(
+        status_path(world, "a", "x"), json={"status": "held"}, headers=bearer(world["tokens"]["organiser"])
+    )
+    assert marked.status == 200
+    exported = await day_matcher.get(f"/privacy/organisations/{orgs['a']}", headers=bearer(world["tokens"]["a"]))
+    assert exported.status == 200, await exported.text()
+    document = await exported.json()
+    assert [(u["kind"], u["counterpart_id"], u["reason"]) for u in document["unavailability"]] == [
+        ("decline", orgs["y"], REASON)
+    ]
+    assert [(m["buyer_id"], m["status"]) for m in document["meeting_status"]] == [(orgs["x"], "held")]
+    assert await matcher_rows_containing(db, "Lindqvist") == ["unavailability.reason"]
+
+    async with day_matcher.server.app[POOL_KEY].acquire() as conn, conn.transaction():
+        await apply_erasure(conn, uuid.UUID(orgs["a"]), clock.now())
+    assert await matcher_rows_containing(db, "Lindqvist") == []
+    reasons = await db.fetch("SELECT organisation_id, reason FROM matcher.unavailability ORDER BY id")
+    assert [(str(r["organisation_id"]), r["reason"]) for r in reasons] == [
+        (orgs["a"], ""),
+        (orgs["y"], "Uppföljning med Borttagen organisation"),
+    ]

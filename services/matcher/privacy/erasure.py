@@ -5,8 +5,9 @@ and its meetings, named :data:`shared.privacy.ERASED_NAME`), and the identifying
 (name, people, addresses, numbers) are scrubbed from everything written from those snapshots: the meetings'
 reasons, the versions' quality reports and change notes, organisers' rule reasons, job texts, and the
 outbox. E-mails to its people are dropped, sent or not; other notifications of its events are redacted.
-Its agenda links are revoked and its reminders deleted. The versions' revision goes up, so no process
-serves agendas built from the old copy (this process also forgets them at once).
+Its agenda links are revoked and its reminders deleted; its declines' reasons are emptied, and others'
+reasons scrubbed of it. The versions' revision goes up, so no process serves agendas built from the old
+copy (this process also forgets them at once).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from uuid import UUID
 import asyncpg
 
 from ..agendas.store import AGENDA_CACHE
+from ..onsite.declines_privacy import erase_reasons
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
 from ..sql import reminders as reminders_sql
@@ -98,6 +100,7 @@ async def apply_erasure(conn: asyncpg.Connection, organisation_id: UUID, erased_
     result.dropped_messages = len(dropped)
     events = sorted({version["event_id"] for version in versions})
     result.redacted_messages = await _redact_texts(conn, events, needles)
+    await erase_reasons(conn, organisation_id, events, needles)  # declines' reasons, typed by people
     status = await conn.execute(sql.REVOKE_ORGANISATION_LINKS, organisation_id)
     result.links_revoked = int(status.split()[-1])
     await conn.execute(sql.DELETE_AGENDA_VIEWS, organisation_id)

@@ -24,6 +24,7 @@ from shared.web import json_response
 
 from ..agendas.model import AgendaMeeting
 from ..agendas.store import AGENDA_CACHE, Participant, VersionRef, day_meetings, day_of, participant_kind
+from ..onsite.declines_privacy import ExportedMeetingStatus, ExportedUnavailability, export_day
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
 from ..sql import reminders as reminders_sql
@@ -113,6 +114,12 @@ class MatcherExport(BaseModel):
     arrivals: list[ExportedArrival] = Field(default_factory=list, description="Check-ins at events' receptions")
     standby: list[ExportedStandby] = Field(default_factory=list, description="Times on events' stand-by lists")
     reminders: list[ExportedReminder] = Field(default_factory=list, description="Reminders planned or sent to it")
+    unavailability: list[ExportedUnavailability] = Field(
+        default_factory=list, description="Its declines ('kan inte') and busy slots, with its reasons"
+    )
+    meeting_status: list[ExportedMeetingStatus] = Field(
+        default_factory=list, description="Its meetings as marked on the day (held, no-show, cancelled)"
+    )
 
 
 async def path_organisation(request: web.Request) -> UUID | None:
@@ -192,6 +199,7 @@ async def export_organisation(request: web.Request) -> web.Response:
         ExportedStandby(**{k: r[k] for k in ("event_id", "source", "since", "left_at")})
         for r in await pool.fetch(onsite_sql.SELECT_ORGANISATION_STANDBY, organisation_id)
     ]
+    unavailability, marks = await export_day(pool, organisation_id)
     document = MatcherExport(
         organisation_id=organisation_id,
         versions=versions,
@@ -202,5 +210,7 @@ async def export_organisation(request: web.Request) -> web.Response:
         arrivals=arrivals,
         standby=standby,
         reminders=reminders,
+        unavailability=unavailability,
+        meeting_status=marks,
     )
     return json_response(document, headers={"Cache-Control": "private, no-store"})

@@ -200,3 +200,31 @@ SELECT id, buyer_id, slot, table_index, cause, sme_id, freed_at, state, filled_s
 FROM matcher.freed_slots WHERE event_id = $1
 ORDER BY slot, freed_at, id
 """
+
+# Personal data (services/matcher/privacy/): a decline's reason is the only free text of the day's tables.
+# An erased organisation's own reasons go entirely. $1 organisation.
+CLEAR_ORGANISATION_REASONS = """
+UPDATE matcher.unavailability SET reason = '' WHERE organisation_id = $1 AND reason <> ''
+"""
+
+# Others' reasons in the erased organisation's events, to scrub its names from. $1 events.
+SELECT_EVENT_REASONS = """
+SELECT id, reason FROM matcher.unavailability WHERE event_id = ANY($1::uuid[]) AND reason <> ''
+"""
+
+# $1 id, $2 reason.
+UPDATE_REASON = "UPDATE matcher.unavailability SET reason = $2 WHERE id = $1"
+
+# The export. $1 organisation.
+EXPORT_UNAVAILABILITY = """
+SELECT event_id, kind, counterpart_id, slot, reason, state, created_at
+FROM matcher.unavailability WHERE organisation_id = $1
+ORDER BY created_at, id
+"""
+
+# $1 organisation.
+EXPORT_MEETING_STATUS = """
+SELECT event_id, sme_id, buyer_id, status, marked_at
+FROM matcher.meeting_status WHERE sme_id = $1 OR buyer_id = $1
+ORDER BY marked_at, event_id
+"""
