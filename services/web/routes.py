@@ -126,4 +126,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/logga-in/vard/{token}", reception.host_sign_in_form)
     app.router.add_post("/logga-in/vard/{token}", reception.host_sign_in)
     app.router.add_get("/incheckning/{token}", reception.scanned_link)
+    # --- the venue's screens (board_pages.py): links for a TV showing now and next per table ---
+    from . import board_pages
+
+    app.router.add_get("/arrangor/evenemang/{event_id}/skarm", board_pages.board_page)
+    app.router.add_post("/arrangor/evenemang/{event_id}/skarm", board_pages.create_board_link)
+    app.router.add_post("/arrangor/evenemang/{event_id}/skarm/{link_id}/aterkalla", board_pages.revoke_board_link)
     # --- end organiser pages ---
