@@ -76,6 +76,13 @@ async def test_the_feed_follows_a_replan_and_answers_its_etag(matcher, matcher_s
     english = Calendar.from_ical(await (await matcher.get(feed[CLEANER] + "?lang=en")).read())
     assert str(english.walk("VEVENT")[0]["SUMMARY"]) == "Affärsträff Falun: meeting with Falu kommun"
 
+    # The agenda page by link offers the subscription (webcal://, and the https address for web calendars).
+    page = await (await matcher.get(urlsplit(urls[CLEANER]).path + ".html")).text()
+    assert f'href="{webcal_url(urls[CLEANER] + "/calendar.ics")}">Prenumerera i din kalender</a>' in page
+    assert f'href="{urls[CLEANER]}/calendar.ics"' in page
+    sheets = await (await matcher.get(urlsplit(urls[BUYER]).path + ".html?lang=en")).text()
+    assert f'href="{webcal_url(urls[BUYER] + "/calendar.ics")}">Subscribe in your calendar</a>' in sheets
+
     tag = response.headers["ETag"]
     again = await matcher.get(feed[CLEANER], headers={"If-None-Match": tag})
     assert again.status == 304 and again.headers["ETag"] == tag

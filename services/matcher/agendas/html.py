@@ -52,6 +52,19 @@ def _qr(qr_url: str | None, lang: str) -> Markup | None:
     return Markup(qr_svg(qr_url, title=words(lang)["qr_title"])) if qr_url else None  # noqa: S704
 
 
+def _calendar(qr_url: str | None) -> dict[str, str | None]:
+    """The participant's calendar subscription, from its agenda link: ``webcal://…/calendar.ics`` and the
+    https address of the same feed (web calendars take that one), or nothing without a link.
+
+    Examples
+    --------
+    >>> _calendar("https://matcher.example/a/abc")["webcal"]
+    'webcal://matcher.example/a/abc/calendar.ics'
+    """
+    feed = f"{qr_url}/calendar.ics" if qr_url else None
+    return {"webcal": "webcal://" + feed.split("://", 1)[1] if feed else None, "feed": feed}
+
+
 def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None = None) -> str:
     """An SME's agenda as a printable page; with ``qr_url`` (the SME's agenda link) a QR code of it.
 
@@ -69,7 +82,7 @@ def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None =
     >>> "<svg" in page, "<svg" in sme_agenda_html(agendas.sme(sme), qr_url="https://example.se/a/x")
     (False, True)
     """
-    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang))
+    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang), **_calendar(qr_url))
 
 
 def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None) -> str:
@@ -95,7 +108,8 @@ def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "s
     title = (
         f"{w['table_sheet']} {tables[0].table}: {tables[0].buyer_name}" if len(tables) == 1 else tables[0].event_name
     )
-    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang))
+    calendar = _calendar(qr_url)
+    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang), **calendar)
 
 
 def grid_html(grid: EventGrid, *, lang: str = "sv") -> str:

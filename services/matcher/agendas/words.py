@@ -38,6 +38,9 @@ WORDS: dict[str, dict[str, str]] = {
         "qr_caption": "Skanna koden för ditt aktuella schema",
         "qr_title": "QR-kod till ditt schema",
         "reception_title": "alla företags mötesscheman",
+        "calendar_subscribe": "Prenumerera i din kalender",
+        "calendar_subscribe_note": "följer varje ändring av schemat",
+        "calendar_feed": "adress för webbkalendrar",
     },
     "en": {
         "agenda_for": "Meeting agenda for",
@@ -68,6 +71,9 @@ WORDS: dict[str, dict[str, str]] = {
         "qr_caption": "Scan the code for your current agenda",
         "qr_title": "QR code of your agenda",
         "reception_title": "every company's agenda",
+        "calendar_subscribe": "Subscribe in your calendar",
+        "calendar_subscribe_note": "follows every change to the schedule",
+        "calendar_feed": "address for web calendars",
     },
 }
 
