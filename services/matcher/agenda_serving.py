@@ -54,6 +54,7 @@ from .agendas.store import (
     version_by_number,
 )
 from .links import agenda_link_url
+from .onsite.arrivals import arrived_counterparts
 from .sql import privacy as privacy_sql
 
 # Path suffixes choosing the format (none: JSON).
@@ -216,6 +217,15 @@ async def _qr_url(
     return await organisation_link_url(request.app[POOL_KEY], request.app[SETTINGS_KEY], ref.event_id, organisation_id)
 
 
+async def _arrived(source: Source, ref: VersionRef, organisation_id: UUID, kind: Kind | None) -> tuple[UUID, ...]:
+    """A buyer's SMEs of the version that have checked in at the reception (none for SMEs: no query)."""
+    if kind == "sme" or ref.status != "published":
+        return ()
+    if kind is None and participant_kind(await AGENDA_CACHE.agendas(source, ref), organisation_id) != "buyer":
+        return ()
+    return tuple(await arrived_counterparts(source, ref.event_id, ref.id, organisation_id, ref.status))
+
+
 async def participant_agenda(
     request: web.Request,
     event_id: UUID,
@@ -243,8 +253,10 @@ async def participant_agenda(
     # The morning's polling: JSON of a version already rendered for this reader, answered from memory.
     polled = fmt == "json" and query.since is None and organisation_id not in ref.cancelled
     since = await _since_version(pool, markers, ref, organisation_id, query, organiser=organiser) if polled else None
+    # On the day a buyer's JSON says which of its SMEs have checked in, so they are part of what it depends on.
+    arrived = await _arrived(pool, ref, organisation_id, kind) if fmt == "json" else ()
     if polled:
-        key = _json_key(ref, organisation_id, kind, table_index, since)
+        key = _json_key(ref, organisation_id, kind, table_index, since) + arrived
         body = AGENDA_CACHE.cached_file(key)
         if body is not None:
             if not organiser:
@@ -276,7 +288,7 @@ async def participant_agenda(
     if fmt == "json":
         if not polled:
             since = await _since_version(pool, markers, ref, organisation_id, query, organiser=organiser)
-        key = _json_key(ref, organisation_id, requested_kind, table_index, since)
+        key = _json_key(ref, organisation_id, requested_kind, table_index, since) + arrived
         if not organiser:
             markers.saw(event_id, organisation_id, ref.number)
         tag = etag(*key)
@@ -289,7 +301,7 @@ async def participant_agenda(
         document = (
             sme_document(day, ref.status, changes)
             if isinstance(day, SmeAgenda)
-            else buyer_document(day, ref.status, changes)
+            else buyer_document(day, ref.status, changes, arrived)
         )
         body = await AGENDA_CACHE.file(key, lambda: document.model_dump_json(by_alias=True).encode())
         return _json_answer(request, key, body, headers or TOKEN_READ_HEADERS)

@@ -310,3 +310,24 @@ async def test_export_lists_and_erasure_deletes_arrivals_and_standby(matcher, db
         await apply_erasure(conn, uuid.UUID(firm), ON_THE_DAY)
     assert [str(r["organisation_id"]) for r in await arrivals_in_db(db, event["id"])] == [other]
     assert await db.fetchval("SELECT count(*) FROM matcher.standby") == 0
+
+
+async def test_buyer_agenda_says_who_has_arrived(matcher, db, event, clock):
+    clock.set(ON_THE_DAY)
+    by_token = f"/events/{event['id']}/agendas/buyers/{event['orgs']['buyer']}"
+    by_link = f"/a/{event['links']['buyer']}"
+    first = await matcher.get(by_token, headers=bearer(event["tokens"]["buyer"]))
+    assert (await first.json())["arrived"] == []
+    assert (await (await matcher.get(by_link)).json())["arrived"] == []
+    tag = first.headers["ETag"]
+
+    await matcher.post(
+        f"/events/{event['id']}/arrivals", json={"organisation_id": event["orgs"]["sme"]}, headers=bearer(event["host"])
+    )
+    again = await matcher.get(by_token, headers={**bearer(event["tokens"]["buyer"]), "If-None-Match": tag})
+    assert again.status == 200, "the agenda changed: its SME arrived"
+    assert (await again.json())["arrived"] == [event["orgs"]["sme"]]
+    assert (await (await matcher.get(by_link)).json())["arrived"] == [event["orgs"]["sme"]]
+    # A firm that arrived but meets another buyer is not this buyer's news; an SME's agenda has no such list.
+    sme = await (await matcher.get(f"/a/{event['links']['sme']}")).json()
+    assert "arrived" not in sme
