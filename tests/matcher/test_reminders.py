@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from services.matcher.engine.examples import example_snapshot, synthetic_snapshot
+from services.matcher.notify.mail import build_message
 from services.matcher.privacy.erasure import apply_erasure
 from services.matcher.registry_client import Snapshot
 from services.matcher.reminders import tick
@@ -212,8 +213,13 @@ async def test_a_restarted_scheduler_sends_nothing_again_and_a_crash_before_comm
     assert sorted(r["participant_id"] for r in mails) == sorted([CLEANER, BUILDER, BUYER])
     text = next(r["payload"]["text"] for r in mails if r["participant_id"] == CLEANER)
     assert "I morgon är det Affärsträff Falun, 2025-10-07, Lugnet" in text and "Tomorrow is Affärsträff Falun" in text
-    assert "09:00–09:20  bord 1  Falu kommun" in text and "{agenda_url}" in text
-    assert next(r["payload"]["link_id"] for r in mails if r["participant_id"] == CLEANER) is not None
+    assert "09:00–09:20  bord 1  Falu kommun" in text and "Din agenda, alltid aktuell: {agenda_url}\n" in text
+    assert "Prenumerera i din kalender (följer varje ändring): {agenda_url}/calendar.ics" in text
+    # As the deliverer sends it: the participant's own link and its feed, Swedish then English.
+    message = build_message(settings, next(r["payload"] for r in mails if r["participant_id"] == CLEANER))
+    body = message.get_content()
+    assert "Din agenda, alltid aktuell: https://matcher.example/a/" in body and "{agenda_url}" not in body
+    assert body.index("/calendar.ics") < body.index("Tomorrow is")
 
 
 async def test_a_replan_moves_the_reminder_and_a_dropped_meeting_gets_none(pool, settings):

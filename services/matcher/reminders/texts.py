@@ -71,6 +71,7 @@ def agenda_reminder(
         *_meeting_lines(meetings, "bord"),
         "",
         f"Din agenda, alltid aktuell: {AGENDA_URL}",
+        f"Prenumerera i din kalender (följer varje ändring): {AGENDA_URL}/calendar.ics",
         "",
         "---",
         f"Tomorrow is {header.event_name}, {header.event_date:%Y-%m-%d}{where}. Your meetings (Swedish time):",
@@ -78,6 +79,7 @@ def agenda_reminder(
         *_meeting_lines(meetings, "table"),
         "",
         f"Your agenda, always up to date: {AGENDA_URL}",
+        f"Subscribe in your calendar (follows every change): {AGENDA_URL}/calendar.ics",
         "",
     ]
     return _payload(to, f"I morgon: {header.event_name}, {header.event_date:%Y-%m-%d}", lines, link_id)
