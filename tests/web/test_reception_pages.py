@@ -162,3 +162,19 @@ async def test_scanned_qr_opens_check_in_for_a_signed_in_organiser(web, db, even
     # A buyer may not use the reception.
     web.sign_in_with(event["tokens"]["buyer"])
     assert (await web.client.get(f"/arrangor/evenemang/{event['id']}/reception")).status == 403
+
+
+async def test_the_buyers_agenda_page_shows_who_has_arrived(web, db, event, clock, matcher):
+    clock.set(ON_THE_DAY)
+    web.sign_in_with(event["tokens"]["buyer"])
+    page = f"/kopare/evenemang/{event['id']}/agenda"
+    assert "Har anlänt" not in await web.page(page)
+    response = await matcher.post(
+        f"/events/{event['id']}/arrivals",
+        json={"organisation_id": event["orgs"]["sme"]},
+        headers={"Authorization": f"Bearer {event['host']}"},
+    )
+    assert response.status == 201
+    html = await web.page(page)
+    assert f'id="arrived-{event["orgs"]["sme"]}"' in html and "Har anlänt" in html
+    assert "Has arrived" in await web.page(page + "?lang=en")
