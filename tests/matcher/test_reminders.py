@@ -357,8 +357,13 @@ async def test_the_signup_reminder_goes_once_to_firms_that_ranked_no_needs(db_ur
     }
     late["contacts"] = [{**late["contacts"][0], "email": "sen@example.se"}]
     document["smes"].append(late)
-    clock.advance(hours=20)
+    clock.advance(minutes=5)
     assert await tick(pool, clock, settings=settings, registry=registry) is not None
+    assert len(await reminder_mails(pool, "signup")) == 1  # the registry is asked again every 10 minutes
+    clock.advance(hours=20)
+    snapshots = registry.calls["snapshot"]
+    assert (await tick(pool, clock, settings=settings, registry=registry)).signup_sent == 1
+    assert registry.calls["snapshot"] == snapshots + 1
     clock.set(deadline)
     assert await send_signup_reminders(pool, registry, clock.now(), settings) == 0
     mails = await reminder_mails(pool, "signup")

@@ -7,7 +7,7 @@ deadline is followed), and ``GET /events/{id}/snapshot`` when it is due, for the
 their ranked needs and contacts. The reminders go out in one transaction: a row per firm is inserted as
 sent with its outbox e-mail, and the unique key leaves out every firm that already had one, so a
 second scheduler or a restart sends nobody a second reminder. A firm that signs up later, still before
-the deadline, gets its reminder on the next round.
+the deadline, gets its reminder when the registry is read again (within :data:`RECHECK`).
 """
 
 from __future__ import annotations
@@ -94,6 +94,10 @@ async def send_signup_reminders(
                 deadline, event = await _deadline(conn, source, row, now)
                 due = deadline - dt.timedelta(days=row["days"])
                 if not due <= now < deadline:
+                    continue
+                # The first round in the window asks at once; after that, firms that signed up since are
+                # looked for when the deadline is read again (every RECHECK), not every round.
+                if event is None and await conn.fetchval(sql.ANY_SIGNUP_SENT, event_id):
                     continue
                 event = event or await source.event(event_id)
                 snapshot = await source.snapshot(event_id)

@@ -126,6 +126,9 @@ ON CONFLICT ON CONSTRAINT reminders_once DO NOTHING
 RETURNING id, organisation_id
 """
 
+# Whether the event's sign-up reminders went out to anyone yet. $1 event.
+ANY_SIGNUP_SENT = "SELECT EXISTS (SELECT 1 FROM matcher.reminders WHERE event_id = $1 AND kind = 'signup')"
+
 # $1 id, $2 outbox row.
 SET_OUTBOX = "UPDATE matcher.reminders SET outbox_id = $2 WHERE id = $1"
 
