@@ -32,7 +32,7 @@ import asyncio
 import itertools
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,9 @@ class JobRun:
     recorded: float
     observed: float
     meetings: int
+    # Seconds per phase: queue (created → started), the job's own timings (fetch, solver process and
+    # its parts, transfer to and from it), and store (the rest up to finished: storing and completing).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def large_sample(smes: int, buyers: int, seed: int = 2027) -> SampleData:
@@ -134,15 +137,45 @@ async def measure_jobs(
         number = job["result_version"]
         async with session.get(f"{matcher_url}{job['links']['result']}") as response:
             version = await response.json()
-        result = JobRun(seconds_between(job, "created_at", "finished_at"), observed, version["meeting_count"])
-        solve = seconds_between(job, "started_at", "finished_at")
+        running = seconds_between(job, "started_at", "finished_at")
+        quality = version.get("quality") or {}
+        timings = dict(quality.get("job_seconds") or {})
+        engine = {f"plan.{name}": seconds for name, seconds in (quality.get("phase_seconds") or {}).items()}
+        phases = {"queue": seconds_between(job, "created_at", "started_at"), **timings, **engine}
+        phases["store"] = running - timings.get("fetch", 0.0) - timings.get("solver_process", 0.0)
+        result = JobRun(seconds_between(job, "created_at", "finished_at"), observed, version["meeting_count"], phases)
         print(
-            f"{name} job {run + 1}: queue → done {result.recorded:.2f} s (running {solve:.2f} s), "
-            f"client {result.observed:.2f} s; {result.meetings} meetings",
+            f"{name} job {run + 1}: queue → done {result.recorded:.2f} s (running {running:.2f} s), "
+            f"client {result.observed:.2f} s; {result.meetings} meetings; phases: {phase_line(phases)}",
             flush=True,
         )
         results.append(result)
     return results, number
+
+
+def phase_line(phases: dict[str, float]) -> str:
+    """The phases in the job's order, in seconds: the solver process's parts in brackets, the engine's
+    own phases (``plan.select`` …) in square brackets after ``plan``.
+
+    Examples
+    --------
+    >>> phase_line({"queue": 0.01, "fetch": 0.2, "solver_process": 1.0, "plan": 0.9, "transfer": 0.1,
+    ...             "plan.select": 0.5, "plan.polish": 0.4, "store": 0.3})
+    'queue 0.01, fetch 0.20, solver process 1.00 (plan 0.90 [select 0.50, polish 0.40], transfer 0.10), store 0.30'
+    """
+    outer = ("queue", "fetch", "solver_process", "store")
+    engine = ", ".join(f"{n.removeprefix('plan.')} {v:.2f}" for n, v in phases.items() if n.startswith("plan."))
+    inner = [
+        f"{name} {seconds:.2f}" + (f" [{engine}]" if name == "plan" and engine else "")
+        for name, seconds in phases.items()
+        if name not in outer and not name.startswith("plan.")
+    ]
+    parts = []
+    for name in outer:
+        if name in phases:
+            detail = f" ({', '.join(inner)})" if name == "solver_process" and inner else ""
+            parts.append(f"{name.replace('_', ' ')} {phases[name]:.2f}{detail}")
+    return ", ".join(parts)
 
 
 async def load_event(session: aiohttp.ClientSession, registry_url: str, token: str, sample: SampleData) -> dict:
@@ -264,6 +297,11 @@ def print_summary(jobs: list[tuple[str, list[JobRun]]], reads: list, args: argpa
     print(f"schedule jobs, median (min–max) of {args.runs} run(s):")
     header = ["event", "queue → done (job)", "client-observed", "meetings"]
     print_table([header, *([label, *job_cells(runs)] for label, runs in jobs)])
+    print("\nwhere a job's time goes, median seconds per phase:")
+    for label, runs in jobs:
+        names = list(dict.fromkeys(name for run in runs for name in run.phases))
+        medians = {name: statistics.median(run.phases.get(name, 0.0) for run in runs) for name in names}
+        print(f"  {label.split(',')[0]}: {phase_line(medians)}")
     print(f"\npublished SME agendas ({smes} SMEs), {args.clients} clients, {args.seconds:g} s, median of {args.runs}:")
     rows = [["format", "via", "req/s", "p50 ms", "p99 ms", "not 200", "first pass"]]
     for fmt, via, first, runs in reads:

@@ -77,11 +77,18 @@ def explanation_dict(explanation: Explanation) -> dict[str, Any]:
     >>> sorted(explanation_dict(first))[:4], explanation_dict(first)["need_id"]
     (['components', 'delivery_municipality', 'need_cpv', 'need_id'], '00000000-0000-0000-0000-0000000001f4')
     """
-    fields = dataclasses.asdict(explanation)
-    for index_field in ("sme", "buyer", "sme_id", "buyer_id"):  # the meeting row carries these
-        fields.pop(index_field)
+    # Field by field, not dataclasses.asdict: its deep copies were a second per 8,000 meetings.
+    fields = {
+        field.name: getattr(explanation, field.name)
+        for field in dataclasses.fields(explanation)
+        if field.name not in _ROW_FIELDS
+    }
+    fields["components"] = dict(explanation.components)
     fields["need_id"] = None if explanation.need_id is None else str(explanation.need_id)
     return fields
+
+
+_ROW_FIELDS = frozenset({"sme", "buyer", "sme_id", "buyer_id"})  # the meeting row carries these
 
 
 def meetings_from_engine(

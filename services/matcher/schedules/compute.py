@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -75,6 +76,8 @@ class ComputeResult:
     quality: dict[str, Any]
     mode: str
     changes: dict[str, Any] = field(default_factory=dict)
+    # Seconds per phase in the solver process (validate, encode, plan, explain), for the job's timing log.
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _humanise(text: str, encoded: EncodedEvent, slot_labels: dict[int, str]) -> str:
@@ -153,24 +156,47 @@ def compute_schedule(request: ComputeRequest) -> ComputeResult:
     >>> again.meetings == first.meetings, again.changes["kept"], again.changes["added"]
     (True, 2, 0)
     """
+    clock = _Stopwatch()
     snapshot = EventSnapshot.model_validate(request.snapshot)
+    clock.lap("validate")
     encoded = encode_snapshot(snapshot)
     labels = {slot.index: slot.label for slot in snapshot.event.slots}
     instance = _constrained(encoded, request)
+    clock.lap("encode")
     conflict = lock_conflict(instance)
     if conflict:
         raise Infeasible(_humanise(conflict, encoded, labels))
     if request.mode == "fresh" or not request.previous:
         result = plan_bipartite(instance, seed=request.seed, time_limit=request.time_limit)
-        return ComputeResult(
-            _stored(encoded, instance, np.asarray(result.schedule.meetings)),
-            result.report.model_dump(mode="json"),
-            "fresh",
-        )
-    return _replan(encoded, instance, request, labels)
+        clock.lap("plan")
+        meetings = _stored(encoded, instance, np.asarray(result.schedule.meetings))
+        clock.lap("explain")
+        return ComputeResult(meetings, result.report.model_dump(mode="json"), "fresh", timings=clock.laps)
+    return dataclasses.replace(_replan(encoded, instance, request, labels, clock), timings=clock.laps)
 
 
-def _replan(encoded: EncodedEvent, instance: Any, request: ComputeRequest, labels: dict[int, str]) -> ComputeResult:
+class _Stopwatch:
+    """Seconds between successive laps, by name.
+
+    Examples
+    --------
+    >>> watch = _Stopwatch(); watch.lap("a"); sorted(watch.laps), watch.laps["a"] >= 0
+    (['a'], True)
+    """
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 4)
+        self._last = now
+
+
+def _replan(
+    encoded: EncodedEvent, instance: Any, request: ComputeRequest, labels: dict[int, str], clock: _Stopwatch
+) -> ComputeResult:
     position = {int(index): p for p, index in enumerate(encoded.slot_indexes)}
     rows, gone = [], []
     for meeting in request.previous:
@@ -189,6 +215,7 @@ def _replan(encoded: EncodedEvent, instance: Any, request: ComputeRequest, label
     schedule, diff = replan(instance, previous, seed=request.seed)
     selection = select_meetings(instance)
     report = quality_report(instance, selection, schedule)
+    clock.lap("plan")
     reasons = [_humanise(reason, encoded, labels) for reason in diff.reasons]
     reasons += [f"{meeting.sme_id} / {meeting.buyer_id}: deltar inte längre (no longer attending)" for meeting in gone]
     changes = {
@@ -198,6 +225,6 @@ def _replan(encoded: EncodedEvent, instance: Any, request: ComputeRequest, label
         "moved": len(diff.moved_pairs),
         "reasons": reasons,
     }
-    return ComputeResult(
-        _stored(encoded, instance, np.asarray(schedule.meetings)), report.model_dump(mode="json"), "replan", changes
-    )
+    meetings = _stored(encoded, instance, np.asarray(schedule.meetings))
+    clock.lap("explain")
+    return ComputeResult(meetings, report.model_dump(mode="json"), "replan", changes)
