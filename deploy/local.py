@@ -3,6 +3,7 @@ the registry and the matcher on localhost. Prints where to look; Ctrl-C stops ev
 
     python -m deploy.local            # run until Ctrl-C
     python -m deploy.local --check    # start, verify, print, stop (used by tests and CI)
+    MATCHER_PROCESSES=2 python -m deploy.local   # the matcher as two processes on its one port
 """
 
 from __future__ import annotations
