@@ -26,8 +26,18 @@ ACTIONS = {
     "webhook.create": N_("Lade till en webhook"),
     "webhook.delete": N_("Tog bort en webhook"),
     "agenda_link.revoke": N_("Återkallade en agendalänk"),
+    "arrival.check_in": N_("Checkade in en deltagare"),
+    "arrival.undo": N_("Ångrade en incheckning"),
+    "standby.join": N_("Satte ett företag på reservlistan"),
+    "standby.leave": N_("Tog bort ett företag från reservlistan"),
 }
-ROLES = {"organiser": N_("Arrangör"), "service": N_("Tjänsten själv"), "anonymous": N_("Okänd")}
+ROLES = {
+    "organiser": N_("Arrangör"),
+    "host": N_("Värd"),
+    "sme": N_("Företaget"),
+    "service": N_("Tjänsten själv"),
+    "anonymous": N_("Okänd"),
+}
 
 
 def _detail(entry: dict[str, Any]) -> str:

@@ -178,3 +178,16 @@ async def test_the_buyers_agenda_page_shows_who_has_arrived(web, db, event, cloc
     html = await web.page(page)
     assert f'id="arrived-{event["orgs"]["sme"]}"' in html and "Har anlänt" in html
     assert "Has arrived" in await web.page(page + "?lang=en")
+
+
+async def test_the_log_page_names_check_ins_and_the_host(web, event, clock, matcher):
+    clock.set(ON_THE_DAY)
+    response = await matcher.post(
+        f"/events/{event['id']}/arrivals",
+        json={"organisation_id": event["orgs"]["sme"]},
+        headers={"Authorization": f"Bearer {event['host']}"},
+    )
+    assert response.status == 201
+    web.sign_in_with(event["organiser"])
+    html = await web.page(f"/arrangor/evenemang/{event['id']}/logg")
+    assert "Checkade in en deltagare" in html and "Värd" in html
