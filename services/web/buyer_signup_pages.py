@@ -14,6 +14,7 @@ from uuid import UUID
 
 from aiohttp import web
 
+from . import day_pages
 from .backend import BackendError
 from .buyer_pages import (
     EVENT_STATUS,
@@ -275,10 +276,11 @@ async def agenda(request: web.Request) -> web.Response:
         if error.status != 404 or document is None:
             raise
     english = page_language() == "en"
+    day = await day_pages.participant_day(request, event_id, organisation_id) if document else None
     return render(
         request,
         "buyer/agenda.html",
-        {"agenda": document, "event": event, "reason": reason, "english": english, "event_id": event_id},
+        {"agenda": document, "event": event, "reason": reason, "english": english, "event_id": event_id, "day": day},
     )
 
 

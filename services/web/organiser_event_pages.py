@@ -13,6 +13,7 @@ from aiohttp import web
 
 from shared.auth import Role
 
+from . import day_pages
 from .backend import BackendError
 from .forms import errors_by_field
 from .i18n import N_
@@ -171,7 +172,8 @@ async def event_page(request: web.Request) -> web.Response:
     """GET /arrangor/evenemang/{id}: facts, status with its buttons, sign-up counts, links onwards."""
     require_user(request, Role.ORGANISER)
     event = await load_event(request, path_uuid(request))
-    return render(request, "organiser/event.html", _event_context(event))
+    day = await day_pages.organiser_day(request, event["id"])
+    return render(request, "organiser/event.html", _event_context(event) | day)
 
 
 async def change_status(request: web.Request) -> web.Response:

@@ -132,4 +132,12 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/arrangor/evenemang/{event_id}/skarm", board_pages.board_page)
     app.router.add_post("/arrangor/evenemang/{event_id}/skarm", board_pages.create_board_link)
     app.router.add_post("/arrangor/evenemang/{event_id}/skarm/{link_id}/aterkalla", board_pages.revoke_board_link)
+    # --- the event day (day_pages.py): the buyer marks its meetings, the firm declines, the organiser's day ---
+    from . import day_pages
+
+    app.router.add_post("/kopare/evenemang/{event_id}/agenda/status", day_pages.mark_meeting)
+    app.router.add_post(event + "/agenda/kan-inte", day_pages.decline_meeting)
+    app.router.add_post(event + "/agenda/upptagen", day_pages.busy_slot)
+    app.router.add_post("/arrangor/evenemang/{event_id}/dagen", day_pages.save_day_settings)
+    app.router.add_post("/arrangor/evenemang/{event_id}/dagen/avbokning", day_pages.review_decline)
     # --- end organiser pages ---

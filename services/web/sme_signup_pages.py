@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 
 from shared.reference.cpv import cpv_label
 
+from . import day_pages
 from .backend import BackendError
 from .forms import errors_by_field, listed, text
 from .i18n import gettext as _
@@ -323,7 +324,8 @@ async def agenda(request: web.Request) -> web.Response:
             meeting["why"] = meeting["why_en"] if lang == "en" else meeting["why_sv"]
             for need in meeting["needs"]:
                 need["cpv_label"] = need["cpv_label_en"] if lang == "en" else need["cpv_label_sv"]
-    context = {"event": event, "registration": _own(listing), "agenda": document, "state": state}
+    day = await day_pages.participant_day(request, event_id, person["organisation_id"]) if document else None
+    context = {"event": event, "registration": _own(listing), "agenda": document, "state": state, "day": day}
     return render(request, "sme/agenda.html", context)
 
 

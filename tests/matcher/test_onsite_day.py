@@ -43,8 +43,12 @@ async def day_matcher(matcher_settings, matcher_port, clock):
 
 @pytest.fixture
 async def world(registry, day_matcher, db, make_org, make_token, service_token, clock):
+    return await day_world(registry, day_matcher, db, make_org, make_token, service_token, clock)
+
+
+async def day_world(registry, matcher, db, make_org, make_token, service_token, clock) -> dict:
     """A real event with two SMEs and two buyers signed up and version 1 published: SME a meets buyer x in
-    the first slot and buyer y in the second; SME b meets buyer x in the second."""
+    the first slot and buyer y in the second; SME b meets buyer x in the second. The clock: the day before."""
     organiser = await make_token(Role.ORGANISER, label="day organiser")
     event = await create_event(registry, organiser)
     await move_to(registry, organiser, event["id"], "open")
@@ -63,7 +67,7 @@ async def world(registry, day_matcher, db, make_org, make_token, service_token, 
     ]
     await store_version(db, snapshot, meetings, 1)
     await publish(db, snapshot.event.id, 1)
-    made = await day_matcher.post(f"/events/{event['id']}/agenda-links", headers=bearer(organiser))
+    made = await matcher.post(f"/events/{event['id']}/agenda-links", headers=bearer(organiser))
     assert made.status == 201, await made.text()
     links = {
         item["organisation_id"]: urlsplit(item["url"]).path.removeprefix("/a/") for item in (await made.json())["items"]

@@ -26,7 +26,7 @@ from ..state import REGISTRY_KEY
 from . import day_access as access
 from . import declines, meeting_status
 from . import declines_routes as dr
-from .day_settings import DaySettings, DaySettingsIn, if_match, load_day_settings, save_day_settings, settings_etag
+from .day_settings import DaySettingsIn, DaySettingsOut, if_match, load_day_settings, save_day_settings, settings_etag
 from .day_summary import DaySummary, day_summary
 from .day_version import organisation_meetings, published_day
 
@@ -59,6 +59,10 @@ class MeetingStatusOut(BaseModel):
     marked_at: dt.datetime | None
     by_role: str | None
     freed_slots: int = Field(default=0, description="Table-slots this mark freed for the live fill")
+    started: bool | None = Field(
+        default=None, description="Has it started by the matcher's clock? (a participant's day)"
+    )
+    time: str | None = Field(default=None, description="The slot's local time span (a participant's day)")
 
 
 class ParticipantDay(BaseModel):
@@ -164,6 +168,7 @@ async def participant_day(request: web.Request, event_id: UUID, organisation_id:
         meetings = await organisation_meetings(conn, day, organisation_id)
         marks = await meeting_status.statuses(conn, event_id, organisation_id)
         rows = await declines.listed(conn, event_id, organisation_id=organisation_id)
+    now = request.app[CLOCK_KEY].now()
     items = []
     for m in meetings:
         mark = marks.get((m.sme_id, m.buyer_id))
@@ -177,11 +182,13 @@ async def participant_day(request: web.Request, event_id: UUID, organisation_id:
                 status=mark["status"] if mark else "planned",
                 marked_at=mark["marked_at"] if mark else None,
                 by_role=mark["by_role"] if mark else None,
+                started=day.started(m.slot, now),
+                time=day.label(m.slot),
             )
         )
     return ParticipantDay(
         event_id=event_id, organisation_id=organisation_id, version=day.number,
-        phase=day.phase(request.app[CLOCK_KEY].now()), meetings=items,
+        phase=day.phase(now), meetings=items,
         unavailability=[declines.UnavailabilityOut.from_row(r) for r in rows],
     )  # fmt: skip
 
@@ -234,7 +241,7 @@ async def _require_event(request: web.Request, event_id: UUID) -> None:
 @operation(
     "The event day's settings (defaults until stored)",
     tags=("event day",),
-    response=DaySettings,
+    response=DaySettingsOut,
     errors=(404, 503),
     description="Organisers. The ETag goes into If-Match of the PUT.",
 )
@@ -244,14 +251,14 @@ async def get_day_settings(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     await _require_event(request, event_id)
     settings = await load_day_settings(request.app[POOL_KEY], event_id)
-    return json_response(settings, headers={"ETag": settings_etag(settings)})
+    return json_response(DaySettingsOut.of(settings), headers={"ETag": settings_etag(settings)})
 
 
 @operation(
     "Change the event day's settings (If-Match)",
     tags=("event day",),
     body=DaySettingsIn,
-    response=DaySettings,
+    response=DaySettingsOut,
     errors=(400, 404, 412, 422, 503),
     extra_responses={201: "Stored for the first time"},
     description="Organisers. A field left out takes its default. With If-Match naming an older ETag: 412 with "
@@ -268,7 +275,8 @@ async def put_day_settings(request: web.Request) -> web.Response:
         saved, created = await save_day_settings(
             conn, event_id, body, expected=expected, actor=actor_of(request), now=request.app[CLOCK_KEY].now()
         )
-    return json_response(saved, status=201 if created else 200, headers={"ETag": settings_etag(saved)})
+    out = DaySettingsOut.of(saved)
+    return json_response(out, status=201 if created else 200, headers={"ETag": out.etag})
 
 
 def add_day_routes(app: web.Application) -> None:

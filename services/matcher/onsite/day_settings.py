@@ -60,6 +60,16 @@ class DaySettings(DaySettingsIn):
     updated_at: dt.datetime | None = None
 
 
+class DaySettingsOut(DaySettings):
+    """The settings as answered, with their entity tag (the ETag header's value, for forms)."""
+
+    etag: str = Field(description="The ETag of these settings: send it as If-Match to change them")
+
+    @classmethod
+    def of(cls, settings: DaySettings) -> DaySettingsOut:
+        return cls(**settings.model_dump(), etag=settings_etag(settings))
+
+
 def settings_etag(settings: DaySettings) -> str:
     """The entity tag of the stored settings ("defaults" while there is no row).
 
@@ -74,7 +84,8 @@ def settings_etag(settings: DaySettings) -> str:
     """
     if settings.updated_at is None:
         return DEFAULTS_ETAG
-    return '"' + hashlib.sha256(settings.model_dump_json().encode()).hexdigest()[:20] + '"'
+    stored = DaySettings.model_validate(settings.model_dump(exclude={"etag"}))
+    return '"' + hashlib.sha256(stored.model_dump_json().encode()).hexdigest()[:20] + '"'
 
 
 def _settings(event_id: UUID, row: asyncpg.Record | None) -> DaySettings:
