@@ -351,3 +351,31 @@ async def test_cancelled_firms_agenda_page_fits_a_phone(new_page, stack: Stack, 
     await fits_a_phone(page, "agenda-link-cancelled-en", problems)
     assert not problems, "\n".join(problems)
     assert await _layout(page, "table.meetings") == ("block", "Table")
+
+
+async def test_participant_tables_fit_tablets_and_laptops_too(new_page, stack: Stack, phone_event: PhoneEvent) -> None:
+    """Between the phone and the big screen (cards up to 64rem, the matcher's up to 40rem) nothing scrolls
+    sideways either: the table comes back only where its columns fit."""
+    await _publish(stack, phone_event)
+    firm = await _firm_page(new_page, phone_event.sme_email)
+    buyer = await _buyer_page(new_page, phone_event.buyer_email)
+    event = phone_event.event_id
+    pages = [
+        (firm, f"/foretag/evenemang/{event}", "sme-needs"),
+        (buyer, "/kopare", "buyer-start"),
+        (buyer, f"/kopare/evenemang/{event}/anmalan", "buyer-signup"),
+        (buyer, f"/kopare/evenemang/{event}/agenda", "buyer-agenda"),
+        (buyer, phone_event.links["sme"] + ".html", "agenda-link"),
+        (buyer, phone_event.links["buyer"] + ".html", "table-agenda-link"),
+    ]
+    problems = []
+    for width in (640, 768, 1024, 1280):
+        for page, path, name in pages:
+            await page.set_viewport_size({"width": width, "height": 800})
+            await page.goto(path)
+            scroll_width = await page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > width:
+                problems.append(f"{name} at {width} px is {scroll_width} px wide")
+            if scrollers := await page.evaluate(_SIDEWAYS_SCROLLERS):
+                problems.append(f"{name} at {width} px: {scrollers}")
+    assert not problems, "\n".join(problems)
