@@ -26,6 +26,8 @@ ACTIONS = {
     "webhook.create": N_("Lade till en webhook"),
     "webhook.delete": N_("Tog bort en webhook"),
     "agenda_link.revoke": N_("Återkallade en agendalänk"),
+    "board_link.create": N_("Skapade en länk till en skärm i lokalen"),
+    "board_link.revoke": N_("Återkallade en länk till en skärm i lokalen"),
     "arrival.check_in": N_("Checkade in en deltagare"),
     "arrival.undo": N_("Ångrade en incheckning"),
     "standby.join": N_("Satte ett företag på reservlistan"),

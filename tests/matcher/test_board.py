@@ -26,6 +26,8 @@ from tests.matcher.test_agenda_routes import event, names, publish, world
 
 __all__ = ["event", "world"]
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}  # what a TV's browser asks for
+
 
 @pytest.fixture
 def clock() -> ManualClock:
@@ -129,6 +131,10 @@ async def test_the_board_shows_now_and_next_per_table_by_the_clock(clocked_match
     assert script.status == 200 and script.content_type == "text/javascript"
     assert "fetch(" in await script.text()
 
+    part = await (await clocked_matcher.get(path + ".json?first=2&last=3")).json()
+    assert [t["table"] for t in part["tables"]] == [2, 3]
+    assert {k: v for k, v in shown(during).items() if k >= 2} == shown(part)
+    assert (await clocked_matcher.get(path + ".json?first=0")).status == 422
     english = await (await clocked_matcher.get(path + ".json?lang=en")).json()
     assert english["labels"]["next"] == "Next" and shown(english) == shown(during)
     assert 'lang="en"' in await (await clocked_matcher.get(path + "?lang=en")).text()
@@ -188,8 +194,10 @@ async def test_board_links_are_for_organisers_and_revoked_ones_answer_410(clocke
     assert token not in await (await clocked_matcher.get(links_path, headers=organiser)).text()
 
     assert (await clocked_matcher.delete(f"{links_path}/{link['id']}", headers=organiser)).status == 204
-    gone = await clocked_matcher.get(path)
+    gone = await clocked_matcher.get(path, headers=BROWSER)
     assert gone.status == 410 and "återkallat" in await gone.text()
+    gone_problem = await clocked_matcher.get(path)  # not a browser: the problem document
+    assert gone_problem.status == 410 and gone_problem.content_type == "application/problem+json"
     assert "script" not in gone.headers["Content-Security-Policy"]  # the notice page runs nothing
     gone_json = await clocked_matcher.get(path + ".json?lang=en")
     assert gone_json.status == 410 and (await gone_json.json())["type"].endswith(":board-link-revoked")
@@ -204,8 +212,8 @@ async def test_board_links_are_for_organisers_and_revoked_ones_answer_410(clocke
     assert revoked["revoked_at"] is not None
 
     for unknown in ("/b/" + "A" * 43, "/b/short"):
-        answer = await clocked_matcher.get(unknown)
-        assert answer.status == 404 and "finns inte" in await answer.text()
+        answer = await clocked_matcher.get(unknown, headers=BROWSER)
+        assert answer.status == 404 and answer.content_type == "text/html" and "finns inte" in await answer.text()
         assert (await clocked_matcher.get(unknown + ".json")).status == 404
 
     actions = await db.fetch(

@@ -126,8 +126,11 @@ class BoardDocument(BaseModel):
     tables: list[BoardTable] = Field(description="Every table by number (empty after the day)")
 
 
-def board_document(grid: EventGrid, moment: Moment, lang: str) -> BoardDocument:
+def board_document(grid: EventGrid, moment: Moment, lang: str, tables: tuple[int, int] | None = None) -> BoardDocument:
     """The board at ``moment`` of the day, from the published version's grid.
+
+    ``tables``: only the tables numbered from the first to the second (a big hall splits its tables over
+    several screens); None: every table.
 
     Examples
     --------
@@ -143,6 +146,10 @@ def board_document(grid: EventGrid, moment: Moment, lang: str) -> BoardDocument:
     >>> during = board_document(grid, Moment(2, True), "en")
     >>> during.now_time, during.tables[0].now.sme_name, during.tables[0].next
     ('09:25–09:45', 'Städbolaget i Falun AB', None)
+    >>> [t.table for t in board_document(grid, Moment(0, False), "sv", tables=(1, 1)).tables]
+    [1]
+    >>> board_document(grid, Moment(0, False), "sv", tables=(2, 3)).tables
+    []
     >>> after = board_document(grid, Moment(len(grid.slots), False), "sv")
     >>> after.message, after.tables
     ('Tack för i dag!', [])
@@ -150,9 +157,12 @@ def board_document(grid: EventGrid, moment: Moment, lang: str) -> BoardDocument:
     w = WORDS[lang]
     phase = phase_of(grid.slots, moment)
     current = moment.started - 1 if moment.running else None
-    tables = []
+    shown = []
+    low, high = tables if tables is not None else (1, len(grid.tables))
     if phase != "after":
         for column, table in enumerate(grid.tables):
+            if not low <= table.table <= high:
+                continue
 
             def meeting(row: int, column: int = column) -> BoardMeeting | None:
                 cell, slot = grid.cells[row][column], grid.slots[row]
@@ -163,7 +173,7 @@ def board_document(grid: EventGrid, moment: Moment, lang: str) -> BoardDocument:
                 )
 
             upcoming = (meeting(row) for row in range(moment.started, len(grid.slots)))
-            tables.append(
+            shown.append(
                 BoardTable(
                     table=table.table,
                     buyer_name=table.buyer_name,
@@ -183,5 +193,5 @@ def board_document(grid: EventGrid, moment: Moment, lang: str) -> BoardDocument:
         now_time=grid.slots[current].local_time if current is not None else None,
         refresh_seconds=REFRESH_SECONDS,
         labels={key: w[key] for key in ("title", "table", "now", "next", "free", "none_left", "updated")},
-        tables=tables,
+        tables=shown,
     )

@@ -35,6 +35,17 @@ UNKNOWN = "Länken till skärmen finns inte. / The screen's link does not exist.
 
 class BoardQuery(BaseModel):
     lang: Literal["sv", "en"] = Field(default="sv", description="Language of the board: sv or en")
+    first: int | None = Field(
+        default=None, ge=1, le=100_000, description="Show tables from this number on (several screens in a big hall)"
+    )
+    last: int | None = Field(default=None, ge=1, le=100_000, description="Show tables up to this number")
+
+    @property
+    def tables(self) -> tuple[int, int] | None:
+        """The range of table numbers to show, or None for all."""
+        if self.first is None and self.last is None:
+            return None
+        return (self.first or 1, self.last or 100_000)
 
 
 class BoardLinkRevoked(ProblemError):
@@ -103,8 +114,10 @@ async def delete_board_link(request: web.Request) -> web.Response:
     description="Per table of the published version: number, buyer, the firm met now and the next one "
     "(names only, no contacts), by the service's clock in the event's time zone. Before the first meeting "
     "the first ones, after the last 'Tack för i dag'. The HTML (large type, for a TV) refreshes itself from "
-    "the .json every 15 s. 404 for an unknown link (the HTML a page saying so), 410 for a revoked one; "
-    "before publication the HTML waits and the .json is 404 not-published.",
+    "the .json every 15 s. 404 for an unknown link, 410 for a revoked one (problem+json; a browser, asking for "
+    "text/html, gets a page saying so); "
+    "before publication the HTML waits and the .json is 404 not-published. ?first=N&last=M shows only "
+    "those tables (a big hall puts one screen per part of the room).",
 )
 async def get_board(request: web.Request) -> web.StreamResponse:
     """What a venue screen shows."""
@@ -113,7 +126,7 @@ async def get_board(request: web.Request) -> web.StreamResponse:
     screen = await screen_for_token(request.app[POOL_KEY], request.match_info["token"])
     try:
         if screen.state != "live":
-            if not as_json:
+            if not as_json and _wants_html(request):
                 kind = "gone" if screen.state == "revoked" else "unknown"
                 status = 410 if screen.state == "revoked" else 404
                 return _page(notice_html(kind, query.lang), status, script=False)
@@ -122,29 +135,35 @@ async def get_board(request: web.Request) -> web.StreamResponse:
             if as_json:
                 raise NotPublished()
             return _page(board_html(None, query.lang), 200)
-        return await _board(request, screen.version, query.lang, as_json)
+        return await _board(request, screen.version, query, as_json)
     except ProblemError as error:
         error.headers = {**BOARD_HEADERS, **error.headers}
         raise
 
 
-async def _board(request: web.Request, ref: VersionRef, lang: str, as_json: bool) -> web.Response:
+async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_json: bool) -> web.Response:
+    lang = query.lang
     agendas = await AGENDA_CACHE.agendas(request.app[POOL_KEY], ref)
     moment = moment_of(agendas.grid.slots, request.app[CLOCK_KEY].now())
     # Every screen of the event shows the same for one version and one point in the day.
-    key = ("board", ref.cache_key, tuple(moment), lang, "json" if as_json else "html")
+    key = ("board", ref.cache_key, tuple(moment), lang, query.tables, "json" if as_json else "html")
     tag = etag(*key)
     if not_modified(request, tag):
         return web.Response(status=304, headers={**BOARD_HEADERS, "ETag": tag})
     body = AGENDA_CACHE.cached_file(key)
     if body is None:
-        doc = board_document(agendas.grid, moment, lang)
+        doc = board_document(agendas.grid, moment, lang, query.tables)
         body = await AGENDA_CACHE.file(
             key, lambda: doc.model_dump_json().encode() if as_json else board_html(doc, lang)
         )
     if as_json:
         return web.Response(body=body, content_type="application/json", headers={**BOARD_HEADERS, "ETag": tag})
     return _page(body, 200, {"ETag": tag})
+
+
+def _wants_html(request: web.Request) -> bool:
+    """Whether the client is a browser (it asks for HTML): it gets a page; anything else problem+json."""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 def _page(body: bytes, status: int, extra: dict[str, str] | None = None, *, script: bool = True) -> web.Response:
