@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,8 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.agendas import PlacedMeeting
 from services.matcher.app import create_app
+from services.matcher.jobs import queue
 from services.matcher.privacy.erasure import apply_erasure
+from services.matcher.schedules.runner import make_schedule_handler
 from services.matcher.sql.onsite_day import LIVE_FILL_CHANNEL
+from services.matcher.state import REGISTRY_KEY
 from shared.auth import Role
 from shared.clock import ManualClock
 from shared.db import POOL_KEY
@@ -50,7 +54,7 @@ async def day_world(registry, matcher, db, make_org, make_token, service_token, 
     """A real event with two SMEs and two buyers signed up and version 1 published: SME a meets buyer x in
     the first slot and buyer y in the second; SME b meets buyer x in the second. The clock: the day before."""
     organiser = await make_token(Role.ORGANISER, label="day organiser")
-    event = await create_event(registry, organiser)
+    event = await create_event(registry, organiser, min_relevance_percent=0)  # any pair may meet
     await move_to(registry, organiser, event["id"], "open")
     orgs = {name: await make_org(kind) for name, kind in (("a", "sme"), ("b", "sme"), ("x", "buyer"), ("y", "buyer"))}
     tokens = {name: await make_token(Role.SME if name in "ab" else Role.BUYER, org) for name, org in orgs.items()}
@@ -401,3 +405,31 @@ async def test_reasons_are_in_the_export_and_gone_after_an_erasure(day_matcher, 
         (orgs["a"], ""),
         (orgs["y"], "Uppföljning med Borttagen organisation"),
     ]
+
+
+async def test_a_busy_slot_applied_before_the_day_is_left_out_of_the_replan(day_matcher, world, db, clock):
+    event, orgs, organiser = world["event"], world["orgs"], world["tokens"]["organiser"]
+    busy_slot = world["slots"][1].index  # where SME b meets buyer x
+    await day_matcher.put(
+        f"/events/{event}/day-settings", json={"declines_before_day": "replan"}, headers=bearer(organiser)
+    )
+    response = await day_matcher.post(
+        f"/events/{event}/organisations/{orgs['b']}/busy",
+        json={"slot": busy_slot},
+        headers=bearer(world["tokens"]["b"]),
+    )
+    assert response.status == 201 and (await response.json())["state"] == "applied"
+    app = day_matcher.server.app
+    handler = make_schedule_handler(app[POOL_KEY], app[REGISTRY_KEY], ThreadPoolExecutor(1), default_time_limit=10)
+    async with app[POOL_KEY].acquire() as conn:
+        job = await queue.get_job(conn, uuid.UUID((await response.json())["replan_job_id"]))
+        write = await handler(job, lambda progress, phase: None)
+        async with conn.transaction():
+            version_id = await write(conn)
+    meetings = await db.fetch(
+        "SELECT sme_id, buyer_id, slot FROM matcher.schedule_meetings WHERE version_id = $1", version_id
+    )
+    kept = {(str(m["sme_id"]), str(m["buyer_id"]), m["slot"]) for m in meetings}
+    assert not [m for m in kept if m[0] == orgs["b"] and m[2] == busy_slot]  # nothing for b in its busy slot
+    assert (orgs["a"], orgs["x"], world["slots"][0].index) in kept  # everyone else stays where they were
+    assert (orgs["a"], orgs["y"], world["slots"][1].index) in kept

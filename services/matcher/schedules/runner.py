@@ -28,6 +28,7 @@ from ..engine.model import InstanceError
 from ..engine.pipeline import Infeasible as EngineInfeasible
 from ..jobs.queue import Job
 from ..jobs.worker import Infeasible, ProgressReporter, ResultWriter, Retryable, default_worker_id, run_worker
+from ..onsite.declines import applied_busy_slots, without_busy_slots
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
 from ..state import REGISTRY_KEY
@@ -112,9 +113,10 @@ def make_schedule_handler(
             raise Infeasible(f"Evenemanget kan inte hämtas (the event cannot be read): {error.reason}") from None
         async with pool.acquire() as conn:
             rules = await store.load_rules(conn, job.event_id)
+            busy = await applied_busy_slots(conn, job.event_id)  # "Upptagen" slots applied before the day
             base_id = await store.replan_base(conn, job.event_id, job.params)
             previous = await store.stored_meetings(conn, base_id) if base_id is not None else None
-        request = job_request(job, snapshot.document, rules, previous, default_time_limit)
+        request = job_request(job, without_busy_slots(snapshot.document, busy), rules, previous, default_time_limit)
         fetched = time.perf_counter()
         report(20, "Beräknar mötesschemat (computing the schedule)")
         loop = asyncio.get_running_loop()
