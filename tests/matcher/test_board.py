@@ -14,11 +14,14 @@ from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
+from services.matcher.privacy.erasure import apply_erasure, forget_cached
 from shared.clock import ManualClock
+from shared.db import init_connection
 from tests.conftest import bearer
 
 # The agenda tests' fixtures (a stored version, organisations, tokens) serve here too.
@@ -227,3 +230,24 @@ async def test_board_links_are_for_organisers_and_revoked_ones_answer_410(clocke
     ]
     ours = [record for record in caplog.records if record.name != "aiohttp.access"]
     assert not any(token in record.getMessage() or token in str(getattr(record, "path", "")) for record in ours)
+
+
+async def test_an_erased_firm_leaves_the_board(clocked_matcher, clock, db, db_url, world):
+    snapshot = world["snapshot"]
+    await publish(db, world["event"], 1)
+    _, path = await make_board(clocked_matcher, world)
+    clock.set(local(snapshot, 9, 10))
+    before = await (await clocked_matcher.get(path + ".json")).text()
+    firm = next(sme for sme in snapshot.smes if sme.organisation.name in before)
+    conn = await asyncpg.connect(db_url)
+    try:
+        await init_connection(conn)  # as the matcher's pool: jsonb as Python objects
+        async with conn.transaction():
+            result = await apply_erasure(conn, firm.organisation.id, clock.now())
+    finally:
+        await conn.close()
+    forget_cached(result)
+    assert result.versions == 1
+    for suffix in (".json", ""):
+        shown_now = await (await clocked_matcher.get(path + suffix)).text()
+        assert firm.organisation.name not in shown_now, suffix
