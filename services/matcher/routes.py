@@ -10,6 +10,7 @@ from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 from . import (
     agendas_routes,
     audit_routes,
+    calendar_routes,
     job_routes,
     reception_file_routes,
     rule_routes,
@@ -52,6 +53,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/events/{event_id}/agenda-links", agendas_routes.list_agenda_links)
     app.router.add_delete("/events/{event_id}/agenda-links/{link_id}", agendas_routes.delete_agenda_link)
     app.router.add_get(agendas_routes.LINKED_AGENDA_PATH, agendas_routes.get_linked_agenda)
+    app.router.add_get(calendar_routes.FEED_PATH, calendar_routes.get_calendar_feed)
     app.router.add_get("/audit", audit_routes.list_audit)
     app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
     day_routes.add_day_routes(app)

@@ -104,6 +104,9 @@ MATRIX: list[Row] = [
     # A live link is the credential: whoever holds it reads the agenda, token or not; a forged one is 404.
     *(Row("GET", "/a/{link_token}" + ext, everyone(200), setup=("links",)) for ext in DAY_FORMATS),
     Row("GET", "/a/{forged_token}", everyone(404), setup=("links",)),
+    # The calendar subscription of a link (webcal): the same credential.
+    Row("GET", "/a/{link_token}/calendar.ics", everyone(200), setup=("links",)),
+    Row("GET", "/a/{forged_token}/calendar.ics", everyone(404), setup=("links",)),
     # The matcher's audit log: organisers only.
     Row("GET", "/audit", only(organiser={200})),
     # What the matcher holds about an organisation (the registry's export asks with the caller's token).
