@@ -29,7 +29,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -45,11 +45,12 @@ from ..engine.explain import explain_pairs
 from ..engine.live_fill import DUPLICATE, FROZEN, FillResult, live_fill
 from ..registry_client import RegistryDown, RegistryRefused, Snapshot
 from ..schedules.compute import ComputeResult, StoredMeeting
-from ..schedules.publish import publish_version
-from ..schedules.store import insert_version, stored_meetings
+from ..schedules.store import insert_version
 from ..settings import MatcherSettings
 from ..sql import onsite_fill as sql
+from ..sql import privacy as privacy_sql
 from ..sql import schedules as schedules_sql
+from .live_publish import publish_fill
 
 log = logging.getLogger("services.matcher.onsite.live_fill")
 
@@ -155,7 +156,7 @@ def _arrays(encoded: EncodedEvent, rules: list[asyncpg.Record], unavailable: lis
 
 
 def _solve(
-    encoded: EncodedEvent, snapshot: EventSnapshot, meetings: list[StoredMeeting], cells: list, context: dict
+    encoded: EncodedEvent, snapshot: EventSnapshot, meetings: list[Placement], cells: list, context: dict
 ) -> FillResult:
     instance = encoded.instance
     position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
@@ -179,7 +180,7 @@ def _solve(
     )
 
 
-def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, meetings: list[StoredMeeting]) -> tuple:
+def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, meetings: list[Placement]) -> tuple:
     """(freed rows the engine gets, ids of rows that can never be filled: cell unknown or taken meanwhile)."""
     tables = dict(zip(encoded.buyer_ids, encoded.instance.buyer_tables.tolist(), strict=True))
     slots = set(encoded.slot_indexes.tolist())
@@ -196,13 +197,19 @@ def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, meetings: lis
     return cells, stale
 
 
-def _new_meetings(encoded: EncodedEvent, meetings: list[StoredMeeting], result: FillResult) -> list[StoredMeeting]:
-    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
-    order = [m for m in meetings if m.sme_id in smes]  # the rows the engine saw, in its order
-    gone = {(order[i].sme_id, order[i].buyer_id) for i in result.vacated.tolist()}
+class Placement(NamedTuple):
+    """Where a meeting of a version is."""
+
+    sme_id: UUID
+    buyer_id: UUID
+    slot: int
+    table_index: int
+
+
+def _added_meetings(encoded: EncodedEvent, result: FillResult) -> list[StoredMeeting]:
     added = result.added.tolist()
     explanations = explain_pairs(encoded, encoded.scores, [row[:2] for row in added])
-    return [m for m in meetings if (m.sme_id, m.buyer_id) not in gone] + [
+    return [
         StoredMeeting(
             sme_id=encoded.sme_ids[s],
             buyer_id=encoded.buyer_ids[b],
@@ -216,12 +223,12 @@ def _new_meetings(encoded: EncodedEvent, meetings: list[StoredMeeting], result: 
 
 
 async def _standby_missing(pool: asyncpg.Pool, event_id: UUID, cache: EncodingCache) -> set[UUID]:
-    """Stand-by firms the snapshot the last fill used does not hold (all of them before a first fill)."""
-    async with pool.acquire() as conn:
-        standby = {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)}
+    """Stand-by firms the snapshot the last fill used does not hold (before a first fill: the stored one's)."""
     hit = cache.entries.get(event_id)
-    if hit is None or not standby:
-        return standby
+    async with pool.acquire() as conn:
+        if hit is None:
+            return {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY_NOT_IN_SNAPSHOT, event_id)}
+        standby = {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)}
     return standby - set(hit[3].sme_ids) - set(hit[3].buyer_ids)
 
 
@@ -269,7 +276,9 @@ async def fill_event(
             document, snapshot = dict(merged, content_hash=key), snapshot.model_copy(update={"content_hash": key})
             encoded = await asyncio.to_thread(encode_snapshot, snapshot)
             cache.put(event_id, document, snapshot, encoded)
-        meetings = await stored_meetings(conn, base["id"])
+        meetings = [Placement(*row) for row in await conn.fetch(sql.SELECT_PLACEMENTS, base["id"])]
+        smes, buyers = set(encoded.sme_ids), set(encoded.buyer_ids)
+        meetings = [m for m in meetings if m.sme_id in smes and m.buyer_id in buyers]
         cells, stale = _placeable(freed, encoded, meetings)
         result = await asyncio.to_thread(_solve, encoded, snapshot, meetings, cells, context)
         expired = stale + [c["id"] for c, why in zip(cells, result.reasons, strict=True) if why in (FROZEN, DUPLICATE)]
@@ -277,18 +286,19 @@ async def fill_event(
         waiting = len(cells) - len(result.cells) - (len(expired) - len(stale))
         if not len(result.cells):
             return FillOutcome(event_id, expired=len(expired), waiting=waiting)
-        after = _new_meetings(encoded, meetings, result)
+        added = _added_meetings(encoded, result)
+        vacated = [meetings[i] for i in result.vacated.tolist()]
         filled = [cells[i] for i in result.cells.tolist()]
-        version = await _write_version(conn, base, Snapshot(document, key), after, meetings, result, filled)
-        added = [(m.sme_id, m.buyer_id) for m in after[len(after) - len(filled) :]]
+        fill = Fill(base, len(meetings), added, vacated, filled, merged=Snapshot(document, key) if merged else None)
+        version = await _write_version(conn, encoded, fill)
         await conn.execute(
-            sql.MARK_FILLED, [c["id"] for c in filled], [s for s, _ in added], version["id"], context["now"]
+            sql.MARK_FILLED, [c["id"] for c in filled], [m.sme_id for m in added], version["id"], context["now"]
         )
         notifications = 0
         if live:
-            parties = {party for pair in added for party in pair}
-            done = await publish_version(conn, settings, event_id, version["number"], None, tell=parties)
-            notifications = done.notifications if done else 0
+            parties = list(dict.fromkeys(party for m in added for party in (m.sme_id, m.buyer_id)))
+            changes = {"added": len(added), "moved": 0, "removed": len(vacated)}
+            notifications = await publish_fill(conn, settings, snapshot, version, parties, changes)
         details = {"number": version["number"], "based_on": base["number"], "filled": len(filled)}
         details |= {"expired": len(expired), "published": live, "notifications": notifications}
         await record(
@@ -298,34 +308,60 @@ async def fill_event(
     return FillOutcome(event_id, version["number"], live, len(filled), len(expired), waiting, notifications)
 
 
-async def _write_version(
-    conn: asyncpg.Connection,
-    base: asyncpg.Record,
-    snapshot: Snapshot,
-    after: list[StoredMeeting],
-    before: list[StoredMeeting],
-    result: FillResult,
-    filled: list[asyncpg.Record],
-) -> asyncpg.Record:
-    """The new version: the base's quality figures with the new totals, and what the fill changed."""
+@dataclass(frozen=True)
+class Fill:
+    """What a fill writes: on top of ``base`` (with ``kept`` + vacated meetings), in a snapshot of its own when
+    walk-ins were added (``merged``), else the base's."""
+
+    base: asyncpg.Record
+    meetings: int
+    added: list[StoredMeeting]
+    vacated: list[Placement]
+    filled: list[asyncpg.Record]
+    merged: Snapshot | None = None
+
+
+async def _write_version(conn: asyncpg.Connection, encoded: EncodedEvent, fill: Fill) -> asyncpg.Record:
+    """The new version: the base's meetings but the freed ones copied in the database, the added ones, the
+    base's quality figures with the new totals, and what the fill changed."""
+    base, added, vacated = fill.base, fill.added, fill.vacated
+    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
+    gone = sum(float(encoded.instance.relevance[smes[m.sme_id], buyers[m.buyer_id]]) for m in vacated)
     quality = dict(await conn.fetchval(sql.SELECT_QUALITY, base["id"]) or {})
-    quality |= {"meetings": len(after), "relevance": sum(m.relevance for m in after)}
+    quality["meetings"] = fill.meetings - len(vacated) + len(added)
+    if isinstance(quality.get("relevance"), int | float):
+        quality["relevance"] = quality["relevance"] + sum(m.relevance for m in added) - gone
     changes = {
-        "kept": len(before) - len(result.vacated),
-        "added": len(filled),
-        "removed": len(result.vacated),
+        "kept": fill.meetings - len(vacated),
+        "added": len(added),
+        "removed": len(vacated),
         "moved": 0,
-        "reasons": [f"live fill: freed slot {c['id']} ({c['cause']})" for c in filled],
-        "live_fill": {"freed_slots": [c["id"] for c in filled]},
+        "reasons": [f"live fill: freed slot {c['id']} ({c['cause']})" for c in fill.filled],
+        "live_fill": {"freed_slots": [c["id"] for c in fill.filled]},
     }
-    version_id = await insert_version(
-        conn,
-        event_id=base["event_id"],
-        job_id=None,
-        based_on=base["id"],
-        snapshot=snapshot,
-        venue=base["venue"],
-        params={"mode": "replan", "live_fill": True, "based_on": base["number"]},
-        result=ComputeResult(after, quality, "replan", changes),
+    params = {"mode": "replan", "live_fill": True, "based_on": base["number"]}
+    if fill.merged is None:
+        await conn.execute(privacy_sql.LOCK_PRIVACY_SHARED)  # an erasure being applied finishes first
+        version = await conn.fetchrow(sql.INSERT_VERSION_COPY, base["id"], quality, params, changes)
+    else:
+        version_id = await insert_version(
+            conn, event_id=base["event_id"], job_id=None, based_on=base["id"], snapshot=fill.merged,
+            venue=base["venue"], params=params, result=ComputeResult([], quality, "replan", changes),
+        )  # fmt: skip
+        version = await conn.fetchrow(sql.SELECT_VERSION_NUMBER, version_id)
+    await conn.execute(
+        sql.COPY_MEETINGS, version["id"], base["id"], [m.sme_id for m in vacated], [m.buyer_id for m in vacated]
     )
-    return await conn.fetchrow(sql.SELECT_VERSION_NUMBER, version_id)
+    await conn.execute(
+        schedules_sql.INSERT_MEETINGS,
+        version["id"],
+        [m.sme_id for m in added],
+        [m.buyer_id for m in added],
+        [m.slot for m in added],
+        [m.table_index for m in added],
+        [m.relevance for m in added],
+        [m.explanation for m in added],
+        [m.locked for m in added],
+    )
+    return version

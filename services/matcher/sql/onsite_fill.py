@@ -39,8 +39,7 @@ WHERE event_id = $1 AND state <> 'dismissed'
 
 # The version a fill builds on: a live fill's draft newer than the published version (draft mode: the
 # organiser has not clicked yet, so the next fill adds to it), else the published one. $1 event.
-SELECT_FILL_BASE = """
-SELECT v.id, v.event_id, v.number, v.status, v.snapshot_hash, v.venue
+_FILL_BASE_OF_EVENT = """
 FROM matcher.schedule_versions v
 WHERE v.event_id = $1
   AND (v.status = 'published'
@@ -50,6 +49,24 @@ WHERE v.event_id = $1
 ORDER BY v.number DESC
 LIMIT 1
 """
+
+SELECT_FILL_BASE = f"SELECT v.id, v.event_id, v.number, v.status, v.snapshot_hash, v.venue {_FILL_BASE_OF_EVENT}"
+
+# Stand-by firms (as SELECT_STANDBY) that the fill base's snapshot does not hold: walk-ins. $1 event.
+SELECT_STANDBY_NOT_IN_SNAPSHOT = f"""
+WITH base AS (SELECT v.snapshot {_FILL_BASE_OF_EVENT}),
+held AS (
+    SELECT (e -> 'organisation' ->> 'id')::uuid AS id
+    FROM base, jsonb_array_elements(base.snapshot -> 'smes') e
+    UNION ALL
+    SELECT (e -> 'organisation' ->> 'id')::uuid
+    FROM base, jsonb_array_elements(base.snapshot -> 'buyers') e
+)
+SELECT s.organisation_id
+FROM matcher.standby s
+JOIN matcher.arrivals a ON a.event_id = s.event_id AND a.organisation_id = s.organisation_id
+WHERE s.event_id = $1 AND s.left_at IS NULL AND s.organisation_id NOT IN (SELECT id FROM held)
+"""  # noqa: S608 - built from constants only
 
 # $1 ids, $2 filled SME ids, $3 version, $4 when.
 MARK_FILLED = """
@@ -65,3 +82,48 @@ MARK_EXPIRED = "UPDATE matcher.freed_slots SET state = 'expired' WHERE id = ANY(
 SELECT_QUALITY = "SELECT quality FROM matcher.schedule_versions WHERE id = $1"
 
 SELECT_VERSION_NUMBER = "SELECT id, number FROM matcher.schedule_versions WHERE id = $1"
+
+# Where each meeting of a version is, without its explanation (what a fill needs of the meetings). $1 version.
+SELECT_PLACEMENTS = "SELECT sme_id, buyer_id, slot, table_index FROM matcher.schedule_meetings WHERE version_id = $1"
+
+# A fill's version when the snapshot stays the base's: copied from it in the database (number = the event's
+# next; the caller holds the event's schedule lock). $1 base, $2 quality, $3 params, $4 changes.
+INSERT_VERSION_COPY = """
+INSERT INTO matcher.schedule_versions
+    (event_id, number, job_id, based_on, snapshot_hash, snapshot, quality, venue, mode, params, changes)
+SELECT b.event_id, (SELECT max(number) + 1 FROM matcher.schedule_versions WHERE event_id = b.event_id),
+       NULL, b.id, b.snapshot_hash, b.snapshot, $2, b.venue, 'replan', $3, $4
+FROM matcher.schedule_versions b WHERE b.id = $1
+RETURNING id, number
+"""
+
+# The base's meetings into the new version, but the freed ones. $1 new version, $2 base, $3/$4 SME and buyer
+# ids of the meetings that leave.
+COPY_MEETINGS = """
+INSERT INTO matcher.schedule_meetings
+    (version_id, sme_id, buyer_id, slot, table_index, relevance, explanation, locked)
+SELECT $1, m.sme_id, m.buyer_id, m.slot, m.table_index, m.relevance, m.explanation, m.locked
+FROM matcher.schedule_meetings m
+WHERE m.version_id = $2
+  AND (m.sme_id, m.buyer_id) NOT IN (SELECT * FROM unnest($3::uuid[], $4::uuid[]))
+"""
+
+# Versions of an event by number (for the notices of a fill). $1 event, $2 numbers.
+SELECT_VERSIONS_BY_NUMBER = """
+SELECT id, number, published_at, venue FROM matcher.schedule_versions WHERE event_id = $1 AND number = ANY($2::int[])
+"""
+
+# The meetings of a version that involve any of the parties (as SME or buyer). $1 version, $2 organisation ids.
+SELECT_PARTY_MEETINGS = """
+SELECT sme_id, buyer_id, slot, table_index, explanation
+FROM matcher.schedule_meetings
+WHERE version_id = $1 AND (sme_id = ANY($2::uuid[]) OR buyer_id = ANY($2::uuid[]))
+"""
+
+COUNT_MEETINGS = "SELECT count(*) FROM matcher.schedule_meetings WHERE version_id = $1"
+
+# The parties' whole-organisation agenda links (for their e-mails). $1 event, $2 organisation ids.
+SELECT_PARTY_LINKS = """
+SELECT id, organisation_id FROM matcher.agenda_links
+WHERE event_id = $1 AND revoked_at IS NULL AND table_index IS NULL AND organisation_id = ANY($2::uuid[])
+"""
