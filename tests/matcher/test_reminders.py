@@ -25,8 +25,12 @@ from services.matcher.schedules.publish import publish_version
 from services.matcher.schedules.store import insert_version
 from services.matcher.settings import MatcherSettings
 from services.matcher.sql import reminders as sql
+from services.matcher.state import REGISTRY_KEY
+from shared.auth import Role
 from shared.clock import ManualClock
-from shared.db import init_connection
+from shared.db import POOL_KEY, init_connection
+from tests.conftest import bearer
+from tests.test_events import create_event, move_to
 
 UTC = dt.UTC
 EVENT = uuid.UUID(int=1)
@@ -372,3 +376,31 @@ async def test_the_signup_reminder_goes_once_to_firms_that_ranked_no_needs(db_ur
     assert "Anmälan till Affärsträff Falun stänger 2025-10-01 kl. 16:00 (svensk tid)" in text
     assert f"https://affarstraff.example/foretag/evenemang/{EVENT}/anmalan" in text
     assert registry.calls["event"] <= 4
+
+
+async def test_the_signup_reminder_reads_the_real_registry(
+    matcher, registry, db, make_org, make_token, organiser_token, matcher_settings
+):
+    """Over loopback with the matcher's service token: the registry's deadline, name and sign-ups."""
+    event = await create_event(registry, organiser_token)
+    await move_to(registry, organiser_token, event["id"], "open")
+    event_id = uuid.UUID(event["id"])
+    reachable, silent = await make_org("sme"), await make_org("sme")
+    await db.execute(
+        "INSERT INTO registry.contacts (organisation_id, position, name, email) VALUES ($1, 0, 'Bo Ek', 'bo@ek.se')",
+        reachable,
+    )
+    for sme in (reachable, silent):
+        signed_up = await registry.post(
+            f"/events/{event_id}/registrations", json={}, headers=bearer(await make_token(Role.SME, sme))
+        )
+        assert signed_up.status == 201, await signed_up.text()
+    pool = matcher.app[POOL_KEY]
+    await day_settings(pool, event_id, remind_signup_days_before=2)
+    deadline = dt.datetime.fromisoformat(event["signup_deadline"])
+    source = matcher.app[REGISTRY_KEY]
+    assert await send_signup_reminders(pool, source, deadline - dt.timedelta(days=2, minutes=1), matcher_settings) == 0
+    assert await send_signup_reminders(pool, source, deadline - dt.timedelta(days=2), matcher_settings) == 1
+    [mail] = await reminder_mails(pool, "signup")
+    assert mail["destination"] == "bo@ek.se" and mail["participant_id"] == reachable
+    assert f"Anmälan till {event['name']} stänger" in mail["payload"]["text"]
