@@ -7,15 +7,16 @@
 For each ``--processes`` count it starts the registry and the matcher (``MATCHER_PROCESSES`` matcher
 processes on one port, by SO_REUSEPORT) on a scratch database as :mod:`benchmarks.stack` does, loads
 the Dalarna sample event (``--smes`` SMEs) through the registry's API, schedules it once, publishes the
-version and makes every participant's agenda link (SMEs and buyers). Then every link's JSON is read
-once (each participant's first look: "changes since" and the "seen" marker), and a load generator in
-a separate process (aiohttp client, keep-alive, ``--clients`` concurrent loops taking the links in turn)
-reads link JSON for ``--seconds``, ``--runs`` times: requests per second and p50/p99 latency.
+version, makes every participant's agenda link (SMEs and buyers) and ``--screens`` venue board links.
+Then every link's JSON is read once (each participant's first look: "changes since" and the "seen"
+marker), and a load generator in a separate process (aiohttp client, keep-alive, ``--clients``
+concurrent loops taking the URLs in turn) reads agenda link JSON and board JSON (``/b/{token}.json``)
+for ``--seconds``, ``--runs`` times: requests per second and p50/p99 latency, in all and per kind, and
+the CPU time the matcher processes and their PostgreSQL backends spent per request.
 
 The service processes are pinned to CPUs 0 and 1 (``os.sched_setaffinity``, as ``taskset -c 0,1``);
 the load generator gets the other CPUs when the machine has more than two, else it shares those two
-with the services and PostgreSQL (the line "cpus:" says which). The board JSON (``/b/{token}.json``)
-is not read: there is no such route yet. Figures only; nothing is asserted.
+with the services and PostgreSQL (the line "cpus:" says which). Figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -75,6 +76,22 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+async def settle(pid: int, timeout: float = 180.0) -> float:
+    """Wait until ``pid`` and its descendants are quiet (under 5 % of a CPU for a second): seconds waited.
+
+    The readiness check answers once the first process listens; the others (and every process's solver
+    process, planning its warm-up example) may still be starting, which would be measured as load.
+    """
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        pids = process_tree(pid)
+        before = cpu_seconds(pids)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pids) - before < 0.05:
+            break
+    return time.perf_counter() - started
+
+
 async def backend_pids(database_url: str) -> list[int]:
     """The PostgreSQL server processes serving the services' connections to the benchmark's database."""
     conn = await asyncpg.connect(database_url)
@@ -95,8 +112,8 @@ def generator(urls: list[str], clients: int, seconds: float, cpus: set[int] | No
     out.close()
 
 
-async def _hammer(urls: list[str], clients: int, seconds: float) -> tuple[list[float], int, float]:
-    latencies: list[float] = []
+async def _hammer(urls: list[str], clients: int, seconds: float) -> tuple[list[tuple[str, float]], int, float]:
+    latencies: list[tuple[str, float]] = []
     failures = 0
     turn = itertools.cycle(urls)
     connector = aiohttp.TCPConnector(limit=clients, force_close=False)
@@ -107,37 +124,61 @@ async def _hammer(urls: list[str], clients: int, seconds: float) -> tuple[list[f
         async def client() -> None:
             nonlocal failures
             while (sent := time.perf_counter()) < deadline:
-                async with session.get(next(turn)) as response:
+                url = next(turn)
+                async with session.get(url) as response:
                     await response.read()
                     failures += response.status != 200
-                latencies.append(time.perf_counter() - sent)
+                latencies.append((kind_of(url), time.perf_counter() - sent))
 
         await asyncio.gather(*(client() for _ in range(clients)))
         elapsed = time.perf_counter() - started
     return latencies, failures, elapsed
 
 
-def burst(urls: list[str], clients: int, seconds: float, cpus: set[int] | None) -> ReadFigures:
-    """One measurement by a load generator in its own process."""
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=generator, args=(urls, clients, seconds, cpus, send))
-    process.start()
-    latencies, failures, elapsed = receive.recv()
-    process.join()
+def kind_of(url: str) -> str:
+    """``board`` for a venue screen's JSON, ``link`` for an agenda link's."""
+    return "board" if "/b/" in url else "link"
+
+
+def figures_of(latencies: list[float], failures: int, elapsed: float) -> ReadFigures:
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
     return ReadFigures(len(latencies), failures, elapsed, cuts[49] * 1000, cuts[98] * 1000)
 
 
-async def published_links(session: aiohttp.ClientSession, matcher: str, event_id: str, number: int) -> list[str]:
-    """Publish version ``number`` and make every participant's link; their JSON URLs."""
+def burst(urls: list[str], clients: int, seconds: float, cpus: set[int] | None) -> dict[str, ReadFigures]:
+    """One measurement by a load generator in its own process: figures of all reads, and per kind."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=generator, args=(urls, clients, seconds, cpus, send))
+    process.start()
+    timed, failures, elapsed = receive.recv()
+    process.join()
+    figures = {"all": figures_of([seconds for _, seconds in timed], failures, elapsed)}
+    for kind in sorted({kind for kind, _ in timed}):
+        figures[kind] = figures_of([seconds for k, seconds in timed if k == kind], 0, elapsed)
+    return figures
+
+
+async def published_links(
+    session: aiohttp.ClientSession, matcher: str, event_id: str, number: int, screens: int
+) -> list[str]:
+    """Publish version ``number``, make every participant's link and ``screens`` board links: their JSON URLs.
+
+    Each screen's board is read as often as a participant's agenda (the list takes them in turn).
+    """
     async with session.post(f"{matcher}/events/{event_id}/schedules/{number}/publish") as response:
         if response.status != 200:
             raise SystemExit(f"publishing failed ({response.status}): {await response.text()}")
     async with session.post(f"{matcher}/events/{event_id}/agenda-links") as response:
         if response.status not in (200, 201):
             raise SystemExit(f"making agenda links failed ({response.status}): {await response.text()}")
-        return [f"{link['url']}.json" for link in (await response.json())["items"]]
+        urls = [f"{link['url']}.json" for link in (await response.json())["items"]]
+    for _ in range(screens):
+        async with session.post(f"{matcher}/events/{event_id}/board-links") as response:
+            if response.status != 201:
+                raise SystemExit(f"making a board link failed ({response.status}): {await response.text()}")
+            urls.append(f"{(await response.json())['url']}.json")
+    return urls
 
 
 async def first_looks(urls: list[str], clients: int) -> tuple[float, int]:
@@ -165,7 +206,9 @@ class CpuUse:
     postgres_ms: float
 
 
-async def one_stack(processes: int, args: argparse.Namespace) -> tuple[str, list[tuple[ReadFigures, CpuUse]]]:
+async def one_stack(
+    processes: int, args: argparse.Namespace
+) -> tuple[str, list[tuple[dict[str, ReadFigures], CpuUse]]]:
     """Start the stack with ``processes`` matcher processes and measure it: (first look, runs)."""
     services_cpus, generator_cpus = cpu_plan()
     async with scratch_stack(extra_env={"MATCHER_PROCESSES": str(processes)}, cpus=services_cpus) as stack:
@@ -174,10 +217,12 @@ async def one_stack(processes: int, args: argparse.Namespace) -> tuple[str, list
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), headers=headers) as session:
             event = await load_event(session, stack.url("registry"), token, generate_sample(smes=args.smes))
             _, number = await measure_jobs(session, matcher, event["id"], "sample", 1)
-            urls = await published_links(session, matcher, event["id"], number)
+            urls = await published_links(session, matcher, event["id"], number, args.screens)
+        waited = await settle(stack.services["matcher"].process.pid)  # type: ignore[union-attr]
+        print(f"{processes} process(es): all started and quiet after {waited:.1f} s more", flush=True)
         seconds, failures = await first_looks(urls, args.clients)
         first = f"{seconds:.2f} s" + (f" ({failures} not 200)" if failures else "")
-        print(f"{processes} process(es): first look at {len(urls)} links {first}", flush=True)
+        print(f"{processes} process(es): first look at {len(urls)} links ({args.screens} boards) {first}", flush=True)
         runs = []
         for run in range(args.runs):
             matcher_pids = process_tree(stack.services["matcher"].process.pid)  # type: ignore[union-attr]
@@ -185,12 +230,14 @@ async def one_stack(processes: int, args: argparse.Namespace) -> tuple[str, list
             before = cpu_seconds(matcher_pids), cpu_seconds(postgres_pids)
             figures = await asyncio.to_thread(burst, urls, args.clients, args.seconds, generator_cpus)
             used = cpu_seconds(matcher_pids) - before[0], cpu_seconds(postgres_pids) - before[1]
-            cpu = CpuUse(*(1000 * seconds / max(1, figures.requests) for seconds in used))
+            cpu = CpuUse(*(1000 * seconds / max(1, figures["all"].requests) for seconds in used))
             print(
-                f"{processes} process(es), link JSON run {run + 1}: {figures.line()}; CPU per request: "
+                f"{processes} process(es), run {run + 1}: {figures['all'].line()}; CPU per request: "
                 f"matcher {cpu.matcher_ms:.3f} ms, PostgreSQL {cpu.postgres_ms:.3f} ms",
                 flush=True,
             )
+            for kind in sorted(set(figures) - {"all"}):
+                print(f"  {kind} JSON: {figures[kind].line()}", flush=True)
             runs.append((figures, cpu))
         return first, runs
 
@@ -204,24 +251,32 @@ async def bench(args: argparse.Namespace) -> None:
         flush=True,
     )
     results = [(processes, *await one_stack(processes, args)) for processes in args.processes]
-    print(f"\n== morning burst: link JSON, {args.clients} clients, {args.seconds:g} s, median of {args.runs} ==")
-    rows = [["processes", "req/s", "p50 ms", "p99 ms", "not 200", "CPU ms/req matcher", "PostgreSQL", "first look"]]
+    print(
+        f"\n== morning burst: agenda link JSON and {args.screens} venue boards' JSON, {args.clients} clients, "
+        f"{args.seconds:g} s, median of {args.runs} =="
+    )
+    header = ["processes", "reads", "req/s", "p50 ms", "p99 ms", "not 200", "CPU ms/req matcher", "PostgreSQL"]
+    rows = [[*header, "first look"]]
     for processes, first, measured in results:
-        runs, cpu = [figures for figures, _ in measured], [use for _, use in measured]
-        rows.append(
-            [
-                str(processes),
-                f"{statistics.median(r.per_second for r in runs):,.0f}",
-                f"{statistics.median(r.p50_ms for r in runs):.1f}",
-                f"{statistics.median(r.p99_ms for r in runs):.1f}",
-                f"{sum(r.failures for r in runs)}",
-                f"{statistics.median(c.matcher_ms for c in cpu):.3f}",
-                f"{statistics.median(c.postgres_ms for c in cpu):.3f}",
-                first,
-            ]
-        )
+        cpu = [use for _, use in measured]
+        for kind in measured[0][0]:
+            runs = [figures[kind] for figures, _ in measured]
+            everything = kind == "all"
+            rows.append(
+                [
+                    str(processes) if everything else "",
+                    kind,
+                    f"{statistics.median(r.per_second for r in runs):,.0f}",
+                    f"{statistics.median(r.p50_ms for r in runs):.1f}",
+                    f"{statistics.median(r.p99_ms for r in runs):.1f}",
+                    f"{sum(r.failures for r in runs)}" if everything else "",
+                    f"{statistics.median(c.matcher_ms for c in cpu):.3f}" if everything else "",
+                    f"{statistics.median(c.postgres_ms for c in cpu):.3f}" if everything else "",
+                    first if everything else "",
+                ]
+            )
     print_table(rows)
-    print("(board JSON not measured: no /b/{token}.json route yet)", flush=True)
+    print(flush=True)
 
 
 def main() -> None:
@@ -231,6 +286,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent keep-alive clients of the load generator")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument("--runs", type=int, default=3, help="measurements per process count")
+    parser.add_argument("--screens", type=int, default=4, help="venue boards (/b/{token}.json) read with the links")
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -93,14 +93,21 @@ CONNECT_ATTEMPT_TIMEOUT = 5.0
 
 
 async def create_pool(
-    settings: CommonSettings, dsn: str, schema: str = "public", outage: OutageLog | None = None
+    settings: CommonSettings,
+    dsn: str,
+    schema: str = "public",
+    outage: OutageLog | None = None,
+    *,
+    max_size: int | None = None,
+    reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
     """An asyncpg pool, retrying the first connection for ``DATABASE_CONNECT_TIMEOUT`` seconds.
 
     ``schema`` comes first on the search path, so extensions installed in it (pg_trgm's operators)
     resolve; queries still name their tables with the schema. Every new connection goes through
     ``outage`` (see :mod:`shared.outage`): a failed one raises ``DatabaseUnreachable``, and the log
-    says once that the database is away and once that it is back.
+    says once that the database is away and once that it is back. ``max_size`` and ``reset`` (asyncpg's:
+    what runs when a connection goes back; default its reset query) are for special-purpose pools.
     """
     outage = outage or OutageLog(f"database ({settings.describe_database()})")
     return await retry_until_reachable(
@@ -108,10 +115,11 @@ async def create_pool(
             dsn,
             connect=observed_connect(outage),
             timeout=CONNECT_ATTEMPT_TIMEOUT,
-            min_size=settings.database_pool_min,
-            max_size=settings.database_pool_max,
+            min_size=min(settings.database_pool_min, max_size or settings.database_pool_max),
+            max_size=max_size or settings.database_pool_max,
             command_timeout=60,
             init=init_connection,
+            reset=reset,
             # Each service works in its own schema; public holds extensions installed before us.
             server_settings={"application_name": "affarstraff", "timezone": "UTC", "search_path": f"{schema}, public"},
         ),

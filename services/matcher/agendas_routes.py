@@ -22,6 +22,7 @@ from shared.web import SETTINGS_KEY, json_response
 from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
 from .agendas.link_store import configured_key, ensure_links, event_links, link_and_published, revoke_link
+from .agendas.reads import READS_KEY
 from .audit import actor_of, record
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .sql import audit as audit_sql
@@ -178,7 +179,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             key = link_key(request.app[SETTINGS_KEY])
         except LinkSecretMissing:
             raise NotFound(LINK_NOT_FOUND) from None  # no link can be valid without a key
-        found = await link_and_published(request.app[POOL_KEY], key, request.match_info["token"])
+        found = await link_and_published(request.app[READS_KEY], key, request.match_info["token"])
         if found is None:
             raise NotFound(LINK_NOT_FOUND)
         link, published = found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from services.matcher.agendas.reads import READS_KEY
 from services.matcher.agendas.seen import SEEN_KEY, flush_views
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import event, publish, second_version, store_version, world  # noqa: F401
@@ -76,3 +77,18 @@ async def test_json_read_by_link_is_rendered_once_and_follows_a_redaction(matche
     await db.execute("UPDATE matcher.schedule_versions SET revision = revision + 1 WHERE event_id = $1", event_id)
     after = await matcher.get(path + ".json", headers={"If-None-Match": tag})
     assert after.status == 200 and after.headers["ETag"] != tag
+
+
+async def test_a_link_read_is_one_query_with_no_reset_after_it(matcher, db, world):  # noqa: F811
+    sme, event_id = world["sme"], world["event"]
+    await publish(db, event_id, 1)
+    links = await matcher.post(f"/events/{event_id}/agenda-links", headers=bearer(world["tokens"]["organiser"]))
+    path = urlsplit(next(i["url"] for i in (await links.json())["items"] if i["organisation_id"] == str(sme))).path
+    reads = matcher.app[READS_KEY]
+    async with reads.acquire() as conn:  # the pool holds one connection until reads overlap
+        pid = conn.get_server_pid()
+    for _ in range(3):
+        assert (await matcher.get(path + ".json")).status == 200
+    # The server's last statement on that connection is the read itself, not asyncpg's reset query.
+    last = await db.fetchval("SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
+    assert "agenda_links" in last and "RESET ALL" not in last
