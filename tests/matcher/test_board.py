@@ -121,7 +121,7 @@ async def test_the_board_shows_now_and_next_per_table_by_the_clock(clocked_match
     page = await clocked_matcher.get(path)
     assert page.status == 200 and page.content_type == "text/html"
     html = await page.text()
-    assert '<html lang="sv">' in html and '<meta http-equiv="refresh" content="60">' in html
+    assert '<html lang="sv">' in html and '<noscript><meta http-equiv="refresh" content="60"></noscript>' in html
     assert '<script src="board.js" defer></script>' in html and "<script>" not in html
     for table, (now, upcoming) in expected(world, current=0, after=1).items():
         assert f"Bord {table}" in html and all(name in html for name in (now, upcoming) if name)

@@ -4,7 +4,11 @@
 (function () {
   "use strict";
   var board = document.getElementById("board");
-  if (!board || !window.fetch) { return; }
+  if (!board) { return; }
+  if (!window.fetch) {  // an old TV browser: the whole page again every minute
+    setTimeout(function () { location.reload(); }, 60000);
+    return;
+  }
   var seconds = parseInt(board.getAttribute("data-refresh"), 10) || 15;
   var source = location.pathname.replace(/\.html$/, "") + ".json" + location.search;
 
