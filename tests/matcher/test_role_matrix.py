@@ -176,6 +176,12 @@ MATRIX: list[Row] = [
     Row("GET", "/a/{link_token}/declines", everyone(200), setup=("links",)),
     Row("POST", "/a/{link_token}/busy", everyone(200, 201), body={"slot": 0}, setup=("links",)),
     Row("GET", "/a/{link_token}/busy", everyone(200), setup=("links",)),
+    # The no-login day page and its plain forms (answered 303 back to the page, which the client follows).
+    Row("GET", "/a/{link_token}/dagen.html", everyone(200), setup=("links",)),
+    *(
+        Row("POST", "/a/{link_token}/dagen/" + form, everyone(200, 303), setup=("links",))
+        for form in ("kan-inte", "upptagen", "markera")
+    ),
 ]
 
 

@@ -24,7 +24,7 @@ from ..auth import RegistryUnavailable
 from ..registry_client import RegistryDown, RegistryRefused
 from ..state import REGISTRY_KEY
 from . import day_access as access
-from . import declines, meeting_status
+from . import day_link_page, declines, meeting_status
 from . import declines_routes as dr
 from .day_settings import DaySettingsIn, DaySettingsOut, if_match, load_day_settings, save_day_settings, settings_etag
 from .day_summary import DaySummary, day_summary
@@ -298,3 +298,4 @@ def add_day_routes(app: web.Application) -> None:
     app.router.add_get("/a/{token}/declines", dr.get_linked_declines)
     app.router.add_post("/a/{token}/busy", dr.post_linked_busy)
     app.router.add_get("/a/{token}/busy", dr.get_linked_busy)
+    day_link_page.add_routes(app)
