@@ -480,3 +480,21 @@ async def test_the_agenda_page_of_a_link_leads_to_the_day_page(day_matcher, worl
         assert f"/a/{world['links'][who]}/dagen.html" in html and words in html
     english = unescape(await (await day_matcher.get(f"/a/{world['links']['a']}.html?lang=en")).text())
     assert "/dagen.html?lang=en" in english and "Can't make a meeting" in english
+
+
+async def test_a_no_show_and_a_decline_of_the_firms_next_meeting_at_once_free_it_once(day_matcher, world, db, clock):
+    clock.set(world["slots"][0].start + dt.timedelta(minutes=5))
+    orgs = world["orgs"]
+    for _ in range(3):
+        await db.execute("TRUNCATE matcher.freed_slots, matcher.meeting_status, matcher.unavailability")
+        answers = await asyncio.gather(
+            day_matcher.put(
+                status_path(world, "a", "x"), json={"status": "no_show_sme"}, headers=bearer(world["tokens"]["x"])
+            ),
+            day_matcher.post(f"/a/{world['links']['a']}/declines", json={"counterpart_id": orgs["y"]}),
+        )
+        assert sorted(answer.status for answer in answers) == [200, 201]
+        cells = await db.fetch(
+            "SELECT buyer_id, slot FROM matcher.freed_slots WHERE buyer_id = $1", uuid.UUID(orgs["y"])
+        )
+        assert len(cells) == 1

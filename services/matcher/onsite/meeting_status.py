@@ -129,6 +129,8 @@ async def mark_meeting(
             if status == "no_show_sme" and await conn.fetchval(sql.SELECT_ARRIVED, event_id, sme_id) is None:
                 for later in await organisation_meetings(conn, day, sme_id):
                     if later.sme_id == sme_id and later != meeting and not day.started(later.slot, now):
+                        # As a decline of it would: one freed slot per meeting, however they race.
+                        await conn.execute(sql.LOCK_MEETING, event_id, later.sme_id, later.buyer_id)
                         freed += await free_table_slot(conn, event_id, later, "no_show", now)
         if freed:
             await wake_live_fill(conn, event_id)
