@@ -32,10 +32,17 @@ ACTIONS = {
     "arrival.undo": N_("Ångrade en incheckning"),
     "standby.join": N_("Satte ett företag på reservlistan"),
     "standby.leave": N_("Tog bort ett företag från reservlistan"),
+    "meeting.mark": N_("Markerade ett möte på dagen"),
+    "unavailability.decline": N_("Meddelade att ett möte inte går (kan inte)"),
+    "unavailability.busy": N_("Markerade ett pass som upptaget"),
+    "unavailability.apply": N_("Genomförde en avbokning i schemat"),
+    "unavailability.dismiss": N_("Avslog en avbokning"),
+    "day_settings.update": N_("Ändrade inställningarna för dagen"),
 }
 ROLES = {
     "organiser": N_("Arrangör"),
     "host": N_("Värd"),
+    "agenda_link": N_("Deltagaren via sin agendalänk"),
     "sme": N_("Företaget"),
     "service": N_("Tjänsten själv"),
     "anonymous": N_("Okänd"),

@@ -139,3 +139,20 @@ async def test_the_organiser_sees_the_day_reviews_a_decline_and_saves_the_day_se
     assert await db.fetchval("SELECT frozen_horizon_minutes FROM matcher.event_day_settings") == 15
     english = await web.page(page + "?lang=en")
     assert "The event day" in english and "Save the day settings" in english
+
+
+async def test_the_organisers_log_names_the_days_actions_in_words(web: Browser, world, db, clock) -> None:
+    event, orgs = world["event"], world["orgs"]
+    clock.set(world["slots"][0].start + dt.timedelta(minutes=4))
+    web.sign_in_with(world["tokens"]["x"])
+    page = f"/kopare/evenemang/{event}/agenda"
+    await web.submit(page, f"{page}/status", {"sme_id": orgs["a"], "status": "held"})
+    web.sign_in_with(world["tokens"]["a"])
+    await web.submit(
+        f"/foretag/evenemang/{event}/agenda",
+        f"/foretag/evenemang/{event}/agenda/kan-inte",
+        {"counterpart_id": orgs["y"]},
+    )
+    web.sign_in_with(world["tokens"]["organiser"])
+    html = await web.page(f"/arrangor/evenemang/{event}/logg")
+    assert "Markerade ett möte på dagen" in html and "Meddelade att ett möte inte går (kan inte)" in html
