@@ -60,6 +60,7 @@ from shared.snapshot import EventSnapshot, content_hash
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MEETING_MINUTES = 20
+WAIT_SECONDS = 10.0  # a freed slot not filled by then counts as unfilled (nobody on the stand-by list fits it)
 
 
 def day_snapshot(
@@ -143,9 +144,21 @@ def standby_firms(snapshot: EventSnapshot, meetings: list, count: int) -> list[u
 
 
 def spread(values: list[float]) -> str:
+    """Median, 90th percentile and max in ms.
+
+    Examples
+    --------
+    >>> spread([0.1, 0.2, 0.3]), spread([])
+    ('median 200 ms, p90 300 ms, max 300 ms (n=3)', '–')
+    """
     if not values:
         return "–"
-    return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms (n={len(values)})"
+    ordered = sorted(values)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return (
+        f"median {statistics.median(values) * 1000:.0f} ms, p90 {p90 * 1000:.0f} ms, "
+        f"max {max(values) * 1000:.0f} ms (n={len(values)})"
+    )
 
 
 # --- 1. the engine alone ----------------------------------------------------------------------------------
@@ -275,13 +288,15 @@ async def no_show(pool: asyncpg.Pool, event_id: uuid.UUID, now: dt.datetime, sta
             event_id, meeting["buyer_id"], meeting["slot"], meeting["table_index"], meeting["sme_id"], now,
         )  # fmt: skip
         await conn.execute("SELECT pg_notify('matcher_live_fill', $1::text)", str(event_id))
-    deadline, seconds = started + 60, None
+    deadline, seconds = started + WAIT_SECONDS, None
     while time.perf_counter() < deadline:
         state = await pool.fetchval("SELECT state FROM matcher.freed_slots WHERE id = $1", row)
         if state != "open":
             seconds = time.perf_counter() - started if state == "filled" else None
             break
         await asyncio.sleep(0.002)
+    else:  # nobody on the list fits (it stays open for a later arrival): out of the way of the next ones
+        await pool.execute("UPDATE matcher.freed_slots SET state = 'expired' WHERE id = $1 AND state = 'open'", row)
     # The deliverer sends the e-mails within seconds (here: taken as sent, there is no mail server).
     await pool.execute("UPDATE matcher.outbox SET delivered_at = now() WHERE delivered_at IS NULL")
     return seconds
@@ -313,6 +328,7 @@ async def service_figures(snapshot: EventSnapshot, result: Any, standby: list[uu
                     across.append(await no_show(pool, event_id, now, waiting))
                 until = now.astimezone(STOCKHOLM)
                 print(f"service: fifty freed slots from 08:30 to {until:%H:%M}: {spread([s for s in across if s])}")
+                print("service: each of the fifty (ms): " + " ".join(f"{s * 1000:.0f}" if s else "–" for s in across))
                 unfilled = sum(s is None for s in [*one, *across])
                 number = await pool.fetchval(
                     "SELECT max(number) FROM matcher.schedule_versions WHERE event_id = $1", event_id

@@ -150,8 +150,9 @@ async def test_draft_mode_adds_the_meeting_in_a_draft_and_moves_nothing_else(poo
     firm = stand_by_candidate(event, ten)
     await stand_by(pool, event_id, firm)
     ten_row, early_row = await free(pool, ten, event_id=event_id), await free(pool, early, event_id=event_id)
+    cache = EncodingCache()  # one filler process: the next fills start from what this one wrote
 
-    outcome = await fill(pool, settings, event_id)
+    outcome = await fill(pool, settings, event_id, cache=cache)
 
     assert (outcome.number, outcome.published, outcome.filled, outcome.expired) == (2, False, 1, 1)
     v2 = await version(pool, event_id, 2)
@@ -171,7 +172,7 @@ async def test_draft_mode_adds_the_meeting_in_a_draft_and_moves_nothing_else(poo
     assert audit["actor_role"] == "system" and audit["changes"]["filled"] == 1
 
     # Nothing open any more: running again writes nothing.
-    assert (await fill(pool, settings, event_id)).number is None
+    assert (await fill(pool, settings, event_id, cache=cache)).number is None
     # A second freed slot while the draft waits: the next draft builds on it (both fills in one click).
     later = next(
         m for m in event["result"].meetings if m.slot > TEN and m.sme_id != firm and m.buyer_id != ten.buyer_id
@@ -180,10 +181,16 @@ async def test_draft_mode_adds_the_meeting_in_a_draft_and_moves_nothing_else(poo
     if second != firm:
         await stand_by(pool, event_id, second)
     await free(pool, later, event_id=event_id)
-    outcome = await fill(pool, settings, event_id)
+    outcome = await fill(pool, settings, event_id, cache=cache)
     v3 = await version(pool, event_id, 3)
     assert outcome.number == 3 and v3["based_on"] == v2["id"] and v3["status"] == "draft"
-    assert (firm, ten.buyer_id, ten.slot, ten.table_index) in await placements(pool, v3["id"])
+    third = await placements(pool, v3["id"])
+    assert (firm, ten.buyer_id, ten.slot, ten.table_index) in third
+    assert len(third - after) == 1 and after - third == {(later.sme_id, later.buyer_id, later.slot, later.table_index)}
+    # What the filler kept of version 3 is what the database holds.
+    _, encoded, rows = cache.placements[event_id]
+    ids = {(encoded.sme_ids[s], encoded.buyer_ids[b], int(encoded.slot_indexes[t]), table) for s, b, t, table in rows}
+    assert ids == third
 
 
 async def test_live_mode_publishes_and_tells_only_the_two_parties(pool, settings, event):
@@ -234,7 +241,8 @@ async def test_a_walk_in_is_taken_from_a_fresh_snapshot_and_no_one_else_changes(
         asked.append(asked_for)
         return Snapshot(event["full"].model_dump(mode="json"), event["full"].content_hash)
 
-    outcome = await fill(pool, settings, event_id, fetch=fetch)
+    cache = EncodingCache()
+    outcome = await fill(pool, settings, event_id, fetch=fetch, cache=cache)
 
     assert asked == [event_id] and outcome.filled == 1 and outcome.published
     v2 = await version(pool, event_id, 2)
@@ -247,6 +255,11 @@ async def test_a_walk_in_is_taken_from_a_fresh_snapshot_and_no_one_else_changes(
         "SELECT participant_id, payload FROM matcher.outbox WHERE version = 2 AND channel = 'email'"
     )
     assert {row["participant_id"] for row in told} == {walk_in, ten.buyer_id}
+    # The next freed slot: the walk-in is in the snapshot the filler keeps, so the registry is not asked again.
+    later = next(m for m in event["result"].meetings if m.slot > ten.slot and m.sme_id != walk_in)
+    await free(pool, later, event_id=event_id)
+    assert (await fill(pool, settings, event_id, fetch=fetch, cache=cache)).expired == 0
+    assert asked == [event_id]
 
 
 async def test_a_fill_that_dies_leaves_the_rows_open_and_one_slot_gets_one_version(pool, settings, event, monkeypatch):

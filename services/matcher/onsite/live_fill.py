@@ -25,11 +25,12 @@ agenda changes).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -75,24 +76,53 @@ class FillOutcome:
 
 @dataclass
 class EncodingCache:
-    """The last encoding of each event's snapshot, by content hash (encoding an L event takes a second)."""
+    """Per event, the last encoding of its snapshot by content hash (encoding an L event takes a second), and
+    the meetings of the version the last fill wrote as index rows ``(sme, buyer, slot position, table)`` of it
+    (reading 7,000 meetings back costs more than the rest of a fill).
 
-    entries: dict[UUID, tuple[str, dict[str, Any], EventSnapshot, EncodedEvent]] = field(default_factory=dict)
+    What it keeps lives all day, so it is moved out of the garbage collector's way (:func:`gc.freeze`): a full
+    collection over an L event's snapshot objects takes half a second, which a fill would otherwise wait for
+    every so often.
+    """
+
+    entries: dict[UUID, tuple[str, EventSnapshot, EncodedEvent]] = field(default_factory=dict)
+    placements: dict[UUID, tuple[UUID, EncodedEvent, np.ndarray]] = field(default_factory=dict)
 
     async def get(
         self, event_id: UUID, key: str, load: Callable[[], Awaitable[dict[str, Any]]]
-    ) -> tuple[dict[str, Any], EventSnapshot, EncodedEvent]:
-        """(document, snapshot, encoding) of the snapshot with content hash ``key``; ``load`` reads it."""
+    ) -> tuple[EventSnapshot, EncodedEvent]:
+        """(snapshot, encoding) of the snapshot with content hash ``key``; ``load`` reads its document."""
         hit = self.entries.get(event_id)
         if hit is None or hit[0] != key:
-            document = await load()
-            snapshot = EventSnapshot.model_validate(document)
-            encoded = await asyncio.to_thread(encode_snapshot, snapshot)
-            hit = self.entries[event_id] = (key, document, snapshot, encoded)
-        return hit[1], hit[2], hit[3]
+            snapshot = EventSnapshot.model_validate(await load())
+            self.put(event_id, key, snapshot, await asyncio.to_thread(encode_snapshot, snapshot))
+            hit = self.entries[event_id]
+        return hit[1], hit[2]
 
-    def put(self, event_id: UUID, document: dict[str, Any], snapshot: EventSnapshot, encoded: EncodedEvent) -> None:
-        self.entries[event_id] = (document["content_hash"], document, snapshot, encoded)
+    def put(self, event_id: UUID, key: str, snapshot: EventSnapshot, encoded: EncodedEvent) -> None:
+        gc.unfreeze()  # what was kept before may go now
+        self.entries[event_id] = (key, snapshot, encoded)
+        self.placements.pop(event_id, None)
+        gc.collect()
+        gc.freeze()
+
+    async def rows(self, conn: asyncpg.Connection, event_id: UUID, version_id: UUID, encoded: EncodedEvent):
+        """The version's meetings as index rows of ``encoded`` (read from the database unless kept)."""
+        hit = self.placements.get(event_id)
+        if hit is not None and hit[0] == version_id and hit[1] is encoded:
+            return hit[2]
+        smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+        buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
+        position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
+        rows = [
+            (smes[r["sme_id"]], buyers[r["buyer_id"]], position[r["slot"]], r["table_index"])
+            for r in await conn.fetch(sql.SELECT_PLACEMENTS, version_id)
+            if r["sme_id"] in smes and r["buyer_id"] in buyers and r["slot"] in position
+        ]
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+    def keep(self, event_id: UUID, version_id: UUID, encoded: EncodedEvent, rows: np.ndarray) -> None:
+        self.placements[event_id] = (version_id, encoded, rows)
 
 
 def with_walk_ins(document: dict[str, Any], fresh: dict[str, Any], wanted: set[UUID]) -> dict[str, Any] | None:
@@ -156,17 +186,14 @@ def _arrays(encoded: EncodedEvent, rules: list[asyncpg.Record], unavailable: lis
 
 
 def _solve(
-    encoded: EncodedEvent, snapshot: EventSnapshot, meetings: list[Placement], cells: list, context: dict
+    encoded: EncodedEvent, snapshot: EventSnapshot, rows: np.ndarray, cells: np.ndarray, context: dict
 ) -> FillResult:
     instance = encoded.instance
-    position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
     smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
-    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
-    rows = [(smes[m.sme_id], buyers[m.buyer_id], position[m.slot], m.table_index) for m in meetings]
     allowed, buyer_available, busy = _arrays(encoded, context["rules"], context["unavailable"])
     return live_fill(
-        np.array(rows, dtype=np.int64).reshape(-1, 4),
-        np.array([(buyers[c["buyer_id"]], position[c["slot"]], c["table_index"]) for c in cells]).reshape(-1, 3),
+        rows,
+        cells,
         [smes[org] for org in context["standby"] if org in smes],
         instance.relevance,
         allowed,
@@ -180,30 +207,26 @@ def _solve(
     )
 
 
-def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, meetings: list[Placement]) -> tuple:
-    """(freed rows the engine gets, ids of rows that can never be filled: cell unknown or taken meanwhile)."""
-    tables = dict(zip(encoded.buyer_ids, encoded.instance.buyer_tables.tolist(), strict=True))
-    slots = set(encoded.slot_indexes.tolist())
-    occupant = {(m.buyer_id, m.slot, m.table_index): m.sme_id for m in meetings}
-    cells, stale = [], []
+def _placeable(freed: list[asyncpg.Record], encoded: EncodedEvent, rows: np.ndarray) -> tuple:
+    """(freed rows the engine gets, their cells as index rows, ids of rows that can never be filled: the cell
+    is not in the event, or someone else sits there since — a fill or a re-plan)."""
+    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
+    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
+    position = {int(index): t for t, index in enumerate(encoded.slot_indexes)}
+    tables = encoded.instance.buyer_tables
+    placeable, cells, stale = [], [], []
     for row in freed:
-        cell = (row["buyer_id"], row["slot"], row["table_index"])
-        if row["buyer_id"] not in tables or row["slot"] not in slots or row["table_index"] >= tables[row["buyer_id"]]:
+        b, t, table = buyers.get(row["buyer_id"]), position.get(row["slot"]), row["table_index"]
+        if b is None or t is None or table >= tables[b]:
             stale.append(row["id"])
-        elif cell in occupant and occupant[cell] != row["sme_id"]:
-            stale.append(row["id"])  # someone else sits there (a fill or a re-plan since)
+            continue
+        there = rows[(rows[:, 1] == b) & (rows[:, 2] == t) & (rows[:, 3] == table), 0]
+        if there.size and there[0] != smes.get(row["sme_id"], -1):
+            stale.append(row["id"])
         else:
-            cells.append(row)
-    return cells, stale
-
-
-class Placement(NamedTuple):
-    """Where a meeting of a version is."""
-
-    sme_id: UUID
-    buyer_id: UUID
-    slot: int
-    table_index: int
+            placeable.append(row)
+            cells.append((b, t, table))
+    return placeable, np.array(cells, dtype=np.int64).reshape(-1, 3), stale
 
 
 def _added_meetings(encoded: EncodedEvent, result: FillResult) -> list[StoredMeeting]:
@@ -229,7 +252,7 @@ async def _standby_missing(pool: asyncpg.Pool, event_id: UUID, cache: EncodingCa
         if hit is None:
             return {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY_NOT_IN_SNAPSHOT, event_id)}
         standby = {row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)}
-    return standby - set(hit[3].sme_ids) - set(hit[3].buyer_ids)
+    return standby - set(hit[2].sme_ids) - set(hit[2].buyer_ids)
 
 
 async def fill_event(
@@ -268,29 +291,28 @@ async def fill_event(
             return await conn.fetchval(schedules_sql.SELECT_SNAPSHOT, base["id"])
 
         key = base["snapshot_hash"]
-        document, snapshot, encoded = await cache.get(event_id, key, load)
-        merged = with_walk_ins(document, fresh, set(context["standby"])) if fresh is not None else None
+        snapshot, encoded = await cache.get(event_id, key, load)
+        merged = with_walk_ins(await load(), fresh, set(context["standby"])) if fresh is not None else None
         if merged is not None:
             snapshot = EventSnapshot.model_validate(merged)
             key = content_hash(snapshot)  # of the snapshot the new version is computed from
             document, snapshot = dict(merged, content_hash=key), snapshot.model_copy(update={"content_hash": key})
             encoded = await asyncio.to_thread(encode_snapshot, snapshot)
-            cache.put(event_id, document, snapshot, encoded)
-        meetings = [Placement(*row) for row in await conn.fetch(sql.SELECT_PLACEMENTS, base["id"])]
-        smes, buyers = set(encoded.sme_ids), set(encoded.buyer_ids)
-        meetings = [m for m in meetings if m.sme_id in smes and m.buyer_id in buyers]
-        cells, stale = _placeable(freed, encoded, meetings)
-        result = await asyncio.to_thread(_solve, encoded, snapshot, meetings, cells, context)
+            cache.put(event_id, key, snapshot, encoded)
+        rows = await cache.rows(conn, event_id, base["id"], encoded)
+        cells, indexes, stale = _placeable(freed, encoded, rows)
+        result = await asyncio.to_thread(_solve, encoded, snapshot, rows, indexes, context)
         expired = stale + [c["id"] for c, why in zip(cells, result.reasons, strict=True) if why in (FROZEN, DUPLICATE)]
         await conn.execute(sql.MARK_EXPIRED, expired)
         waiting = len(cells) - len(result.cells) - (len(expired) - len(stale))
         if not len(result.cells):
             return FillOutcome(event_id, expired=len(expired), waiting=waiting)
         added = _added_meetings(encoded, result)
-        vacated = [meetings[i] for i in result.vacated.tolist()]
+        vacated = [(encoded.sme_ids[s], encoded.buyer_ids[b]) for s, b, _, _ in rows[result.vacated].tolist()]
         filled = [cells[i] for i in result.cells.tolist()]
-        fill = Fill(base, len(meetings), added, vacated, filled, merged=Snapshot(document, key) if merged else None)
+        fill = Fill(base, len(rows), added, vacated, filled, merged=Snapshot(document, key) if merged else None)
         version = await _write_version(conn, encoded, fill)
+        after = np.concatenate((np.delete(rows, result.vacated, axis=0), result.added))
         await conn.execute(
             sql.MARK_FILLED, [c["id"] for c in filled], [m.sme_id for m in added], version["id"], context["now"]
         )
@@ -298,12 +320,13 @@ async def fill_event(
         if live:
             parties = list(dict.fromkeys(party for m in added for party in (m.sme_id, m.buyer_id)))
             changes = {"added": len(added), "moved": 0, "removed": len(vacated)}
-            notifications = await publish_fill(conn, settings, snapshot, version, parties, changes)
+            notifications = await publish_fill(conn, settings, snapshot, version, parties, changes, len(after))
         details = {"number": version["number"], "based_on": base["number"], "filled": len(filled)}
         details |= {"expired": len(expired), "published": live, "notifications": notifications}
         await record(
             conn, SYSTEM, "schedule.live_fill", "schedule_version", version["id"], event_id=event_id, details=details
         )
+    cache.keep(event_id, version["id"], encoded, after)
     log.info("event %s: live fill made version %d (%d filled, live=%s)", event_id, version["number"], len(filled), live)
     return FillOutcome(event_id, version["number"], live, len(filled), len(expired), waiting, notifications)
 
@@ -316,7 +339,7 @@ class Fill:
     base: asyncpg.Record
     meetings: int
     added: list[StoredMeeting]
-    vacated: list[Placement]
+    vacated: list[tuple[UUID, UUID]]  # (sme, buyer) of the freed meetings that leave
     filled: list[asyncpg.Record]
     merged: Snapshot | None = None
 
@@ -327,7 +350,7 @@ async def _write_version(conn: asyncpg.Connection, encoded: EncodedEvent, fill: 
     base, added, vacated = fill.base, fill.added, fill.vacated
     smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
     buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
-    gone = sum(float(encoded.instance.relevance[smes[m.sme_id], buyers[m.buyer_id]]) for m in vacated)
+    gone = sum(float(encoded.instance.relevance[smes[sme], buyers[buyer]]) for sme, buyer in vacated)
     quality = dict(await conn.fetchval(sql.SELECT_QUALITY, base["id"]) or {})
     quality["meetings"] = fill.meetings - len(vacated) + len(added)
     if isinstance(quality.get("relevance"), int | float):
@@ -351,7 +374,7 @@ async def _write_version(conn: asyncpg.Connection, encoded: EncodedEvent, fill: 
         )  # fmt: skip
         version = await conn.fetchrow(sql.SELECT_VERSION_NUMBER, version_id)
     await conn.execute(
-        sql.COPY_MEETINGS, version["id"], base["id"], [m.sme_id for m in vacated], [m.buyer_id for m in vacated]
+        sql.COPY_MEETINGS, version["id"], base["id"], [sme for sme, _ in vacated], [buyer for _, buyer in vacated]
     )
     await conn.execute(
         schedules_sql.INSERT_MEETINGS,

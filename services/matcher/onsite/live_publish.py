@@ -63,7 +63,7 @@ async def _told(
     conn: asyncpg.Connection, snapshot: EventSnapshot, event_id: UUID, parties: list[UUID], superseded: asyncpg.Record
 ) -> dict[UUID, Told]:
     """What each party was told (as publish's ``_told``): the version last delivered, and those on the way."""
-    state = {row["participant_id"]: row for row in await conn.fetch(notify_sql.SELECT_NOTICE_STATE, event_id)}
+    state = {row["participant_id"]: row for row in await conn.fetch(sql.SELECT_PARTY_NOTICE_STATE, event_id, parties)}
     wanted: dict[UUID, tuple[int | None, list[int]]] = {}
     for party in parties:
         row = state.get(party)
@@ -100,8 +100,9 @@ async def publish_fill(
     version: asyncpg.Record,
     parties: list[UUID],
     changes: dict[str, int],
+    meetings: int,
 ) -> int:
-    """Publish the fill's ``version`` (id, number) and queue its notices; how many were queued.
+    """Publish the fill's ``version`` (id, number; ``meetings`` in it) and queue its notices; how many were queued.
 
     E-mails go to ``parties`` whose agenda changed since they were told; the event's webhooks get the
     usual ``schedule.changed`` payload with ``changes`` (added, moved, removed).
@@ -121,7 +122,7 @@ async def publish_fill(
         version=version["number"],
         previous_version=superseded["number"] if superseded else None,
         published_at=published["published_at"],
-        meetings=await conn.fetchval(sql.COUNT_MEETINGS, version["id"]),
+        meetings=meetings,
         changes=changes,
     )
     rows += [

@@ -8,7 +8,6 @@ last line of defence should anything ever bypass the lock.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -52,20 +51,9 @@ def _primary_contacts(snapshot: EventSnapshot) -> dict[UUID, tuple[str, str]]:
 
 
 async def publish_version(
-    conn: asyncpg.Connection,
-    settings: MatcherSettings,
-    event_id: UUID,
-    number: int,
-    published_by: UUID | None,
-    *,
-    tell: Collection[UUID] | None = None,
+    conn: asyncpg.Connection, settings: MatcherSettings, event_id: UUID, number: int, published_by: UUID
 ) -> Publication | None:
-    """Publish version ``number`` of the event (None: no such version). Publishing the published one is a no-op.
-
-    ``tell``: e-mail only these participants (a live fill tells the two parties of each meeting it adds);
-    default, everyone whose agenda is new or changed. Anyone left out is told of the change with the next
-    notice it gets (what it was told is measured from the version last delivered to it).
-    """
+    """Publish version ``number`` of the event (None: no such version). Publishing the published one is a no-op."""
     async with conn.transaction():
         await conn.execute(sql.LOCK_EVENT_SCHEDULES, event_id)
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
@@ -77,8 +65,6 @@ async def publish_version(
         await conn.execute(sql.PUBLISH_VERSION, event_id, version["id"], published_by)
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
         rows = await _notifications(conn, settings, version, superseded)
-        if tell is not None:
-            rows = [row for row in rows if row[0] != "email" or row[3] in tell]
         if rows:
             await conn.execute(
                 notify_sql.INSERT_OUTBOX_ROWS,

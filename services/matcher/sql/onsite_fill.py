@@ -3,6 +3,8 @@
 Every time is a parameter (the application's clock decides), never the database's ``now()``.
 """
 
+from . import notify
+
 # NOTIFY with each freed_slots insert, in the same transaction, wakes the fillers; payload: the event id.
 LIVE_FILL_CHANNEL = "matcher_live_fill"
 
@@ -120,10 +122,15 @@ FROM matcher.schedule_meetings
 WHERE version_id = $1 AND (sme_id = ANY($2::uuid[]) OR buyer_id = ANY($2::uuid[]))
 """
 
-COUNT_MEETINGS = "SELECT count(*) FROM matcher.schedule_meetings WHERE version_id = $1"
-
 # The parties' whole-organisation agenda links (for their e-mails). $1 event, $2 organisation ids.
 SELECT_PARTY_LINKS = """
 SELECT id, organisation_id FROM matcher.agenda_links
 WHERE event_id = $1 AND revoked_at IS NULL AND table_index IS NULL AND organisation_id = ANY($2::uuid[])
 """
+
+# What the parties were told (as notify.SELECT_NOTICE_STATE, for some participants only). $1 event, $2 ids.
+SELECT_PARTY_NOTICE_STATE = notify.SELECT_NOTICE_STATE.replace(
+    "GROUP BY participant_id", "AND participant_id = ANY($2::uuid[])\nGROUP BY participant_id"
+)
+if SELECT_PARTY_NOTICE_STATE == notify.SELECT_NOTICE_STATE:  # the query it builds on changed shape
+    raise RuntimeError("SELECT_PARTY_NOTICE_STATE: notify.SELECT_NOTICE_STATE has no 'GROUP BY participant_id'")
