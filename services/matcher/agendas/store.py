@@ -387,4 +387,3 @@ def changes_between(previous: Day | None, current: Day | None, *, since_version:
 async def last_seen_version(source: Source, event_id: UUID, organisation_id: UUID) -> int | None:
     """The version the participant last opened, or None on its first look."""
     return await source.fetchval(sql.SELECT_AGENDA_VIEW, event_id, organisation_id)
-
