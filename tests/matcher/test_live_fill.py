@@ -169,7 +169,7 @@ async def test_draft_mode_adds_the_meeting_in_a_draft_and_moves_nothing_else(poo
     assert rows[early_row]["state"] == "expired"  # 09:20 has started: nothing is added there
     assert await pool.fetchval("SELECT count(*) FROM matcher.outbox WHERE version = 2") == 0
     audit = await pool.fetchrow("SELECT * FROM matcher.audit_log WHERE action = 'schedule.live_fill'")
-    assert audit["actor_role"] == "system" and audit["changes"]["filled"] == 1
+    assert audit["actor_role"] == "service" and audit["changes"]["filled"] == 1
 
     # Nothing open any more: running again writes nothing.
     assert (await fill(pool, settings, event_id, cache=cache)).number is None

@@ -56,7 +56,7 @@ from .live_publish import publish_fill
 log = logging.getLogger("services.matcher.onsite.live_fill")
 
 DEFAULT_HORIZON_MINUTES = 10
-SYSTEM = Actor(None, "system")
+SYSTEM = Actor(None, "service")  # the matcher itself (the organiser log says "Tjänsten själv")
 
 SnapshotSource = Callable[[UUID], Awaitable[Snapshot]]
 
