@@ -223,6 +223,7 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         "REGISTRY_PORT": str(registry_port),
         "MATCHER_PORT": str(matcher_port),
         "MATCHER_PUBLIC_URL": os.environ.get("MATCHER_PUBLIC_URL", services["matcher"].url),
+        "MATCHER_WEB_URL": os.environ.get("MATCHER_WEB_URL", services["web"].url),
         # The web pages call the registry for every visitor and forward the visitor's address (per-person
         # sign-up and login limits). The registry trusts no address for that, not even 127.0.0.1 (any
         # local program could claim to forward someone): the front end proves itself with its service

@@ -38,6 +38,7 @@ ACTIONS = {
     "unavailability.apply": N_("Genomförde en avbokning i schemat"),
     "unavailability.dismiss": N_("Avslog en avbokning"),
     "day_settings.update": N_("Ändrade inställningarna för dagen"),
+    "schedule.live_fill": N_("Fyllde lediga mötestider med företag från reservlistan"),
 }
 ROLES = {
     "organiser": N_("Arrangör"),
