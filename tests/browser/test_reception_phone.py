@@ -24,8 +24,14 @@ EVENT_NAME = "Affärsträff Dalarna 2027 (receptionsprov)"
 @pytest.fixture(scope="module")
 async def published(stack: Stack) -> dict[str, Any]:
     """An event of its own, scheduled and published with agenda links, and a värd's sign-in link."""
+    return await publish_event_of_its_own(stack, EVENT_NAME)
+
+
+async def publish_event_of_its_own(stack: Stack, name: str) -> dict[str, Any]:
+    """A sample event named ``name`` (one per test module: the stack is shared), closed, scheduled and
+    published, with agenda links and a värd token."""
     sample = generate_sample(seed=7, smes=14)
-    sample.event = {**sample.event, "name": EVENT_NAME}
+    sample.event = {**sample.event, "name": name}
     loaded = await load_sample(stack.registry, stack.organiser_token, sample)
     event_id = loaded.event_id
     base = f"{stack.matcher}/events/{event_id}"

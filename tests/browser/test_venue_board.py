@@ -7,10 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import Stack, check_page
-from .test_reception_phone import published
+import pytest
 
-__all__ = ["published"]
+from .conftest import Stack, check_page
+from .test_reception_phone import publish_event_of_its_own
+
+
+@pytest.fixture(scope="module")
+async def published(stack: Stack) -> dict[str, Any]:
+    """An event of this module's own (the reception test's event is closed and published already)."""
+    return await publish_event_of_its_own(stack, "Affärsträff Dalarna 2027 (skärmprov)")
+
 
 TV = {"width": 1920, "height": 1080}
 
