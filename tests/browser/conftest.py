@@ -13,6 +13,7 @@ in CI, where the browser is part of the job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -125,8 +126,15 @@ async def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: f
 @pytest.fixture(scope="session")
 async def stack(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> AsyncIterator[Stack]:
     """Registry, matcher (one job worker) and web on free ports, a small sample event loaded and open."""
+    async with start_stack(pg_server, tmp_path_factory.mktemp("browser-stack-logs")) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def start_stack(pg_server: str, logs: Path, extra_env: dict[str, str] | None = None) -> AsyncIterator[Stack]:
+    """The three services as processes on a database of their own, with ``extra_env`` (e.g. CLOCK_FILE, a
+    mail server), and the small sample event loaded and open; stopped and dropped afterwards."""
     name, database_url = await _create_database(pg_server)
-    logs = tmp_path_factory.mktemp("browser-stack-logs")
     ports = {service: free_port() for service in ("registry", "matcher", "web")}
     urls = {service: f"http://127.0.0.1:{port}" for service, port in ports.items()}
     organiser, service = generate_token(), generate_token()
@@ -152,7 +160,7 @@ async def stack(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chromi
         "WEB_PUBLIC_URL": urls["web"],
         "WEB_DEV_SHOW_SIGN_IN_LINKS": "true",
         # Secure cookies stay on: Chromium treats http://127.0.0.1 as a secure context.
-    }
+    } | (extra_env or {})
     processes: list[subprocess.Popen] = []
     try:
         # The registry first: it creates its schema before the matcher asks it anything.
@@ -191,6 +199,13 @@ async def browser(chromium_path: str) -> AsyncIterator[Any]:
 @pytest.fixture
 async def new_page(browser: Any, stack: Stack) -> AsyncIterator[Any]:
     """Pages of a fresh browser profile (own cookies), on a phone-or-laptop sized screen."""
+    async with pages_on(browser, stack.web) as make:
+        yield make
+
+
+@contextlib.asynccontextmanager
+async def pages_on(browser: Any, web_url: str) -> AsyncIterator[Any]:
+    """A maker of pages with fresh browser profiles whose relative addresses go to ``web_url``."""
     contexts: list[Any] = []
 
     async def make(
@@ -203,7 +218,7 @@ async def new_page(browser: Any, stack: Stack) -> AsyncIterator[Any]:
         context = await browser.new_context(
             storage_state=storage_state,
             java_script_enabled=javascript,
-            base_url=stack.web,
+            base_url=web_url,
             viewport={"width": width, "height": height},
             locale=locale,
             timezone_id="Europe/Stockholm",
