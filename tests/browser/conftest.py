@@ -98,6 +98,24 @@ class Stack:
             return response.status, json.loads(raw) if raw else None
 
 
+async def close_schedule_publish(stack: Stack, event_id: str) -> dict[str, Any]:
+    """Close the event's sign-up, run the matcher and publish its version; the finished job."""
+    base = f"{stack.matcher}/events/{event_id}"
+    status, answer = await stack.api("POST", f"{stack.registry}/events/{event_id}/transitions", {"to": "closed"})
+    assert status == 200, answer
+    status, job = await stack.api("POST", f"{base}/schedules", {})
+    assert status == 202, job
+    for _ in range(600):
+        status, job = await stack.api("GET", f"{stack.matcher}/jobs/{job['id']}")
+        if job["status"] in ("done", "failed", "infeasible"):
+            break
+        await asyncio.sleep(0.2)  # the job runs in the matcher process
+    assert job["status"] == "done", (job, stack.log("matcher"))
+    status, answer = await stack.api("POST", f"{base}/schedules/{job['result_version']}/publish")
+    assert status == 200, answer
+    return job
+
+
 def _spawn(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen:
     with log_path.open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", module], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)

@@ -27,7 +27,7 @@ from aiosmtpd.controller import Controller
 from shared.clock import write_clock_file
 from tests.conftest import free_port
 
-from .conftest import Stack, check_page, pages_on, start_stack
+from .conftest import Stack, check_page, close_schedule_publish, pages_on, start_stack
 
 HORIZON = dt.timedelta(minutes=10)
 
@@ -117,19 +117,7 @@ async def test_the_morning_a_no_show_is_filled_live_from_the_stand_by_list(brows
 async def play_the_morning(stack: Stack, inbox: Inbox, clock_file, new_page) -> None:
     event = stack.event_id
     base = f"{stack.matcher}/events/{event}"
-    status, answer = await stack.api("POST", f"{stack.registry}/events/{event}/transitions", {"to": "closed"})
-    assert status == 200, answer
-    status, job = await stack.api("POST", f"{base}/schedules", {})
-    assert status == 202, job
-
-    async def job_done() -> dict | None:
-        _, current = await stack.api("GET", f"{stack.matcher}/jobs/{job['id']}")
-        return current if current["status"] in ("done", "failed", "infeasible") else None
-
-    job = await until(job_done, "the schedule job", stack)
-    assert job["status"] == "done", job
-    status, answer = await stack.api("POST", f"{base}/schedules/{job['result_version']}/publish")
-    assert status == 200, answer
+    await close_schedule_publish(stack, event)
     status, settings = await stack.api("PUT", f"{base}/day-settings", {"live_mode": True, "frozen_horizon_minutes": 10})
     assert status in (200, 201), settings
     status, links = await stack.api("POST", f"{base}/agenda-links")

@@ -22,7 +22,7 @@ import pytest
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample
 
-from .conftest import ARTIFACTS, Stack, check_page
+from .conftest import ARTIFACTS, Stack, check_page, close_schedule_publish
 
 PHONE = {"width": 375, "height": 740}
 WIDTHS = ARTIFACTS / "phone-widths.json"
@@ -139,18 +139,7 @@ async def _publish(stack: Stack, event: PhoneEvent) -> None:
     if event.published:
         return
     base = f"{stack.matcher}/events/{event.event_id}"
-    status, answer = await stack.api("POST", f"{stack.registry}/events/{event.event_id}/transitions", {"to": "closed"})
-    assert status == 200, answer
-    status, job = await stack.api("POST", f"{base}/schedules", {})
-    assert status == 202, job
-    for _ in range(600):
-        status, job = await stack.api("GET", f"{stack.matcher}/jobs/{job['id']}")
-        if job["status"] in ("done", "failed"):
-            break
-        await asyncio.sleep(0.2)
-    assert job["status"] == "done", (job, stack.log("matcher"))
-    status, answer = await stack.api("POST", f"{base}/schedules/{job['result_version']}/publish")
-    assert status == 200, answer
+    job = await close_schedule_publish(stack, event.event_id)
     status, version = await stack.api("GET", f"{base}/schedules/{job['result_version']}")
     meetings = version["meetings"]
     # The busiest firm and buyer: the longest agendas.

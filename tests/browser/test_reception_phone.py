@@ -6,7 +6,6 @@ the search, the tap and the walk-in form's server-side check work as well."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample
 
-from .conftest import SCREENSHOTS, Stack
+from .conftest import SCREENSHOTS, Stack, close_schedule_publish
 from .test_phone_layouts import PHONE, fits_a_phone
 
 EVENT_NAME = "Affärsträff Dalarna 2027 (receptionsprov)"
@@ -35,18 +34,7 @@ async def publish_event_of_its_own(stack: Stack, name: str) -> dict[str, Any]:
     loaded = await load_sample(stack.registry, stack.organiser_token, sample)
     event_id = loaded.event_id
     base = f"{stack.matcher}/events/{event_id}"
-    status, answer = await stack.api("POST", f"{stack.registry}/events/{event_id}/transitions", {"to": "closed"})
-    assert status == 200, answer
-    status, job = await stack.api("POST", f"{base}/schedules", {})
-    assert status == 202, job
-    for _ in range(600):
-        status, job = await stack.api("GET", f"{stack.matcher}/jobs/{job['id']}")
-        if job["status"] in ("done", "failed"):
-            break
-        await asyncio.sleep(0.2)
-    assert job["status"] == "done", (job, stack.log("matcher"))
-    status, answer = await stack.api("POST", f"{base}/schedules/{job['result_version']}/publish")
-    assert status == 200, answer
+    await close_schedule_publish(stack, event_id)
     status, links = await stack.api("POST", f"{base}/agenda-links")
     assert status in (200, 201), links
     status, host = await stack.api(
