@@ -476,6 +476,24 @@ def test_readme_documents_every_setting() -> None:
     assert not missing, f"deploy/README.md does not describe {sorted(missing)}"
 
 
+def test_main_readme_names_only_real_settings_and_points_to_the_full_list() -> None:
+    """The README's table of what ``dev.py up`` honours cannot name a setting that does not exist (a renamed
+    variable would be silently ignored), and it sends readers to the one complete list."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration") :]
+    section = section[: section.index("\n## ", 1)]
+    assert "deploy/README.md#environment-variables" in section
+    assert "## Environment variables" in (DEPLOY / "README.md").read_text(encoding="utf-8")
+    known = {name for names in NAMES.values() for name in names} | {"TEST_DATABASE_URL"}
+    named = set(re.findall(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`", section))
+    families = set(re.findall(r"`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)_\*`", section))  # `MATCHER_SMTP_*`
+    assert {"REGISTRY_PORT", "MATCHER_PORT", "WEB_PORT", "EMBEDDED_PG_DIR"} <= named
+    assert {"MATCHER_SMTP", "WEB_SMTP"} <= families
+    assert named - known == set(), f"README.md names settings that do not exist: {sorted(named - known)}"
+    empty = {family for family in families if not any(name.startswith(family + "_") for name in known)}
+    assert not empty, f"README.md names setting families that do not exist: {sorted(empty)}"
+
+
 def test_k8s_trusts_no_pod_range_for_forwarded_addresses() -> None:
     """The registry believes no address's X-Forwarded-For (the web proves itself by its service token),
     and only the Ingress controller's namespace may reach the web pods, whose X-Forwarded-For is believed."""
