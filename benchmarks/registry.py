@@ -41,6 +41,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
+from deploy import readiness
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample, sme_profile
 from services.registry.bulk import COLUMNS
@@ -93,19 +94,10 @@ def start_registry(env: dict[str, str], log_path: Path) -> subprocess.Popen:
 
 
 async def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit("the registry exited at start; run it by hand to see why")
-            try:
-                async with session.get(url + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit(f"the registry was not ready within {timeout:g} s")
+    try:
+        await readiness.wait_ready(url, process, name="the registry", timeout=timeout)
+    except readiness.NotReady as error:
+        raise SystemExit(f"{error} (run it by hand to see why)") from None
 
 
 async def measure_import(url: str, token: str, smes: int, runs: int) -> list[float]:

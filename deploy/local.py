@@ -24,6 +24,7 @@ from secrets import token_urlsafe
 
 import aiohttp
 
+from deploy import readiness
 from deploy.load_sample import LoadError, load_sample
 from deploy.sample_accounts import SampleAccounts, ensure_accounts
 from deploy.schedule_sample import schedule_sample
@@ -107,25 +108,18 @@ def start(service: Service, env: dict[str, str]) -> None:
 
 
 async def wait_ready(services: list[Service]) -> None:
+    """Wait until every service answers ready, all within ``READY_TIMEOUT`` (:mod:`deploy.readiness`)."""
     deadline = time.monotonic() + READY_TIMEOUT
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        for service in services:
-            while True:
-                assert service.process is not None
-                if service.process.poll() is not None:
-                    tail = service.log_path.read_text(errors="replace").strip().splitlines()[-5:]
-                    raise RuntimeError(f"{service.name} exited at start:\n  " + "\n  ".join(tail))
-                try:
-                    async with session.get(service.url + "/readyz") as response:
-                        if response.status == 200:
-                            break
-                except (TimeoutError, aiohttp.ClientError):
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"{service.name} was not ready within {READY_TIMEOUT:g} s; see {service.log_path}"
-                    )
-                await asyncio.sleep(0.1)
+    for service in services:
+        assert service.process is not None
+        path = service.log_path
+
+        def last_lines(path: Path = path) -> str:
+            lines = path.read_text(errors="replace").strip().splitlines()[-5:] if path.exists() else []
+            return "  " + "\n  ".join(lines) + f"\n  (whole log: {path})"
+
+        remaining = max(deadline - time.monotonic(), 0.1)
+        await readiness.wait_ready(service.url, service.process, name=service.name, timeout=remaining, tail=last_lines)
 
 
 def stop(services: list[Service], timeout: float = 30.0) -> None:

@@ -14,7 +14,6 @@ import io
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -29,6 +28,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
+from deploy import readiness
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample
 from services.matcher.agendas.ics import meeting_uid
@@ -95,18 +95,8 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-async def wait_ready(session: aiohttp.ClientSession, url: str, stack: Stack, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert stack.processes[name].poll() is None, stack.log(name)[-3000:]
-        try:
-            async with session.get(url + "/readyz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{name} not ready: {stack.log(name)[-3000:]}")
+async def wait_ready(url: str, stack: Stack, name: str) -> None:
+    await readiness.wait_ready(url, stack.processes[name], name=name, tail=lambda: stack.log(name)[-3000:])
 
 
 async def get(
@@ -145,8 +135,8 @@ async def test_sample_event_from_sign_up_to_agendas_and_emails(stack: Stack, inb
     stack.start("registry", "services.registry", env)
     stack.start("matcher", "services.matcher", env)
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-        await wait_ready(session, registry_url, stack, "registry")
-        await wait_ready(session, matcher_url, stack, "matcher")
+        await wait_ready(registry_url, stack, "registry")
+        await wait_ready(matcher_url, stack, "matcher")
         stack.start("worker", "services.matcher.jobs", env | {"MATCHER_SOLVE_TIME_LIMIT": "20"})
 
         loaded = await load_sample(registry_url, organiser, generate_sample(smes=30))

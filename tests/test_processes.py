@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import aiohttp
 import asyncpg
 import pytest
 
+from deploy import readiness
 from services.registry.app import migrator as registry_migrator
 from shared.auth import generate_token
 from tests.conftest import bearer, free_port
@@ -61,18 +61,10 @@ def procs() -> Iterator[list[Proc]]:
 
 
 async def wait_ready(url: str, proc: Proc, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        while time.monotonic() < deadline:
-            assert proc.process.poll() is None, proc.finish()
-            try:
-                async with session.get(url + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} not ready in {timeout} s")
+    def stderr() -> str:  # only once it has exited: a running process's pipe would block
+        return proc.finish()[2] if proc.process.poll() is not None else ""
+
+    await readiness.wait_ready(url, proc.process, timeout=timeout, tail=stderr)
 
 
 def test_bad_configuration_stops_with_one_line_naming_the_variable():

@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from deploy import readiness
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample
 from shared.auth import generate_token
@@ -121,26 +121,6 @@ def _spawn(module: str, env: dict[str, str], log_path: Path) -> subprocess.Popen
         return subprocess.Popen([sys.executable, "-m", module], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
-def _tail(log: Path) -> str:
-    return log.read_text(errors="replace")[-3000:]
-
-
-async def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{url} exited at start:\n{_tail(log)}")
-            try:
-                async with session.get(url + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} not ready within {timeout} s:\n{_tail(log)}")
-
-
 @pytest.fixture(scope="session")
 async def stack(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> AsyncIterator[Stack]:
     """Registry, matcher (one job worker) and web on free ports, a small sample event loaded and open."""
@@ -185,7 +165,9 @@ async def start_stack(pg_server: str, logs: Path, extra_env: dict[str, str] | No
         for service_name in ("registry", "matcher", "web"):
             process = _spawn(f"services.{service_name}", env, logs / f"{service_name}.log")
             processes.append(process)
-            await _wait_ready(urls[service_name], process, logs / f"{service_name}.log")
+            await readiness.wait_ready(
+                urls[service_name], process, name=service_name, tail=readiness.log_tail(logs / f"{service_name}.log")
+            )
         sample = generate_sample(seed=7, smes=14)
         loaded = await load_sample(urls["registry"], organiser, sample)
         running = Stack(urls["web"], urls["registry"], urls["matcher"], organiser, service, logs, loaded.event_id)
