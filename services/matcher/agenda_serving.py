@@ -308,12 +308,22 @@ async def participant_agenda(
     earlier = await released_before(pool, ref) if fmt == "ics" else []
     # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
     qr_url = await _qr_url(request, ref, organisation_id, fmt, qr_url)
-    tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, *(old.cache_key for old in earlier))
+    web_url = request.app[SETTINGS_KEY].web_url if qr_url else None  # the code holds the web's check-in address
+    tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, web_url, *(old.cache_key for old in earlier))
     response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
     if not_modified(request, tag):
         response: web.StreamResponse = web.Response(status=304, headers=response_headers)
     else:
-        key = ("day", ref.cache_key, participant, fmt, query.lang, tuple(old.cache_key for old in earlier), qr_url)
+        key = (
+            "day",
+            ref.cache_key,
+            participant,
+            fmt,
+            query.lang,
+            tuple(old.cache_key for old in earlier),
+            qr_url,
+            web_url,
+        )
         body = AGENDA_CACHE.cached_file(key)
         if body is None:
             # Meetings earlier versions had and this one drops go into the calendar as cancelled.
@@ -324,7 +334,13 @@ async def participant_agenda(
             body = await AGENDA_CACHE.file(
                 key,
                 lambda: render_day(
-                    day, fmt, query.lang, cancelled=list(cancelled.values()), withdrawn=withdrawn, qr_url=qr_url
+                    day,
+                    fmt,
+                    query.lang,
+                    cancelled=list(cancelled.values()),
+                    withdrawn=withdrawn,
+                    qr_url=qr_url,
+                    web_url=web_url,
                 ),
             )
         owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name

@@ -1,34 +1,48 @@
-"""The reception desk's file: every firm's agenda of the published version in one PDF, one firm per page,
-in Swedish alphabetical order, each page with the QR code of that firm's agenda link (when it has one).
+"""The reception desk's file and its scanner: every firm's agenda of the published version in one PDF, one
+firm per page, in Swedish alphabetical order, each page with the QR code of that firm's agenda link (when
+it has one); and what a scanned code stands for.
 
 The reception hands a printed agenda to a firm that forgot its own, and the code on it is the firm's
-own link (scanned, it opens the current agenda; the reception's check-in finds the firm by it). The
-file is rendered once per published version, language and set of links, and kept in the agenda cache.
+own (:func:`.agendas.qr.check_in_url`: with ``MATCHER_WEB_URL`` the web's check-in address of its link,
+else the link). The file is rendered once per published version, language and set of links, and kept in
+the agenda cache.
+
+``POST /reception/scans`` answers the web's check-in page, opened by a host's phone camera: which event and
+participant the token is, and whether it has arrived (and when), so the page offers one tap or says it is
+done. It is a POST because the token is the participant's secret: a body is never in an access log.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
+from uuid import UUID
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import Role, require
+from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
+from shared.event_day import is_event_day
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import SETTINGS_KEY, read_query
+from shared.web import SETTINGS_KEY, json_response, read_json, read_query
 
 from . import agenda_serving as serving
 from .agendas.documents import filename
-from .agendas.link_store import event_links
+from .agendas.link_store import event_links, link_for_token
 from .agendas.pdf import reception_pdf
 from .agendas.reception import reception_order
 from .agendas.store import AGENDA_CACHE
-from .links import LinkSecretMissing, agenda_link_url
+from .links import LinkSecretMissing, agenda_link_url, link_key
+from .onsite.arrivals import event_day
+from .sql import onsite_arrivals as arrivals_sql
 
 RECEPTION_PATH = "/events/{event_id}/agendas/smes.pdf"
+SCANS_PATH = "/reception/scans"
+UNKNOWN_LINK = "Agendalänken finns inte eller är återkallad. / No live agenda link with that token."
 
 
 class ReceptionQuery(BaseModel):
@@ -61,15 +75,83 @@ async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
     except LinkSecretMissing:
         urls = {}  # no link can be made or read: pages without codes
     links = tuple(sorted((str(org), url) for org, url in urls.items()))
-    tag = serving.etag(ref.cache_key, "reception", query.lang, *links)
+    web_url = settings.web_url  # the codes hold the web's check-in address when it is set
+    tag = serving.etag(ref.cache_key, "reception", query.lang, web_url, *links)
     headers = {**serving.TOKEN_READ_HEADERS, "ETag": tag}
     if serving.not_modified(request, tag):
         return web.Response(status=304, headers=headers)
     agendas = await AGENDA_CACHE.agendas(pool, ref)
     if not agendas.smes:
         raise NotFound("Inga företag i det publicerade schemat. / No companies in the published schedule.")
-    key = ("reception", ref.cache_key, query.lang, links)
-    body = await AGENDA_CACHE.file(key, lambda: reception_pdf(reception_order(agendas.smes), urls, lang=query.lang))
+    key = ("reception", ref.cache_key, query.lang, web_url, links)
+    smes = reception_order(agendas.smes)
+    body = await AGENDA_CACHE.file(key, lambda: reception_pdf(smes, urls, lang=query.lang, web_url=web_url))
     name = filename(f"{agendas.grid.event_name} reception", ref.number, "pdf")
     headers["Content-Disposition"] = f'inline; filename="{name}"'
     return web.Response(body=body, content_type="application/pdf", headers=headers)
+
+
+class ScanIn(BaseModel):
+    """A scanned QR code's token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    link_token: str = Field(
+        min_length=1,
+        max_length=100,
+        description="The agenda link's token, as the code's …/incheckning/{token} holds it",
+    )
+
+
+class ScannedLink(BaseModel):
+    """Whom a scanned code names, at which event, and whether it has checked in."""
+
+    event_id: UUID
+    organisation_id: UUID
+    name: str
+    kind: Literal["sme", "buyer"]
+    cancelled: bool = Field(description="Its sign-up was cancelled after publication (check-in refused)")
+    arrived_at: dt.datetime | None = Field(description="When it checked in; null: not yet")
+    event_day: bool = Field(description="Whether it is the event's day now (check-in is possible only then)")
+
+
+@operation(
+    "What a scanned agenda code stands for",
+    tags=("onsite",),
+    body=ScanIn,
+    response=ScannedLink,
+    errors=(403, 404, 422),
+    description="The event and published participant of the agenda link whose token a QR code holds, and "
+    "when it checked in (null: not yet). Changes nothing. 404 for an unknown or revoked link, before a "
+    "version is published, or when the organisation is not in it; 403 for a host of another event. A POST "
+    "so that the token (the participant's secret) stays out of paths and logs.",
+)
+@require(Role.HOST)
+async def read_scan(request: web.Request) -> web.Response:
+    """Look up a scanned link."""
+    body = await read_json(request, ScanIn)
+    pool = request.app[POOL_KEY]
+    try:
+        key = link_key(request.app[SETTINGS_KEY])
+    except LinkSecretMissing:
+        raise NotFound(UNKNOWN_LINK) from None  # no link can be valid without a key
+    link = await link_for_token(pool, key, body.link_token)
+    if link is None:
+        raise NotFound(UNKNOWN_LINK)
+    if not request[PRINCIPAL_KEY].serves_event(link.event_id):
+        raise Forbidden("Your token serves another event's reception.")
+    day = await event_day(pool, link.event_id)
+    participant = day.participant(link.organisation_id)
+    if participant is None:
+        raise NotFound("Organisationen är inte med i det publicerade schemat. / Not in the published schedule.")
+    arrival = await pool.fetchrow(arrivals_sql.SELECT_ARRIVAL, link.event_id, link.organisation_id)
+    answer = ScannedLink(
+        event_id=link.event_id,
+        organisation_id=participant.id,
+        name=participant.name,
+        kind=participant.kind,
+        cancelled=participant.cancelled,
+        arrived_at=arrival["arrived_at"] if arrival else None,
+        event_day=is_event_day(request.app[CLOCK_KEY].now(), day.date, day.time_zone),
+    )
+    return json_response(answer)

@@ -64,6 +64,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/events/{event_id}/standby/{organisation_id}", reception_routes.join_standby)
     app.router.add_delete("/events/{event_id}/standby/{organisation_id}", reception_routes.leave_standby)
     app.router.add_get(reception_file_routes.RECEPTION_PATH, reception_file_routes.get_reception_pdf)
+    app.router.add_post(reception_file_routes.SCANS_PATH, reception_file_routes.read_scan)
     app.router.add_post("/events/{event_id}/board-links", board_routes.create_board_link)
     app.router.add_get("/events/{event_id}/board-links", board_routes.list_board_links)
     app.router.add_delete("/events/{event_id}/board-links/{link_id}", board_routes.delete_board_link)

@@ -17,19 +17,19 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from shared.auth import Role
-from shared.clock import CLOCK_KEY
 
 from .backend import Backend, BackendError
 from .forms import errors_by_field, text
 from .i18n import gettext as _
-from .pages_common import cpv_codes_of, load_event, path_uuid
+from .pages_common import cpv_codes_of, load_event, page_language, path_uuid
 from .reference_pages import check_orgnr
-from .render import backend, redirect, render, require_user, settings_of
+from .render import backend, redirect, render, require_user, settings_of, user
 from .session import set_session
 from .sme_pages import picked_cpv
 
-# A scanned QR code is the agenda link URL (…/a/<token>); the token is 43 URL-safe characters.
-_LINK = re.compile(r"(?:^|/a/)([A-Za-z0-9_-]{43})(?:[./?#]|$)")
+# A scanned QR code is the check-in address (…/incheckning/<token>) or, on older prints, the agenda link
+# URL (…/a/<token>); the token is 43 URL-safe characters.
+_LINK = re.compile(r"(?:^|/a/|/incheckning/)([A-Za-z0-9_-]{43})(?:[./?#]|$)")
 HOW = {"qr", "name", "orgnr", "walk_in"}
 
 
@@ -41,6 +41,8 @@ def link_token_in(value: str | None) -> str | None:
     >>> token = "A" * 43
     >>> link_token_in(f"https://agenda.example/a/{token}.html"), link_token_in(token) == token
     ('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', True)
+    >>> link_token_in(f"https://affarstraff.example/incheckning/{token}") == token
+    True
     >>> link_token_in("Falu Städ") is None
     True
     """
@@ -307,15 +309,35 @@ async def host_sign_in(request: web.Request) -> web.Response:
 
 
 async def scanned_link(request: web.Request) -> web.Response:
-    """GET /incheckning/{token}: the agenda link a QR code holds, opened by a signed-in organiser or host."""
-    person = require_user(request, Role.HOST)
+    """GET /incheckning/{token}: the address a participant's QR code holds, opened by a phone's camera.
+
+    A signed-in organiser, or the host of the link's event, gets the one-tap check-in (or is told that the
+    participant has arrived, and when). Anyone else (the participant scanning its own code, a host of
+    another event, no session) is sent on to the participant's agenda page on the matcher: the code is the
+    agenda link's token, as secret as the link. The answer depends on the session, so it is never cached.
+    """
     token = link_token_in(request.match_info["token"])
     if token is None:
         raise web.HTTPNotFound()
-    if person["role"] == Role.HOST.value:
-        events = [await load_event(request, person["event_id"])]
-    else:
-        today = request.app[CLOCK_KEY].now().astimezone(ZoneInfo("Europe/Stockholm")).date().isoformat()
-        listing = await backend(request).get("registry", "/events", params={"status": "published", "limit": 50})
-        events = [event for event in listing["items"] if event["event_date"] == today] or listing["items"]
-    return render(request, "checkin_link.html", {"token": token, "events": events})
+    private = {"Cache-Control": "private, no-store", "Vary": "Cookie"}
+    person = user(request)
+    scan, problem = None, None
+    if person is not None and person["role"] in {Role.HOST.value, Role.ORGANISER.value}:
+        try:
+            scan = await backend(request).post("matcher", "/reception/scans", {"link_token": token})
+        except BackendError as error:
+            if error.status not in (403, 404):
+                raise
+            if error.status == 404:
+                problem = _("Agendalänken finns inte eller är återkallad, eller deltagaren är inte med i schemat.")
+    if scan is None and problem is None:
+        settings = settings_of(request)
+        matcher = str(settings.matcher_public_url or settings.matcher_url).rstrip("/")
+        language = "?lang=en" if page_language() == "en" else ""
+        raise web.HTTPSeeOther(f"{matcher}/a/{token}.html{language}", headers=private)
+    event = await load_event(request, scan["event_id"]) if scan else None
+    home = f"/arrangor/evenemang/{person['event_id']}/reception" if person and person.get("event_id") else "/arrangor"
+    context = {"token": token, "scan": scan, "event": event, "problem": problem, "home": home}
+    response = render(request, "checkin_link.html", context, status=200 if scan else 404)
+    response.headers.update(private)
+    return response

@@ -25,6 +25,11 @@ class WebSettings(CommonSettings):
     )
     registry_url: AnyHttpUrl = Field(default="http://127.0.0.1:8081", description="WEB_REGISTRY_URL")
     matcher_url: AnyHttpUrl = Field(default="http://127.0.0.1:8082", description="WEB_MATCHER_URL")
+    matcher_public_url: AnyHttpUrl | None = Field(
+        default=None,
+        description="WEB_MATCHER_PUBLIC_URL: the matcher's address as participants reach it (MATCHER_PUBLIC_URL): "
+        "a participant scanning its own QR code is sent on to its agenda there; unset: WEB_MATCHER_URL.",
+    )
     service_token: SecretStr | None = Field(
         default=None,
         validation_alias="WEB_SERVICE_TOKEN",

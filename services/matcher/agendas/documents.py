@@ -17,6 +17,7 @@ from .html import grid_html, sme_agenda_html, table_sheets_html
 from .ics import agenda_ics
 from .model import AgendaHeader, AgendaMeeting, Agendas, EventGrid, SmeAgenda, TableAgenda
 from .pdf import agenda_pdf, table_sheets_pdf
+from .qr import check_in_url
 from .store import AgendaChanges, Status, day_meetings
 from .words import words
 
@@ -107,7 +108,9 @@ def grid_document(grid: EventGrid, status: Status) -> GridDocument:
     return GridDocument(**dict(grid), status=status)
 
 
-def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None) -> bytes:
+def buyer_pdf(
+    sheets: Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None, web_url: object | None = None
+) -> bytes:
     """A buyer's own agenda as a PDF: every table it staffs with the full details, one page per table.
 
     Unlike the venue's sheets (:func:`.pdf.table_sheets_pdf`, titles only) the buyer's copy keeps the
@@ -127,12 +130,13 @@ def buyer_pdf(sheets: Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | 
     if not sheets:
         raise ValueError("no table sheets to render")
     if len(sheets) == 1:
-        return agenda_pdf(sheets[0], lang=lang, qr_url=qr_url)
+        return agenda_pdf(sheets[0], lang=lang, qr_url=qr_url, web_url=web_url)
     # agendas.pdf offers several full sheets in one file only for the venue (brief); its page builders
     # are this package's own, so the buyer's copy is put together from them here.
     document = pdf_module._document(sheets[0], f"{words(lang)['agenda_for']} {sheets[0].buyer_name}", lang)
+    code = check_in_url(qr_url, web_url) if qr_url else None
     for sheet in sheets:
-        pdf_module._table_page(document, sheet, lang, brief=False, qr_url=qr_url)
+        pdf_module._table_page(document, sheet, lang, brief=False, qr_url=code)
     return bytes(document.output())
 
 
@@ -144,10 +148,11 @@ def render_day(
     cancelled: Iterable[AgendaMeeting] = (),
     withdrawn: Iterable[AgendaMeeting] = (),
     qr_url: str | None = None,
+    web_url: object | None = None,
 ) -> bytes:
     """A participant's day as a file: .ics (with ``cancelled`` meetings of earlier versions and ``withdrawn``
     ones of this version, off since a party cancelled), HTML or PDF (with ``qr_url``, the participant's
-    agenda link, as a QR code on it).
+    agenda link, as a QR code on it; with ``web_url`` the code holds the link's check-in address there).
 
     A buyer's .ics holds the meetings of all its tables in one calendar.
     """
@@ -155,17 +160,17 @@ def render_day(
         if fmt == "ics":
             return agenda_ics(day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return sme_agenda_html(day, lang=lang, qr_url=qr_url).encode()
+            return sme_agenda_html(day, lang=lang, qr_url=qr_url, web_url=web_url).encode()
         if fmt == "pdf":
-            return agenda_pdf(day, lang=lang, qr_url=qr_url)
+            return agenda_pdf(day, lang=lang, qr_url=qr_url, web_url=web_url)
     else:
         if fmt == "ics":
             whole_day = day[0].model_copy(update={"meetings": day_meetings(day)})
             return agenda_ics(whole_day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return table_sheets_html(day, lang=lang, qr_url=qr_url).encode()
+            return table_sheets_html(day, lang=lang, qr_url=qr_url, web_url=web_url).encode()
         if fmt == "pdf":
-            return buyer_pdf(day, lang=lang, qr_url=qr_url)
+            return buyer_pdf(day, lang=lang, qr_url=qr_url, web_url=web_url)
     raise ValueError(f"no {fmt} rendering of an agenda")
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .model import AgendaHeader, Agendas, EventGrid, SmeAgenda, TableAgenda
-from .qr import qr_svg
+from .qr import check_in_url, qr_svg
 from .words import contact_line, need_line, why, words
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -47,9 +47,12 @@ def _render(template: str, doc: AgendaHeader, lang: str, **extra: Any) -> str:
     return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), local=local, **extra)
 
 
-def _qr(qr_url: str | None, lang: str) -> Markup | None:
-    """The inline SVG of the participant's link (segno escapes the title; the rest is path data), or None."""
-    return Markup(qr_svg(qr_url, title=words(lang)["qr_title"])) if qr_url else None  # noqa: S704
+def _qr(qr_url: str | None, lang: str, web_url: object | None) -> Markup | None:
+    """The inline SVG of the participant's code (:func:`.qr.check_in_url` of its link; segno escapes the
+    title, the rest is path data), or None without a link."""
+    if not qr_url:
+        return None
+    return Markup(qr_svg(check_in_url(qr_url, web_url), title=words(lang)["qr_title"]))  # noqa: S704
 
 
 def _calendar(qr_url: str | None) -> dict[str, str | None]:
@@ -65,8 +68,11 @@ def _calendar(qr_url: str | None) -> dict[str, str | None]:
     return {"webcal": "webcal://" + feed.split("://", 1)[1] if feed else None, "feed": feed}
 
 
-def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None = None) -> str:
-    """An SME's agenda as a printable page; with ``qr_url`` (the SME's agenda link) a QR code of it.
+def sme_agenda_html(
+    agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None = None, web_url: object | None = None
+) -> str:
+    """An SME's agenda as a printable page; with ``qr_url`` (the SME's agenda link) a QR code of it (of its
+    check-in address on the web, ``web_url``, when that is given).
 
     Examples
     --------
@@ -82,14 +88,20 @@ def sme_agenda_html(agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None =
     >>> "<svg" in page, "<svg" in sme_agenda_html(agendas.sme(sme), qr_url="https://example.se/a/x")
     (False, True)
     """
-    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang), **_calendar(qr_url))
+    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang, web_url), **_calendar(qr_url))
 
 
-def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv", qr_url: str | None = None) -> str:
+def table_sheets_html(
+    sheets: Agendas | Sequence[TableAgenda],
+    *,
+    lang: str = "sv",
+    qr_url: str | None = None,
+    web_url: object | None = None,
+) -> str:
     """Buyer table sheets on one printable page, each starting a new printed page (one sheet for a buyer's own).
 
     ``qr_url``: the buyer's agenda link, drawn as a QR code on every sheet (its own sheets only: the
-    venue's copy, left on the tables, carries none).
+    venue's copy, left on the tables, carries none); with ``web_url`` the code holds its check-in address.
 
     Examples
     --------
@@ -109,7 +121,9 @@ def table_sheets_html(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "s
         f"{w['table_sheet']} {tables[0].table}: {tables[0].buyer_name}" if len(tables) == 1 else tables[0].event_name
     )
     calendar = _calendar(qr_url)
-    return _render("table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang), **calendar)
+    return _render(
+        "table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang, web_url), **calendar
+    )
 
 
 def grid_html(grid: EventGrid, *, lang: str = "sv") -> str:

@@ -26,7 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from .model import AgendaHeader, AgendaMeeting, Agendas, SmeAgenda, TableAgenda
-from .qr import qr_png
+from .qr import check_in_url, qr_png
 from .words import contact_line, need_line, why, words
 
 ENCODING = "cp1252"
@@ -161,8 +161,11 @@ def _table_page(pdf: FPDF, sheet: TableAgenda, lang: str, *, brief: bool, qr_url
     _meetings_table(pdf, sheet, lang, show_table=False, brief=brief)
 
 
-def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", qr_url: str | None = None) -> bytes:
-    """One agenda (an SME's, or one buyer table's) as a PDF; with ``qr_url`` a QR code of that link on it.
+def agenda_pdf(
+    agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", qr_url: str | None = None, web_url: object | None = None
+) -> bytes:
+    """One agenda (an SME's, or one buyer table's) as a PDF; with ``qr_url`` a QR code of that link on it
+    (of its check-in address on the web, ``web_url``, when that is given: :func:`.qr.check_in_url`).
 
     Examples
     --------
@@ -179,12 +182,13 @@ def agenda_pdf(agenda: SmeAgenda | TableAgenda, *, lang: str = "sv", qr_url: str
     >>> len(pypdf.PdfReader(io.BytesIO(agenda_pdf(agendas.sme(sme), qr_url="https://example.se/a/x"))).pages[0].images)
     1
     """
+    code = check_in_url(qr_url, web_url) if qr_url else None
     if isinstance(agenda, SmeAgenda):
         pdf = _document(agenda, f"{words(lang)['agenda_for']} {agenda.sme_name}", lang)
-        _sme_page(pdf, agenda, lang, qr_url)
+        _sme_page(pdf, agenda, lang, code)
     else:
         pdf = _document(agenda, f"{words(lang)['table_sheet']} {agenda.table}: {agenda.buyer_name}", lang)
-        _table_page(pdf, agenda, lang, brief=False, qr_url=qr_url)
+        _table_page(pdf, agenda, lang, brief=False, qr_url=code)
     return bytes(pdf.output())
 
 
@@ -215,10 +219,13 @@ def table_sheets_pdf(sheets: Agendas | Sequence[TableAgenda], *, lang: str = "sv
     return bytes(pdf.output())
 
 
-def reception_pdf(smes: Sequence[SmeAgenda], qr_urls: Mapping[UUID, str], *, lang: str = "sv") -> bytes:
+def reception_pdf(
+    smes: Sequence[SmeAgenda], qr_urls: Mapping[UUID, str], *, lang: str = "sv", web_url: object | None = None
+) -> bytes:
     """Every firm's agenda for the reception desk: one firm per page, in the order given, with its QR code.
 
-    ``qr_urls`` maps a firm to its agenda link; a firm without one gets its page without a code. The
+    ``qr_urls`` maps a firm to its agenda link (its code holds the check-in address on the web with a
+    ``web_url``: :func:`.qr.check_in_url`); a firm without one gets its page without a code. The
     caller sorts (:func:`.reception.reception_order`). A firm whose day is longer than a page continues
     on the next one, so a page count above the number of firms means long days, never a cut agenda.
 
@@ -238,5 +245,6 @@ def reception_pdf(smes: Sequence[SmeAgenda], qr_urls: Mapping[UUID, str], *, lan
         raise ValueError("no agendas to render")
     pdf = _document(smes[0], f"{smes[0].event_name}: {words(lang)['reception_title']}", lang)
     for agenda in smes:
-        _sme_page(pdf, agenda, lang, qr_urls.get(agenda.sme_id))
+        link = qr_urls.get(agenda.sme_id)
+        _sme_page(pdf, agenda, lang, check_in_url(link, web_url) if link else None)
     return bytes(pdf.output())

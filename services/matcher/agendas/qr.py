@@ -1,9 +1,12 @@
 """QR codes of participants' agenda links, for the printed and on-screen agendas (segno).
 
 A participant's agenda (HTML and PDF, an SME's agenda and a buyer's table sheets) carries a QR code of
-that participant's own link (``{MATCHER_PUBLIC_URL}/a/{token}``): scanned by a phone it opens the current
-agenda, and at the reception it finds the participant for check-in. Which link goes on which document is
-decided where the documents are served (:mod:`services.matcher.agenda_serving`); this module only draws.
+that participant's own link. With ``MATCHER_WEB_URL`` set the code holds the web's check-in address for
+the link's token (``{MATCHER_WEB_URL}/incheckning/{token}``, :func:`check_in_url`): a host's phone camera
+lands on the one-tap check-in, anyone else is sent on to the agenda (the web decides by who is signed in).
+Unset, it holds the agenda link itself (``{MATCHER_PUBLIC_URL}/a/{token}``). Either way the token is the
+secret: the code is as unguessable as the link. Which link goes on which document is decided where the
+documents are served (:mod:`services.matcher.agenda_serving`); this module only draws.
 
 - :func:`qr_svg`: an inline ``<svg>`` element for the HTML pages. It is markup inside the page, not an
   image loaded from anywhere, so the pages stay self-contained and the CSP (nothing loaded, no
@@ -11,7 +14,8 @@ decided where the documents are served (:mod:`services.matcher.agenda_serving`);
 - :func:`qr_png`: a black-and-white PNG for the PDFs (fpdf2 embeds it; every PDF reader shows it).
 
 Error correction level M (15 %): a code printed on paper that is folded or smudged still reads, and a
-43-character token URL stays a small version-5 code (37 × 37 modules). The quiet zone of four modules
+URL of a 43-character token stays a small code (version 5, 37 × 37 modules, for a short host; an
+``https://…/incheckning/…`` address of up to 106 characters is version 6, 41 × 41). The quiet zone of four modules
 the standard asks for is part of both images. The same URL always gives the same bytes.
 """
 
@@ -26,6 +30,26 @@ import segno
 ERROR = "m"
 # The quiet zone around the code, in modules (ISO/IEC 18004 asks for 4).
 BORDER = 4
+# The web's page a scanned code opens (services/web: reception_pages.scanned_link).
+CHECK_IN_PATH = "/incheckning/"
+
+
+def check_in_url(agenda_url: str, web_url: object | None) -> str:
+    """What a participant's QR code holds: the web's check-in page for the token of ``agenda_url``
+    (``{web_url}/incheckning/{token}``), or ``agenda_url`` itself without a ``web_url``.
+
+    Examples
+    --------
+    >>> link = "https://matcher.example.se/a/" + "T" * 43
+    >>> check_in_url(link, "https://affarstraff.example.se/")[:44]
+    'https://affarstraff.example.se/incheckning/T'
+    >>> check_in_url(link, None) == link
+    True
+    """
+    if not web_url:
+        return agenda_url
+    token = agenda_url.rsplit("/a/", 1)[-1]
+    return f"{str(web_url).rstrip('/')}{CHECK_IN_PATH}{token}"
 
 
 @functools.lru_cache(maxsize=4096)
