@@ -262,6 +262,14 @@ async def arrive(pool: asyncpg.Pool, event_id: uuid.UUID, firms: list[uuid.UUID]
             )
 
 
+async def buyers_at_tables(pool: asyncpg.Pool, snapshot: EventSnapshot, at: dt.datetime) -> None:
+    """Every buyer checked in: the live fill offers only tables whose buyer is at the venue."""
+    await pool.executemany(
+        "INSERT INTO matcher.arrivals (event_id, organisation_id, arrived_at, how) VALUES ($1, $2, $3, 'qr')",
+        [(snapshot.event.id, buyer.organisation.id, at) for buyer in snapshot.buyers],
+    )
+
+
 async def no_show(pool: asyncpg.Pool, event_id: uuid.UUID, now: dt.datetime, standby: set) -> float | None:
     """Free one published meeting starting after the frozen horizon; seconds until its slot is filled."""
     slots = await pool.fetchval(
@@ -314,6 +322,7 @@ async def service_figures(snapshot: EventSnapshot, result: Any, standby: list[uu
                 started = time.perf_counter()
                 await publish_first(pool, settings, snapshot, result)
                 await arrive(pool, event_id, standby, morning)
+                await buyers_at_tables(pool, snapshot, morning)
                 print(f"service: version 1 stored and published in {time.perf_counter() - started:.1f} s", flush=True)
                 waiting = set(standby)
                 first = await no_show(pool, event_id, morning, waiting)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.matcher.engine.live_fill import (
+    BUYER_ABSENT,
     BUYER_AWAY,
     DUPLICATE,
     FROZEN,
@@ -37,12 +38,13 @@ class Case:
     first_open_slot: int
     min_relevance: float
     busy: np.ndarray
+    present: np.ndarray  # buyers at the venue
 
     def run(self):
         return live_fill(
             self.meetings, self.freed, self.standby, self.relevance, self.allowed, self.capacity,
             self.sme_available, self.buyer_available, first_open_slot=self.first_open_slot,
-            min_relevance=self.min_relevance, sme_busy=self.busy,
+            min_relevance=self.min_relevance, sme_busy=self.busy, buyer_present=self.present,
         )  # fmt: skip
 
 
@@ -80,6 +82,7 @@ def cases(draw, max_smes: int = 4, max_buyers: int = 3, max_slots: int = 3) -> C
         first_open_slot=int(rng.integers(0, slots + 1)),
         min_relevance=float(rng.choice([0.0, 0.0, 0.3])),
         busy=rng.random((smes, slots)) < 0.1,
+        present=rng.random(buyers) < 0.8,
     )
 
 
@@ -108,7 +111,9 @@ def valid_after(case: Case, kept: np.ndarray, added: list[tuple[int, int, int, i
 
 def brute_force(case: Case) -> float:
     """The best total relevance over every way of giving the open freed cells to stand-by firms."""
-    cells = list(dict.fromkeys(tuple(c) for c in case.freed.tolist() if c[1] >= case.first_open_slot))
+    cells = list(
+        dict.fromkeys(tuple(c) for c in case.freed.tolist() if c[1] >= case.first_open_slot and case.present[c[0]])
+    )
     best = 0.0
     for choice in itertools.product([-1, *case.standby.tolist()], repeat=len(cells)):
         filled = {cell for cell, s in zip(cells, choice, strict=True) if s >= 0}
@@ -128,13 +133,14 @@ def test_a_fill_keeps_every_rule_and_is_as_good_as_brute_force(case):
     result = case.run()
     added = [tuple(row) for row in result.added.tolist()]
     freed = {tuple(c) for c in case.freed.tolist()}
-    # Every added meeting is in a freed, open cell, with a stand-by firm, one per cell.
-    assert all((b, t, table) in freed and t >= case.first_open_slot for _, b, t, table in added)
+    # Every added meeting is in a freed, open cell at a buyer who is there, with a stand-by firm, one per cell.
+    assert all((b, t, table) in freed and t >= case.first_open_slot and case.present[b] for _, b, t, table in added)
     assert all(s in case.standby.tolist() for s, *_ in added)
     assert len({row[1:] for row in added}) == len(added)
     # Nothing else moves: the new schedule is the published one minus the vacated rows plus the added ones.
     # Only freed meetings leave, and none in a frozen slot.
-    open_cells = {tuple(c) for c in case.freed.tolist() if c[1] >= case.first_open_slot}
+    # Only freed meetings leave, and none in a frozen slot or at the table of a buyer who is not there.
+    open_cells = {tuple(c) for c in case.freed.tolist() if c[1] >= case.first_open_slot and case.present[c[0]]}
     assert {tuple(row[1:]) for row in case.meetings[result.vacated].tolist()} <= open_cells
     kept = np.delete(case.meetings, result.vacated, axis=0)
     assert all(tuple(m[1:]) not in open_cells or not case.buyer_available[m[1], m[2]] for m in kept.tolist())
@@ -149,6 +155,33 @@ def test_a_fill_keeps_every_rule_and_is_as_good_as_brute_force(case):
         assert (reason == "") == (i in result.cells.tolist())
         if t < case.first_open_slot and reason != DUPLICATE:
             assert reason == FROZEN
+        elif reason not in (DUPLICATE, BUYER_AWAY) and not case.present[case.freed[i, 0]]:
+            assert reason == BUYER_ABSENT
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_everyone_present_is_the_same_fill_as_saying_nothing(case):
+    everyone = case.run() if case.present.all() else Case(**{**vars(case), "present": np.ones_like(case.present)}).run()
+    unsaid = live_fill(
+        case.meetings, case.freed, case.standby, case.relevance, case.allowed, case.capacity, case.sme_available,
+        case.buyer_available, first_open_slot=case.first_open_slot, min_relevance=case.min_relevance,
+        sme_busy=case.busy,
+    )  # fmt: skip
+    assert everyone.added.tolist() == unsaid.added.tolist() and everyone.reasons == unsaid.reasons
+
+
+def test_a_buyer_who_is_not_there_gets_nobody_and_keeps_the_meeting_in_place():
+    relevance = np.array([[0.9, 0.5], [0.4, 0.8], [0.7, 0.6]])
+    meetings = np.array([[0, 0, 1, 0], [0, 1, 2, 0]])
+    freed = np.array([[0, 1, 0], [1, 2, 0]])  # both of SME 0's meetings, at buyers 0 and 1
+    result = live_fill(
+        meetings, freed, [1, 2], relevance, np.ones((3, 2), bool), np.array([3, 3, 3]), np.ones((3, 3), bool),
+        np.ones((2, 3), bool), first_open_slot=1, buyer_present=np.array([False, True]),
+    )  # fmt: skip
+    assert result.added.tolist() == [[1, 1, 2, 0]]  # buyer 1's table only: SME 1 fits it best
+    assert result.reasons == (BUYER_ABSENT, "")
+    assert result.vacated.tolist() == [1]  # buyer 0's freed meeting stays where it was, waiting
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -97,7 +97,13 @@ async def publish_first(pool: asyncpg.Pool, settings: MatcherSettings, event: di
 
 
 async def free(pool: asyncpg.Pool, meeting, *, event_id: UUID, cause: str = "no_show", notify: bool = False) -> int:
+    """The meeting's table-slot freed; its buyer is at the table (checked in), so the fill may offer it."""
     async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO matcher.arrivals (event_id, organisation_id, arrived_at, how) VALUES ($1, $2, $3, 'qr') "
+            "ON CONFLICT DO NOTHING",
+            event_id, meeting.buyer_id, NINE_THIRTY,
+        )  # fmt: skip
         row_id = await conn.fetchval(
             "INSERT INTO matcher.freed_slots (event_id, buyer_id, slot, table_index, cause, sme_id, freed_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",

@@ -325,7 +325,7 @@ async def test_on_the_day_a_decline_frees_the_table_slot_for_the_live_fill(day_m
     summary = await (await day_matcher.get(f"/events/{event}/day", headers=bearer(world["tokens"]["organiser"]))).json()
     assert summary["phase"] == "day" and summary["expected"] == 4 and summary["arrived"] == 0
     assert summary["meetings"]["cancelled_day"] == 2 and summary["meetings"]["started_unmarked"] == 1
-    assert summary["freed"] == {"open": 2, "filled": 0, "expired": 0}
+    assert summary["freed"] == {"open": 2, "filled": 0, "expired": 0, "withdrawn": 0}
     assert {slot["cause"] for slot in summary["freed_slots"]} == {"decline"}
     assert all(slot["buyer_name"] for slot in summary["freed_slots"])
 

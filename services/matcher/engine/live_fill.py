@@ -10,7 +10,9 @@ giving cells to firms such that
 - a firm takes at most one meeting per slot (its published meetings count), never meets a buyer twice,
   and stays within its cap (its published meetings count);
 - the pair is allowed (no "never" pair, no decline), not under the event's floor, of relevance > 0, and
-  both parties are available in the slot (the firm's busy slots count as unavailable).
+  both parties are available in the slot (the firm's busy slots count as unavailable);
+- the buyer is at the venue (``buyer_present``): a freed cell at the table of a buyer who is not there is
+  offered to nobody (nobody would sit across from the stand-by firm) and waits, its meeting where it was.
 
 When every freed cell lies in one slot a firm can take at most one of them, so the problem is an
 assignment (:func:`scipy.optimize.linear_sum_assignment` on the cells × firms matrix); otherwise it is
@@ -32,6 +34,7 @@ from .model import BoolArray, FloatArray, InstanceError, IntArray, frozen
 FROZEN = "frozen"  # its slot starts within the frozen horizon (or has started)
 DUPLICATE = "duplicate"  # the same cell was given twice; the first one counts
 BUYER_AWAY = "buyer_unavailable"  # the buyer is not available in that slot
+BUYER_ABSENT = "buyer_absent"  # the buyer is not at the venue (not checked in, or marked as not come)
 NO_CANDIDATE = "no_candidate"  # no stand-by firm fits (availability, cap, rules, floor, relevance)
 TAKEN = "candidates_taken"  # the firms that fit were worth more in other freed cells
 
@@ -52,7 +55,7 @@ class FillResult:
         cell in that slot). Freed meetings in frozen slots stay, as everything frozen does.
     reasons : tuple of str
         One per row of ``freed``: "" when filled, else why not (:data:`FROZEN`, :data:`DUPLICATE`,
-        :data:`BUYER_AWAY`, :data:`NO_CANDIDATE`, :data:`TAKEN`).
+        :data:`BUYER_AWAY`, :data:`BUYER_ABSENT`, :data:`NO_CANDIDATE`, :data:`TAKEN`).
     """
 
     added: IntArray
@@ -154,6 +157,7 @@ def live_fill(
     min_relevance: float = 0.0,
     below_floor: BoolArray | None = None,
     sme_busy: BoolArray | None = None,
+    buyer_present: BoolArray | None = None,
 ) -> FillResult:
     """Give freed table-slots to stand-by firms without moving anything else (see the module docstring).
 
@@ -180,6 +184,8 @@ def live_fill(
         Pairs the floor took out (never added either).
     sme_busy : (S, T) bool, optional
         Slots a firm said it is busy in.
+    buyer_present : (B,) bool, optional
+        Buyers at the venue; a freed cell of any other buyer gets nobody (:data:`BUYER_ABSENT`). None: all.
 
     Returns
     -------
@@ -208,6 +214,7 @@ def live_fill(
         ("sme_available", sme_available, (smes, slots)),
         ("buyer_available", buyer_available, (buyers, slots)),
         ("sme_capacity", sme_capacity, (smes,)),
+        ("buyer_present", np.ones(buyers, bool) if buyer_present is None else buyer_present, (buyers,)),
     ):
         if np.shape(value) != shape:
             raise InstanceError(name, f"has shape {np.shape(value)}, expected {shape}")
@@ -217,6 +224,7 @@ def live_fill(
     firms = np.unique(np.asarray(standby, dtype=np.int64).reshape(-1))
     _check("standby", firms[:, None], (smes,))
 
+    present = np.ones(buyers, bool) if buyer_present is None else np.asarray(buyer_present, bool)
     reasons = [""] * len(cells)
     seen: set[tuple[int, int, int]] = set()
     open_cell = np.zeros(len(cells), bool)
@@ -227,6 +235,8 @@ def live_fill(
             reasons[i] = FROZEN
         elif not buyer_available[b][t]:
             reasons[i] = BUYER_AWAY
+        elif not present[b]:
+            reasons[i] = BUYER_ABSENT
         else:
             open_cell[i] = True
         seen.add((b, t, table))

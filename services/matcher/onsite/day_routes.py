@@ -17,14 +17,14 @@ from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import json_response, read_json
+from shared.web import SETTINGS_KEY, json_response, read_json
 
 from ..audit import actor_of
 from ..auth import RegistryUnavailable
 from ..registry_client import RegistryDown, RegistryRefused
 from ..state import REGISTRY_KEY
 from . import day_access as access
-from . import day_link_page, declines, meeting_status
+from . import day_link_page, declines, mark_undo, meeting_status
 from . import declines_routes as dr
 from .day_settings import DaySettingsIn, DaySettingsOut, if_match, load_day_settings, save_day_settings, settings_etag
 from .day_summary import DaySummary, day_summary
@@ -59,6 +59,15 @@ class MeetingStatusOut(BaseModel):
     marked_at: dt.datetime | None
     by_role: str | None
     freed_slots: int = Field(default=0, description="Table-slots this mark freed for the live fill")
+    withdrawn_slots: int = Field(
+        default=0, description="Undo: freed table-slots of the mark taken back before the live fill gave them away"
+    )
+    restored: int = Field(
+        default=0, description="Undo: meetings a live fill had taken out of the schedule, put back in a new version"
+    )
+    restored_version: int | None = Field(
+        default=None, description="Undo: that version (published in live mode, else a draft for the organiser)"
+    )
     started: bool | None = Field(
         default=None, description="Has it started by the matcher's clock? (a participant's day)"
     )
@@ -142,6 +151,71 @@ async def put_linked_meeting_status(request: web.Request) -> web.Response:
     except ProblemError as error:
         raise access.private(error) from None
     return json_response(_mark_out(link.event_id, mark), headers=access.LINK_HEADERS)
+
+
+UNDO_DESCRIPTION = (
+    "The mark goes back to planned, in the audit log as previous → planned. Table-slots the mark freed that are "
+    "still open are withdrawn in the same transaction (a meeting a live fill had already taken out of the "
+    "schedule comes back in a new version: published at once in live mode, telling only its two parties; "
+    "else a draft). 409 `freed-slot-filled` when the live fill has given one of them to another firm: nothing "
+    "changes. An unmarked meeting answers its planned status and nothing changes. 404: no such meeting."
+)
+
+
+def _undone_out(event_id: UUID, undone: mark_undo.Undone) -> MeetingStatusOut:
+    m, restored = undone.meeting, undone.restored
+    return MeetingStatusOut(
+        event_id=event_id, sme_id=m.sme_id, buyer_id=m.buyer_id, slot=m.slot, table_index=m.table_index,
+        status="planned", marked_at=None, by_role=None, withdrawn_slots=restored.withdrawn,
+        restored=len(restored.meetings), restored_version=restored.version,
+    )  # fmt: skip
+
+
+@operation(
+    "Undo a meeting's day mark (back to planned)",
+    tags=("event day",),
+    response=MeetingStatusOut,
+    errors=(403, 404, 409),
+    description="Organisers and the event's hosts any mark; the meeting's buyer the marks it may make (held, "
+    "no_show_sme; else 403). " + UNDO_DESCRIPTION,
+)
+@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF)
+async def delete_meeting_status(request: web.Request) -> web.Response:
+    """Set one meeting's mark back to planned."""
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    sme_id = path_uuid_or_404(request, "sme_id", "SME")
+    buyer_id = path_uuid_or_404(request, "buyer_id", "buyer")
+    access.check_event_scope(request, event_id)
+    async with request.app[POOL_KEY].acquire() as conn:
+        undone = await mark_undo.undo_mark(
+            conn, request.app[SETTINGS_KEY], event_id=event_id, sme_id=sme_id, buyer_id=buyer_id,
+            actor=actor_of(request), now=request.app[CLOCK_KEY].now(), at_table=not access.is_staff(request, event_id),
+        )  # fmt: skip
+    return json_response(_undone_out(event_id, undone))
+
+
+@operation(
+    "Undo a mark at the buyer's table by its agenda link (no token)",
+    tags=("event day",),
+    response=MeetingStatusOut,
+    errors=(403, 404, 409),
+    description="The buyer's own agenda link: held or no_show_sme of its meeting with `sme_id` (else 403). "
+    + UNDO_DESCRIPTION,
+)
+async def delete_linked_meeting_status(request: web.Request) -> web.Response:
+    """Set one of the link's buyer's marks back to planned."""
+    try:
+        link = await access.link_of(request)
+        sme_id = path_uuid_or_404(request, "sme_id", "SME")
+        async with request.app[POOL_KEY].acquire() as conn:
+            undone = await mark_undo.undo_mark(
+                conn, request.app[SETTINGS_KEY], event_id=link.event_id, sme_id=sme_id,
+                buyer_id=link.organisation_id, actor=access.link_actor(request, link),
+                now=request.app[CLOCK_KEY].now(), at_table=True,
+            )  # fmt: skip
+    except ProblemError as error:
+        raise access.private(error) from None
+    return json_response(_undone_out(link.event_id, undone), headers=access.LINK_HEADERS)
 
 
 @operation(
@@ -283,6 +357,8 @@ def add_day_routes(app: web.Application) -> None:
     """Register the event day's meeting routes (called from the matcher's setup_routes)."""
     app.router.add_put(MARK_PATH, put_meeting_status)
     app.router.add_put(LINK_MARK_PATH, put_linked_meeting_status)
+    app.router.add_delete(MARK_PATH, delete_meeting_status)
+    app.router.add_delete(LINK_MARK_PATH, delete_linked_meeting_status)
     app.router.add_get("/events/{event_id}/day", get_day_summary)
     app.router.add_get("/events/{event_id}/day-settings", get_day_settings)
     app.router.add_put("/events/{event_id}/day-settings", put_day_settings)

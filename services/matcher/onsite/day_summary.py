@@ -32,8 +32,9 @@ class FreedSlot(BaseModel):
     sme_id: UUID | None = Field(description="The firm whose meeting was there")
     sme_name: str | None
     freed_at: dt.datetime
-    state: Literal["open", "filled", "expired"] = Field(
-        description="open: waiting for the live fill; filled: a stand-by firm got it; expired: it started first"
+    state: Literal["open", "filled", "expired", "withdrawn"] = Field(
+        description="open: waiting for the live fill; filled: a stand-by firm got it; expired: it started first; "
+        "withdrawn: taken back (the mark was undone, or the absent firm checked in after all)"
     )
     filled_sme_id: UUID | None
     filled_sme_name: str | None
@@ -64,7 +65,7 @@ class DaySummary(BaseModel):
     walk_ins_arrived: int = Field(description="Checked in without being in the published version")
     meetings: MeetingCounts
     declines_pending: int = Field(description="Declines and busy slots waiting for the organiser's review")
-    freed: dict[str, int] = Field(description="Freed table-slots by state: open, filled, expired")
+    freed: dict[str, int] = Field(description="Freed table-slots by state: open, filled, expired, withdrawn")
     freed_slots: list[FreedSlot]
 
 
@@ -142,6 +143,6 @@ async def day_summary(conn: asyncpg.Connection, event_id: UUID, now: dt.datetime
         walk_ins_arrived=len(arrived - set(names)),
         meetings=count_meetings(day, meetings, marks, now),
         declines_pending=len(pending),
-        freed={state: states[state] for state in ("open", "filled", "expired")},
+        freed={state: states[state] for state in ("open", "filled", "expired", "withdrawn")},
         freed_slots=freed,
     )

@@ -11,6 +11,9 @@ wakes, and for each event with open freed slots runs :func:`fill_event` in ONE t
 3. encodes the snapshot (kept per process while the snapshot is the same), solves the freed cells
    (:func:`services.matcher.engine.live_fill.live_fill`) with everything starting before now + the frozen
    horizon frozen, by ``app[CLOCK_KEY]``;
+   Only tables whose buyer is at the venue are offered (checked in, or a meeting at its table marked held
+   or the firm's no-show, and not "the buyer did not come" on its latest started meeting marked since it
+   checked in); a freed slot at any other table waits for the buyer to be seen;
 4. writes a new version ``based_on`` that one — the freed meetings out, the added ones in, every other
    meeting where it was — marks the freed slots filled (or expired: frozen, or the cell taken meanwhile);
    in live mode publishes it, e-mailing only the two parties of each added meeting; else leaves it a draft.
@@ -45,12 +48,11 @@ from ..engine.encode import EncodedEvent, encode_snapshot
 from ..engine.explain import explain_pairs
 from ..engine.live_fill import DUPLICATE, FROZEN, FillResult, live_fill
 from ..registry_client import RegistryDown, RegistryRefused, Snapshot
-from ..schedules.compute import ComputeResult, StoredMeeting
-from ..schedules.store import insert_version
+from ..schedules.compute import StoredMeeting
 from ..settings import MatcherSettings
 from ..sql import onsite_fill as sql
-from ..sql import privacy as privacy_sql
 from ..sql import schedules as schedules_sql
+from .fill_version import DayChange, write_day_version
 from .live_publish import publish_fill
 
 log = logging.getLogger("services.matcher.onsite.live_fill")
@@ -191,6 +193,7 @@ def _solve(
     instance = encoded.instance
     smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
     allowed, buyer_available, busy = _arrays(encoded, context["rules"], context["unavailable"])
+    present = set(context["present"])
     return live_fill(
         rows,
         cells,
@@ -204,6 +207,7 @@ def _solve(
         min_relevance=instance.min_relevance,
         below_floor=instance.below_floor,
         sme_busy=busy,
+        buyer_present=np.array([buyer in present for buyer in encoded.buyer_ids], dtype=bool),
     )
 
 
@@ -284,6 +288,7 @@ async def fill_event(
             "standby": [row["organisation_id"] for row in await conn.fetch(sql.SELECT_STANDBY, event_id)],
             "unavailable": await conn.fetch(sql.SELECT_UNAVAILABILITY, event_id),
             "rules": await conn.fetch(schedules_sql.SELECT_RULES, event_id),
+            "present": [row["buyer_id"] for row in await conn.fetch(sql.SELECT_PRESENT_BUYERS, event_id)],
         }
         live = bool(day and day["live_mode"])
 
@@ -310,8 +315,15 @@ async def fill_event(
         added = _added_meetings(encoded, result)
         vacated = [(encoded.sme_ids[s], encoded.buyer_ids[b]) for s, b, _, _ in rows[result.vacated].tolist()]
         filled = [cells[i] for i in result.cells.tolist()]
-        fill = Fill(base, len(rows), added, vacated, filled, merged=Snapshot(document, key) if merged else None)
-        version = await _write_version(conn, encoded, fill)
+        relevance = encoded.instance.relevance
+        change = DayChange(
+            base, len(rows), added, vacated,
+            gone=sum(float(relevance[s, b]) for s, b, _, _ in rows[result.vacated].tolist()),
+            reasons=[f"live fill: freed slot {c['id']} ({c['cause']})" for c in filled],
+            marker={"live_fill": {"freed_slots": [c["id"] for c in filled]}},
+            merged=Snapshot(document, key) if merged else None,
+        )  # fmt: skip
+        version = await write_day_version(conn, change)
         after = np.concatenate((np.delete(rows, result.vacated, axis=0), result.added))
         await conn.execute(
             sql.MARK_FILLED, [c["id"] for c in filled], [m.sme_id for m in added], version["id"], context["now"]
@@ -329,62 +341,3 @@ async def fill_event(
     cache.keep(event_id, version["id"], encoded, after)
     log.info("event %s: live fill made version %d (%d filled, live=%s)", event_id, version["number"], len(filled), live)
     return FillOutcome(event_id, version["number"], live, len(filled), len(expired), waiting, notifications)
-
-
-@dataclass(frozen=True)
-class Fill:
-    """What a fill writes: on top of ``base`` (with ``kept`` + vacated meetings), in a snapshot of its own when
-    walk-ins were added (``merged``), else the base's."""
-
-    base: asyncpg.Record
-    meetings: int
-    added: list[StoredMeeting]
-    vacated: list[tuple[UUID, UUID]]  # (sme, buyer) of the freed meetings that leave
-    filled: list[asyncpg.Record]
-    merged: Snapshot | None = None
-
-
-async def _write_version(conn: asyncpg.Connection, encoded: EncodedEvent, fill: Fill) -> asyncpg.Record:
-    """The new version: the base's meetings but the freed ones copied in the database, the added ones, the
-    base's quality figures with the new totals, and what the fill changed."""
-    base, added, vacated = fill.base, fill.added, fill.vacated
-    smes = {sme: s for s, sme in enumerate(encoded.sme_ids)}
-    buyers = {buyer: b for b, buyer in enumerate(encoded.buyer_ids)}
-    gone = sum(float(encoded.instance.relevance[smes[sme], buyers[buyer]]) for sme, buyer in vacated)
-    quality = dict(await conn.fetchval(sql.SELECT_QUALITY, base["id"]) or {})
-    quality["meetings"] = fill.meetings - len(vacated) + len(added)
-    if isinstance(quality.get("relevance"), int | float):
-        quality["relevance"] = quality["relevance"] + sum(m.relevance for m in added) - gone
-    changes = {
-        "kept": fill.meetings - len(vacated),
-        "added": len(added),
-        "removed": len(vacated),
-        "moved": 0,
-        "reasons": [f"live fill: freed slot {c['id']} ({c['cause']})" for c in fill.filled],
-        "live_fill": {"freed_slots": [c["id"] for c in fill.filled]},
-    }
-    params = {"mode": "replan", "live_fill": True, "based_on": base["number"]}
-    if fill.merged is None:
-        await conn.execute(privacy_sql.LOCK_PRIVACY_SHARED)  # an erasure being applied finishes first
-        version = await conn.fetchrow(sql.INSERT_VERSION_COPY, base["id"], quality, params, changes)
-    else:
-        version_id = await insert_version(
-            conn, event_id=base["event_id"], job_id=None, based_on=base["id"], snapshot=fill.merged,
-            venue=base["venue"], params=params, result=ComputeResult([], quality, "replan", changes),
-        )  # fmt: skip
-        version = await conn.fetchrow(sql.SELECT_VERSION_NUMBER, version_id)
-    await conn.execute(
-        sql.COPY_MEETINGS, version["id"], base["id"], [sme for sme, _ in vacated], [buyer for _, buyer in vacated]
-    )
-    await conn.execute(
-        schedules_sql.INSERT_MEETINGS,
-        version["id"],
-        [m.sme_id for m in added],
-        [m.buyer_id for m in added],
-        [m.slot for m in added],
-        [m.table_index for m in added],
-        [m.relevance for m in added],
-        [m.explanation for m in added],
-        [m.locked for m in added],
-    )
-    return version

@@ -75,9 +75,18 @@ def not_started(day: DayVersion, meeting: Meeting) -> Conflict:
 
 
 async def free_table_slot(
-    conn: asyncpg.Connection, event_id: UUID, meeting: Meeting, cause: str, now: dt.datetime
+    conn: asyncpg.Connection,
+    event_id: UUID,
+    meeting: Meeting,
+    cause: str,
+    now: dt.datetime,
+    marked_buyer: UUID | None = None,
 ) -> bool:
-    """Queue the meeting's table-slot for the live fill (once per meeting); True when a row was added."""
+    """Queue the meeting's table-slot for the live fill (once per meeting); True when a row was added.
+
+    ``marked_buyer``: the buyer of the meeting whose day mark frees it (the SME being the meeting's), so that
+    an undo of that mark or the firm's late check-in takes it back (:mod:`.restore`); None for a decline.
+    """
     freed = await conn.fetchval(
         sql.INSERT_FREED_SLOT,
         event_id,
@@ -87,6 +96,7 @@ async def free_table_slot(
         cause,
         meeting.sme_id,
         now,
+        marked_buyer,
     )
     return freed is not None
 
@@ -94,6 +104,37 @@ async def free_table_slot(
 async def wake_live_fill(conn: asyncpg.Connection, event_id: UUID) -> None:
     """Tell the live fill (after this transaction commits) that the event has open freed slots."""
     await conn.execute(sql.NOTIFY_LIVE_FILL, str(event_id))
+
+
+async def record_mark(
+    conn: asyncpg.Connection,
+    actor: Actor,
+    event_id: UUID,
+    day: DayVersion,
+    meeting: Meeting,
+    status: str,
+    previous: str,
+    details: dict,
+) -> None:
+    """The audit entry of a mark (``previous`` → ``status``; an undo is a mark back to planned)."""
+    await record(
+        conn,
+        actor,
+        "meeting.mark",
+        "meeting",
+        f"{meeting.sme_id}/{meeting.buyer_id}",
+        event_id=event_id,
+        organisation_id=meeting.sme_id,
+        details={
+            "buyer_id": str(meeting.buyer_id),
+            "status": status,
+            "previous": previous,
+            "slot": meeting.slot,
+            "table_index": meeting.table_index,
+            "version": day.number,
+            **details,
+        },
+    )
 
 
 async def mark_meeting(
@@ -125,33 +166,17 @@ async def mark_meeting(
         )
         freed = 0
         if status in FREEING:
-            freed += await free_table_slot(conn, event_id, meeting, FREEING[status], now)
+            freed += await free_table_slot(conn, event_id, meeting, FREEING[status], now, buyer_id)
             if status == "no_show_sme" and await conn.fetchval(sql.SELECT_ARRIVED, event_id, sme_id) is None:
                 for later in await organisation_meetings(conn, day, sme_id):
                     if later.sme_id == sme_id and later != meeting and not day.started(later.slot, now):
                         # As a decline of it would: one freed slot per meeting, however they race.
                         await conn.execute(sql.LOCK_MEETING, event_id, later.sme_id, later.buyer_id)
-                        freed += await free_table_slot(conn, event_id, later, "no_show", now)
+                        freed += await free_table_slot(conn, event_id, later, "no_show", now, buyer_id)
         if freed:
             await wake_live_fill(conn, event_id)
-        await record(
-            conn,
-            actor,
-            "meeting.mark",
-            "meeting",
-            f"{sme_id}/{buyer_id}",
-            event_id=event_id,
-            organisation_id=sme_id,
-            details={
-                "buyer_id": str(buyer_id),
-                "status": status,
-                "previous": previous["status"] if previous is not None else "planned",
-                "slot": meeting.slot,
-                "table_index": meeting.table_index,
-                "version": day.number,
-                "freed_slots": freed,
-            },
-        )
+        before = previous["status"] if previous is not None else "planned"
+        await record_mark(conn, actor, event_id, day, meeting, status, before, {"freed_slots": freed})
     return Mark(meeting, row["status"], row["marked_at"], row["by_role"], freed)
 
 

@@ -50,6 +50,14 @@ class Arrival(BaseModel):
     how: How
     by_role: str | None = Field(description="Who checked them in: organiser or host")
     standby: bool = Field(description="On the stand-by list now")
+    restored: int = Field(
+        default=0,
+        description="Meetings the firm got back by checking in after it was marked absent (they were freed "
+        "for the live fill and nobody had been given them yet)",
+    )
+    restored_version: int | None = Field(
+        default=None, description="The version that put meetings a live fill had taken out back in, if any"
+    )
 
 
 class ArrivalList(BaseModel):

@@ -24,7 +24,7 @@ from shared.reference.orgnr import normalise_orgnr
 from shared.web import SETTINGS_KEY, json_response, read_json, read_query
 
 from ..agendas.link_store import link_for_token
-from ..audit import actor_of
+from ..audit import actor_of, record
 from ..auth import RegistryUnavailable
 from ..links import LinkSecretMissing, link_key
 from ..registry_client import RegistryDown, RegistryRefused
@@ -41,6 +41,7 @@ from .reception_models import (
     ReceptionQuery,
     StandbyEntry,
 )
+from .restore import Restored, late_arrival
 
 log = logging.getLogger("services.matcher.onsite.reception_routes")
 DAY_ERRORS = (403, 404, 409)
@@ -97,6 +98,10 @@ async def _target(request: web.Request, body: ArrivalIn, event_id: UUID) -> tupl
     description="By `organisation_id` (found with GET …/reception) or the `link_token` of the agenda link "
     "its QR code holds. Only on the event's day (409 otherwise) and for a participant of the published version "
     "(422), or a walk-in the registry has just registered (`how: walk_in`; it joins the stand-by list). "
+    "A firm marked absent before it came (a no-show while not checked in freed its later meetings) gets back "
+    "those that nobody has been given and that have not started: `restored` says how many (a meeting a live "
+    "fill had already taken out comes back in version `restored_version`: published in live mode, telling "
+    "only its parties; else a draft). "
     "A second check-in changes nothing and answers 200. 404 before a version is published.",
 )
 @require(Role.HOST)
@@ -125,10 +130,18 @@ async def create_arrival(request: web.Request) -> web.Response:
             errors=[FieldError(pointer="", code="cancelled", detail="The registration was cancelled.")],
         )
     actor = actor_of(request)
+    back = Restored()
     async with pool.acquire() as conn, conn.transaction():
         row, created = await check_in(conn, actor, event_id, organisation_id, how, now)  # type: ignore[arg-type]
         if participant is None:
             await standby.join(conn, actor, event_id, organisation_id, "walk_in", now)
+        elif created and participant.kind == "sme":  # marked absent before it came: its freed meetings back
+            back = await late_arrival(conn, request.app[SETTINGS_KEY], event_id, organisation_id, now)
+            if back.withdrawn:
+                await record(
+                    conn, actor, "arrival.late", "arrival", f"{event_id}/{organisation_id}", event_id=event_id,
+                    organisation_id=organisation_id, details=back.details(),
+                )  # fmt: skip
         on_list = await conn.fetchval(sql.SELECT_STANDBY_ONE, event_id, organisation_id) is not None
     answer = Arrival(
         organisation_id=organisation_id,
@@ -138,6 +151,8 @@ async def create_arrival(request: web.Request) -> web.Response:
         how=row["how"],
         by_role=row["by_role"],
         standby=on_list,
+        restored=back.back,
+        restored_version=back.version,
     )
     return json_response(answer, status=201 if created else 200)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -89,10 +90,15 @@ async def insert_version(
         params,
         result.changes,
     )
-    meetings = result.meetings
+    await insert_meetings(conn, row["id"], result.meetings)
+    return row["id"]
+
+
+async def insert_meetings(conn: asyncpg.Connection, version_id: UUID, meetings: Sequence[StoredMeeting]) -> None:
+    """Add ``meetings`` to the version (one statement, however many)."""
     await conn.execute(
         sql.INSERT_MEETINGS,
-        row["id"],
+        version_id,
         [m.sme_id for m in meetings],
         [m.buyer_id for m in meetings],
         [m.slot for m in meetings],
@@ -101,7 +107,6 @@ async def insert_version(
         [m.explanation for m in meetings],
         [m.locked for m in meetings],
     )
-    return row["id"]
 
 
 @dataclass(frozen=True)

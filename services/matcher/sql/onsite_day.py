@@ -88,16 +88,52 @@ ORDER BY marked_at, sme_id, buyer_id
 """  # noqa: S608 - built from constants only
 
 # A freed table-slot, once per meeting that was there (a second mark of the same meeting frees nothing
-# more). $1 event, $2 buyer, $3 slot, $4 table, $5 cause, $6 SME that was there, $7 freed at.
+# more; one taken back by an undo does not count). $1 event, $2 buyer, $3 slot, $4 table, $5 cause, $6 SME
+# that was there, $7 freed at, $8 buyer of the marked meeting whose mark frees it (NULL: a decline).
 INSERT_FREED_SLOT = """
-INSERT INTO matcher.freed_slots (event_id, buyer_id, slot, table_index, cause, sme_id, freed_at)
-SELECT $1, $2, $3, $4, $5, $6, $7
+INSERT INTO matcher.freed_slots (event_id, buyer_id, slot, table_index, cause, sme_id, freed_at, marked_buyer_id)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8
 WHERE NOT EXISTS (
     SELECT 1 FROM matcher.freed_slots
     WHERE event_id = $1 AND buyer_id = $2 AND slot = $3 AND table_index = $4 AND sme_id IS NOT DISTINCT FROM $6
+      AND state <> 'withdrawn'
 )
 ON CONFLICT DO NOTHING
 RETURNING id
+"""
+
+# A mark set back to planned. $1 event, $2 SME, $3 buyer.
+DELETE_STATUS = f"""
+DELETE FROM matcher.meeting_status WHERE event_id = $1 AND sme_id = $2 AND buyer_id = $3 RETURNING {STATUS_COLUMNS}
+"""  # noqa: S608 - built from constants only
+
+# The table-slots the mark of meeting (SME $2, buyer $3) freed that were not taken back. $1 event.
+SELECT_MARK_FREED = """
+SELECT id, buyer_id, slot, table_index, sme_id, state, filled_sme_id FROM matcher.freed_slots
+WHERE event_id = $1 AND sme_id = $2 AND marked_buyer_id = $3 AND state <> 'withdrawn'
+ORDER BY slot, id
+FOR UPDATE
+"""
+
+# An absent firm's meetings a no-show mark freed that nobody has been given yet (it checked in after all).
+# $1 event, $2 SME.
+SELECT_ABSENT_FREED = """
+SELECT id, buyer_id, slot, table_index, sme_id, state, filled_sme_id FROM matcher.freed_slots
+WHERE event_id = $1 AND sme_id = $2 AND cause = 'no_show' AND marked_buyer_id IS NOT NULL AND state = 'open'
+ORDER BY slot, id
+FOR UPDATE
+"""
+
+# Has the firm such freed meetings at all (checked before the check-in takes the schedule lock)? $1 event, $2 SME.
+ANY_ABSENT_FREED = """
+SELECT 1 FROM matcher.freed_slots
+WHERE event_id = $1 AND sme_id = $2 AND cause = 'no_show' AND marked_buyer_id IS NOT NULL AND state = 'open'
+LIMIT 1
+"""
+
+# Freed slots taken back before anyone got them. $1 ids, $2 when.
+WITHDRAW_FREED = """
+UPDATE matcher.freed_slots SET state = 'withdrawn', withdrawn_at = $2 WHERE id = ANY($1::bigint[]) AND state = 'open'
 """
 
 # Has the organisation checked in? $1 event, $2 organisation.
@@ -196,7 +232,7 @@ SELECT_ARRIVED_IDS = "SELECT organisation_id FROM matcher.arrivals WHERE event_i
 
 # $1 event.
 SELECT_FREED_SLOTS = """
-SELECT id, buyer_id, slot, table_index, cause, sme_id, freed_at, state, filled_sme_id, filled_at
+SELECT id, buyer_id, slot, table_index, cause, sme_id, freed_at, state, filled_sme_id, filled_at, withdrawn_at
 FROM matcher.freed_slots WHERE event_id = $1
 ORDER BY slot, freed_at, id
 """

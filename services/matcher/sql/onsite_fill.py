@@ -70,6 +70,25 @@ JOIN matcher.arrivals a ON a.event_id = s.event_id AND a.organisation_id = s.org
 WHERE s.event_id = $1 AND s.left_at IS NULL AND s.organisation_id NOT IN (SELECT id FROM held)
 """  # noqa: S608 - built from constants only
 
+# Buyers at the venue, whose tables a fill may give a freed slot at: checked in, or with a meeting marked
+# held or the firm's no-show (someone sat at the table) — but not when the latest started meeting marked at
+# the table was the buyer's no-show, unless the buyer checked in after that mark. $1 event.
+SELECT_PRESENT_BUYERS = """
+WITH latest AS (
+    SELECT DISTINCT ON (s.buyer_id) s.buyer_id, s.status, s.marked_at
+    FROM matcher.meeting_status s
+    JOIN matcher.schedule_meetings m ON m.version_id = s.version_id AND m.sme_id = s.sme_id AND m.buyer_id = s.buyer_id
+    WHERE s.event_id = $1 AND s.status IN ('held', 'no_show_sme', 'no_show_buyer')
+    ORDER BY s.buyer_id, m.slot DESC, s.marked_at DESC
+), seen AS (
+    SELECT organisation_id AS buyer_id, arrived_at FROM matcher.arrivals WHERE event_id = $1
+    UNION ALL
+    SELECT buyer_id, NULL FROM latest WHERE status <> 'no_show_buyer'
+)
+SELECT DISTINCT seen.buyer_id FROM seen LEFT JOIN latest USING (buyer_id)
+WHERE latest.status IS DISTINCT FROM 'no_show_buyer' OR seen.arrived_at > latest.marked_at
+"""
+
 # $1 ids, $2 filled SME ids, $3 version, $4 when.
 MARK_FILLED = """
 UPDATE matcher.freed_slots f
@@ -134,3 +153,26 @@ SELECT_PARTY_NOTICE_STATE = notify.SELECT_NOTICE_STATE.replace(
 )
 if SELECT_PARTY_NOTICE_STATE == notify.SELECT_NOTICE_STATE:  # the query it builds on changed shape
     raise RuntimeError("SELECT_PARTY_NOTICE_STATE: notify.SELECT_NOTICE_STATE has no 'GROUP BY participant_id'")
+
+# Putting back meetings whose freed slots were taken back (onsite/restore.py).
+# The pair's meeting in the newest version that has it (a fill or a restore copies it across). $1 event,
+# $2 SME, $3 buyer.
+SELECT_LAST_MEETING = """
+SELECT m.sme_id, m.buyer_id, m.slot, m.table_index, m.relevance, m.explanation, m.locked
+FROM matcher.schedule_meetings m JOIN matcher.schedule_versions v ON v.id = m.version_id
+WHERE v.event_id = $1 AND m.sme_id = $2 AND m.buyer_id = $3
+ORDER BY v.number DESC
+LIMIT 1
+"""
+
+# Does anything in the version stand in the way of the meeting (SME $2, buyer $3, slot $4, table $5): the
+# pair itself (then it is there), another firm at that table then, the firm elsewhere then, or the pair at
+# another time? The pair's own row first. $1 version.
+SELECT_IN_THE_WAY = """
+SELECT sme_id, buyer_id, slot, table_index FROM matcher.schedule_meetings
+WHERE version_id = $1
+  AND ((buyer_id = $3 AND slot = $4 AND table_index = $5) OR (sme_id = $2 AND (slot = $4 OR buyer_id = $3)))
+ORDER BY (sme_id = $2 AND buyer_id = $3) DESC
+"""
+
+SELECT_MEETING_COUNT = "SELECT count(*) FROM matcher.schedule_meetings WHERE version_id = $1"
