@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,8 @@ class ChangeKind(StrEnum):
     ORGANISATION_ERASED = "organisation.erased"
     # A registration was cancelled after the schedule was made: the meetings are off, people are told.
     REGISTRATION_CANCELLED = "registration.cancelled"
+    # A need's procurement moved (OCDS tender, award, contract): the firms that met its buyer may be told.
+    NEED_STAGE = "need.stage"
 
 
 class Change(BaseModel):
@@ -37,10 +40,15 @@ class Change(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: int = Field(ge=1, description="Position in the feed (ascending, never reused); the next cursor")
-    kind: ChangeKind = Field(description="organisation.erased or registration.cancelled")
-    organisation_id: UUID = Field(description="The organisation concerned")
+    # A kind this code does not know stays a plain string (a newer registry may add kinds): readers skip it.
+    kind: Annotated[ChangeKind | str, Field(union_mode="left_to_right")] = Field(
+        description="organisation.erased, registration.cancelled or need.stage; readers skip kinds they do not know"
+    )
+    organisation_id: UUID = Field(description="The organisation concerned (for need.stage: the need's buyer)")
     event_id: UUID | None = Field(description="The event (for a cancellation); null for an erasure")
     at: dt.datetime = Field(description="When it happened (UTC)")
+    need_id: UUID | None = Field(default=None, description="The need (for need.stage)")
+    stage: str | None = Field(default=None, description="The need's new procurement stage (for need.stage)")
 
 
 class ChangeFeed(BaseModel):

@@ -102,7 +102,7 @@ def test_errors_point_into_the_document():
         ("/releases/0/parties/0/contactPoint/email", "value_error"),
     }
     assert errors_of(release(items=[]))[0] == ("/tender/items", "missing")
-    assert errors_of(release(status="complete"))[0] == ("/tender/status", "unsupported_status")
+    assert errors_of(release(status="finished"))[0] == ("/tender/status", "unsupported_status")
     document = release(contractPeriod={"startDate": "2027-01-01", "endDate": "2026-01-01T00:00:00Z"})
     assert errors_of(document) == [("/tender", "value_error")]
 

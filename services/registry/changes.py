@@ -1,7 +1,8 @@
-"""The change feed the matcher follows: erasures and cancellations after publication, oldest first.
+"""The change feed the matcher follows: erasures, cancellations after publication, needs' stages, oldest first.
 
-Rows are written by :mod:`.privacy` (erasure) and :mod:`.registrations` (a cancellation once the event is
-scheduled or published) in the same transaction as the change. They hold no personal data, so the feed is
+Rows are written by :mod:`.privacy` (erasure), :mod:`.registrations` (a cancellation once the event is
+scheduled or published) and :mod:`.needs_ocds` (a need's procurement stage moved, ``need.stage`` with the
+need's id and the stage) in the same transaction as the change. They hold no personal data, so the feed is
 safe to keep for good; the matcher keeps its own cursor and asks for what came after it.
 """
 
@@ -30,18 +31,24 @@ async def record_change(
     await conn.execute(sql.INSERT_CHANGE, kind.value, organisation_id, event_id)
 
 
+async def record_stage_change(conn: asyncpg.Connection, buyer_id: UUID, need_id: UUID, stage: str) -> None:
+    """Append ``need.stage``: the buyer's need moved to ``stage`` (late in the caller's transaction, as above)."""
+    await conn.execute(sql.LOCK_CHANGES)
+    await conn.execute(sql.INSERT_STAGE_CHANGE, ChangeKind.NEED_STAGE.value, buyer_id, need_id, stage)
+
+
 class ChangeQuery(BaseModel):
     after: int = Field(default=0, ge=0, le=2**63 - 1, description="Only changes with a larger id (the cursor)")
     limit: int = Field(default=100, ge=1, le=1000, description="At most this many")
 
 
 @operation(
-    "Changes the matcher must apply: erasures and cancellations after publication",
+    "Changes the matcher must apply: erasures, cancellations after publication, needs' procurement stages",
     tags=("privacy",),
     query=ChangeQuery,
     response=ChangeFeed,
     description="Oldest first. Ask again with `after` = `last_id` until `items` is empty. "
-    "The matcher (service role) and organisers.",
+    "Readers skip kinds they do not know (more may come). The matcher (service role) and organisers.",
 )
 @require(Role.SERVICE)
 async def list_changes(request: web.Request) -> web.Response:

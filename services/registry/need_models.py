@@ -214,6 +214,50 @@ class NeedWarning(BaseModel):
     message: str = Field(description="Swedish")
 
 
+ProcurementStage = Literal["planned", "tender", "awarded", "contract", "cancelled", "unsuccessful"]
+
+
+class TenderPeriod(BaseModel):
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class AwardSupplier(BaseModel):
+    orgnr: str | None = Field(default=None, description="Organisationsnummer (OCDS scheme SE-BLV); null if none")
+    name: str | None = None
+
+
+class AwardRead(BaseModel):
+    id: str = Field(description="The OCDS award id")
+    status: Literal["pending", "active", "cancelled", "unsuccessful"]
+    date: datetime | None = None
+    value_sek: int | None = None
+    suppliers: list[AwardSupplier] = Field(default_factory=list)
+
+
+class ContractRead(BaseModel):
+    id: str = Field(description="The OCDS contract id")
+    award_id: str | None = None
+    status: Literal["pending", "active", "cancelled", "terminated"]
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    value_sek: int | None = None
+    date_signed: datetime | None = None
+
+
+class ProcurementRead(BaseModel):
+    """Where the need's procurement stands, from its OCDS releases (separate from the need's ``status``)."""
+
+    stage: ProcurementStage = Field(
+        default="planned", description="planned → tender (annonserad) → awarded → contract; or cancelled/unsuccessful"
+    )
+    tender_status: str | None = Field(default=None, description="The OCDS tender.status last heard of")
+    tender_published: bool = Field(default=False, description="The tender has been advertised")
+    tender_period: TenderPeriod = Field(default_factory=TenderPeriod)
+    awards: list[AwardRead] = Field(default_factory=list)
+    contracts: list[ContractRead] = Field(default_factory=list)
+
+
 class NeedRead(NeedFields):
     """A need as readers see it. ``contact`` is null for callers who may not see personal data."""
 
@@ -226,6 +270,9 @@ class NeedRead(NeedFields):
     cpv_additional_labels: list[str]
     value_band: ValueBand | None = Field(description="By the thresholds in force on planned_tender_date (or today)")
     warnings: list[NeedWarning]
+    procurement: ProcurementRead = Field(
+        default_factory=ProcurementRead, description="From the buyer's OCDS tender, award and contract releases"
+    )
 
 
 class NeedList(BaseModel):

@@ -117,6 +117,7 @@ def read_model(row: asyncpg.Record, principal: Principal, thresholds: ThresholdT
         cpv_additional_labels=[cpv_label(code) for code in row["cpv_additional"]],
         value_band=band,
         warnings=warnings,
+        procurement=row["procurement"] or {},
     )
 
 

@@ -1,14 +1,19 @@
 """Needs ⇄ OCDS 1.1 over HTTP: import a release package (all or nothing), export the visible needs.
 
-The mapping itself is pure and lives in :mod:`services.registry.ocds` (import) and
+The mapping itself is pure and lives in :mod:`services.registry.ocds` (the need's fields),
+:mod:`services.registry.procurement` (tender, awards, contracts and the stage) and
 :mod:`services.registry.ocds_export`; this module adds who may do it, the database and the audit.
+A stage that moves is written to the change feed in the import's transaction (``need.stage``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
+import asyncpg
 from aiohttp import web
 
 from shared.auth import PRINCIPAL_KEY, Role, require
@@ -19,10 +24,13 @@ from shared.openapi import operation
 from shared.web import json_response, read_query
 
 from . import audit
-from .need_models import FINAL_STATUSES, NeedFields, OcdsDocument, OcdsImportResult, need_row
+from .changes import record_stage_change
+from .need_models import FINAL_STATUSES, NeedFields, OcdsDocument, OcdsImportResult, ProcurementRead, need_row
 from .needs import NeedFilters, filter_args, visible_fields
-from .ocds import OcdsInvalid, release_to_fields, releases_in, validate_release
+from .ocds import ACCEPTED_TAGS, ImportedRelease, OcdsInvalid, release_to_fields, releases_in, validate_release
 from .ocds_export import need_to_release, release_package
+from .procurement import LIFECYCLE_TAGS, TENDER_TAGS, ReleaseFacts, release_facts, release_identity
+from .procurement_store import apply_releases
 from .sql import needs as sql
 
 # Not a registered OCDS prefix (those are assigned by the Open Contracting Partnership): used only for
@@ -45,9 +53,62 @@ def _when(value: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+@dataclass
+class _Parsed:
+    """What an import read from its document, before it touches the database."""
+
+    # ocid → (date, position, mapped release, need) of the newest release with need fields.
+    latest: dict[str, tuple[datetime, int, ImportedRelease, NeedFields]] = field(default_factory=dict)
+    # ocid → (date, position, facts) of every release, for the procurement.
+    facts: dict[str, list[tuple[datetime, int, ReleaseFacts]]] = field(default_factory=dict)
+    # Releases with no need fields (award, contract): (ocid, buyer org.nr, buyer pointer, release pointer).
+    lifecycle_only: list[tuple[str, str, str, str]] = field(default_factory=list)
+    tender_tagged: set[str] = field(default_factory=set)
+
+
+def _tags(release: dict[str, Any]) -> set[str]:
+    tags = release.get("tag")
+    return {tag for tag in tags if isinstance(tag, str)} if isinstance(tags, list) else set()
+
+
+def _parse(document: Any) -> _Parsed:
+    """Map every release, collecting all errors (raised as one 422)."""
+    parsed, errors = _Parsed(), []
+    try:
+        releases = releases_in(document)
+    except OcdsInvalid as invalid:
+        raise ValidationProblem(invalid.errors) from None
+    for index, (pointer, release) in enumerate(releases):
+        tags = _tags(release)
+        try:
+            if tags & ACCEPTED_TAGS or not tags & LIFECYCLE_TAGS:  # the need's fields (or the tag error)
+                imported = release_to_fields(release, pointer)
+                need = validate_release(imported)
+                # Several releases of one process: the newest (by date, then position) describes it.
+                candidate = (_when(imported.date), index, imported, need)
+                latest = parsed.latest.get(imported.ocid)
+                if latest is None or candidate[:2] >= latest[:2]:
+                    parsed.latest[imported.ocid] = candidate
+                if tags & TENDER_TAGS:
+                    parsed.tender_tagged.add(imported.ocid)
+            else:
+                parsed.lifecycle_only.append((*release_identity(release, pointer), pointer))
+        except OcdsInvalid as invalid:
+            errors.extend(invalid.errors)
+        try:
+            facts = release_facts(release, pointer)
+            parsed.facts.setdefault(facts.ocid, []).append((facts.date, index, facts))
+        except OcdsInvalid as invalid:
+            errors.extend(invalid.errors)
+    if errors:
+        raise ValidationProblem(errors)
+    return parsed
+
+
 @operation(
     "Import needs from an OCDS 1.1 release package or release (tags planning, planningUpdate, tender, "
-    "tenderUpdate); all or nothing; re-import of an ocid updates its need",
+    "tenderUpdate; award, awardUpdate, contract, contractUpdate for a known ocid); all or nothing; "
+    "re-import of an ocid updates its need, and its procurement stage moves with the releases",
     tags=("needs", "ocds"),
     body=OcdsDocument,
     response=OcdsImportResult,
@@ -55,26 +116,9 @@ def _when(value: str | None) -> datetime:
 @require(Role.BUYER)
 async def import_ocds(request: web.Request) -> web.Response:
     """Import needs from OCDS."""
-    document = await _read_document(request)
+    parsed = _parse(await _read_document(request))
     principal = request[PRINCIPAL_KEY]
     errors: list[FieldError] = []
-    latest: dict[str, tuple[datetime, int, Any, NeedFields]] = {}
-    try:
-        for index, (pointer, release) in enumerate(releases_in(document)):
-            try:
-                imported = release_to_fields(release, pointer)
-                need = validate_release(imported)
-            except OcdsInvalid as invalid:
-                errors.extend(invalid.errors)
-                continue
-            # Several releases of one process: the newest (by date, then position) describes it.
-            candidate = (_when(imported.date), index, imported, need)
-            if imported.ocid not in latest or candidate[:2] >= latest[imported.ocid][:2]:
-                latest[imported.ocid] = candidate
-    except OcdsInvalid as invalid:
-        errors.extend(invalid.errors)
-    if errors:
-        raise ValidationProblem(errors)
     created, updated, ids = 0, 0, []
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         own = (
@@ -82,16 +126,23 @@ async def import_ocds(request: web.Request) -> web.Response:
             if principal.organisation_id
             else None
         )
-        plan = []
-        for _, _, imported, need in latest.values():
-            org = await conn.fetchrow(sql.SELECT_BUYER_BY_ORGNR, imported.buyer_orgnr)
-            if principal.role == Role.BUYER and (own is None or own["orgnr"] != imported.buyer_orgnr):
-                errors.append(FieldError(pointer=imported.buyer_pointer, code="not_your_organisation",
+
+        async def buyer_of(orgnr: str, pointer: str) -> asyncpg.Record | None:
+            org = await conn.fetchrow(sql.SELECT_BUYER_BY_ORGNR, orgnr)
+            if principal.role == Role.BUYER and (own is None or own["orgnr"] != orgnr):
+                errors.append(FieldError(pointer=pointer, code="not_your_organisation",
                                          detail="The buyer party must be your own organisation."))  # fmt: skip
-                continue
+                return None
             if org is None or org["kind"] != "buyer":
-                errors.append(FieldError(pointer=imported.buyer_pointer, code="unknown_buyer",
+                errors.append(FieldError(pointer=pointer, code="unknown_buyer",
                                          detail="No buyer organisation with that organisationsnummer."))  # fmt: skip
+                return None
+            return org
+
+        plan = []
+        for _, _, imported, need in parsed.latest.values():
+            org = await buyer_of(imported.buyer_orgnr, imported.buyer_pointer)
+            if org is None:
                 continue
             existing = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, imported.ocid)
             if existing is not None and existing["buyer_id"] != org["id"]:
@@ -99,12 +150,33 @@ async def import_ocds(request: web.Request) -> web.Response:
                                          detail="This ocid belongs to another buyer's need."))  # fmt: skip
                 continue
             if existing is not None and existing["status"] in FINAL_STATUSES and existing["status"] != need.status:
-                final = f"The need is already {existing['status']}, which is final."
-                errors.append(FieldError(pointer=imported.sources["/status"], code="status_final", detail=final))
-                continue
+                if imported.ocid in parsed.tender_tagged:
+                    # A tender cancelled or unsuccessful after it was advertised: the need stays as it is
+                    # (its status says who sees it); the procurement stage tells what happened.
+                    need = need.model_copy(update={"status": existing["status"]})
+                else:
+                    final = f"The need is already {existing['status']}, which is final."
+                    errors.append(FieldError(pointer=imported.sources["/status"], code="status_final", detail=final))
+                    continue
             plan.append((need, org["id"], existing))
+        # Award and contract releases move a need that exists, or that this package creates.
+        known: dict[str, UUID] = {}
+        for ocid, orgnr, buyer_pointer, pointer in parsed.lifecycle_only:
+            org = await buyer_of(orgnr, buyer_pointer)
+            if org is None or ocid in parsed.latest:
+                continue
+            existing = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, ocid)
+            if existing is None:
+                unknown = "No need with this ocid: import its planning or tender release first."
+                errors.append(FieldError(pointer=pointer + "/ocid", code="unknown_ocid", detail=unknown))
+            elif existing["buyer_id"] != org["id"]:
+                errors.append(FieldError(pointer=pointer + "/ocid", code="ocid_of_another_buyer",
+                                         detail="This ocid belongs to another buyer's need."))  # fmt: skip
+            else:
+                known[ocid] = existing["id"]
         if errors:
             raise ValidationProblem(errors)
+        written: dict[str, tuple[UUID, UUID]] = {}
         for need, buyer_id, existing in plan:
             values = need_row(need, buyer_id)
             if existing is None:
@@ -119,6 +191,24 @@ async def import_ocds(request: web.Request) -> web.Response:
                 changes=need.model_dump(mode="json"),
             )  # fmt: skip
             ids.append(need_id)
+            written[need.ocid or ""] = (need_id, buyer_id)
+        moved = []
+        for ocid, entries in parsed.facts.items():
+            if ocid in written:
+                (need_id, buyer_id), bump = written[ocid], False
+            elif ocid in known:
+                row = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, ocid)
+                (need_id, buyer_id), bump = (row["id"], row["buyer_id"]), True
+            else:
+                continue
+            releases = [facts for _, _, facts in sorted(entries, key=lambda entry: entry[:2])]
+            stage = await apply_releases(conn, request, need_id, buyer_id, releases, bump_version=bump)
+            if bump and need_id not in ids:
+                ids.append(need_id)
+            if stage is not None:
+                moved.append((buyer_id, need_id, stage))
+        for buyer_id, need_id, stage in moved:  # late in the transaction: the feed's lock is held to commit
+            await record_stage_change(conn, buyer_id, need_id, stage)
     return json_response(OcdsImportResult(created=created, updated=updated, needs=ids))
 
 
@@ -146,6 +236,7 @@ async def export_ocds(request: web.Request) -> web.Response:
                 released_at=row["updated_at"],
                 buyer_name=row["buyer_name"],
                 buyer_orgnr=row["buyer_orgnr"] or "",
+                procurement=ProcurementRead.model_validate(row["procurement"] or {}),
             )
         )
     package = release_package(

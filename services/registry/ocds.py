@@ -4,10 +4,13 @@ The way back (a need as a planning release, in a release package) is :mod:`servi
 the table below describes both directions.
 
 Buyers paste what their procurement systems publish: a *release package* (``{"releases": [...]}``) or a
-single release. Each release must be at the planning or tender stage (``tag`` contains ``planning``,
+single release. A release at the planning or tender stage (``tag`` contains ``planning``,
 ``planningUpdate``, ``tender`` or ``tenderUpdate``: a tender release is an upcoming procurement that has
-just been published, still worth a meeting). Field mapping (OCDS 1.1 core plus the Lots, Location and
-Suitability extensions):
+just been published, still worth a meeting) gives the need's fields, mapped here. What happens next
+(the tender advertised, awards, contracts: tags ``award``, ``awardUpdate``, ``contract``,
+``contractUpdate`` for a known ocid) is read by :mod:`services.registry.procurement`.
+
+Field mapping (OCDS 1.1 core plus the Lots, Location and Suitability extensions):
 
 ==================================================  ==========================================
 OCDS                                                need
@@ -65,7 +68,13 @@ PROCEDURE_TO_OCDS: dict[str, tuple[str | None, str | None]] = {
     "other": (None, None),
 }
 STATUS_TO_OCDS = {"planning": "planning", "planned": "planned", "published": "active", "cancelled": "cancelled"}
-OCDS_TO_STATUS = {**{v: k for k, v in STATUS_TO_OCDS.items()}, "withdrawn": "cancelled"}
+# complete and unsuccessful are tender statuses after the need was advertised (see services.registry.procurement).
+OCDS_TO_STATUS = {
+    **{v: k for k, v in STATUS_TO_OCDS.items()},
+    "withdrawn": "cancelled",
+    "complete": "published",
+    "unsuccessful": "cancelled",
+}
 _KOMMUNKOD = re.compile(r"^[0-9]{4}$")
 
 
@@ -216,7 +225,8 @@ def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> Imported
     status = tender.get("status")
     if status is not None:
         if status not in OCDS_TO_STATUS:
-            r.error("/tender/status", "unsupported_status", "A need is planning, planned, active or cancelled.")
+            known = ", ".join(sorted(OCDS_TO_STATUS))
+            r.error("/tender/status", "unsupported_status", f"A need's tender status is one of {known}.")
         else:
             fields["status"] = OCDS_TO_STATUS[status]
     sources["/status"] = "/tender/status"

@@ -1,7 +1,9 @@
-"""Needs → OCDS 1.1: a need as a planning release, and release packages (pure, no I/O).
+"""Needs → OCDS 1.1: a need as a release, and release packages (pure, no I/O).
 
-The inverse of :func:`services.registry.ocds.release_to_fields`; the field mapping is tabled in
-:mod:`services.registry.ocds`.
+The inverse of :func:`services.registry.ocds.release_to_fields` and of
+:func:`services.registry.procurement.release_facts`; the field mapping is tabled in
+:mod:`services.registry.ocds`. A need whose tender was advertised is tagged ``tender`` (else ``planning``),
+plus ``award`` and ``contract`` when it has them, with their suppliers as parties (scheme SE-BLV).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-from .need_models import NeedFields
+from .need_models import NeedFields, ProcurementRead
 from .ocds import PROCEDURE_TO_OCDS, STATUS_TO_OCDS
 from .ocds_reader import ORG_ID_SCHEME, STOCKHOLM
 
@@ -32,10 +34,103 @@ def day_to_ocds(day: date, end_of_day: bool = False) -> str:
     return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0), STOCKHOLM).isoformat()
 
 
+def _value(amount: int | None) -> dict[str, Any] | None:
+    return None if amount is None else {"amount": amount, "currency": "SEK"}
+
+
+def _instant(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _without_nulls(obj: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in obj.items() if value is not None and value != {}}
+
+
+def procurement_to_release(release: dict[str, Any], procurement: ProcurementRead) -> None:
+    """Add a need's tender period and status, awards (suppliers as parties) and contracts to its release.
+
+    Examples
+    --------
+    >>> release = {"tag": ["planning"], "parties": [], "tender": {"status": "active"}}
+    >>> procurement_to_release(release, ProcurementRead.model_validate(
+    ...     {"stage": "awarded", "tender_published": True, "awards": [{"id": "a1", "status": "active",
+    ...      "suppliers": [{"orgnr": "556036-0793", "name": "Snö & Is AB"}]}]}))
+    >>> release["tag"], release["awards"][0]["suppliers"], release["parties"][0]["identifier"]["id"]
+    (['tender', 'award'], [{'id': 'SE-BLV-5560360793', 'name': 'Snö & Is AB'}], '556036-0793')
+    """
+    tender = release["tender"]
+    # The need's status says planning/planned/active; what came after the advertisement only OCDS can say.
+    if procurement.tender_status in ("complete", "unsuccessful", "cancelled", "withdrawn"):
+        tender["status"] = procurement.tender_status
+    period = _without_nulls(
+        {"startDate": _instant(procurement.tender_period.start), "endDate": _instant(procurement.tender_period.end)}
+    )
+    if period:
+        tender["tenderPeriod"] = period
+    tags = ["tender" if procurement.tender_published else "planning"]
+    parties: dict[str, dict[str, Any]] = {}
+    awards = []
+    for award in procurement.awards:
+        suppliers = []
+        for k, supplier in enumerate(award.suppliers):
+            if supplier.orgnr:
+                party_id = f"{ORG_ID_SCHEME}-{supplier.orgnr.replace('-', '')}"
+                parties[party_id] = _without_nulls(
+                    {"id": party_id, "name": supplier.name, "roles": ["supplier"],
+                     "identifier": {"scheme": ORG_ID_SCHEME, "id": supplier.orgnr}}
+                )  # fmt: skip
+            else:
+                party_id = f"{award.id}-supplier-{k + 1}"
+                parties[party_id] = _without_nulls({"id": party_id, "name": supplier.name, "roles": ["supplier"]})
+            suppliers.append(_without_nulls({"id": party_id, "name": supplier.name}))
+        awards.append(
+            _without_nulls(
+                {
+                    "id": award.id,
+                    "status": award.status,
+                    "date": _instant(award.date),
+                    "value": _value(award.value_sek),
+                    "suppliers": suppliers,
+                }
+            )
+        )
+    contracts = [
+        _without_nulls(
+            {
+                "id": c.id,
+                "awardID": c.award_id,
+                "status": c.status,
+                "value": _value(c.value_sek),
+                "dateSigned": _instant(c.date_signed),
+                "period": _without_nulls({"startDate": _instant(c.period_start), "endDate": _instant(c.period_end)}),
+            }
+        )
+        for c in procurement.contracts
+    ]
+    if awards:
+        tags.append("award")
+        release["awards"] = awards
+    if contracts:
+        tags.append("contract")
+        release["contracts"] = contracts
+    release["tag"] = tags
+    release["parties"].extend(parties.values())
+
+
 def need_to_release(
-    need: NeedFields, *, ocid: str, release_id: str, released_at: datetime, buyer_name: str, buyer_orgnr: str
+    need: NeedFields,
+    *,
+    ocid: str,
+    release_id: str,
+    released_at: datetime,
+    buyer_name: str,
+    buyer_orgnr: str,
+    procurement: ProcurementRead | None = None,
 ) -> dict[str, Any]:
-    """An OCDS 1.1 planning release for a need (the inverse of :func:`~services.registry.ocds.release_to_fields`).
+    """An OCDS 1.1 release for a need (the inverse of :func:`~services.registry.ocds.release_to_fields`).
+
+    Planning-tagged unless ``procurement`` tells of an advertised tender, awards or contracts
+    (:func:`procurement_to_release`).
 
     Examples
     --------
@@ -116,6 +211,8 @@ def need_to_release(
     }
     if need.estimated_value_sek is not None:
         release["planning"]["budget"] = {"amount": {"amount": need.estimated_value_sek, "currency": "SEK"}}
+    if procurement is not None:
+        procurement_to_release(release, procurement)
     return release
 
 

@@ -6,7 +6,7 @@ Used by :func:`services.registry.ocds.release_to_fields`; pure, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,6 +35,22 @@ def day_from_ocds(value: object) -> date:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=STOCKHOLM)
     return parsed.astimezone(STOCKHOLM).date()
+
+
+def instant_from_ocds(value: object) -> datetime:
+    """An OCDS date-time as an aware instant (one without an offset is taken as Stockholm time).
+
+    Examples
+    --------
+    >>> instant_from_ocds("2026-03-01T09:00:00+01:00").isoformat()
+    '2026-03-01T09:00:00+01:00'
+    >>> instant_from_ocds("2026-03-01").tzinfo is STOCKHOLM
+    True
+    """
+    if not isinstance(value, str):
+        raise ValueError("expected a date-time string")
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=STOCKHOLM)
 
 
 class ReleaseReader:
@@ -78,14 +94,20 @@ class ReleaseReader:
             return None
         return int(Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    def day(self, period: Mapping[str, Any], key: str, where: str) -> date | None:
-        if period.get(key) is None:
+    def _parsed(self, parent: Mapping[str, Any], key: str, where: str, parse: Callable[[object], Any]) -> Any:
+        if parent.get(key) is None:
             return None
         try:
-            return day_from_ocds(period[key])
+            return parse(parent[key])
         except ValueError:
             self.error(f"{where}/{key}", "date_time", "Expected an ISO 8601 date-time.")
             return None
+
+    def instant(self, parent: Mapping[str, Any], key: str, where: str) -> datetime | None:
+        return self._parsed(parent, key, where, instant_from_ocds)
+
+    def day(self, period: Mapping[str, Any], key: str, where: str) -> date | None:
+        return self._parsed(period, key, where, day_from_ocds)
 
 
 def cpv_of(item: Mapping[str, Any], where: str) -> list[tuple[str, str]]:
@@ -116,8 +138,11 @@ def find_buyer(reader: ReleaseReader, release: Mapping[str, Any]) -> tuple[int, 
     return None
 
 
-def buyer_orgnr(reader: ReleaseReader, party: Mapping[str, Any], where: str) -> tuple[str, str]:
-    """The party's organisationsnummer (scheme SE-BLV) and the pointer it came from ("" when missing)."""
+def party_orgnr(reader: ReleaseReader, party: Mapping[str, Any], where: str) -> tuple[str | None, str]:
+    """A party's organisationsnummer (scheme SE-BLV) and its pointer; None when it has no such identifier.
+
+    An identifier with the scheme but an invalid number is an error (pointed at its ``id``).
+    """
     candidates = [("identifier", party.get("identifier"))]
     extra = party.get("additionalIdentifiers")
     if isinstance(extra, list):
@@ -130,5 +155,13 @@ def buyer_orgnr(reader: ReleaseReader, party: Mapping[str, Any], where: str) -> 
             except ValueError as error:
                 reader.error(pointer, "invalid_orgnr", str(error))
                 return "", pointer
-    reader.error(f"{where}/identifier", "missing", f"The buyer needs an identifier with scheme {ORG_ID_SCHEME}.")
-    return "", f"{where}/identifier"
+    return None, f"{where}/identifier"
+
+
+def buyer_orgnr(reader: ReleaseReader, party: Mapping[str, Any], where: str) -> tuple[str, str]:
+    """The party's organisationsnummer (scheme SE-BLV) and the pointer it came from ("" when missing)."""
+    orgnr, pointer = party_orgnr(reader, party, where)
+    if orgnr is None:
+        reader.error(pointer, "missing", f"The buyer needs an identifier with scheme {ORG_ID_SCHEME}.")
+        return "", pointer
+    return orgnr, pointer

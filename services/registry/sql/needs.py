@@ -1,16 +1,19 @@
 """SQL of needs (kommande upphandlingar)."""
 
 from services.registry.need_models import NEED_COLUMNS
+from services.registry.sql.procurement import PROCUREMENT_JSON
 
-# Every read joins the buyer: its name for the read model, its category for the EU threshold.
-_SELECT = """
+# Every read joins the buyer: its name for the read model, its category for the EU threshold; and the
+# procurement (tender, awards, contracts) as one jsonb value (NULL: nothing heard of it yet).
+_SELECT = f"""
 SELECT n.id, n.buyer_id, n.ocid, n.reference, n.title, n.description, n.cpv_main, n.cpv_additional,
        n.estimated_value_sek, n.planned_tender_date, n.contract_start, n.contract_end, n.procedure, n.lots,
        n.delivery_municipality, n.suitable_for_smes, n.status, n.contact, n.version, n.created_at, n.updated_at,
-       o.name AS buyer_name, o.orgnr AS buyer_orgnr, o.buyer_category
+       o.name AS buyer_name, o.orgnr AS buyer_orgnr, o.buyer_category,
+       {PROCUREMENT_JSON}
 FROM registry.needs n
 JOIN registry.organisations o ON o.id = n.buyer_id
-"""
+"""  # noqa: S608 - a fixed subquery
 
 SELECT_NEED = _SELECT + "WHERE n.id = $1"
 

@@ -138,5 +138,8 @@ INSERT_CHANGE = "INSERT INTO registry.changes (kind, organisation_id, event_id) 
 
 # $1 after this id, $2 how many.
 SELECT_CHANGES = """
-SELECT id, kind, organisation_id, event_id, at FROM registry.changes WHERE id > $1 ORDER BY id LIMIT $2
+SELECT id, kind, organisation_id, event_id, at, need_id, stage FROM registry.changes WHERE id > $1 ORDER BY id LIMIT $2
 """
+
+# $1 kind need.stage, $2 the need's buyer, $3 the need, $4 its new stage (migration 0011).
+INSERT_STAGE_CHANGE = "INSERT INTO registry.changes (kind, organisation_id, need_id, stage) VALUES ($1, $2, $3, $4)"
