@@ -21,6 +21,7 @@ from shared.auth import (
     hash_token,
     require,
 )
+from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -60,10 +61,17 @@ async def issue_token(
     expires_at: datetime | None = None,
     account_id: UUID | None = None,
     event_id: UUID | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, asyncpg.Record]:
     """Create a token; return it (to show once) with its stored record. ``account_id``: a web session's account;
-    ``event_id``: the event a host token serves."""
+    ``event_id``: the event a host token serves (it expires at midnight after the event's day at the latest).
+
+    Every token issued (each sign-in is one) also forgets the labels of host tokens expired by ``now``
+    (the application's clock; default the wall clock, which the token check itself uses):
+    :func:`forget_expired_host_labels`.
+    """
     token = generate_token()
+    await forget_expired_host_labels(conn, now or datetime.now(UTC))
     row = await conn.fetchrow(
         sql.INSERT_TOKEN,
         hash_token(token),
@@ -76,6 +84,18 @@ async def issue_token(
         event_id,
     )
     return token, row
+
+
+async def forget_expired_host_labels(conn: asyncpg.Connection | asyncpg.Pool, now: datetime) -> int:
+    """Blank the label of every host token expired or revoked by ``now``; how many were blanked.
+
+    A host token's label is whoever the organiser wrote on it ("Reception 1", or a helper's name), and no
+    organisation's erasure reaches it; once the token can no longer be used nobody needs to know. The
+    sweep runs whenever a token is issued (sign-ins are frequent), so a label outlives its token's day
+    only until the next sign-in.
+    """
+    status = await conn.execute(sql.FORGET_EXPIRED_HOST_LABELS, now)
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def ensure_bootstrap_tokens(conn: asyncpg.Connection | asyncpg.Pool, tokens: dict[Role, str | None]) -> None:
@@ -98,7 +118,11 @@ class TokenRequest(BaseModel):
     event_id: UUID | None = Field(
         default=None, description="Required for host (the one event whose reception it runs), absent otherwise"
     )
-    label: TokenLabel = Field(default="", description="Who or what holds it, e.g. 'Falu kommun, Anna'")
+    label: TokenLabel = Field(
+        default="",
+        description="Who or what holds it, e.g. 'Falu kommun, Anna'; for a host token rather the post, e.g. "
+        "'Reception 1' (its label is blanked once it has expired, at midnight after the event's day at the latest)",
+    )
     expires_at: AwareDatetime | None = Field(
         default=None,
         description="With an offset, e.g. 2026-12-31T23:59:00+01:00, and in the future (else 422); absent: no expiry",
@@ -172,6 +196,7 @@ async def create_token(request: web.Request) -> web.Response:
             created_by=request[PRINCIPAL_KEY].token_id,
             expires_at=body.expires_at,
             event_id=body.event_id,
+            now=request.app[CLOCK_KEY].now(),
         )
     except asyncpg.ForeignKeyViolationError as error:
         if error.constraint_name == sql.TOKEN_EVENT_FKEY:

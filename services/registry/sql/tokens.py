@@ -8,12 +8,34 @@ WHERE token_hash = $1
   AND (expires_at IS NULL OR expires_at > now())
 """
 
+# A host token ($8 its event) expires at midnight after the event's day where it is held, or earlier
+# when $6 says so: its label (often a helper's name) is forgotten then (FORGET_EXPIRED_HOST_LABELS).
+# An unknown event leaves $6 as it is, and the foreign key refuses the row.
 INSERT_TOKEN = """
 INSERT INTO registry.api_tokens (
     token_hash, role, organisation_id, label, created_by, expires_at, account_id, event_id
 )
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT $1, $2, $3, $4, $5, least($6::timestamptz, day_over.at), $7, $8
+FROM (
+    SELECT (SELECT (e.event_date + 1)::timestamp AT TIME ZONE e.time_zone FROM registry.events e WHERE e.id = $8) AS at
+) AS day_over
 RETURNING id, role, organisation_id, event_id, label, created_at, expires_at, revoked_at
+"""
+
+# A host token's label names the helper who held it ("Reception 1", or a person's name): once the token
+# has expired or been revoked nobody needs it, and no organisation's erasure would reach it, so it is
+# blanked. Host tokens are the only ones with an event (index api_tokens_event_idx). Rows another
+# sign-in is blanking right now are skipped (it does them), so sign-ins never wait on each other. $1 now.
+FORGET_EXPIRED_HOST_LABELS = """
+UPDATE registry.api_tokens
+SET label = ''
+WHERE id IN (
+    SELECT id FROM registry.api_tokens
+    WHERE event_id IS NOT NULL
+      AND label <> ''
+      AND (expires_at <= $1 OR revoked_at IS NOT NULL)
+    FOR UPDATE SKIP LOCKED
+)
 """
 
 # Bootstrap tokens come from the environment at every start: insert once, then leave alone.
