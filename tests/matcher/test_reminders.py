@@ -171,7 +171,8 @@ async def test_two_schedulers_ticking_at_once_send_each_reminder_once(db_url, po
         assert Counter(r["participant_id"] for r in mails) == Counter(
             [m.sme_id for m in in_first] + [m.buyer_id for m in in_first]
         )
-        states = Counter(r["state"] for r in await pool.fetch(sql.SELECT_EVENT_REMINDERS, event_id))
+        rows = await pool.fetch(sql.SELECT_EVENT_REMINDERS, event_id)
+        states = Counter(r["state"] for r in rows if r["kind"] in ("agenda", "meeting"))  # feedback: its own tests
         assert states == {"sent": len(participants) + 2 * len(in_first), "planned": 2 * (len(meetings) - len(in_first))}
     finally:
         await other.close()
@@ -307,7 +308,7 @@ async def test_an_erased_organisation_has_no_reminders_and_its_export_lists_them
     await publish(pool, settings, EVENT, 1)
     await tick(pool, ManualClock(THE_DAY_BEFORE_AT_FOUR))
     exported = await pool.fetch(sql.EXPORT_REMINDERS, BUILDER)
-    assert [(r["kind"], r["state"]) for r in exported] == [("agenda", "sent")]
+    assert [(r["kind"], r["state"]) for r in exported if r["kind"] == "agenda"] == [("agenda", "sent")]
     async with pool.acquire() as conn, conn.transaction():
         await apply_erasure(conn, BUILDER, THE_DAY_BEFORE_AT_FOUR)
     # Search every reminder column for the erased organisation: gone, and planning again does not bring it back.

@@ -182,6 +182,14 @@ MATRIX: list[Row] = [
         Row("POST", "/a/{link_token}/dagen/" + form, everyone(200, 303), setup=("links",))
         for form in ("kan-inte", "upptagen", "markera")
     ),
+    # Feedback after the day: each participant its own by its link; organisers read every answer.
+    Row("GET", "/a/{link_token}/feedback", everyone(200), setup=("links",)),
+    Row("PUT", "/a/{link_token}/feedback", everyone(200, 409), body={"answers": []}, setup=("links",)),
+    Row("GET", "/a/{link_token}/utvardering", everyone(200), setup=("links",)),
+    Row("POST", "/a/{link_token}/utvardering", everyone(200, 303), setup=("links",)),
+    Row("GET", "/events/{event}/feedback", only(organiser={200})),
+    Row("GET", "/events/{event}/feedback-settings", only(organiser={200})),
+    Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
 ]
 
 

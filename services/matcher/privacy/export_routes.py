@@ -24,6 +24,7 @@ from shared.web import json_response
 
 from ..agendas.model import AgendaMeeting
 from ..agendas.store import AGENDA_CACHE, Participant, VersionRef, day_meetings, day_of, participant_kind
+from ..feedback.privacy import ExportedFeedbackAnswer, ExportedFeedbackRequest, export_feedback
 from ..onsite.declines_privacy import ExportedMeetingStatus, ExportedUnavailability, export_day
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
@@ -77,8 +78,8 @@ class ExportedNotification(BaseModel):
 
 class ExportedReminder(BaseModel):
     event_id: UUID
-    kind: Literal["signup", "agenda", "meeting"] = Field(
-        description="Sign-up deadline, agenda the day before, or before one meeting"
+    kind: Literal["signup", "agenda", "meeting", "feedback", "feedback_reminder"] = Field(
+        description="Sign-up deadline, agenda the day before, before one meeting, feedback after the day"
     )
     counterpart_id: UUID | None = Field(description="For a meeting reminder: the organisation met")
     slot: int | None = Field(description="For a meeting reminder: the meeting's slot")
@@ -119,6 +120,12 @@ class MatcherExport(BaseModel):
     )
     meeting_status: list[ExportedMeetingStatus] = Field(
         default_factory=list, description="Its meetings as marked on the day (held, no-show, cancelled)"
+    )
+    feedback_requests: list[ExportedFeedbackRequest] = Field(
+        default_factory=list, description="Feedback questions sent to it after events"
+    )
+    feedback_answers: list[ExportedFeedbackAnswer] = Field(
+        default_factory=list, description="Its ratings of meetings after events, with its comments"
     )
 
 
@@ -200,6 +207,7 @@ async def export_organisation(request: web.Request) -> web.Response:
         for r in await pool.fetch(onsite_sql.SELECT_ORGANISATION_STANDBY, organisation_id)
     ]
     unavailability, marks = await export_day(pool, organisation_id)
+    feedback_requests, feedback_answers = await export_feedback(pool, organisation_id)
     document = MatcherExport(
         organisation_id=organisation_id,
         versions=versions,
@@ -212,5 +220,7 @@ async def export_organisation(request: web.Request) -> web.Response:
         reminders=reminders,
         unavailability=unavailability,
         meeting_status=marks,
+        feedback_requests=feedback_requests,
+        feedback_answers=feedback_answers,
     )
     return json_response(document, headers={"Cache-Control": "private, no-store"})

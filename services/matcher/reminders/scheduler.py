@@ -33,9 +33,12 @@ from shared.db import POOL_KEY
 from ..agendas.link_store import event_links
 from ..agendas.model import AgendaHeader, AgendaMeeting, Agendas
 from ..agendas.store import AGENDA_CACHE, VersionRef, published_version
+from ..feedback.plan import FeedbackSettings, plan_feedback, settings_of
+from ..feedback.texts import feedback_mail
 from ..listener import DATABASE_ERRORS, RetryStreak
 from ..settings import MatcherSettings
 from ..sql import agendas as agendas_sql
+from ..sql import feedback as feedback_sql
 from ..sql import privacy as privacy_sql
 from ..sql import reminders as sql
 from .plan import DaySettings, participant_meetings, plan_reminders
@@ -97,6 +100,7 @@ class EventState:
     contacts: dict[UUID, tuple[str, str]]
     links: dict[UUID, UUID]
     off: frozenset[tuple[UUID, UUID]]
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
 
 
 async def event_state(conn: asyncpg.Connection, event_id: UUID) -> EventState | None:
@@ -116,6 +120,7 @@ async def event_state(conn: asyncpg.Connection, event_id: UUID) -> EventState | 
         {org: contact for org, contact in contacts.items() if org not in erased},
         links,
         off,
+        settings_of(await conn.fetchrow(feedback_sql.SELECT_SETTINGS, event_id)),
     )
 
 
@@ -135,7 +140,18 @@ async def plan_event(conn: asyncpg.Connection, event_id: UUID, fingerprint: str,
                 recipients=set(state.contacts),
                 off=state.off,
             )
-            planned = [p for p in planned if p.expires_at > now]
+            # The evening's feedback round (services/matcher/feedback/): its e-mail and one reminder.
+            times, asked = plan_feedback(
+                state.agendas, state.feedback, recipients=set(state.contacts) & set(state.links), off=state.off
+            )
+            planned = [p for p in planned + asked if p.expires_at > now]
+            if times is not None:
+                await conn.execute(
+                    feedback_sql.UPSERT_ROUND, event_id, "after_day", times.opens_at, times.reminder_at,
+                    times.closes_at, now,
+                )  # fmt: skip
+            else:
+                await conn.execute(feedback_sql.DELETE_ROUNDS, event_id)
         organisations = [p.organisation_id for p in planned]
         kinds = [p.kind for p in planned]
         counterparts = [p.counterpart_id for p in planned]
@@ -167,6 +183,23 @@ async def plan_changed_events(pool: asyncpg.Pool, now: dt.datetime) -> int:
     return done
 
 
+FEEDBACK_KINDS = ("feedback", "feedback_reminder")
+
+
+async def _answered(conn: asyncpg.Connection, row: asyncpg.Record) -> bool:
+    return bool(await conn.fetchval(feedback_sql.HAS_ANSWERED, row["event_id"], "after_day", row["organisation_id"]))
+
+
+async def _mark_asked(conn: asyncpg.Connection, state: EventState, row: asyncpg.Record, now: dt.datetime) -> None:
+    """The feedback request's sent_at / reminded_at, in the transaction that wrote the e-mail."""
+    organisation = row["organisation_id"]
+    if row["kind"] == "feedback":
+        side = "sme" if any(a.sme_id == organisation for a in state.agendas.smes) else "buyer"
+        await conn.execute(feedback_sql.MARK_ASKED, row["event_id"], "after_day", organisation, side, now)
+    else:
+        await conn.execute(feedback_sql.MARK_REMINDED, row["event_id"], "after_day", organisation, now)
+
+
 def _meetings_of(state: EventState, organisation_id: UUID) -> list[AgendaMeeting]:
     meetings = participant_meetings(state.agendas).get(organisation_id, [])
     return [m for m in meetings if m.pair not in state.off]
@@ -190,6 +223,11 @@ def _email(state: EventState, row: asyncpg.Record) -> dict[str, Any] | None:
     header = _header(state, organisation)
     if row["kind"] == "agenda":
         return agenda_reminder(address, name, header, meetings, link)
+    if row["kind"] in FEEDBACK_KINDS:
+        if link is None:
+            return None
+        reminder = row["kind"] == "feedback_reminder"
+        return feedback_mail(address, name, header, len(meetings), row["expires_at"], link, reminder=reminder)
     meeting = next((m for m in meetings if m.counterpart_id == row["counterpart_id"]), None)
     if meeting is None or meeting.slot != row["slot"]:
         return None
@@ -216,6 +254,8 @@ async def send_due(pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, 
                 report.expired += 1
                 continue
             payload = _email(state, row) if state is not None else None
+            if payload is not None and row["kind"] == "feedback_reminder" and await _answered(conn, row):
+                payload = None  # it answered: no reminder
             if payload is None:
                 await conn.execute(sql.MARK_SETTLED, row["id"], "skipped", now)
                 report.skipped += 1
@@ -230,6 +270,8 @@ async def send_due(pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, 
                 row["version"],
             )
             await conn.execute(sql.MARK_SENT, row["id"], outbox_id, now)
+            if row["kind"] in FEEDBACK_KINDS and state is not None:
+                await _mark_asked(conn, state, row, now)
             report.sent += 1
             report.by_kind[row["kind"]] = report.by_kind.get(row["kind"], 0) + 1
     return len(rows), settled

@@ -6,7 +6,7 @@ and writes each one's e-mail to the outbox and marks it sent in the same transac
 """
 
 # Per published event: what its reminders depend on, as one fingerprint (the version and its revision,
-# cancellations after publication, the day settings, meetings called off on the day), and what the
+# cancellations after publication, the day and feedback settings, meetings called off on the day), and what the
 # reminders were last planned from.
 SELECT_PLAN_FINGERPRINTS = """
 SELECT v.event_id,
@@ -16,7 +16,9 @@ SELECT v.event_id,
            (SELECT concat_ws(',', s.remind_agenda_day_before, s.remind_minutes_before)
             FROM matcher.event_day_settings AS s WHERE s.event_id = v.event_id),
            (SELECT string_agg(m.sme_id::text || '/' || m.buyer_id::text, ',' ORDER BY m.sme_id, m.buyer_id)
-            FROM matcher.meeting_status AS m WHERE m.event_id = v.event_id AND m.status = 'cancelled_day')
+            FROM matcher.meeting_status AS m WHERE m.event_id = v.event_id AND m.status = 'cancelled_day'),
+           (SELECT concat_ws(',', f.after_day_time, f.reminder_days, f.open_days)
+            FROM matcher.feedback_settings AS f WHERE f.event_id = v.event_id)
        )) AS fingerprint,
        p.fingerprint AS planned_fingerprint
 FROM matcher.schedule_versions AS v
@@ -66,7 +68,7 @@ WHERE reminders.state IN ('planned', 'cancelled')
 # the setting was turned off, the participant left). Same arrays as UPSERT_PLANNED's $2–$4; $5 now.
 CANCEL_UNWANTED = """
 UPDATE matcher.reminders AS r SET state = 'cancelled', settled_at = $5
-WHERE r.event_id = $1 AND r.state = 'planned' AND r.kind IN ('agenda', 'meeting')
+WHERE r.event_id = $1 AND r.state = 'planned' AND r.kind IN ('agenda', 'meeting', 'feedback', 'feedback_reminder')
   AND NOT EXISTS (
       SELECT 1 FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS p(organisation_id, kind, counterpart_id)
       WHERE p.organisation_id = r.organisation_id AND p.kind = r.kind

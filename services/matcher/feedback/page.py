@@ -1,0 +1,172 @@
+"""The after-day feedback form by the participant's agenda link (``/a/{token}/utvardering``), for phones
+without a login or JavaScript.
+
+One block per meeting with the four choices and a comment; posted back here as a plain form and answered
+303 to the page with a word that it was saved, or the page again (422) with each field's error and what
+was typed, nothing stored. The link's secret in the path is the credential, as for the agenda and the day
+page (:mod:`services.matcher.onsite.day_link_page`), and the page's policy lets forms post only to itself.
+Swedish first, ``?lang=en`` English.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from pydantic import ValidationError
+
+from shared.clock import CLOCK_KEY
+from shared.db import POOL_KEY
+from shared.errors import Conflict, ProblemError, ValidationProblem
+from shared.openapi import operation
+from shared.security_headers import document_policy
+
+from ..onsite import day_access as access
+from .model import RATINGS, AnswerIn, FeedbackIn, MyFeedback
+from .store import my_feedback, save_answers
+
+PAGE = "/a/{token}/utvardering"
+WORDS = {
+    "sv": {
+        "title": "Hur gick mötena?", "back": "Tillbaka till agendan", "other_language": "English",
+        "intro": "Svara för varje möte. Bara arrangören ser era svar.", "until": "Ni kan ändra svaren till",
+        "ratings": {"did_not_take_place": "Mötet blev inte av", "no_further_interest": "Inget fortsatt intresse",
+                    "will_follow_up": "Vi följer upp", "will_bid_or_buy": "Vi lämnar anbud eller köper"},
+        "what": "Vad blev det av mötet?", "comment": "Kommentar (valfri, visas bara för arrangören)",
+        "send": "Spara svaren", "saved": "Tack! Era svar är sparade.", "table": "bord",
+        "not_open": "Utvärderingen öppnar när dagen är slut.", "closed": "Utvärderingen är stängd.",
+        "no_meetings": "Ni hade inga möten att utvärdera.", "fix": "Något behöver rättas nedan; inget sparades.",
+        "bad_rating": "Välj ett av alternativen.", "too_long": "Kommentaren får vara högst 2000 tecken.",
+    },
+    "en": {
+        "title": "How did the meetings go?", "back": "Back to the agenda", "other_language": "Svenska",
+        "intro": "Answer for each meeting. Only the organiser sees your answers.", "until": "You can change them until",
+        "ratings": {"did_not_take_place": "The meeting did not take place",
+                    "no_further_interest": "No further interest", "will_follow_up": "We will follow up",
+                    "will_bid_or_buy": "We will bid or buy"},
+        "what": "What came of the meeting?", "comment": "Comment (optional, seen by the organiser only)",
+        "send": "Save the answers", "saved": "Thank you! Your answers are saved.", "table": "table",
+        "not_open": "Feedback opens when the day is over.", "closed": "The feedback round is closed.",
+        "no_meetings": "You had no meetings to rate.", "fix": "Something needs fixing below; nothing was saved.",
+        "bad_rating": "Choose one of the options.", "too_long": "The comment can be at most 2000 characters.",
+    },
+}  # fmt: skip
+
+
+@functools.cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, undefined=StrictUndefined
+    )
+
+
+def _lang(value: Any) -> str:
+    return {"en": "en"}.get(str(value), "sv")
+
+
+def _render(
+    request: web.Request, found: MyFeedback, lang: str, *, status: int = 200, typed: dict | None = None,
+    errors: dict[str, str] | None = None, saved: bool = False,
+) -> web.Response:  # fmt: skip
+    now = request.app[CLOCK_KEY].now()
+    token = request.match_info["token"]
+    closes = found.closes_at.astimezone(ZoneInfo("Europe/Stockholm"))
+    meetings = []
+    for m in found.meetings:
+        key = str(m.counterpart_id)
+        given = (typed or {}).get(key)
+        meetings.append({**m.model_dump(), "key": key, "rating": given[0] if given else m.rating,
+                         "comment": given[1] if given else m.comment, "error": (errors or {}).get(key)})  # fmt: skip
+    body = _environment().get_template("feedback_link.html").render(
+        lang=lang, other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS, meetings=meetings,
+        open=found.open, not_yet=now < found.opens_at, until=f"{closes:%Y-%m-%d %H:%M}", saved=saved,
+        errors=bool(errors), action=f"/a/{token}/utvardering",
+        agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
+    ).encode()  # fmt: skip
+    # The agenda pages' policy (inline styles by hash), with forms allowed to post back here.
+    policy = document_policy(body).replace("form-action 'none'", "form-action 'self'")
+    return web.Response(
+        body=body, status=status, content_type="text/html", charset="utf-8",
+        headers={**access.LINK_HEADERS, "Content-Security-Policy": policy},
+    )  # fmt: skip
+
+
+@operation(
+    "The after-day feedback form by the agenda link (no login, no script)",
+    tags=("feedback",),
+    response_content_type="text/html",
+    errors=(404,),
+    description="One block per meeting: four choices and a comment. ?lang=en for English. 404 for an unknown "
+    "link or before a round exists.",
+)
+async def own_feedback(request: web.Request) -> MyFeedback:
+    """The link's own meetings and answers (its errors as private as the agenda)."""
+    try:
+        link = await access.link_of(request)
+        async with request.app[POOL_KEY].acquire() as conn:
+            return await my_feedback(conn, link, request.app[CLOCK_KEY].now())
+    except ProblemError as error:
+        raise access.private(error) from None
+
+
+async def get_feedback_page(request: web.Request) -> web.Response:
+    """The form."""
+    found = await own_feedback(request)
+    return _render(request, found, _lang(request.query.get("lang")), saved="sparat" in request.query)
+
+
+@operation(
+    "Save the after-day feedback form (form post)",
+    tags=("feedback",),
+    status=303,
+    errors=(404, 409, 422),
+    description="Fields rating-{counterpart_id} and comment-{counterpart_id} per meeting, and lang. Answered 303 "
+    "to the page with ?sparat=1; the page again with field errors (422) when something is wrong, nothing stored.",
+)
+async def post_feedback_page(request: web.Request) -> web.Response:
+    """The form, posted."""
+    try:
+        link = await access.link_of(request)
+        form = await request.post()
+        lang = _lang(form.get("lang"))
+        w = WORDS[lang]
+        saved = True
+        async with request.app[POOL_KEY].acquire() as conn:
+            now = request.app[CLOCK_KEY].now()
+            found = await my_feedback(conn, link, now)
+            typed, errors, answers = {}, {}, []
+            for m in found.meetings:
+                key = str(m.counterpart_id)
+                rating, comment = str(form.get(f"rating-{key}", "")), str(form.get(f"comment-{key}", ""))
+                typed[key] = (rating or None, comment)
+                if not rating and not comment.strip():
+                    continue  # not answered (yet): left as it is
+                if rating not in RATINGS:
+                    errors[key] = w["bad_rating"]
+                    continue
+                try:
+                    answers.append(AnswerIn(counterpart_id=m.counterpart_id, rating=rating, comment=comment))
+                except ValidationError:
+                    errors[key] = w["too_long"]
+            if errors:
+                return _render(request, found, lang, status=422, typed=typed, errors=errors)
+            try:
+                await save_answers(conn, link, FeedbackIn(answers=answers), now)
+            except Conflict:
+                saved = False  # the round closed (or is not open yet) meanwhile: the page says which
+            except ValidationProblem:
+                return _render(request, found, lang, status=422, typed=typed, errors={"": w["bad_rating"]})
+    except ProblemError as error:
+        raise access.private(error) from None
+    query = "&".join((["sparat=1"] if saved else []) + (["lang=en"] if lang == "en" else []))
+    page = f"/a/{request.match_info['token']}/utvardering" + (f"?{query}" if query else "")
+    raise web.HTTPSeeOther(page, headers=access.LINK_HEADERS)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PAGE, get_feedback_page)
+    app.router.add_post(PAGE, post_feedback_page)

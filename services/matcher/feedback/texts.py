@@ -1,0 +1,70 @@
+"""The feedback e-mails, Swedish first with English below, as outbox payloads (pure).
+
+They name ``{agenda_url}/utvardering``: the deliverer fills in the participant's own agenda link at send
+time (the token is never stored), so the page opens without a login.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from ..agendas.model import AgendaHeader
+from ..reminders.texts import AGENDA_URL, _payload
+
+FEEDBACK_URL = AGENDA_URL + "/utvardering"
+
+
+def feedback_mail(
+    to: str,
+    name: str,
+    header: AgendaHeader,
+    meetings: int,
+    closes_at: dt.datetime,
+    link_id: UUID,
+    *,
+    reminder: bool = False,
+) -> dict[str, Any]:
+    """The question after the day (or its one reminder): how did the meetings go, and the link to answer.
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agenda = build_agendas(snapshot, [(sme, buyer, 0, 0, {})], version=1, published_at=snapshot.generated_at,
+    ...                        include_contacts=False).sme(sme)
+    >>> closes = dt.datetime(2025, 10, 21, 16, 0, tzinfo=dt.UTC)
+    >>> mail = feedback_mail("anna@example.se", "Anna", agenda, 1, closes, UUID(int=7))
+    >>> mail["subject"]
+    'Hur gick mötena? Affärsträff Falun, 2025-10-07'
+    >>> "{agenda_url}/utvardering" in mail["text"], "2025-10-21 18:00" in mail["text"]
+    (True, True)
+    >>> feedback_mail("a@x.se", "A", agenda, 1, closes, UUID(int=7), reminder=True)["subject"][:11]
+    'Påminnelse:'
+    """
+    local = closes_at.astimezone(ZoneInfo(header.time_zone))
+    count_sv = "ert möte" if meetings == 1 else f"era {meetings} möten"
+    count_en = "your meeting" if meetings == 1 else f"your {meetings} meetings"
+    lines = [
+        f"Hej {name}!",
+        "",
+        f"Tack för att ni var med på {header.event_name} {header.event_date:%Y-%m-%d}. Hur gick {count_sv}?",
+        "Svara med några klick per möte: blev det av, och blir det något mer? Bara arrangören ser era svar.",
+        "",
+        f"Svara här (ingen inloggning): {FEEDBACK_URL}",
+        f"Ni kan ändra era svar till {local:%Y-%m-%d %H:%M} (svensk tid).",
+        "",
+        "---",
+        f"Thank you for taking part in {header.event_name} on {header.event_date:%Y-%m-%d}. How did {count_en} go?",
+        "A few clicks per meeting: did it take place, and will anything follow? Only the organiser sees your answers.",
+        "",
+        f"Answer here (no login): {FEEDBACK_URL}?lang=en",
+        f"You can change your answers until {local:%Y-%m-%d %H:%M} (Swedish time).",
+        "",
+    ]
+    subject = f"Hur gick mötena? {header.event_name}, {header.event_date:%Y-%m-%d}"
+    return _payload(to, ("Påminnelse: " + subject) if reminder else subject, lines, link_id)
