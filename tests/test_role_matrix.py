@@ -117,6 +117,15 @@ MATRIX: list[Row] = [
     Row("DELETE", "/organisations/{sme_a}", only(organiser={412}, sme={412}), allowed_headers=STALE),
     Row("GET", "/organisations/{sme_a}/export", only(organiser={200}, sme={200})),
     Row("GET", "/organisations/{sme_a}/audit", only(organiser={200}, sme={200})),
+    # Follows: a firm follows needs or CPV divisions (the second allowed caller finds it followed: 200).
+    Row("GET", "/organisations/{sme_a}/follows", only(organiser={200}, sme={200})),
+    Row(
+        "POST",
+        "/organisations/{sme_a}/follows",
+        only(organiser={200, 201}, sme={200, 201}),
+        body={"cpv_division": "90"},
+    ),
+    Row("DELETE", "/organisations/{sme_a}/follows", only(organiser={422}, sme={422})),  # say what to stop following
     Row(
         "POST",
         "/organisations/import",

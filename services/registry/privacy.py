@@ -4,7 +4,9 @@ Erasure deletes the organisation with everything hanging off it, unless a schedu
 registered for a ``scheduled``/``published`` event, or SMEs have ranked its needs). Then an anonymised
 row stays so that schedules keep their shape, and every piece of personal data around it is removed:
 contacts, the need contacts, the buyer's representatives, registration notes, its people's sign-in accounts
-and sign-in links, stored responses to idempotent requests; its tokens are revoked.
+and sign-in links, stored responses to idempotent requests, the needs and CPV divisions it follows; its
+tokens are revoked. Either way awards no longer name it as a supplier (a sole trader's org.nr is a
+personnummer).
 The audit log keeps its entries (they hold no contact data, see :mod:`services.registry.audit`) but not
 the values they recorded about the organisation (its name, org.nr, description).
 
@@ -33,8 +35,10 @@ from .changes import record_change
 from .matcher_client import matcher_export
 from .organisation_models import Organisation, organisation_of_row
 from .organisations import locked_organisation, own_organisation, require_path_organisation
+from .sql import follows as follow_sql
 from .sql import organisations as organisation_sql
 from .sql import privacy as sql
+from .sql import procurement as procurement_sql
 from .versioning import if_match_version
 
 __all__ = ["ERASED_NAME", "OrganisationExport", "erase_organisation", "export_organisation"]
@@ -50,6 +54,10 @@ class OrganisationExport(BaseModel):
         description="Its event registrations with ranked needs, wishes and representatives"
     )
     pair_rules: list[dict[str, Any]] = Field(description="Organiser rules that name it (must meet / never)")
+    follows: list[dict[str, Any]] = Field(default_factory=list, description="The needs and CPV divisions it follows")
+    awards: list[dict[str, Any]] = Field(
+        default_factory=list, description="Awards of needs' procurements that name it as a supplier (OCDS)"
+    )
     audit_entries: list[dict[str, Any]] = Field(description="Audit log entries about it or made by it")
     tokens: list[dict[str, Any]] = Field(description="Its API tokens' metadata (never the tokens or their hashes)")
     accounts: list[dict[str, Any]] = Field(description="Its people's sign-in accounts (never the password hashes)")
@@ -74,17 +82,20 @@ async def erase_organisation(request: web.Request) -> web.Response:
         current = await locked_organisation(conn, organisation_id, expected)
         if current["erased_at"] is not None:
             return json_response(None, status=204)  # already erased: nothing left to do
+        # Before the org.nr goes (anonymising clears it): the awards find the firm by it.
+        await conn.execute(procurement_sql.ERASE_SUPPLIER, organisation_id)
         if await conn.fetchval(sql.IS_REFERENCED, organisation_id):
             await conn.execute(sql.DELETE_CONTACTS, organisation_id)
             await conn.execute(sql.DELETE_ACCOUNTS, organisation_id)
             await conn.execute(sql.DELETE_SIGN_IN_LINKS, organisation_id)
             await conn.execute(sql.REVOKE_TOKENS, organisation_id)
+            await conn.execute(follow_sql.DELETE_FOLLOWS_OF, organisation_id)
             await conn.execute(sql.ERASE_NEED_CONTACTS, organisation_id)
             await conn.execute(sql.ERASE_REGISTRATION_PERSONAL_DATA, organisation_id)
             await conn.execute(sql.ANONYMISE_ORGANISATION, organisation_id, ERASED_NAME)
             outcome = "anonymised"
         else:
-            # Cascades to contacts, needs, registrations, pair rules and tokens.
+            # Cascades to contacts, needs, registrations, pair rules, follows and tokens.
             await conn.execute(sql.DELETE_ORGANISATION, organisation_id)
             outcome = "deleted"
         await conn.execute(sql.DELETE_IDEMPOTENT_RESPONSES, organisation_id)
@@ -125,6 +136,8 @@ async def export_organisation(request: web.Request) -> web.Response:
                 ("needs", sql.EXPORT_NEEDS),
                 ("registrations", sql.EXPORT_REGISTRATIONS),
                 ("pair_rules", sql.EXPORT_PAIR_RULES),
+                ("follows", follow_sql.EXPORT_FOLLOWS),
+                ("awards", procurement_sql.EXPORT_AWARDS_TO),
                 ("audit_entries", sql.EXPORT_AUDIT_ENTRIES),
                 ("tokens", sql.EXPORT_TOKENS),
                 ("accounts", sql.EXPORT_ACCOUNTS),

@@ -7,7 +7,7 @@ piece is replaced only by a release at least as new as the one it came from. :fu
 the procurement stands:
 
 ==============  ==============================================================  ===============
-stage           when                                                            Swedish label
+stage           when                                                            on the pages
 ==============  ==============================================================  ===============
 planned         nothing below (the need's default)                              Planerad
 tender          ``tender.status`` active or complete, or a release tagged        Annonserad
@@ -37,25 +37,6 @@ STAGES: tuple[Stage, ...] = ("planned", "tender", "awarded", "contract", "cancel
 # How far along a stage is; an older release may not lower it. The ends (contract, cancelled,
 # unsuccessful) rank alike: none of them is "further" than the others.
 STAGE_RANK: dict[str, int] = {"planned": 0, "tender": 1, "awarded": 2, "contract": 3, "cancelled": 3, "unsuccessful": 3}
-STAGE_LABELS: dict[str, dict[str, str]] = {
-    "sv": {
-        "planned": "Planerad",
-        "tender": "Annonserad",
-        "awarded": "Tilldelad",
-        "contract": "Avtal tecknat",
-        "cancelled": "Avbruten",
-        "unsuccessful": "Avbruten (utan tilldelning)",
-    },
-    "en": {
-        "planned": "Planned",
-        "tender": "Tender published",
-        "awarded": "Awarded",
-        "contract": "Contract signed",
-        "cancelled": "Cancelled",
-        "unsuccessful": "Unsuccessful",
-    },
-}
-
 LIFECYCLE_TAGS = frozenset({"award", "awardUpdate", "contract", "contractUpdate"})
 TENDER_TAGS = frozenset({"tender", "tenderUpdate"})
 TENDER_STATUSES = frozenset({"planning", "planned", "active", "cancelled", "unsuccessful", "complete", "withdrawn"})

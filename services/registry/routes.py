@@ -11,6 +11,7 @@ from . import (
     bulk,
     changes,
     events,
+    follows,
     needs,
     needs_ocds,
     organisation_search,
@@ -50,6 +51,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/organisations/{organisation_id}", privacy.erase_organisation)
     app.router.add_get("/organisations/{organisation_id}/export", privacy.export_organisation)
     app.router.add_get("/organisations/{organisation_id}/audit", audit_routes.list_organisation_audit)
+    app.router.add_get("/organisations/{organisation_id}/follows", follows.list_follows)
+    app.router.add_post("/organisations/{organisation_id}/follows", follows.create_follow)
+    app.router.add_delete("/organisations/{organisation_id}/follows", follows.delete_follow)
     app.router.add_get("/audit", audit_routes.list_audit)
     app.router.add_post("/needs", needs.create_need)
     app.router.add_get("/needs", needs.list_needs)
