@@ -301,6 +301,7 @@ def test_column_generation_reaches_the_full_lp_optimum(seed, monkeypatch):
     instance = random_event(60, 15, 8, seed=seed)
     full = select_meetings(instance)
     # Start the LP from each SME's single best pair: pricing must bring in every other pair that helps.
+    monkeypatch.setattr(flow, "METHOD", "lp")  # the LP from the start, not the min-cost flow first
     monkeypatch.setattr(flow, "STARTING_COLUMNS_PER_UNIT", 0)
     monkeypatch.setattr(flow, "STARTING_COLUMNS_EXTRA", 1)
     monkeypatch.setattr(flow, "FULL_START_SHARE", 2.0)  # never start from every column
@@ -333,10 +334,13 @@ def degree_bounded_matchings(draw):
     return pairs[:, 0], pairs[:, 1], weight, single, lower, upper, buyer_upper, bonus
 
 
+@pytest.mark.parametrize("method", ["flow", "lp"])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(degree_bounded_matchings())
-def test_weighted_bmatching_equals_a_brute_force_optimum_and_certifies_it(case):
+@given(case=degree_bounded_matchings(), no_bonus=st.booleans())
+def test_weighted_bmatching_equals_a_brute_force_optimum_and_certifies_it(method, case, no_bonus):
     sme, buyer, weight, single, lower, upper, buyer_upper, bonus = case
+    if no_bonus:  # without cover bonuses the "flow" method answers by a min-cost flow
+        bonus = np.zeros_like(bonus)
     best = None  # brute force over every subset of pairs
     for bits in itertools.product([False, True], repeat=len(sme)):
         chosen = np.array(bits, bool)
@@ -362,9 +366,14 @@ def test_weighted_bmatching_equals_a_brute_force_optimum_and_certifies_it(case):
         ):
             start = chosen
             break
-    result = flow.max_weight_bmatching(
-        sme, buyer, weight, lower, upper, buyer_upper, start=start, single=single, cover_bonus=bonus
-    )
+    original = flow.METHOD
+    flow.METHOD = method  # not monkeypatch: hypothesis runs many examples in one test call
+    try:
+        result = flow.max_weight_bmatching(
+            sme, buyer, weight, lower, upper, buyer_upper, start=start, single=single, cover_bonus=bonus
+        )
+    finally:
+        flow.METHOD = original
     assert result.status == "optimal"
     assert result.value == pytest.approx(best, abs=1e-9)
     assert result.bound >= best - 1e-9

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import maximum_flow
 
+from .min_cost import flow_bmatching
 from .model import BoolArray, FloatArray, IntArray
 
 #: A separation oracle for extra valid rows ``A x ≤ b`` over all E pairs (e.g. availability-window cuts): given
@@ -52,6 +53,11 @@ INTEGRALITY_TOLERANCE = 1e-6
 #: columns, its answer separated again until it violates no cut) or "floor" (keep the pairs at 1). Either
 #: way the bound is the LP's, valid by weak duality.
 FRACTIONAL = "milp"
+
+#: How to solve a problem without cover bonuses: "flow" (:func:`.min_cost.flow_bmatching`, its answer then
+#: separated; the LP only if a row is violated) or "lp" (column generation from the start). Both are exact
+#: and certified; at L the flow takes ~0.25 s where the LP took 6–9 s (see :mod:`.min_cost`).
+METHOD = "flow"
 
 
 def max_bmatching(
@@ -146,9 +152,13 @@ def max_weight_bmatching(
     time_limit: float | None = None,
     separate: Separator | None = None,
 ) -> WeightedMatching:
-    """Maximum-weight b-matching whose SME degrees lie in ``[sme_lower, sme_upper]``, solved as an LP.
+    """Maximum-weight b-matching whose SME degrees lie in ``[sme_lower, sme_upper]``, as a flow or an LP.
 
-    Column generation (Dantzig–Wolfe pricing, e.g. Desrosiers & Lübbecke 2005): the LP starts from the
+    Without cover bonuses (and with :data:`METHOD` "flow") a min-cost flow answers first
+    (:func:`.min_cost.flow_bmatching`, certified by its potentials); if ``separate`` finds rows it violates,
+    the LP below takes over with those rows and the flow's pairs among its starting columns.
+
+    The LP: column generation (Dantzig–Wolfe pricing, e.g. Desrosiers & Lübbecke 2005): the LP starts from the
     ``start`` pairs (which must admit a feasible solution) plus every pair of positive weight, then adds
     pairs whose reduced profit ``w - α_s + β_s - γ_b - δ_s·single + ε_s`` is positive, until none is. The
     bound is the dual objective of the final duals (clipped to be dual feasible) plus the positive reduced
@@ -200,6 +210,15 @@ def max_weight_bmatching(
     bonus = np.zeros(n_smes) if cover_bonus is None else cover_bonus
     cuts, cut_rhs = sp.csr_array((0, len(sme))), np.zeros(0)
     active = start | _best_per_sme(sme, weight, STARTING_COLUMNS_PER_UNIT * sme_upper + STARTING_COLUMNS_EXTRA)
+    flowed = None
+    if METHOD == "flow" and not np.any(bonus > 0):
+        flowed = flow_bmatching(sme, buyer, weight, sme_lower, sme_upper, buyer_upper, single)
+    if flowed is not None:
+        chosen, bound = flowed
+        cuts, cut_rhs = _violated(separate, np.arange(len(sme)), chosen.astype(np.float64), len(sme))
+        if not len(cut_rhs):
+            return WeightedMatching("optimal", chosen, float(weight[chosen].sum()), bound)
+        active |= chosen  # the LP with the rows the flow's answer violates, from its pairs
     if active.sum() >= FULL_START_SHARE * len(sme):
         active[:] = True  # pricing could save little, and a re-solve (no warm start in linprog) costs a lot
     while True:
