@@ -175,12 +175,36 @@ class Board:
             old, new = new, old
 
     def apply_chain(self, moves: list[int], have: int, want: int) -> None:
-        """Swap slots ``have`` ↔ ``want`` of the chain's meetings (each keeps its table)."""
-        targets = [(m, want if self.m_slot[m] == have else have, self.m_seat[m]) for m in moves]
+        """Swap slots ``have`` ↔ ``want`` of the chain's meetings (each keeps its table).
+
+        Inside the chain every person keeps both slots busy (one meeting each way), so only the two ends'
+        masks change: by both bits, as each end trades its chain slot for the other.
+        """
+        if not moves:
+            return
+        node_at, m_slot, m_sme, m_seat = self.node_at, self.m_slot, self.m_sme, self.m_seat
         for m in moves:
-            self.remove(m)
-        for m, slot, seat in targets:
-            self.place(m, slot, seat)
+            old = m_slot[m]
+            node_at[m_sme[m]][old] = -1
+            node_at[m_seat[m]][old] = -1
+        for m in moves:
+            new = want if m_slot[m] == have else have
+            node_at[m_sme[m]][new] = m
+            node_at[m_seat[m]][new] = m
+            m_slot[m] = new
+        first, last = moves[0], moves[-1]
+        if len(moves) == 1:
+            ends = (m_sme[first], m_seat[first])
+        else:  # each end is the node its end meeting does not share with its neighbour in the chain
+            second, before = moves[1], moves[-2]
+            ends = (
+                m_sme[first] if m_sme[first] not in (m_sme[second], m_seat[second]) else m_seat[first],
+                m_sme[last] if m_sme[last] not in (m_sme[before], m_seat[before]) else m_seat[last],
+            )
+        flip = 1 << have | 1 << want
+        for node in ends:
+            self.mask[node] ^= flip
+            self.busy[node, have], self.busy[node, want] = not self.busy[node, have], not self.busy[node, want]
 
     def snapshot(self) -> tuple[list[int], list[int]]:
         """Positions of every meeting, for :meth:`restore`."""
