@@ -1,6 +1,6 @@
 """The event day on the participants' and the organiser's pages: the buyer's one-tap "Genomfört" / "Uteblev"
-per started meeting, the firm's "Kan inte" per meeting and "Upptagen" per slot (with a reason), and the
-organiser's day summary and day settings.
+per started meeting (and "Ångra" to take its mark back), the firm's "Kan inte" per meeting and "Upptagen" per
+slot (with a reason), and the organiser's day summary and day settings.
 
 Everything goes through the matcher's API with the signed-in person's token (``/events/{id}/day``,
 ``…/organisations/{org}/day``, ``…/meetings/{sme}/{buyer}/status``, ``…/declines``, ``…/busy``,
@@ -31,10 +31,19 @@ STATUS_WORDS = {
 }
 STATE_WORDS = {"pending": N_("väntar på arrangören"), "applied": N_("genomfört"), "dismissed": N_("avslaget")}
 CAUSE_WORDS = {"no_show": N_("uteblev"), "decline": N_("kan inte"), "cancellation": N_("inställt")}
-FREED_WORDS = {"open": N_("väntar på ersättare"), "filled": N_("fylld"), "expired": N_("hann inte fyllas")}
+FREED_WORDS = {
+    "open": N_("väntar på ersättare"),
+    "filled": N_("fylld"),
+    "expired": N_("hann inte fyllas"),
+    "withdrawn": N_("togs tillbaka (markeringen ångrades eller företaget kom)"),
+}
+# The marks the buyer makes at its table, and so may take back ("Ångra").
+UNDOABLE = ("held", "no_show_sme")
 # ?dag= after a POST: what the page says.
 OUTCOMES = {
     "markerat": N_("Mötet är markerat."),
+    "angrat": N_("Markeringen är ångrad: mötet är planerat igen."),
+    "gatt-vidare": N_("Tiden har redan gått till ett annat företag, så markeringen kan inte ångras."),
     "avbojt": N_("Tack, vi har tagit emot att ni inte kan. Arrangören ser det."),
     "upptagen": N_("Tack, passet är markerat som upptaget."),
     "sparat": N_("Inställningarna för dagen är sparade."),
@@ -45,7 +54,12 @@ OUTCOMES = {
     "fel": N_("Det gick inte. Ladda om sidan och försök igen."),
     "borta": N_("Dagens uppgifter kan inte visas just nu. Försök igen om en stund."),
 }
-SLUGS = {"meeting-not-started": "inte-borjat", "meeting-started": "har-borjat", "event-over": "over"}
+SLUGS = {
+    "meeting-not-started": "inte-borjat",
+    "meeting-started": "har-borjat",
+    "event-over": "over",
+    "freed-slot-filled": "gatt-vidare",
+}
 
 
 def words(table: dict[str, str]) -> dict[str, str]:
@@ -80,21 +94,26 @@ async def participant_day(request: web.Request, event_id: str, organisation_id: 
         "declined": {u["counterpart_id"]: u for u in day["unavailability"] if u["kind"] == "decline"},
         "busy": {u["slot"]: u for u in day["unavailability"] if u["kind"] == "busy"},
         "status_words": words(STATUS_WORDS),
+        "undoable": UNDOABLE,
         "state_words": words(STATE_WORDS),
         "outcome": outcome(request),
     }
 
 
 async def mark_meeting(request: web.Request) -> web.Response:
-    """POST /kopare/evenemang/{id}/agenda/status: the buyer's tap on Genomfört or Uteblev."""
+    """POST /kopare/evenemang/{id}/agenda/status: the buyer's tap on Genomfört or Uteblev, or on Ångra
+    (``status=planned``: the mark is taken back)."""
     person = require_user(request, Role.BUYER)
     event_id = path_uuid(request, "event_id")
     form = await request.post()
     sme_id, status = str(form.get("sme_id", "")), str(form.get("status", ""))
-    done = "markerat"
+    done = "angrat" if status == "planned" else "markerat"
     try:
         path = f"/events/{event_id}/meetings/{sme_id}/{person['organisation_id']}/status"
-        await backend(request).put("matcher", path, {"status": status})
+        if status == "planned":
+            await backend(request).delete("matcher", path)
+        else:
+            await backend(request).put("matcher", path, {"status": status})
     except BackendError as error:
         done = _failed(error)
     raise redirect(f"/kopare/evenemang/{event_id}/agenda?dag={done}#day-{sme_id}")

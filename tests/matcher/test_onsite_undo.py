@@ -352,3 +352,30 @@ async def test_the_buyer_undoes_its_own_tables_marks_only(
     assert await db.fetchval("SELECT count(*) FROM matcher.meeting_status") == 0
     # An SME's link has no table to undo at.
     assert (await matcher.delete(f"/a/{world['links']['a']}/meetings/{orgs['a']}/status")).status == 404
+
+
+async def test_the_link_day_page_has_angra_for_the_buyers_own_marks_only(
+    registry, matcher, db, make_org, make_token, service_token, clock
+):
+    world = await day_world(registry, matcher, db, make_org, make_token, service_token, clock)
+    orgs, token = world["orgs"], world["links"]["x"]
+    clock.set(world["slots"][1].start + dt.timedelta(minutes=4))
+    form = {"sme_id": orgs["a"], "status": "held", "lang": "sv"}
+    marked = await matcher.post(f"/a/{token}/dagen/markera", data=form, allow_redirects=False)
+    assert marked.status == 303
+    html = await (await matcher.get(f"/a/{token}/dagen.html")).text()
+    assert 'value="planned"' in html and "Ångra" in html
+    form = {"sme_id": orgs["a"], "status": "planned", "lang": "en"}
+    undone = await matcher.post(f"/a/{token}/dagen/markera", data=form, allow_redirects=False)
+    assert undone.status == 303 and "dag=angrat" in undone.headers["Location"]
+    assert await db.fetchval("SELECT count(*) FROM matcher.meeting_status") == 0
+    english = await (await matcher.get(undone.headers["Location"])).text()
+    assert "The mark is undone" in english
+    # The reception marks b's meeting as the buyer's no-show: no Ångra for that one at the table.
+    await matcher.put(
+        f"/events/{world['event']}/meetings/{orgs['b']}/{orgs['x']}/status",
+        json={"status": "no_show_buyer"},
+        headers=bearer(world["tokens"]["organiser"]),
+    )
+    html = await (await matcher.get(f"/a/{token}/dagen.html")).text()
+    assert "Köparen uteblev" in html and 'value="planned"' not in html

@@ -2,10 +2,10 @@
 
 Linked from the agenda page the link opens. A firm (or buyer) says "Kan inte" for one meeting or
 "Upptagen" for one slot, with a reason; the buyer at its table taps "Genomfört" or "Uteblev" once a
-meeting has started. Plain HTML forms (no script), posted back here and answered 303 to the page with
-a word on what happened; each does what the JSON routes of the link do (``/a/{token}/declines``,
-``…/busy``, ``…/meetings/{sme}/status``). The link's secret in the path is the credential, as for the
-agenda itself. Swedish first, ``?lang=en`` English.
+meeting has started, and "Ångra" to take such a mark back. Plain HTML forms (no script), posted back here
+and answered 303 to the page with a word on what happened; each does what the JSON routes of the link do
+(``/a/{token}/declines``, ``…/busy``, ``…/meetings/{sme}/status``). The link's secret in the path is the
+credential, as for the agenda itself. Swedish first, ``?lang=en`` English.
 """
 
 from __future__ import annotations
@@ -25,22 +25,25 @@ from shared.errors import ProblemError
 from shared.openapi import operation
 from shared.security_headers import content_security_policy, document_policy
 from shared.text import Reason
+from shared.web import SETTINGS_KEY
 
 from ..sql import onsite_day as sql
 from . import day_access as access
-from . import declines, meeting_status
+from . import declines, mark_undo, meeting_status
 from .day_version import published_day
 
 WORDS = {
     "sv": {
         "title": "Er dag", "back": "Tillbaka till agendan", "other_language": "English",
-        "declined": "Ni har meddelat att ni inte kan.", "held": "Genomfört", "no_show": "Uteblev",
+        "declined": "Ni har meddelat att ni inte kan.", "held": "Genomfört", "no_show": "Uteblev", "undo": "Ångra",
         "cannot": "Kan inte", "reason": "Varför? (visas för arrangören)", "send_cannot": "Meddela att vi inte kan",
         "no_meetings": "Ni har inga möten i schemat.", "busy_heading": "Upptagen en stund?", "slot": "Pass",
         "busy": "upptagen", "send_busy": "Markera passet som upptaget",
         "statuses": {"held": "Genomfört", "no_show_sme": "Företaget uteblev", "no_show_buyer": "Köparen uteblev",
                      "cancelled_day": "Inställt"},
-        "outcomes": {"markerat": "Mötet är markerat.", "avbojt": "Tack, arrangören ser att ni inte kan.",
+        "outcomes": {"markerat": "Mötet är markerat.", "angrat": "Markeringen är ångrad: mötet är planerat igen.",
+                     "gatt-vidare": "Tiden har redan gått till ett annat företag, så markeringen kan inte ångras.",
+                     "avbojt": "Tack, arrangören ser att ni inte kan.",
                      "upptagen": "Tack, passet är markerat som upptaget.",
                      "inte-borjat": "Mötet har inte börjat än, så det kan inte markeras ännu.",
                      "har-borjat": "Mötet har redan börjat och kan inte avböjas.",
@@ -48,7 +51,7 @@ WORDS = {
     },
     "en": {
         "title": "Your day", "back": "Back to the agenda", "other_language": "Svenska",
-        "declined": "You have said you can't make it.", "held": "Held", "no_show": "No-show",
+        "declined": "You have said you can't make it.", "held": "Held", "no_show": "No-show", "undo": "Undo",
         "cannot": "Can't make it", "reason": "Why? (shown to the organiser)",
         "send_cannot": "Tell them we can't make it",
         "no_meetings": "You have no meetings in the schedule.", "busy_heading": "Busy for a while?", "slot": "Slot",
@@ -56,6 +59,8 @@ WORDS = {
         "statuses": {"held": "Held", "no_show_sme": "The firm did not come", "no_show_buyer": "The buyer did not come",
                      "cancelled_day": "Cancelled"},
         "outcomes": {"markerat": "The meeting is marked.",
+                     "angrat": "The mark is undone: the meeting is planned again.",
+                     "gatt-vidare": "The time has already gone to another firm, so the mark cannot be undone.",
                      "avbojt": "Thank you, the organiser can see you can't make it.",
                      "upptagen": "Thank you, the slot is marked as busy.",
                      "inte-borjat": "The meeting has not started yet, so it cannot be marked yet.",
@@ -63,7 +68,12 @@ WORDS = {
                      "over": "The event is already over.", "fel": "That did not work. Reload the page and try again."},
     },
 }  # fmt: skip
-SLUGS = {"meeting-not-started": "inte-borjat", "meeting-started": "har-borjat", "event-over": "over"}
+SLUGS = {
+    "meeting-not-started": "inte-borjat",
+    "meeting-started": "har-borjat",
+    "event-over": "over",
+    "freed-slot-filled": "gatt-vidare",
+}
 DAY_PAGE = "/a/{token}/dagen.html"
 _REASON = TypeAdapter(Reason)
 _FORM = (
@@ -217,25 +227,29 @@ async def post_day_busy(request: web.Request) -> web.Response:
     tags=("event day",),
     status=303,
     errors=(404,),
-    description="Form fields sme_id and status (held or no_show_sme); the buyer's own link only." + _FORM,
+    description="Form fields sme_id and status (held or no_show_sme; planned takes such a mark back, as "
+    "DELETE …/meetings/{sme_id}/status does); the buyer's own link only." + _FORM,
 )
 async def post_day_mark(request: web.Request) -> web.Response:
-    """Genomfört / Uteblev, by form."""
+    """Genomfört / Uteblev / Ångra, by form."""
     link = await access.link_of(request)
     form = await request.post()
     lang = _lang(form.get("lang"))
     sme_id, status = _form_uuid(form.get("sme_id")), str(form.get("status", ""))
-    if sme_id is None or status not in meeting_status.BUYER_STATUSES:
+    if sme_id is None or (status not in meeting_status.BUYER_STATUSES and status != "planned"):
         raise _back(request, lang, "fel")
+    ids = {"event_id": link.event_id, "sme_id": sme_id, "buyer_id": link.organisation_id}
+    actor, now = access.link_actor(request, link), request.app[CLOCK_KEY].now()
     try:
         async with request.app[POOL_KEY].acquire() as conn:
-            await meeting_status.mark_meeting(
-                conn, event_id=link.event_id, sme_id=sme_id, buyer_id=link.organisation_id, status=status,
-                actor=access.link_actor(request, link), now=request.app[CLOCK_KEY].now(),
-            )  # fmt: skip
+            if status == "planned":
+                settings = request.app[SETTINGS_KEY]
+                await mark_undo.undo_mark(conn, settings, **ids, actor=actor, now=now, at_table=True)
+            else:
+                await meeting_status.mark_meeting(conn, **ids, status=status, actor=actor, now=now)
     except ProblemError as error:
         raise _back(request, lang, _outcome_of(error)) from None
-    raise _back(request, lang, "markerat")
+    raise _back(request, lang, "angrat" if status == "planned" else "markerat")
 
 
 def add_routes(app: web.Application) -> None:
