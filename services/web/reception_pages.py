@@ -130,6 +130,9 @@ async def check_in(request: web.Request) -> web.Response:
             raise
         raise redirect(_back(event_id, q=q, fel=_problem_text(error))) from None
     done = _("%(name)s är incheckad.", name=arrival.get("name") or _("Deltagaren"))
+    back = arrival.get("restored") or 0  # a firm marked absent that came after all: what it got back
+    if back:
+        done += " " + (_("1 möte återställt.") if back == 1 else _("%(n)s möten återställda.", n=back))
     raise redirect(_back(event_id, q=None if token else q, klart=done))
 
 

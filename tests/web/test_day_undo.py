@@ -35,3 +35,24 @@ async def test_the_buyer_undoes_its_mark_in_one_tap(web: Browser, world, db, clo
     assert re.search(rf'<form[^>]*id="day-{orgs["a"]}"', html)  # Genomfört / Uteblev again
     english = await web.page(page + "?lang=en&dag=angrat")
     assert "The mark is undone" in english
+
+
+async def test_the_reception_is_told_what_a_late_firm_got_back(web: Browser, world, db, clock, matcher) -> None:  # noqa: F811
+    event, orgs = world["event"], world["orgs"]
+    clock.set(world["slots"][0].start + dt.timedelta(minutes=5))
+    # SME a misses 08:00 without having checked in: its later meeting with y is freed (y is not here yet, so
+    # the live fill leaves it open).
+    missed = await matcher.put(
+        f"/events/{event}/meetings/{orgs['a']}/{orgs['x']}/status",
+        json={"status": "no_show_sme"},
+        headers={"Authorization": f"Bearer {world['tokens']['organiser']}"},
+    )
+    assert missed.status == 200 and (await missed.json())["freed_slots"] == 2
+    web.sign_in_with(world["tokens"]["organiser"])
+    desk = f"/arrangor/evenemang/{event}/reception"
+    response = await web.submit(desk, desk + "/incheckning", {"organisation_id": orgs["a"]}, follow=True)
+    html = await response.text()
+    assert "är incheckad." in html and "1 möte återställt." in html
+    assert await db.fetchval("SELECT state FROM matcher.freed_slots WHERE buyer_id = $1::uuid", orgs["y"]) == (
+        "withdrawn"
+    )
