@@ -89,7 +89,8 @@ MARK_DESCRIPTION = (
     "Held and no-show need a meeting that has started (the matcher's clock): earlier is 409 and nothing changes. "
     "Two marks at once give one record (the later wins; both are in the audit log). A no-show of the SME, or "
     "a cancellation on the day, frees the buyer's table-slot for the live fill (and, for an SME that has not "
-    "checked in, its meetings still to come). 404: no such meeting in the published version."
+    "checked in, its meetings still to come: it is taken not to be coming; checking it in later gives back those "
+    "nobody was given). DELETE undoes a mark. 404: no such meeting in the published version."
 )
 
 

@@ -5,11 +5,19 @@ no-show need a meeting that has started by the application clock; two people mar
 record (a per-meeting lock, then an upsert: the later mark wins, both are in the audit log).
 
 A no-show of the SME or a cancellation on the day frees the buyer's table-slot for the live fill: a row in
-``matcher.freed_slots`` (state ``open``) and ``NOTIFY matcher_live_fill`` in the same transaction as the
-mark, so the filler (onsite/live_fill.py) hears of it once it is committed. An SME marked absent that has
-not checked in is taken to be away for the morning: its meetings that have not started are freed too (an
-arrived firm keeps them). The live fill decides what lies inside the frozen horizon. A buyer's no-show
-frees no table (there is nobody at it to meet a stand-by firm).
+``matcher.freed_slots`` (state ``open``, naming the marked meeting) and ``NOTIFY matcher_live_fill`` in the
+same transaction as the mark, so the filler (onsite/live_fill.py) hears of it once it is committed. The live
+fill decides what lies inside the frozen horizon. A buyer's no-show frees no table (there is nobody at it to
+meet a stand-by firm; the fill offers no table of a buyer who is not there either).
+
+The rule for an absent firm, decided: a no-show of an SME that has not checked in means it is not coming, so
+its meetings that have not started are freed too, at once, while there is still time to give them to a firm
+on stand-by — waiting for each of them to be missed in turn would leave every one of those tables empty. A
+firm that has checked in keeps its later meetings (it is in the building; one missed meeting is a delay).
+The rule is undone where it guessed wrong: if the firm checks in after all it gets back each freed meeting
+nobody has been given and that has not started (onsite/restore.py), and the mark itself can be set back to
+planned (onsite/mark_undo.py) while nobody has been given the time it freed. The organiser's day section
+explains the rule in words (services/web/templates/organiser/_day.html).
 """
 
 from __future__ import annotations
