@@ -35,8 +35,9 @@ from .agendas.documents import (
     render_grid,
     sme_document,
 )
-from .agendas.link_store import StoredLink, configured_key, organisation_link_url
+from .agendas.link_store import StoredLink, configured_key, link_and_published, organisation_link_url
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
+from .agendas.reads import READS_KEY
 from .agendas.seen import SEEN_KEY, SeenMarkers
 from .agendas.store import (
     AGENDA_CACHE,
@@ -53,7 +54,8 @@ from .agendas.store import (
     released_before,
     version_by_number,
 )
-from .links import agenda_link_url
+from .link_cache import LINK_CACHE_KEY, read_through
+from .links import agenda_link_url, token_hash
 from .onsite.arrivals import arrived_counterparts
 from .sql import privacy as privacy_sql
 
@@ -195,9 +197,24 @@ def _json_key(
     return ("json", ref.cache_key, organisation_id, kind, table_index, since.cache_key if since else "-")
 
 
+# ETags of the JSON answers polled most (the morning: each participant's, over and over), by their key.
+_JSON_TAGS: dict[tuple, str] = {}
+_JSON_TAGS_MAX = 100_000
+
+
+def _json_tag(key: tuple) -> str:
+    """``etag(*key)``, remembered: a polled read would otherwise hash the same key's text each time."""
+    tag = _JSON_TAGS.get(key)
+    if tag is None:
+        if len(_JSON_TAGS) >= _JSON_TAGS_MAX:
+            _JSON_TAGS.clear()
+        tag = _JSON_TAGS[key] = etag(*key)
+    return tag
+
+
 def _json_answer(request: web.Request, key: tuple, body: bytes, headers: dict[str, str]) -> web.Response:
     """200 with ``body``, or 304 when the client holds it already."""
-    tag = etag(*key)
+    tag = _json_tag(key)
     response_headers = {**headers, "ETag": tag}
     if not_modified(request, tag):
         return web.Response(status=304, headers=response_headers)
@@ -217,13 +234,34 @@ async def _qr_url(
     return await organisation_link_url(request.app[POOL_KEY], request.app[SETTINGS_KEY], ref.event_id, organisation_id)
 
 
-async def _arrived(source: Source, ref: VersionRef, organisation_id: UUID, kind: Kind | None) -> tuple[UUID, ...]:
-    """A buyer's SMEs of the version that have checked in at the reception (none for SMEs: no query)."""
+async def read_link(request: web.Request, key: bytes, token: str) -> tuple[StoredLink, VersionRef | None] | None:
+    """The live link ``token`` stands for and its event's published version (:func:`link_and_published`),
+    from this process's link cache while it holds them (:mod:`.link_cache`)."""
+
+    async def load() -> tuple[StoredLink, VersionRef | None] | None:
+        return await link_and_published(request.app[READS_KEY], key, token)
+
+    # Kept by the token's hash: a hit is the token already checked (signature, row) when it was read.
+    return await read_through(
+        request.app.get(LINK_CACHE_KEY), ("link", token_hash(token)), load, lambda found: found and found[0].event_id
+    )
+
+
+async def _arrived(
+    request: web.Request, source: Source, ref: VersionRef, organisation_id: UUID, kind: Kind | None
+) -> tuple[UUID, ...]:
+    """A buyer's SMEs of the version that have checked in at the reception (none for SMEs: no query);
+    kept in the link cache, which a check-in's notification clears."""
     if kind == "sme" or ref.status != "published":
         return ()
-    if kind is None and participant_kind(await AGENDA_CACHE.agendas(source, ref), organisation_id) != "buyer":
-        return ()
-    return tuple(await arrived_counterparts(source, ref.event_id, ref.id, organisation_id, ref.status))
+
+    async def load() -> tuple[UUID, ...]:
+        if kind is None and participant_kind(await AGENDA_CACHE.agendas(source, ref), organisation_id) != "buyer":
+            return ()
+        return tuple(await arrived_counterparts(source, ref.event_id, ref.id, organisation_id, ref.status))
+
+    key = ("arrived", ref.event_id, ref.id, organisation_id)
+    return await read_through(request.app.get(LINK_CACHE_KEY), key, load, lambda _: ref.event_id)
 
 
 async def participant_agenda(
@@ -254,7 +292,7 @@ async def participant_agenda(
     polled = fmt == "json" and query.since is None and organisation_id not in ref.cancelled
     since = await _since_version(pool, markers, ref, organisation_id, query, organiser=organiser) if polled else None
     # On the day a buyer's JSON says which of its SMEs have checked in, so they are part of what it depends on.
-    arrived = await _arrived(pool, ref, organisation_id, kind) if fmt == "json" else ()
+    arrived = await _arrived(request, pool, ref, organisation_id, kind) if fmt == "json" else ()
     if polled:
         key = _json_key(ref, organisation_id, kind, table_index, since) + arrived
         body = AGENDA_CACHE.cached_file(key)
@@ -291,7 +329,7 @@ async def participant_agenda(
         key = _json_key(ref, organisation_id, requested_kind, table_index, since) + arrived
         if not organiser:
             markers.saw(event_id, organisation_id, ref.number)
-        tag = etag(*key)
+        tag = _json_tag(key)
         if not_modified(request, tag):
             return web.Response(status=304, headers={**(headers or TOKEN_READ_HEADERS), "ETag": tag})
         changes = None

@@ -21,9 +21,9 @@ from shared.web import SETTINGS_KEY, json_response
 
 from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
-from .agendas.link_store import configured_key, ensure_links, event_links, link_and_published, revoke_link
-from .agendas.reads import READS_KEY
+from .agendas.link_store import configured_key, ensure_links, event_links, revoke_link
 from .audit import actor_of, record
+from .link_cache import forget_event
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .sql import audit as audit_sql
 
@@ -156,6 +156,7 @@ async def delete_agenda_link(request: web.Request) -> web.Response:
             organisation_id=subject["organisation_id"],
             details={"table_index": subject["table_index"]},
         )
+    forget_event(request.app, event_id)  # this process's next read is 404; the others' at the NOTIFY
     return json_response(None, status=204)
 
 
@@ -179,7 +180,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             key = link_key(request.app[SETTINGS_KEY])
         except LinkSecretMissing:
             raise NotFound(LINK_NOT_FOUND) from None  # no link can be valid without a key
-        found = await link_and_published(request.app[READS_KEY], key, request.match_info["token"])
+        found = await serving.read_link(request, key, request.match_info["token"])
         if found is None:
             raise NotFound(LINK_NOT_FOUND)
         link, published = found

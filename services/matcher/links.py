@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from uuid import UUID
@@ -34,6 +35,12 @@ def link_key(settings: MatcherSettings) -> bytes:
     service_token = secret_value(settings.service_token)
     if service_token is None:
         raise LinkSecretMissing("set MATCHER_LINK_SECRET (or MATCHER_SERVICE_TOKEN) to use agenda links")
+    return _derived_key(service_token)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_key(service_token: str) -> bytes:
+    # Every link read asks for the key: derived once per token, not once per read.
     return hmac.new(service_token.encode(), _LINK_KEY_LABEL, hashlib.sha256).digest()
 
 
@@ -78,4 +85,10 @@ def token_hash(token: str) -> bytes:
 
 def agenda_link_url(settings: MatcherSettings, link_id: UUID) -> str:
     """The full URL of a participant's agenda link, as sent in e-mails."""
-    return f"{str(settings.public_url).rstrip('/')}/a/{token_for(link_key(settings), link_id)}"
+    return _link_url(str(settings.public_url), link_key(settings), link_id)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _link_url(public_url: str, key: bytes, link_id: UUID) -> str:
+    # A link read names its own URL (the QR code of its HTML and PDF): one HMAC per link, not per read.
+    return f"{public_url.rstrip('/')}/a/{token_for(key, link_id)}"

@@ -4,6 +4,8 @@ The job workers (``matcher_jobs``) and the notification deliverers (``matcher_ou
 fallback and are woken early by NOTIFY. When the listening connection is lost (the server restarted,
 the pool dropped it), :meth:`ChannelListener.ensure` listens again on the next turn of the loop, which
 the lost connection itself wakes; until then :meth:`ChannelListener.retry_delay` keeps the waits short.
+The link cache (:mod:`.link_cache`) also takes each notification's payload and hears of the loss itself:
+what was sent while nobody listened is lost, so it forgets everything then.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import asyncpg
 
@@ -82,12 +85,28 @@ class ChannelListener:
         Set on every notification, and when the connection is lost (so the loop listens again at once).
     purpose
         What is listened for, in log lines ("new jobs", "notifications to send").
+    on_notify
+        Called with each notification's payload (before ``wake`` is set).
+    on_lost
+        Called when the listening connection is lost (notifications sent from then on until the next
+        :meth:`ensure` are never delivered).
     """
 
-    def __init__(self, pool: asyncpg.Pool, channel: str, wake: asyncio.Event, purpose: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        channel: str,
+        wake: asyncio.Event,
+        purpose: str,
+        *,
+        on_notify: Callable[[str], None] | None = None,
+        on_lost: Callable[[], None] | None = None,
+    ) -> None:
         self._pool = pool
         self._channel = channel
         self._wake = wake
+        self._notify_hook = on_notify
+        self._lost_hook = on_lost
         self._conn: asyncpg.Connection | None = None
         # Failed tries to listen in a row: the loop then waits less than a poll before trying again.
         self._streak = RetryStreak(log, f"listen for {purpose}")
@@ -106,8 +125,20 @@ class ChannelListener:
         """
         return poll_seconds if self.failures == 0 else min(poll_seconds, 0.5 * 2 ** min(self.failures - 1, 10))
 
-    def _on_notify(self, *_: object) -> None:
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if self._notify_hook is not None:
+            self._notify_hook(payload)
         self._wake.set()
+
+    def _on_lost(self, _conn: object) -> None:
+        if self._lost_hook is not None:
+            self._lost_hook()
+        self._wake.set()
+
+    @property
+    def listening(self) -> bool:
+        """Whether notifications are being received now (the connection is there and open)."""
+        return self._listening()
 
     def _listening(self) -> bool:
         try:
@@ -135,7 +166,7 @@ class ChannelListener:
                 await self._pool.release(conn)
             return
         # A lost connection wakes the loop, which listens again at once instead of after the next poll.
-        conn.add_termination_listener(self._on_notify)
+        conn.add_termination_listener(self._on_lost)
         self._conn = conn
         self._streak.worked()
 
@@ -156,7 +187,7 @@ class ChannelListener:
         if conn is None:
             return
         with contextlib.suppress(*DATABASE_ERRORS):
-            conn.remove_termination_listener(self._on_notify)
+            conn.remove_termination_listener(self._on_lost)
             if not conn.is_closed():
                 await conn.remove_listener(self._channel, self._on_notify)
         with contextlib.suppress(*DATABASE_ERRORS):

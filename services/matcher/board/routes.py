@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -20,7 +21,17 @@ from shared.web import SETTINGS_KEY, json_response, read_query
 from ..agenda_serving import NotPublished, etag, not_modified
 from ..agendas.store import AGENDA_CACHE, VersionRef
 from ..audit import actor_of, record
-from .links import BoardLinkList, NewBoardLink, create_link, event_links, revoke_link, screen_for_token
+from ..link_cache import LINK_CACHE_KEY, forget_event, read_through
+from .links import (
+    BoardLinkList,
+    NewBoardLink,
+    Screen,
+    create_link,
+    event_links,
+    revoke_link,
+    screen_for_token,
+    token_hash,
+)
 from .moment import board_document, moment_of
 from .page import board_html, board_policy, notice_html
 from .page import script as board_script
@@ -102,6 +113,7 @@ async def delete_board_link(request: web.Request) -> web.Response:
         if await revoke_link(conn, event_id, link_id, request.app[CLOCK_KEY].now()) is None:
             raise NotFound("No board link with that id for this event.")
         await record(conn, actor_of(request), "board_link.revoke", "board_link", link_id, event_id=event_id)
+    forget_event(request.app, event_id)  # this process's next read says 410; the others' at the NOTIFY
     return json_response(None, status=204)
 
 
@@ -123,7 +135,7 @@ async def get_board(request: web.Request) -> web.StreamResponse:
     """What a venue screen shows."""
     query = read_query(request, BoardQuery)
     as_json = request.match_info.get("ext") == ".json"
-    screen = await screen_for_token(request.app[POOL_KEY], request.match_info["token"])
+    screen = await _screen(request, request.match_info["token"])
     try:
         if screen.state != "live":
             if not as_json and _wants_html(request):
@@ -139,6 +151,19 @@ async def get_board(request: web.Request) -> web.StreamResponse:
     except ProblemError as error:
         error.headers = {**BOARD_HEADERS, **error.headers}
         raise
+
+
+async def _screen(request: web.Request, token: str) -> Screen:
+    """What the token stands for, from the link cache while it holds it (an unknown token is never kept)."""
+
+    async def load() -> Screen:
+        return await screen_for_token(request.app[POOL_KEY], token)
+
+    return await read_through(request.app.get(LINK_CACHE_KEY), ("board", token_hash(token)), load, _event_of)
+
+
+def _event_of(screen: Screen) -> UUID | None:
+    return screen.event_id
 
 
 async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_json: bool) -> web.Response:
