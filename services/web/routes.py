@@ -91,6 +91,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_audit_pages
 
     app.router.add_get("/arrangor/evenemang/{event_id}/logg", organiser_audit_pages.audit_page)
+    from . import feedback_pages
+
+    app.router.add_get("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.feedback_page)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", lists.export_signups)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
     app.router.add_get("/arrangor/konton", lists.accounts)

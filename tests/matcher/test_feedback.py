@@ -54,8 +54,13 @@ def contact_org(make_org, db_url):
 
 @pytest.fixture
 async def world(registry, day_matcher, db, contact_org, make_token, service_token, clock):
-    """SME a meets buyers x and y, SME b meets x; version 1 published, agenda links made; the day before."""
-    found = await day_world(registry, day_matcher, db, contact_org, make_token, service_token, clock)
+    return await feedback_world(registry, day_matcher, db, contact_org, make_token, service_token, clock)
+
+
+async def feedback_world(registry, matcher, db, contact_org, make_token, service_token, clock) -> dict:
+    """SME a meets buyers x and y, SME b meets x; version 1 published, agenda links made; the day before.
+    ``evening``: 18:00 of the day in Stockholm."""
+    found = await day_world(registry, matcher, db, contact_org, make_token, service_token, clock)
     last_end = max(slot.end for slot in found["slots"][:2])
     found["evening"] = dt.datetime.combine(last_end.astimezone(STOCKHOLM).date(), dt.time(18), STOCKHOLM)
     return found

@@ -1,0 +1,63 @@
+"""The organiser's feedback page on the real front end, registry and matcher (on a ManualClock played into
+the evening): linked from the event page, the response rates per side, the answers per rating and each
+answer with its comment, in Swedish and English; participants' answers come in by their agenda links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import unescape
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.matcher.test_feedback import clock, contact_org, feedback_world, pools, ticks
+from tests.web.conftest import Browser
+from tests.web.test_day_pages import matcher
+
+__all__ = ["clock", "contact_org", "matcher", "pools"]  # the matcher on the test's clock, and its feedback fixtures
+
+
+@pytest.fixture
+def day_matcher(matcher: TestClient) -> TestClient:
+    return matcher  # the name the feedback tests' pools fixture asks for
+
+
+@pytest.fixture
+async def world(registry, matcher, db, contact_org, make_token, service_token, clock) -> dict:
+    return await feedback_world(registry, matcher, db, contact_org, make_token, service_token, clock)
+
+
+async def test_the_feedback_page_shows_rates_ratings_and_comments(
+    organiser_browser: Browser, matcher, world, clock, pools
+) -> None:
+    path = f"/arrangor/evenemang/{world['event']}"
+    assert f'href="{path}/utvardering"' in await organiser_browser.page(path)
+    before = unescape(await organiser_browser.page(f"{path}/utvardering"))
+    assert "Inga svar ännu." in before
+
+    clock.set(world["evening"] + dt.timedelta(minutes=1))
+    await ticks(pools, clock, rounds=1)
+    orgs, links = world["orgs"], world["links"]
+    comment = "Vi lämnar anbud på städningen i vår"
+    for who, answers in (
+        ("a", [{"counterpart_id": orgs["x"], "rating": "will_bid_or_buy", "comment": comment},
+               {"counterpart_id": orgs["y"], "rating": "no_further_interest"}]),
+        ("x", [{"counterpart_id": orgs["a"], "rating": "will_follow_up"}]),
+    ):  # fmt: skip
+        response = await matcher.put(f"/a/{links[who]}/feedback", json={"answers": answers})
+        assert response.status == 200, await response.text()
+
+    html = unescape(await organiser_browser.page(f"{path}/utvardering"))
+    assert '<dd id="feedback-asked">4</dd>' in html and '<dd id="feedback-answered">2</dd>' in html
+    assert '<dd id="feedback-rate">50 %</dd>' in html
+    sides = html[html.index('id="feedback-sides"') : html.index('id="feedback-ratings"')]
+    assert '<th scope="row">Företag</th><td>2</td><td>1</td><td>50 %</td>' in sides
+    assert '<th scope="row">Köpare</th><td>2</td><td>1</td><td>50 %</td>' in sides
+    ratings = html[html.index('id="feedback-ratings"') : html.index('id="feedback-answers"')]
+    assert '<th scope="row">Lämnar anbud eller köper</th><td>1</td><td>33 %</td>' in ratings
+    assert '<th scope="row">Mötet blev inte av</th><td>0</td><td>0 %</td>' in ratings
+    answers = html[html.index('id="feedback-answers"') :]
+    assert comment in answers and answers.count("<tr>") == 1 + 3  # the header row and three answers
+
+    english = unescape(await organiser_browser.page(f"{path}/utvardering?lang=en"))
+    assert "Feedback after the day" in english and "Will bid or buy" in english and "Response rate" in english
