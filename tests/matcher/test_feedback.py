@@ -10,15 +10,19 @@ import datetime as dt
 import json
 import uuid
 from collections import Counter
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 
+from services.matcher.notify.mail import build_message
+from services.matcher.privacy.cancellation import apply_cancellation
 from services.matcher.privacy.erasure import apply_erasure
 from services.matcher.reminders import tick
 from shared.clock import ManualClock
 from shared.db import POOL_KEY, init_connection
+from shared.web import SETTINGS_KEY
 from tests.conftest import bearer
 from tests.matcher.test_onsite_day import day_matcher, day_world, matcher_rows_containing
 
@@ -101,9 +105,14 @@ async def test_the_evening_sends_each_participant_one_email_however_many_schedul
     await ticks(pools, clock)  # a restart, later the same evening: nothing again
     mails = await feedback_mails(db)
     assert Counter(str(r["participant_id"]) for r in mails) == Counter(org_ids(world, "a", "b", "x", "y"))
-    payload = mails[0]["payload"]
-    assert "{agenda_url}/utvardering" in payload["text"] and payload["link_id"]
-    assert payload["subject"].startswith("Hur gick mötena?")
+    # The e-mail as delivered names the participant's own agenda link's feedback page, which opens without a login.
+    mail = next(r for r in mails if str(r["participant_id"]) == world["orgs"]["b"])
+    assert mail["payload"]["subject"].startswith("Hur gick mötena?")
+    text = build_message(day_matcher.server.app[SETTINGS_KEY], mail["payload"]).get_content()
+    url = next(word for word in text.split() if word.endswith("/utvardering"))
+    assert urlsplit(url).path == f"/a/{world['links']['b']}/utvardering"
+    opened = await day_matcher.get(urlsplit(url).path)
+    assert opened.status == 200 and 'name="rating-' + world["orgs"]["x"] + '"' in await opened.text()
     rates = await day_matcher.get(f"/events/{world['event']}/feedback", headers=bearer(world["tokens"]["organiser"]))
     document = await rates.json()
     assert (document["asked"], document["answered"], document["response_rate"]) == (4, 0, 0.0)
@@ -281,3 +290,24 @@ async def test_an_erased_firm_is_not_asked_and_its_comments_are_exported_then_go
     await ticks(pools, clock, rounds=1)
     reminded = await feedback_mails(db, "feedback_reminder")
     assert sorted(str(r["participant_id"]) for r in reminded) == sorted(org_ids(world, "b", "y"))
+
+
+async def test_a_firm_that_cancelled_after_publication_is_not_asked(day_matcher, world, db, clock, pools):
+    clock.set(world["evening"] - dt.timedelta(hours=3))
+    await ticks(pools, clock, rounds=1)  # planned with b, then b cancels: planned again without it
+    app = day_matcher.server.app
+    async with app[POOL_KEY].acquire() as conn, conn.transaction():
+        await apply_cancellation(
+            conn, app[SETTINGS_KEY], uuid.UUID(world["event"]), uuid.UUID(world["orgs"]["b"]), clock.now()
+        )
+    clock.set(world["evening"])
+    await ticks(pools, clock)
+    assert sorted(str(r["participant_id"]) for r in await feedback_mails(db)) == sorted(org_ids(world, "a", "x", "y"))
+    states = await db.fetch(
+        "SELECT kind, state FROM matcher.reminders WHERE organisation_id = $1 AND kind LIKE 'feedback%'",
+        uuid.UUID(world["orgs"]["b"]),
+    )
+    assert sorted(tuple(r) for r in states) == [("feedback", "cancelled"), ("feedback_reminder", "cancelled")]
+    # x met a and b: it rates only the meeting that was not called off.
+    theirs = await (await day_matcher.get(f"/a/{world['links']['x']}/feedback")).json()
+    assert [m["counterpart_id"] for m in theirs["meetings"]] == [world["orgs"]["a"]]
