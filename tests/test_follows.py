@@ -117,3 +117,35 @@ async def test_erasure_takes_the_follows_and_the_firm_off_its_awards(registry, d
         "SELECT stage FROM registry.need_procurement WHERE need_id = $1", uuid.UUID(setting["need"])
     )
     assert stage == "awarded"
+
+
+async def test_the_matcher_asks_who_follows_a_need(registry, db, setting, make_org, service_token):
+    by_division, elsewhere = await make_org("sme", name="Allt i Snö AB"), await make_org("sme", name="Bygg AB")
+    await db.execute(
+        "INSERT INTO registry.contacts (organisation_id, position, name, email) VALUES ($1, 0, 'Åsa Berg', $2)",
+        by_division,
+        "asa@alltisno.example.se",
+    )
+    follows = ((setting["firm"], {"need_id": setting["need"]}), (by_division, {"cpv_division": "90"}),
+               (elsewhere, {"cpv_division": "45"}), (setting["firm"], {"cpv_division": "90"}))  # fmt: skip
+    for firm, body in follows:
+        response = await registry.post(f"/organisations/{firm}/follows", json=body, headers=bearer(service_token))
+        assert response.status == 403  # the matcher reads follows, it does not make them
+        await db.execute(
+            "INSERT INTO registry.follows (organisation_id, need_id, cpv_division) VALUES ($1, $2, $3)",
+            firm,
+            uuid.UUID(body["need_id"]) if "need_id" in body else None,
+            body.get("cpv_division"),
+        )
+    url = f"/needs/{setting['need']}/followers"
+    response = await registry.get(url, headers=bearer(service_token))
+    assert response.status == 200, await response.text()
+    assert (await response.json())["items"] == [
+        {"organisation_id": str(by_division), "name": "Allt i Snö AB", "follows_need": False,
+         "contact_name": "Åsa Berg", "contact_email": "asa@alltisno.example.se"},
+        {"organisation_id": str(setting["firm"]), "name": SUPPLIER_NAME, "follows_need": True,
+         "contact_name": None, "contact_email": None},
+    ]  # fmt: skip
+    assert (await registry.get(url, headers=bearer(setting["token"]))).status == 403
+    missing = await registry.get(f"/needs/{uuid.uuid4()}/followers", headers=bearer(service_token))
+    assert missing.status == 404

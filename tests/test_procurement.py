@@ -295,7 +295,7 @@ async def test_a_tender_cancelled_after_it_was_advertised(registry, falun, db):
     assert response.status == 422 and (await response.json())["errors"][0]["code"] == "status_final"
 
 
-async def test_only_the_buyer_moves_its_needs(registry, falun, make_org, make_token, db):
+async def test_only_the_buyer_moves_its_needs(registry, falun, make_org, make_token, organiser_token, db):
     _, token = falun
     assert (await import_(registry, token, EXAMPLE_RELEASE)).status == 200
     other = await make_org("buyer", name="Borlänge kommun", orgnr="212000-2098", buyer_category="municipality")
@@ -308,6 +308,13 @@ async def test_only_the_buyer_moves_its_needs(registry, falun, make_org, make_to
     response = await import_(registry, other_token, hijack)
     assert [(e["pointer"], e["code"]) for e in (await response.json())["errors"]] == [
         ("/ocid", "ocid_of_another_buyer")
+    ]
+    # Nor in one package: a new process's award by another buyer than its planning release's.
+    second = dict(EXAMPLE_RELEASE, ocid="ocds-example-falun-2026-002")
+    hijack["ocid"] = second["ocid"]
+    response = await import_(registry, organiser_token, package(second, hijack))
+    assert [(e["pointer"], e["code"]) for e in (await response.json())["errors"]] == [
+        ("/releases/1/ocid", "ocid_of_another_buyer")
     ]
     sme_token = await make_token(Role.SME, await make_org("sme"))
     assert (await import_(registry, sme_token, award_release())).status == 403

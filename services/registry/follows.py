@@ -3,7 +3,8 @@
 ``GET/POST/DELETE /organisations/{id}/follows``. Firms (SME tokens) manage their own organisation's follows,
 organisers anyone's. Following twice is following once (200 with the follow already there); a firm
 follows only needs it may see (not one still in planning). The follows are in the organisation's GDPR
-export and go with its erasure (:mod:`.privacy`).
+export and go with its erasure (:mod:`.privacy`). ``GET /needs/{id}/followers`` tells the matcher (and
+organisers) whom to tell when the need's stage moves (a ``need.stage`` entry of the change feed).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from shared.auth import Role, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.reference.cpv import cpv_label
 from shared.web import json_response, read_json, read_query
 
@@ -69,6 +71,18 @@ class Follow(BaseModel):
 
 class FollowList(BaseModel):
     items: list[Follow]
+
+
+class Follower(BaseModel):
+    organisation_id: UUID
+    name: str
+    follows_need: bool = Field(description="True: follows the need itself; false: only its CPV division")
+    contact_name: str | None = Field(description="The firm's first contact person (personal data)")
+    contact_email: str | None
+
+
+class FollowerList(BaseModel):
+    items: list[Follower]
 
 
 def _follow(row: asyncpg.Record) -> Follow:
@@ -152,3 +166,20 @@ async def delete_follow(request: web.Request) -> web.Response:
             raise NotFound("The firm does not follow that.")
         await audit.record(conn, request, "follow.delete", "follow", removed, organisation_id=organisation_id)
     return web.Response(status=204)
+
+
+@operation(
+    "Who follows a need, by the need or its CPV division, with each firm's first contact (for notices)",
+    tags=("needs",),
+    response=FollowerList,
+    errors=(404,),
+)
+@require(Role.SERVICE)
+async def list_followers(request: web.Request) -> web.Response:
+    """List a need's followers."""
+    need_id = path_uuid_or_404(request, "need_id", "need")
+    async with request.app[POOL_KEY].acquire() as conn:
+        if await conn.fetchrow(sql.SELECT_NEED, need_id) is None:
+            raise NotFound("No need with that id.")
+        rows = await conn.fetch(sql.FOLLOWERS_OF_NEED, need_id)
+    return json_response(FollowerList(items=[Follower(**dict(row)) for row in rows]))

@@ -163,7 +163,12 @@ async def import_ocds(request: web.Request) -> web.Response:
         known: dict[str, UUID] = {}
         for ocid, orgnr, buyer_pointer, pointer in parsed.lifecycle_only:
             org = await buyer_of(orgnr, buyer_pointer)
-            if org is None or ocid in parsed.latest:
+            if org is None:
+                continue
+            if ocid in parsed.latest:  # the package itself describes the need: the same buyer's, or refused
+                if parsed.latest[ocid][2].buyer_orgnr != orgnr:
+                    errors.append(FieldError(pointer=pointer + "/ocid", code="ocid_of_another_buyer",
+                                             detail="This ocid belongs to another buyer's need."))  # fmt: skip
                 continue
             existing = await conn.fetchrow(sql.SELECT_NEED_BY_OCID, ocid)
             if existing is None:

@@ -45,3 +45,21 @@ EXPORT_FOLLOWS = """
 SELECT id, need_id, cpv_division, created_at FROM registry.follows WHERE organisation_id = $1
 ORDER BY created_at, id
 """
+
+# Who follows a need, directly or by its main CPV code's division, with the first contact person of each
+# (name and e-mail: for the matcher's notices of a stage move, like the snapshot's contacts). Erased firms
+# have no follows left.
+FOLLOWERS_OF_NEED = """
+SELECT o.id AS organisation_id, o.name,
+       bool_or(f.need_id IS NOT NULL) AS follows_need,
+       c.name AS contact_name, c.email AS contact_email
+FROM registry.needs AS n
+JOIN registry.follows AS f ON f.need_id = n.id OR f.cpv_division = left(n.cpv_main, 2)
+JOIN registry.organisations AS o ON o.id = f.organisation_id
+LEFT JOIN LATERAL (
+    SELECT name, email FROM registry.contacts WHERE organisation_id = o.id ORDER BY position LIMIT 1
+) AS c ON true
+WHERE n.id = $1
+GROUP BY o.id, o.name, c.name, c.email
+ORDER BY o.name, o.id
+"""
