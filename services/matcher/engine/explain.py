@@ -158,23 +158,52 @@ class _Lookups:
         return out
 
 
+@dataclass(frozen=True)
+class _PairFacts:
+    """One pair's scores and flags, read for every pair at once (one fancy index per array, not per pair)."""
+
+    buyer_wants: bool
+    must_meet: bool
+    text: float
+    size: float
+    delivery: int
+    served: bool
+    small_for_micro: bool
+
+
+def _pair_facts(encoded: EncodedEvent, scores: PairScores, sme, buyer, need) -> list[_PairFacts]:
+    features = encoded.features
+    delivery = features.need_municipality[need]
+    served = features.sme_served[sme, np.maximum(delivery, 0)] & (delivery >= 0)
+    columns = zip(
+        scores.buyer_wish[sme, buyer].tolist(),
+        features.must_meet[sme, buyer].tolist(),
+        scores.text[sme, buyer].tolist(),
+        scores.size[sme, buyer].tolist(),
+        delivery.tolist(),
+        served.tolist(),
+        (features.need_small[need] & features.sme_micro[sme]).tolist(),
+        strict=True,
+    )
+    return [_PairFacts(bool(w), bool(m), t, z, int(d), bool(v), bool(k)) for w, m, t, z, d, v, k in columns]
+
+
 def _parts(
-    encoded: EncodedEvent, scores: PairScores, sme: int, buyer: int, need: int, lookups: _Lookups
+    encoded: EncodedEvent, sme: int, buyer: int, need: int, facts: _PairFacts, lookups: _Lookups
 ) -> tuple[list, list, dict]:
     """The sentence fragments (Swedish, English) and the facts behind them."""
     sv: list[str] = []
     en: list[str] = []
-    features = encoded.features
     buyer_name, title = encoded.buyer_names[buyer], encoded.need_titles[need]
     # The SME's wish may be for another of the buyer's needs than the one that drove the score.
     columns = lookups.columns(buyer)
     ranks = lookups.ranks(sme, columns)
-    sme_wants = bool(np.any(ranks != 0))
+    sme_wants = bool(ranks.any())  # the method: np.any's dispatch cost more than the test at L
     if sme_wants:  # name the need it ranked highest (unranked wishes after ranked ones)
         never_chosen = np.iinfo(np.int64).max
         preference = np.where(ranks > 0, ranks, np.where(ranks < 0, never_chosen - 1, never_chosen))
         title = encoded.need_titles[columns[int(np.argmin(preference))]]
-    buyer_wants = bool(scores.buyer_wish[sme, buyer])
+    buyer_wants = facts.buyer_wants
     if sme_wants and buyer_wants:
         sv.append("ni har båda anmält intresse")
         en.append("you both marked interest")
@@ -184,7 +213,7 @@ def _parts(
     elif buyer_wants:
         sv.append(f"{buyer_name} vill träffa er")
         en.append(f"{buyer_name} asked to meet you")
-    if features.must_meet[sme, buyer]:
+    if facts.must_meet:
         sv.append("arrangören har bett om mötet")
         en.append("the organiser asked for this meeting")
     sme_code, need_code, similarity = lookups.best_cpv_pair(sme, need)
@@ -196,14 +225,14 @@ def _parts(
         else:
             sv.append(f"CPV {need_code} {label_sv} ligger nära er {sme_code} {cpv_label(sme_code, 'sv')}")
             en.append(f"CPV {need_code} {label_en} is close to your {sme_code} {cpv_label(sme_code, 'en')}")
-    if scores.text[sme, buyer] >= TEXT_MENTION:
+    if facts.text >= TEXT_MENTION:
         sv.append(f"er beskrivning liknar «{title}»")
         en.append(f"your description resembles “{title}”")
-    delivery = int(features.need_municipality[need])
+    delivery = facts.delivery
     code = encoded.municipality_codes[delivery] if delivery >= 0 else None
     if code is not None:
         name = municipality_name(code)
-        if features.sme_served[sme, delivery]:
+        if facts.served:
             sv.append(f"leveransen i {name} ligger inom ert område")
             en.append(f"delivery in {name} is within your area")
         else:
@@ -214,10 +243,10 @@ def _parts(
             else:
                 sv.append(f"leveransen i {name} ligger cirka {km:.0f} km från ert område")
                 en.append(f"delivery in {name} is about {km:.0f} km from your area")
-    if features.need_small[need] and features.sme_micro[sme]:
+    if facts.small_for_micro:
         sv.append("uppdraget har en storlek som passar ett mikroföretag")
         en.append("the contract is sized for a micro firm")
-    elif scores.size[sme, buyer] < SIZE_WARNING:
+    elif facts.size < SIZE_WARNING:
         sv.append("uppdraget är stort i förhållande till er omsättning")
         en.append("the contract is large for your turnover")
     return sv, en, {"sme_cpv": sme_code, "need_cpv": need_code, "delivery": code}
@@ -262,17 +291,23 @@ def explain_pairs(encoded: EncodedEvent, scores: PairScores, pairs: Any) -> list
     """  # noqa: E501
     rows = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     smes, buyers = scores.relevance.shape
+    outside = np.flatnonzero((rows[:, 0] < 0) | (rows[:, 0] >= smes) | (rows[:, 1] < 0) | (rows[:, 1] >= buyers))
+    if outside.size:
+        sme, buyer = rows[outside[0]].tolist()
+        raise InstanceError(f"pairs[{outside[0]}]", f"(sme {sme}, buyer {buyer}) is outside the event")
     lookups = _Lookups(encoded)
+    sme_of, buyer_of = rows[:, 0], rows[:, 1]
+    need_of = scores.driving_need[sme_of, buyer_of].astype(np.int64)
+    names = ("cpv", "text", "geography", "size", "interest", "fit")
+    component_rows = zip(*(getattr(scores, name)[sme_of, buyer_of].tolist() for name in names), strict=True)
+    relevance = scores.relevance[sme_of, buyer_of].tolist()
+    pair_facts = _pair_facts(encoded, scores, sme_of, buyer_of, need_of)
     out = []
-    for row, (sme, buyer) in enumerate(rows.tolist()):
-        if not (0 <= sme < smes and 0 <= buyer < buyers):
-            raise InstanceError(f"pairs[{row}]", f"(sme {sme}, buyer {buyer}) is outside the event")
-        need = int(scores.driving_need[sme, buyer])
-        sv, en, facts = _parts(encoded, scores, sme, buyer, need, lookups)
-        components = {
-            name: round(float(getattr(scores, name)[sme, buyer]), 4)
-            for name in ("cpv", "text", "geography", "size", "interest", "fit")
-        }
+    for row, (sme, buyer, need, values) in enumerate(
+        zip(sme_of.tolist(), buyer_of.tolist(), need_of.tolist(), component_rows, strict=True)
+    ):
+        sv, en, facts = _parts(encoded, sme, buyer, need, pair_facts[row], lookups)
+        components = {name: round(value, 4) for name, value in zip(names, values, strict=True)}
         out.append(
             Explanation(
                 sme=sme,
@@ -281,7 +316,7 @@ def explain_pairs(encoded: EncodedEvent, scores: PairScores, pairs: Any) -> list
                 buyer_id=encoded.buyer_ids[buyer],
                 need_id=encoded.need_ids[need],
                 need_title=encoded.need_titles[need],
-                relevance=float(scores.relevance[sme, buyer]),
+                relevance=relevance[row],
                 components=components,
                 sme_cpv=facts["sme_cpv"],
                 need_cpv=facts["need_cpv"],

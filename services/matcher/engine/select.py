@@ -19,7 +19,10 @@ Method — exact stages, each one's optimum kept as a constraint of the next (a 
 3. *Relevance.* Maximise total relevance subject to those degree lower bounds: an LP whose matrix is a
    network matrix (totally unimodular), so HiGHS' vertex is an integral optimum. Its weak-duality bound
    (:func:`.flow.max_weight_bmatching`) is :attr:`Selection.bound`: no schedule with the same forced
-   pairs and fairness levels has more relevance, since slotting only removes pairs.
+   pairs and fairness levels has more relevance, since slotting only removes pairs. Being a network
+   problem it is solved first as a min-cost flow (:mod:`.min_cost`: OR-Tools, certified by node
+   potentials — the same optimum and bound, ~0.25 s at L instead of 6–9 s of HiGHS column generation on
+   the service's L event); HiGHS takes over only when window cuts cut the flow's answer.
    With availability windows, *window cuts* (:mod:`.window_cuts`, separated lazily) add each party's
    Hall conditions over the slot sets that occur: a buyer's pairs whose common slots lie in ``W`` at most
    tables × |W|, an SME's at most |W|. They hold for every schedule, so the bound stays certified and
