@@ -157,6 +157,10 @@ async def play_the_morning(stack: Stack, inbox: Inbox, clock_file, new_page) -> 
         status, _ = await stack.api("POST", f"{base}/standby/{sme}")
         if status in (200, 201):
             standing_by.append(sme)
+    # The buyers are at their tables too, checked in (the live fill offers only tables whose buyer is there).
+    for buyer in sorted({buyer for _, buyer in meetings_of(before)}):
+        status, answer = await stack.api("POST", f"{base}/arrivals", {"organisation_id": buyer, "how": "name"})
+        assert status in (200, 201), answer
     await check_page(desk, "morning-reception")
     status, arrivals = await stack.api("GET", f"{base}/arrivals")
     assert status == 200, arrivals
