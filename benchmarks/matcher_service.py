@@ -60,6 +60,29 @@ class JobRun:
     # Seconds per phase: queue (created → started), the job's own timings (fetch, solver process and
     # its parts, transfer to and from it), and store (the rest up to finished: storing and completing).
     phases: dict[str, float] = field(default_factory=dict)
+    # What the schedule is worth (from the version's quality report), so that speed is never bought with it.
+    quality: str = ""
+
+
+def quality_line(quality: dict[str, Any]) -> str:
+    """Relevance against the certified bound, SMEs without a meeting against the proven minimum, breaks.
+
+    Examples
+    --------
+    >>> quality_line({"relevance": 99.0, "bound": 100.0, "gap_percent": 1.0, "zero_meeting_smes": 3,
+    ...     "min_zero_meeting_smes": 3, "meetings_per_sme": {"min": 0, "jain": 0.8561},
+    ...     "breaks_all": {"total": 5, "max": 1, "share_without": 0.95}})
+    'relevance 99.0000 of bound 100.0000 (gap 1.0000 %), SMEs without a meeting 3 (proven min 3), jain 0.8561, breaks 5 (max 1, 95.0 % without)'
+    """  # noqa: E501
+    if not quality:
+        return ""
+    breaks, per_sme = quality.get("breaks_all") or {}, quality.get("meetings_per_sme") or {}
+    return (
+        f"relevance {quality['relevance']:.4f} of bound {quality['bound']:.4f} (gap {quality['gap_percent']:.4f} %), "
+        f"SMEs without a meeting {quality['zero_meeting_smes']} (proven min {quality['min_zero_meeting_smes']}), "
+        f"jain {per_sme.get('jain', 0.0):.4f}, breaks {breaks.get('total', 0)} (max {breaks.get('max', 0)}, "
+        f"{100 * breaks.get('share_without', 0.0):.1f} % without)"
+    )
 
 
 def large_sample(smes: int, buyers: int, seed: int = 2027) -> SampleData:
@@ -143,10 +166,17 @@ async def measure_jobs(
         engine = {f"plan.{name}": seconds for name, seconds in (quality.get("phase_seconds") or {}).items()}
         phases = {"queue": seconds_between(job, "created_at", "started_at"), **timings, **engine}
         phases["store"] = running - timings.get("fetch", 0.0) - timings.get("solver_process", 0.0)
-        result = JobRun(seconds_between(job, "created_at", "finished_at"), observed, version["meeting_count"], phases)
+        result = JobRun(
+            seconds_between(job, "created_at", "finished_at"),
+            observed,
+            version["meeting_count"],
+            phases,
+            quality_line(quality),
+        )
         print(
             f"{name} job {run + 1}: queue → done {result.recorded:.2f} s (running {running:.2f} s), "
-            f"client {result.observed:.2f} s; {result.meetings} meetings; phases: {phase_line(phases)}",
+            f"client {result.observed:.2f} s; {result.meetings} meetings; phases: {phase_line(phases)}; "
+            f"{result.quality}",
             flush=True,
         )
         results.append(result)
@@ -302,6 +332,10 @@ def print_summary(jobs: list[tuple[str, list[JobRun]]], reads: list, args: argpa
         names = list(dict.fromkeys(name for run in runs for name in run.phases))
         medians = {name: statistics.median(run.phases.get(name, 0.0) for run in runs) for name in names}
         print(f"  {label.split(',')[0]}: {phase_line(medians)}")
+    print("\nwhat each job's schedule is worth (seeds 1, 2, …):")
+    for label, runs in jobs:
+        for number, run in enumerate(runs, 1):
+            print(f"  {label.split(',')[0]} seed {number}: {run.quality}")
     print(f"\npublished SME agendas ({smes} SMEs), {args.clients} clients, {args.seconds:g} s, median of {args.runs}:")
     rows = [["format", "via", "req/s", "p50 ms", "p99 ms", "not 200", "first pass"]]
     for fmt, via, first, runs in reads:
