@@ -147,6 +147,27 @@ def etag(*parts: object) -> str:
     return '"' + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32] + '"'
 
 
+# ETags of the answers polled most (the morning: each participant's JSON and each screen's, over and over).
+_TAGS: dict[tuple, str] = {}
+_TAGS_MAX = 100_000
+
+
+def remembered_etag(key: tuple) -> str:
+    """``etag(*key)``, remembered: a polled read would otherwise hash the same key's text each time.
+
+    Examples
+    --------
+    >>> remembered_etag(("json", 1)) == etag("json", 1)
+    True
+    """
+    tag = _TAGS.get(key)
+    if tag is None:
+        if len(_TAGS) >= _TAGS_MAX:
+            _TAGS.clear()
+        tag = _TAGS[key] = etag(*key)
+    return tag
+
+
 def not_modified(request: web.Request, tag: str) -> bool:
     """Whether ``If-None-Match`` names ``tag`` (or ``*``); weak validators compare equal too."""
     header = request.headers.get("If-None-Match")
@@ -197,24 +218,9 @@ def _json_key(
     return ("json", ref.cache_key, organisation_id, kind, table_index, since.cache_key if since else "-")
 
 
-# ETags of the JSON answers polled most (the morning: each participant's, over and over), by their key.
-_JSON_TAGS: dict[tuple, str] = {}
-_JSON_TAGS_MAX = 100_000
-
-
-def _json_tag(key: tuple) -> str:
-    """``etag(*key)``, remembered: a polled read would otherwise hash the same key's text each time."""
-    tag = _JSON_TAGS.get(key)
-    if tag is None:
-        if len(_JSON_TAGS) >= _JSON_TAGS_MAX:
-            _JSON_TAGS.clear()
-        tag = _JSON_TAGS[key] = etag(*key)
-    return tag
-
-
 def _json_answer(request: web.Request, key: tuple, body: bytes, headers: dict[str, str]) -> web.Response:
     """200 with ``body``, or 304 when the client holds it already."""
-    tag = _json_tag(key)
+    tag = remembered_etag(key)
     response_headers = {**headers, "ETag": tag}
     if not_modified(request, tag):
         return web.Response(status=304, headers=response_headers)
@@ -242,9 +248,13 @@ async def read_link(request: web.Request, key: bytes, token: str) -> tuple[Store
         return await link_and_published(request.app[READS_KEY], key, token)
 
     # Kept by the token's hash: a hit is the token already checked (signature, row) when it was read.
-    return await read_through(
-        request.app.get(LINK_CACHE_KEY), ("link", token_hash(token)), load, lambda found: found and found[0].event_id
-    )
+    return await read_through(request.app.get(LINK_CACHE_KEY), ("link", token_hash(token)), load, _kept_under)
+
+
+def _kept_under(found: tuple[StoredLink, VersionRef | None] | None) -> UUID | None:
+    """The event a link read is kept under: none for an unknown link, nor before the first publication
+    (readers poll for the moment that changes; those reads go to the database)."""
+    return found[0].event_id if found is not None and found[1] is not None else None
 
 
 async def _arrived(
@@ -329,7 +339,7 @@ async def participant_agenda(
         key = _json_key(ref, organisation_id, requested_kind, table_index, since) + arrived
         if not organiser:
             markers.saw(event_id, organisation_id, ref.number)
-        tag = _json_tag(key)
+        tag = remembered_etag(key)
         if not_modified(request, tag):
             return web.Response(status=304, headers={**(headers or TOKEN_READ_HEADERS), "ETag": tag})
         changes = None

@@ -23,7 +23,6 @@ from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
 from .agendas.link_store import configured_key, ensure_links, event_links, revoke_link
 from .audit import actor_of, record
-from .link_cache import forget_event
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .sql import audit as audit_sql
 
@@ -156,7 +155,6 @@ async def delete_agenda_link(request: web.Request) -> web.Response:
             organisation_id=subject["organisation_id"],
             details={"table_index": subject["table_index"]},
         )
-    forget_event(request.app, event_id)  # this process's next read is 404; the others' at the NOTIFY
     return json_response(None, status=204)
 
 

@@ -14,12 +14,11 @@ from shared.migrations import Migrator
 from shared.settings import secret_value
 from shared.web import base_application
 
-from . import SCHEMA, SERVICE_NAME
+from . import SCHEMA, SERVICE_NAME, link_cache
 from .agendas.reads import reads_context
 from .agendas.seen import seen_context
 from .auth import RegistryTokenVerifier, http_session_context
 from .jobs.watch import watch_context
-from .link_cache import link_cache_context
 from .notify.deliver import outbox_context
 from .onsite.filler import filler_context
 from .privacy.feed import delivery_gate, feed_context
@@ -44,7 +43,7 @@ def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))
     app.cleanup_ctx.append(seen_context)  # what participants opened, written in the background
     app.cleanup_ctx.append(reads_context(settings))  # agenda link reads: one query, no reset after it
-    app.cleanup_ctx.append(link_cache_context)  # link and board reads from memory, cleared by NOTIFY
+    link_cache.install(app)  # link and board reads from memory, cleared by NOTIFY and by this app's writes
     app.cleanup_ctx.append(http_session_context(settings.registry_timeout))
     app.cleanup_ctx.append(registry_client_context(settings))
     # Erasures and cancellations from the registry: in the background, and before each batch of notifications.

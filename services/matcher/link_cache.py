@@ -10,8 +10,11 @@ screen; a buyer's checked-in SMEs), and asks again only after a change:
   id, from the changing transaction itself (triggers, matcher migration 0015): revokes, erasures,
   publishes, live fills, cancellations, check-ins. On delivery (at commit) this process forgets that
   event's answers, so a revoked or erased link answers 410/404 and a re-publish shows at the next read.
+- A write through this process (any request but GET, HEAD, OPTIONS) forgets its path's event before it
+  is answered: its client's next read sees it even if that read comes before the write's NOTIFY does.
 - An answer read while a notification arrived is not kept (the ``generation`` changed meanwhile): it may
-  have been read before the change committed.
+  have been read before the change committed. Nor is one read before the event's first publication
+  (screens and links wait for the moment that changes, so they ask the database).
 - Nothing is kept or served from memory unless this process is listening: while it starts, while the
   database is away, and from the moment the listening connection is lost every read asks the database;
   the loss forgets everything, since what was sent while nobody listened is never delivered.
@@ -168,12 +171,23 @@ async def read_through(
 LINK_CACHE_KEY = web.AppKey("link_cache", LinkCache)
 
 
-def forget_event(app: web.Application, event_id: UUID) -> None:
-    """This process changed what the event's links answer: forget it now, not at its own NOTIFY's delivery
-    (the next read, perhaps the same client's, may come first)."""
-    cache = app.get(LINK_CACHE_KEY)
-    if cache is not None:
-        cache.notified(str(event_id))
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _after_write(request: web.Request, _response: web.StreamResponse) -> None:
+    """Before this process answers a write (committed by then), it forgets what the write may change: the
+    path's event (everything if the path names none), so the same client's next read sees the write
+    even if it comes before the write's own NOTIFY does. Other processes learn of it by the NOTIFY."""
+    cache = request.app.get(LINK_CACHE_KEY)
+    if cache is None or request.method in READS:
+        return
+    cache.notified(request.match_info.get("event_id", ""))
+
+
+def install(app: web.Application) -> None:
+    """Give the app its link cache (after the pool's ``cleanup_ctx`` entry) and forget on its own writes."""
+    app.cleanup_ctx.append(link_cache_context)
+    app.on_response_prepare.append(_after_write)
 
 
 async def _listen(listener: ChannelListener, cache: LinkCache, wake: asyncio.Event, stop: asyncio.Event) -> None:

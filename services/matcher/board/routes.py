@@ -18,10 +18,10 @@ from shared.paths import path_uuid_or_404
 from shared.security_headers import document_policy
 from shared.web import SETTINGS_KEY, json_response, read_query
 
-from ..agenda_serving import NotPublished, etag, not_modified
+from ..agenda_serving import NotPublished, not_modified, remembered_etag
 from ..agendas.store import AGENDA_CACHE, VersionRef
 from ..audit import actor_of, record
-from ..link_cache import LINK_CACHE_KEY, forget_event, read_through
+from ..link_cache import LINK_CACHE_KEY, read_through
 from .links import (
     BoardLinkList,
     NewBoardLink,
@@ -113,7 +113,6 @@ async def delete_board_link(request: web.Request) -> web.Response:
         if await revoke_link(conn, event_id, link_id, request.app[CLOCK_KEY].now()) is None:
             raise NotFound("No board link with that id for this event.")
         await record(conn, actor_of(request), "board_link.revoke", "board_link", link_id, event_id=event_id)
-    forget_event(request.app, event_id)  # this process's next read says 410; the others' at the NOTIFY
     return json_response(None, status=204)
 
 
@@ -163,7 +162,9 @@ async def _screen(request: web.Request, token: str) -> Screen:
 
 
 def _event_of(screen: Screen) -> UUID | None:
-    return screen.event_id
+    # Kept: a live screen of a published version, and a revoked one. Not: an unknown token, nor a screen
+    # waiting for its first publication (it polls for the moment that changes; it is read from the database).
+    return screen.event_id if screen.state == "revoked" or screen.version is not None else None
 
 
 async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_json: bool) -> web.Response:
@@ -172,7 +173,7 @@ async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_js
     moment = moment_of(agendas.grid.slots, request.app[CLOCK_KEY].now())
     # Every screen of the event shows the same for one version and one point in the day.
     key = ("board", ref.cache_key, tuple(moment), lang, query.tables, "json" if as_json else "html")
-    tag = etag(*key)
+    tag = remembered_etag(key)
     if not_modified(request, tag):
         return web.Response(status=304, headers={**BOARD_HEADERS, "ETag": tag})
     body = AGENDA_CACHE.cached_file(key)
