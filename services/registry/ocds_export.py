@@ -75,10 +75,11 @@ def procurement_to_release(release: dict[str, Any], procurement: ProcurementRead
         for k, supplier in enumerate(award.suppliers):
             if supplier.orgnr:
                 party_id = f"{ORG_ID_SCHEME}-{supplier.orgnr.replace('-', '')}"
-                parties[party_id] = _without_nulls(
+                # One party per organisation (named by the first award that names it).
+                parties.setdefault(party_id, _without_nulls(
                     {"id": party_id, "name": supplier.name, "roles": ["supplier"],
                      "identifier": {"scheme": ORG_ID_SCHEME, "id": supplier.orgnr}}
-                )  # fmt: skip
+                ))  # fmt: skip
             else:
                 party_id = f"{award.id}-supplier-{k + 1}"
                 parties[party_id] = _without_nulls({"id": party_id, "name": supplier.name, "roles": ["supplier"]})
@@ -114,7 +115,12 @@ def procurement_to_release(release: dict[str, Any], procurement: ProcurementRead
         tags.append("contract")
         release["contracts"] = contracts
     release["tag"] = tags
-    release["parties"].extend(parties.values())
+    known = {party["id"]: party for party in release["parties"]}
+    for party_id, party in parties.items():
+        if party_id in known:  # the buyer awarded itself (an in-house award): one party with both roles
+            known[party_id]["roles"] = [*known[party_id].get("roles", []), "supplier"]
+        else:
+            release["parties"].append(party)
 
 
 def need_to_release(
