@@ -94,6 +94,7 @@ def setup_routes(app: web.Application) -> None:
     from . import feedback_pages
 
     app.router.add_get("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.feedback_page)
+    app.router.add_post("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.save_feedback_settings)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", lists.export_signups)
     app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
     app.router.add_get("/arrangor/konton", lists.accounts)

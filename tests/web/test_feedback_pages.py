@@ -61,3 +61,26 @@ async def test_the_feedback_page_shows_rates_ratings_and_comments(
 
     english = unescape(await organiser_browser.page(f"{path}/utvardering?lang=en"))
     assert "Feedback after the day" in english and "Will bid or buy" in english and "Response rate" in english
+
+
+async def test_the_organiser_sets_when_the_question_goes_out(organiser_browser: Browser, matcher, world, db) -> None:
+    page = f"/arrangor/evenemang/{world['event']}/utvardering"
+    html = await organiser_browser.page(page)
+    assert 'name="after_day_time" value="18:00"' in html
+    refused = await organiser_browser.submit(page, page, {"after_day_time": "19:30", "reminder_days": "9",
+                                                         "open_days": "5"})  # fmt: skip
+    assert refused.status == 303 and refused.headers["Location"].endswith("?installningar=fel#feedback-settings")
+    assert await db.fetchval("SELECT count(*) FROM matcher.feedback_settings") == 0
+    saved = await organiser_browser.submit(page, page, {"after_day_time": "19:30", "reminder_days": "2",
+                                                       "open_days": "10", "follow_up_months": "4"})  # fmt: skip
+    assert saved.status == 303
+    shown = unescape(await organiser_browser.page(saved.headers["Location"]))
+    assert "Inställningarna för utvärderingen är sparade." in shown and 'value="19:30"' in shown
+    row = await db.fetchrow(
+        "SELECT after_day_time, reminder_days, open_days, follow_up_months FROM matcher.feedback_settings"
+    )
+    assert tuple(row) == (dt.time(19, 30), 2, 10, 4)
+    # Without the form's CSRF token the post is refused and nothing changes.
+    forged = await organiser_browser.client.post(page, data={"after_day_time": "07:00"}, allow_redirects=False)
+    assert forged.status in (400, 403)
+    assert await db.fetchval("SELECT after_day_time FROM matcher.feedback_settings") == dt.time(19, 30)
