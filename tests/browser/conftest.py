@@ -149,6 +149,7 @@ async def start_stack(pg_server: str, logs: Path, extra_env: dict[str, str] | No
         "REGISTRY_URL": urls["registry"],
         "MATCHER_REGISTRY_URL": urls["registry"],
         "MATCHER_PUBLIC_URL": urls["matcher"],
+        "MATCHER_WEB_URL": urls["web"],  # the agendas' QR codes hold the web's check-in address
         "MATCHER_WORKERS": "1",
         "WEB_PORT": str(ports["web"]),
         "WEB_SECRET": generate_token(),

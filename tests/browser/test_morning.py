@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 
 from shared.clock import write_clock_file
 from tests.conftest import free_port
+from tests.matcher.test_agenda_qr import svg_codes
 
 from .conftest import Stack, check_page, close_schedule_publish, pages_on, start_stack
 
@@ -146,10 +147,12 @@ async def play_the_morning(stack: Stack, inbox: Inbox, clock_file, new_page) -> 
     assert "/reception" in desk.url, (desk.url, await desk.locator("main").inner_text())
     standing_by = []
     for number, sme in enumerate(candidates):
-        if number < 3:  # by the QR code of the firm's agenda, as a phone camera opens it
-            token = link_of[(sme, None)].rsplit("/a/", 1)[1]
-            await desk.goto(f"/incheckning/{token}")
-            await desk.get_by_role("button", name=re.compile("^Checka in på")).first.click()
+        if number < 3:  # by the QR code on the firm's agenda page, decoded, as a phone camera opens it
+            await desk.goto(link_of[(sme, None)] + ".html")
+            (code,) = set(svg_codes(await desk.content()))
+            assert code.startswith(f"{stack.web}/incheckning/"), code
+            await desk.goto(code)
+            await desk.get_by_role("button", name="Checka in", exact=True).click()
             await desk.wait_for_url(re.compile(r"/reception"))
         else:
             status, answer = await stack.api("POST", f"{base}/arrivals", {"organisation_id": sme, "how": "name"})
