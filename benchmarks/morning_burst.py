@@ -12,7 +12,11 @@ Then every link's JSON is read once (each participant's first look: "changes sin
 marker), and a load generator in a separate process (aiohttp client, keep-alive, ``--clients``
 concurrent loops taking the URLs in turn) reads agenda link JSON and board JSON (``/b/{token}.json``)
 for ``--seconds``, ``--runs`` times: requests per second and p50/p99 latency, in all and per kind, and
-the CPU time the matcher processes and their PostgreSQL backends spent per request.
+the CPU time the matcher processes and their PostgreSQL backends spent per request (the reads come from
+each process's link cache, :mod:`services.matcher.link_cache`: PostgreSQL's share is near nothing).
+Last, correctness: one agenda link is revoked through the API and read on new connections (spread
+over the processes by the kernel) until 20 in a row answer 404; reads still answering 200 after the
+revoke's answer are counted (each process forgets the link when the revoke's NOTIFY arrives).
 
 The service processes are pinned to CPUs 0 and 1 (``os.sched_setaffinity``, as ``taskset -c 0,1``);
 the load generator gets the other CPUs when the machine has more than two, else it shares those two
@@ -198,6 +202,32 @@ async def first_looks(urls: list[str], clients: int) -> tuple[float, int]:
     return time.perf_counter() - started, failures
 
 
+async def revoke_check(session: aiohttp.ClientSession, matcher: str, event_id: str, in_a_row: int = 20) -> str:
+    """Revoke the event's first agenda link, then read it on new connections until ``in_a_row`` reads in a
+    row are 404: how many answered 200 after the revoke was answered, and when the last of them came."""
+    async with session.get(f"{matcher}/events/{event_id}/agenda-links") as response:
+        link = (await response.json())["items"][0]
+    url = f"{link['url']}.json"
+    async with session.delete(f"{matcher}/events/{event_id}/agenda-links/{link['id']}") as response:
+        if response.status != 204:
+            raise SystemExit(f"revoking a link failed ({response.status}): {await response.text()}")
+    revoked, stale, last_stale, gone = time.perf_counter(), 0, 0.0, 0
+    fresh = aiohttp.TCPConnector(force_close=True)  # a new connection a read: any process may answer
+    async with aiohttp.ClientSession(connector=fresh, timeout=aiohttp.ClientTimeout(total=30)) as reader:
+        while gone < in_a_row and time.perf_counter() - revoked < 30:
+            async with reader.get(url) as response:
+                await response.read()
+                if response.status == 404:
+                    gone += 1
+                else:
+                    stale, gone, last_stale = stale + 1, 0, time.perf_counter() - revoked
+    if gone < in_a_row:
+        return f"still answered after 30 s ({stale} reads 200)"
+    if not stale:
+        return f"404 at once ({in_a_row} reads on new connections in a row, none 200)"
+    return f"{stale} read(s) 200 after the revoke, the last {1000 * last_stale:.1f} ms after; then {in_a_row} 404"
+
+
 @dataclass
 class CpuUse:
     """CPU milliseconds per request: a figure that the other work on a shared machine hardly disturbs."""
@@ -239,6 +269,8 @@ async def one_stack(
             for kind in sorted(set(figures) - {"all"}):
                 print(f"  {kind} JSON: {figures[kind].line()}", flush=True)
             runs.append((figures, cpu))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120), headers=headers) as session:
+            print(f"{processes} process(es): revoked link: {await revoke_check(session, matcher, event['id'])}")
         return first, runs
 
 
