@@ -173,6 +173,10 @@ async def test_answers_by_the_link_are_checked_changed_until_the_round_closes_an
     bad_rating = await day_matcher.put(path, json={"answers": [{"counterpart_id": orgs["x"], "rating": "great"}]})
     assert bad_rating.status == 422
     assert (await bad_rating.json())["errors"][0]["pointer"] == "/answers/0/rating"
+    too_long = await day_matcher.put(
+        path, json={"answers": [{"counterpart_id": orgs["x"], "rating": "will_follow_up", "comment": "x" * 2001}]}
+    )
+    assert too_long.status == 422 and (await too_long.json())["errors"][0]["pointer"] == "/answers/0/comment"
     assert await db.fetchval("SELECT count(*) FROM matcher.feedback_answers") == 0
     first = await day_matcher.put(
         path, json={"answers": [{"counterpart_id": orgs["x"], "rating": "will_follow_up", "comment": " Bra möte "}]}

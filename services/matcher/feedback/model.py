@@ -83,7 +83,9 @@ class EventFeedback(BaseModel):
     closes_at: dt.datetime | None
     asked: int
     answered: int
-    response_rate: float | None = Field(description="answered / asked (null when nobody was asked yet)")
+    response_rate: float | None = Field(
+        description="Share of those asked who answered (null when nobody was asked yet)"
+    )
     sides: dict[Side, SideRate]
     ratings: dict[Rating, int] = Field(description="Answers per rating, over both sides")
     answers: list[AnswerOut]

@@ -148,13 +148,15 @@ async def event_feedback(conn: asyncpg.Connection, event_id: UUID) -> EventFeedb
     asked = sum(s.asked for s in sides.values())
     answered = sum(s.answered for s in sides.values())
     counts = Counter(r["rating"] for r in rows)
+    # The rate is of those the e-mail went to (one answering by a forwarded link unasked counts in `answered`).
+    replied = sum(r["sent_at"] is not None and r["answered_at"] is not None for r in requests)
     return EventFeedback(
         event_id=event_id,
         opens_at=found.opens_at if found else None,
         closes_at=found.closes_at if found else None,
         asked=asked,
         answered=answered,
-        response_rate=round(answered / asked, 4) if asked else None,
+        response_rate=round(replied / asked, 4) if asked else None,
         sides=sides,
         ratings={rating: counts.get(rating, 0) for rating in RATINGS},
         answers=[
