@@ -3,11 +3,15 @@ a clean database per test, and the services' real app factories on real loopback
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -40,12 +44,20 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """URI of a PostgreSQL server's maintenance database, for creating test databases."""
+def pg_server() -> str:
+    """URI of a PostgreSQL server's maintenance database, for creating test databases.
+
+    The embedded server's data lives in a directory of its own, not under pytest's ``tmp_path``: pytest
+    keeps only the three newest ``pytest-of-<user>/pytest-N`` folders, so other test sessions started
+    meanwhile (another terminal, an editor's test runner) would delete the running server's files.
+    """
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
-    return start_embedded_server(tmp_path_factory.mktemp("embedded-pg") / "data", stop_at_exit=True)
+    scratch = Path(tempfile.mkdtemp(prefix="affarstraff-test-pg-"))
+    # Registered before the server starts, so it runs after the server's own stop (atexit is last in, first out).
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return start_embedded_server(scratch / "data", stop_at_exit=True)
 
 
 async def _create_database(server: str, template: str | None = None) -> tuple[str, str]:
