@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.matcher.engine._board import breaks_of
-from services.matcher.engine.polish import _cost, _mask_tables, board_from_schedule
+from services.matcher.engine.anneal import _cost, _mask_tables
+from services.matcher.engine.polish import board_from_schedule
 from services.matcher.engine.slotting import place_meetings
 from tests.engine.test_slotting import random_case, selection
 
