@@ -7,7 +7,7 @@ on to the participant's agenda page on the matcher. Registry, matcher and web on
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -165,3 +165,20 @@ async def test_the_scan_lookup_api_serves_only_the_events_reception(registry, ma
     bad = await matcher.post("/reception/scans", json={"link_token": ""}, headers=bearer(event["host"]))
     assert bad.status == 422
     assert [e["pointer"] for e in (await bad.json())["errors"]] == ["/link_token"]
+
+
+async def test_the_reception_box_takes_the_check_in_address_and_the_agenda_link(
+    web, matcher, db, event, clock, web_port
+):
+    clock.set(ON_THE_DAY)
+    web.sign_in_with(event["host"])
+    desk = f"/arrangor/evenemang/{event['id']}/reception"
+    token = event["links"]["sme"]
+    for pasted in (f"http://127.0.0.1:{web_port}/incheckning/{token}", str(matcher.make_url(f"/a/{token}"))):
+        page = await web.page(desk + "?" + urlencode({"q": pasted}))
+        assert 'id="scanned"' in page and f'value="{token}"' in page, pasted
+    address = f"http://127.0.0.1:{web_port}/incheckning/{token}"
+    done = await web.submit(desk, desk + "/incheckning", {"link_token": address, "how": "qr"}, follow=True)
+    assert "är incheckad." in await done.text()
+    rows = await db.fetch("SELECT organisation_id, how FROM matcher.arrivals")
+    assert [(str(r["organisation_id"]), r["how"]) for r in rows] == [(event["orgs"]["sme"], "qr")]
