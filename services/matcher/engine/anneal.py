@@ -96,7 +96,7 @@ def anneal(board: Board, rng: np.random.Generator, iterations: int, deadline: fl
     best, best_state = (breaks, current), None  # None: the best state is the board itself
     broken = [n for n in range(board.n_nodes) if cost[n] > 0]
     start_temp, end_temp = _START_TEMPERATURE * slots, _END_TEMPERATURE
-    draws = rng.random((iterations, 4)).tolist()
+    draws = zip(*(column.tolist() for column in rng.random((iterations, 4)).T), strict=True)  # 4 flat lists: ~5× faster
     cooling = (end_temp / start_temp) ** (1.0 / max(iterations, 1))
     temperature = start_temp / cooling
     exp = math.exp
