@@ -1,5 +1,6 @@
-"""Publishing a live fill's version: the same steps as :func:`..schedules.publish.publish_version`, for the
-two parties of each added meeting only.
+"""Publishing a live fill's version (or a restore's): the steps of :func:`..schedules.publish.publish_version`
+(its :func:`step_up`, :func:`primary_contacts`, :func:`news_rows`, :func:`queue_news`), for named parties only —
+the two parties of each added meeting.
 
 A full publish builds every participant's agenda of the new version and of every version anyone was told
 (seconds for an event of 2,000 firms, each time). A live fill changes the agendas of the parties of the
@@ -13,7 +14,6 @@ the event's schedule lock.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -25,10 +25,9 @@ from ..agendas import Agendas, build_agendas
 from ..agendas.link_store import add_missing_links
 from ..links import link_key
 from ..schedules.notices import Told, participant_emails, webhook_payload
+from ..schedules.publish import news_rows, primary_contacts, queue_news, step_up
 from ..settings import MatcherSettings
-from ..sql import notify as notify_sql
 from ..sql import onsite_fill as sql
-from ..sql import schedules as schedules_sql
 
 
 def party_agendas(
@@ -84,15 +83,6 @@ async def _told(
     }
 
 
-def _contacts(snapshot: EventSnapshot, parties: Collection[UUID]) -> dict[UUID, tuple[str, str]]:
-    contacts = {}
-    for party in (*snapshot.smes, *snapshot.buyers):
-        if party.organisation.id in parties and party.contacts:
-            first = min(party.contacts, key=lambda c: c.position)
-            contacts[party.organisation.id] = (first.name, first.email)
-    return contacts
-
-
 async def publish_fill(
     conn: asyncpg.Connection,
     settings: MatcherSettings,
@@ -108,15 +98,16 @@ async def publish_fill(
     usual ``schedule.changed`` payload with ``changes`` (added, moved, removed).
     """
     event_id = snapshot.event.id
-    superseded = await conn.fetchrow(schedules_sql.SUPERSEDE_PUBLISHED, event_id)
-    await conn.execute(schedules_sql.PUBLISH_VERSION, event_id, version["id"], None)
+    superseded = await step_up(conn, event_id, version["id"], None)
     published = await conn.fetchrow(sql.SELECT_VERSIONS_BY_NUMBER, event_id, [version["number"]])
     await add_missing_links(conn, link_key(settings), event_id, parties)
     links = {row["organisation_id"]: row["id"] for row in await conn.fetch(sql.SELECT_PARTY_LINKS, event_id, parties)}
     rows_now = await conn.fetch(sql.SELECT_PARTY_MEETINGS, version["id"], parties)
     now = party_agendas(snapshot, rows_now, version["number"], published["published_at"], published["venue"])
     told = await _told(conn, snapshot, event_id, parties, superseded) if superseded else {}
-    rows = [row for row in participant_emails(now, told, _contacts(snapshot, parties), links) if row[3] in parties]
+    emails = [
+        row for row in participant_emails(now, told, primary_contacts(snapshot, parties), links) if row[3] in parties
+    ]
     payload = webhook_payload(
         event_id=event_id,
         version=version["number"],
@@ -125,19 +116,5 @@ async def publish_fill(
         meetings=meetings,
         changes=changes,
     )
-    rows += [
-        ("webhook", row["url"], payload, None)
-        for row in await conn.fetch(schedules_sql.SELECT_EVENT_WEBHOOK_URLS, event_id)
-    ]
-    if rows:
-        await conn.execute(
-            notify_sql.INSERT_OUTBOX_ROWS,
-            event_id,
-            "schedule.changed" if superseded else "schedule.published",
-            [channel for channel, _, _, _ in rows],
-            [destination for _, destination, _, _ in rows],
-            [payload for _, _, payload, _ in rows],
-            [participant for _, _, _, participant in rows],
-            version["number"],
-        )
-    return len(rows)
+    rows = await news_rows(conn, emails, payload, event_id)
+    return await queue_news(conn, event_id, rows, version["number"], changed=superseded is not None)

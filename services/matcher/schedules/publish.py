@@ -4,10 +4,16 @@ The transaction takes the event's schedule lock, steps the published version dow
 steps this one up, makes sure each participant has an agenda link, and writes the notifications to the
 outbox. Either all of it commits or none of it; the partial unique index on published versions is the
 last line of defence should anything ever bypass the lock.
+
+The steps are one set whether everyone's news is queued (:func:`publish_version`) or only some named
+parties' (the live fill and a restore on the day, :func:`services.matcher.onsite.live_publish.publish_fill`,
+which builds only those parties' agendas): :func:`step_up`, :func:`primary_contacts`, :func:`news_rows` and
+:func:`queue_news`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -41,13 +47,58 @@ def _agendas(snapshot: EventSnapshot, meetings: list, number: int, published_at:
     )
 
 
-def _primary_contacts(snapshot: EventSnapshot) -> dict[UUID, tuple[str, str]]:
+def primary_contacts(snapshot: EventSnapshot, parties: Collection[UUID] | None = None) -> dict[UUID, tuple[str, str]]:
+    """Each participant's (of ``parties`` only, when given) first contact: name and e-mail.
+
+    Examples
+    --------
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> firm = snapshot.smes[0].organisation.id
+    >>> list(primary_contacts(snapshot, {firm})) == [firm] if snapshot.smes[0].contacts else True
+    True
+    """
     contacts = {}
     for party in (*snapshot.smes, *snapshot.buyers):
-        if party.contacts:
+        if party.contacts and (parties is None or party.organisation.id in parties):
             first = min(party.contacts, key=lambda c: c.position)
             contacts[party.organisation.id] = (first.name, first.email)
     return contacts
+
+
+async def step_up(
+    conn: asyncpg.Connection, event_id: UUID, version_id: UUID, published_by: UUID | None
+) -> asyncpg.Record | None:
+    """Make the version the published one (the caller holds the event's schedule lock); the one it supersedes."""
+    superseded = await conn.fetchrow(sql.SUPERSEDE_PUBLISHED, event_id)
+    await conn.execute(sql.PUBLISH_VERSION, event_id, version_id, published_by)
+    return superseded
+
+
+async def news_rows(
+    conn: asyncpg.Connection, emails: list[OutboxRow], payload: dict[str, Any], event_id: UUID
+) -> list[OutboxRow]:
+    """The participants' e-mails and the event's webhooks' ``payload``, as outbox rows."""
+    hooks = await conn.fetch(sql.SELECT_EVENT_WEBHOOK_URLS, event_id)
+    return [*emails, *(("webhook", row["url"], payload, None) for row in hooks)]
+
+
+async def queue_news(
+    conn: asyncpg.Connection, event_id: UUID, rows: list[OutboxRow], number: int, *, changed: bool
+) -> int:
+    """Write the rows to the outbox for version ``number`` (``changed``: a version superseded another); how many."""
+    if rows:
+        await conn.execute(
+            notify_sql.INSERT_OUTBOX_ROWS,
+            event_id,
+            "schedule.changed" if changed else "schedule.published",
+            [channel for channel, _, _, _ in rows],
+            [destination for _, destination, _, _ in rows],
+            [payload for _, _, payload, _ in rows],
+            [participant for _, _, _, participant in rows],
+            number,
+        )
+    return len(rows)
 
 
 async def publish_version(
@@ -61,22 +112,11 @@ async def publish_version(
             return None
         if version["status"] == "published":
             return Publication(version, None, 0, already_published=True)
-        superseded = await conn.fetchrow(sql.SUPERSEDE_PUBLISHED, event_id)
-        await conn.execute(sql.PUBLISH_VERSION, event_id, version["id"], published_by)
+        superseded = await step_up(conn, event_id, version["id"], published_by)
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
         rows = await _notifications(conn, settings, version, superseded)
-        if rows:
-            await conn.execute(
-                notify_sql.INSERT_OUTBOX_ROWS,
-                event_id,
-                "schedule.changed" if superseded else "schedule.published",
-                [channel for channel, _, _, _ in rows],
-                [destination for _, destination, _, _ in rows],
-                [payload for _, _, payload, _ in rows],
-                [participant for _, _, _, participant in rows],
-                version["number"],
-            )
-    return Publication(version, superseded["number"] if superseded else None, len(rows), already_published=False)
+        queued = await queue_news(conn, event_id, rows, version["number"], changed=superseded is not None)
+    return Publication(version, superseded["number"] if superseded else None, queued, already_published=False)
 
 
 async def _notifications(
@@ -95,7 +135,6 @@ async def _notifications(
     await add_missing_links(conn, link_key(settings), event_id, participants)
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
     told = await _told(conn, event_id, participants, superseded)
-    rows = participant_emails(agendas, told, _primary_contacts(snapshot), links)
     payload = webhook_payload(
         event_id=event_id,
         version=version["number"],
@@ -104,10 +143,9 @@ async def _notifications(
         meetings=len(meetings),
         changes=changes,
     )
-    rows += [
-        ("webhook", row["url"], payload, None) for row in await conn.fetch(sql.SELECT_EVENT_WEBHOOK_URLS, event_id)
-    ]
-    return rows
+    return await news_rows(
+        conn, participant_emails(agendas, told, primary_contacts(snapshot), links), payload, event_id
+    )
 
 
 async def _told(
