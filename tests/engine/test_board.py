@@ -63,3 +63,12 @@ def test_mask_tables_equal_the_functions(slots):
             lo, hi = (mask & -mask).bit_length() - 1, mask.bit_length() - 1
             assert busy == [t for t in range(slots) if mask >> t & 1]
             assert idle == [t for t in range(max(lo - 1, 0), min(hi + 2, slots)) if not mask >> t & 1]
+
+
+def test_long_days_compute_the_same_mask_figures_on_demand():
+    slots = 20  # past the tables' 16 slots: filled per mask asked for
+    cost, breaks, moves = _mask_tables(slots)
+    for mask in np.random.default_rng(0).integers(1, 1 << slots, 200).tolist():
+        assert cost[mask] == _cost(mask, slots)
+        assert breaks[mask] == breaks_of(mask)
+        assert moves[mask][1] == [t for t in range(slots) if mask >> t & 1]

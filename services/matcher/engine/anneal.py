@@ -63,7 +63,7 @@ def _mask_tables(slots: int) -> tuple[list[int] | _PerMask, list[int] | _PerMask
         idle = [t for t in range(max(lo - 1, 0), min(hi + 2, slots)) if not mask >> t & 1]
         return idle, [t for t in range(lo, hi + 1) if mask >> t & 1]
 
-    if slots > _TABLE_SLOTS:  # pragma: no cover - days of 17+ slots
+    if slots > _TABLE_SLOTS:  # days of 17+ slots
         return _PerMask(lambda mask: _cost(mask, slots)), _PerMask(breaks_of), _PerMask(moves)
     masks = np.arange(1 << slots, dtype=np.int64)
     bits = (masks[:, None] >> np.arange(slots)) & 1
