@@ -1,4 +1,4 @@
-"""The matcher's calls to the registry: the event snapshot, the event itself, and status moves.
+"""The matcher's calls to the registry: the event snapshot, the event itself, status moves, and needs.
 
 Every call carries the service token and the session's timeout, and is tried a few times with a short
 pause before giving up: a registry that is down delays a job (:class:`RegistryDown`, retried with
@@ -142,3 +142,17 @@ class RegistryClient:
             return ChangeFeed.model_validate(body)
         except ValueError as error:
             raise RegistryRefused(status, f"the change feed is malformed: {error}") from None
+
+    async def need(self, need_id: UUID) -> dict[str, Any]:
+        """A need as the registry shows it (``GET /needs/{id}``: title, buyer, procurement)."""
+        status, _, body = await self._call("GET", f"/needs/{need_id}")
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"need {need_id}")
+        return body
+
+    async def need_followers(self, need_id: UUID) -> list[dict[str, Any]]:
+        """The firms following a need or its CPV division, each with its first contact (``GET …/followers``)."""
+        status, _, body = await self._call("GET", f"/needs/{need_id}/followers")
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"followers of need {need_id}")
+        return list(body.get("items") or [])

@@ -64,7 +64,7 @@ class ExportedCancellation(BaseModel):
 
 class ExportedNotification(BaseModel):
     id: UUID
-    event_id: UUID
+    event_id: UUID | None = Field(description="Null for a need.stage notice to a firm that only follows the need")
     kind: str = Field(description="schedule.published, schedule.changed or registration.cancelled")
     channel: Literal["email"]
     destination: str = Field(description="The address it was sent to")
@@ -195,7 +195,7 @@ async def export_organisation(request: web.Request) -> web.Response:
             delivered_at=r["delivered_at"],
             last_error=r["last_error"],
         )
-        for r in await pool.fetch(sql.EXPORT_NOTIFICATIONS, sorted(addresses))
+        for r in await pool.fetch(sql.EXPORT_NOTIFICATIONS, sorted(addresses), organisation_id)
     ]
     reminders = [ExportedReminder(**dict(r)) for r in await pool.fetch(reminders_sql.EXPORT_REMINDERS, organisation_id)]
     arrivals = [

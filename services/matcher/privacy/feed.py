@@ -25,6 +25,7 @@ from shared.db import POOL_KEY
 from shared.privacy import Change, ChangeKind
 
 from ..listener import DATABASE_ERRORS, RetryStreak
+from ..outcomes import NeedMove, fetch_move, queue_stage_notices
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
 from ..sql import privacy as sql
@@ -42,8 +43,12 @@ class SyncResult:
     last_id: int
 
 
-async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change) -> bool:
-    """Apply one change with its cursor move; False when another process had applied it already."""
+async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change, move: NeedMove | None = None) -> bool:
+    """Apply one change with its cursor move; False when another process had applied it already.
+
+    ``move``: for a ``need.stage`` change, what the registry said about the need (asked before this
+    transaction opens: no HTTP inside it).
+    """
     erased = None
     async with pool.acquire() as conn, conn.transaction():
         if await conn.fetchval(sql.LOCK_FEED_CURSOR) >= change.id:
@@ -53,6 +58,8 @@ async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change) 
         elif change.kind is ChangeKind.REGISTRATION_CANCELLED and change.event_id is not None:
             queued = await apply_cancellation(conn, settings, change.event_id, change.organisation_id, change.at)
             log.info("cancellation of %s in %s applied: %d notices", change.organisation_id, change.event_id, queued)
+        elif change.kind is ChangeKind.NEED_STAGE and move is not None:
+            await queue_stage_notices(conn, settings, move)
         await conn.execute(sql.ADVANCE_FEED_CURSOR, change.id)
     if erased is not None:
         forget_cached(erased)
@@ -67,7 +74,8 @@ async def sync_feed(pool: asyncpg.Pool, settings: MatcherSettings, client: Regis
     while True:
         page = await client.changes(last, limit=PAGE)
         for change in page.items:
-            applied += await _apply(pool, settings, change)
+            move = await fetch_move(client, change) if change.kind is ChangeKind.NEED_STAGE else None
+            applied += await _apply(pool, settings, change, move)
             last = max(last, change.id)
         if len(page.items) < PAGE:
             break
