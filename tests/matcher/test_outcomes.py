@@ -226,7 +226,7 @@ async def test_only_the_firms_whose_meeting_was_about_the_need_hear_of_it(
 
 
 async def test_a_firm_erased_after_its_notice_was_queued_leaves_no_trace(
-    registry, world, pool, db_url, db, service_token
+    registry, matcher, world, pool, db_url, db, service_token, make_token
 ):
     people, ids = world["people"], world["ids"]
     await import_releases(registry, world["falun_token"], tender_release())
@@ -234,6 +234,13 @@ async def test_a_firm_erased_after_its_notice_was_queued_leaves_no_trace(
     async with aiohttp.ClientSession() as session:
         client = RegistryClient(session, str(registry.make_url("")), service_token, tries=1)
         await sync_feed(pool, settings, client)
+        # The follower's export lists its notice (its address is in no snapshot: found by the notice's firm).
+        follower_token = await make_token(Role.SME, ids["follower"])
+        export = await registry.get(f"/organisations/{ids['follower']}/export", headers=bearer(follower_token))
+        assert export.status == 200, await export.text()
+        [notice] = (await export.json())["matcher"]["notifications"]
+        told = (notice["kind"], notice["event_id"], notice["destination"])
+        assert told == ("need.stage", None, people["follower"][2])
         needles = [people["follower"][2], people["follower"][1], people["met_a"][2], people["met_a"][1]]
         assert len(await database_hits(db, needles)) >= 4  # found before: zero hits later means something
         for key in ("follower", "met_a"):
