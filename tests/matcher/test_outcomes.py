@@ -13,8 +13,11 @@ from collections.abc import AsyncIterator
 import aiohttp
 import asyncpg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.matcher.engine.examples import example_snapshot
+from services.matcher.outcomes.notices import choose_met
 from services.matcher.privacy.feed import delivery_gate, sync_feed
 from services.matcher.registry_client import RegistryClient
 from services.matcher.settings import MatcherSettings
@@ -251,3 +254,46 @@ async def test_a_firm_erased_after_its_notice_was_queued_leaves_no_trace(
     left = await pool.fetch("SELECT organisation_id FROM matcher.need_notices")
     assert {row["organisation_id"] for row in left} == {ids["met_b"], ids["erased"]}  # (not erased here)
     assert set(await notices(pool)) == {people["met_b"][2], people["erased"][2]}
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(1, 6), st.sampled_from([None, 1, 2])), min_size=1, max_size=6),
+        min_size=1,
+        max_size=4,
+    ),
+    st.sets(st.integers(1, 6)),
+)
+def test_who_met_the_buyer_about_the_need_is_told_once_at_the_latest_event(events, without_address):
+    """Per firm at most one reader, from the newest event it met the buyer at; only firms whose meeting was
+    about the need when any was; a firm with no address is kept (recorded) but has no reader."""
+    need = uuid.UUID(int=1)
+    rows = []
+    for index, meetings in enumerate(events):
+        firms = {uuid.UUID(int=100 + sme): about for sme, about in meetings}  # one meeting per pair and event
+        smes = [
+            {"organisation": {"id": str(firm)},
+             "contacts": [] if firm.int - 100 in without_address else [{"name": "N", "email": f"{firm.int}@x.se"}]}
+            for firm in firms
+        ]  # fmt: skip
+        rows.append({
+            "event_id": uuid.UUID(int=1000 + index),
+            "snapshot": {"event": {"name": f"Träff {index}", "date": "2025-10-07"}, "smes": smes, "buyers": []},
+            "sme_ids": list(firms),
+            "need_ids": [None if about is None else str(uuid.UUID(int=about)) for about in firms.values()],
+        })  # fmt: skip
+    chosen = choose_met(rows, need)
+    about = {sme for row in rows for sme, n in zip(row["sme_ids"], row["need_ids"], strict=True) if n == str(need)}
+    everyone = {sme for row in rows for sme in row["sme_ids"]}
+    assert set(chosen) == (about or everyone)
+    for sme, at in chosen.items():
+        assert (at.reader is None) == (sme.int - 100 in without_address)
+        # The newest event where it met the buyer (about the need, when any meeting was).
+        first = next(
+            i for i, row in enumerate(rows)
+            for firm, n in zip(row["sme_ids"], row["need_ids"], strict=True)
+            if firm == sme and (not about or n == str(need))
+        )  # fmt: skip
+        assert at.event_id == rows[first]["event_id"]
+        if at.reader is not None:
+            assert at.reader.event_name == f"Träff {first}" and at.reader.organisation_id == sme

@@ -97,11 +97,20 @@ async def fetch_move(client: RegistryClient, change: Change) -> NeedMove | None:
     )
 
 
-def choose_met(rows: Sequence[Mapping[str, Any]], need_id: UUID) -> dict[UUID, Reader | None]:
-    """Per firm that met the buyer: its reader (its latest event first), preferring meetings about the need.
+@dataclass(frozen=True)
+class MetAt:
+    """Where a firm met the buyer (the event its notice is filed under), and whom to tell (None: no address)."""
 
-    ``rows`` are :data:`~..sql.outcomes.SELECT_MET_FIRMS` rows, newest first. A firm without an e-mail
-    address maps to None (recorded as told, so it is not looked for again).
+    event_id: UUID
+    reader: Reader | None
+
+
+def choose_met(rows: Sequence[Mapping[str, Any]], need_id: UUID) -> dict[UUID, MetAt]:
+    """Per firm that met the buyer: the latest event it did, preferring meetings about the need.
+
+    ``rows`` are :data:`~..sql.outcomes.SELECT_MET_FIRMS` rows, newest first. When any meeting was about
+    the need, only those meetings count (and their events are named); otherwise every meeting with the
+    buyer does. A firm without an e-mail address has no reader (recorded as told, not looked for again).
 
     Examples
     --------
@@ -109,24 +118,25 @@ def choose_met(rows: Sequence[Mapping[str, Any]], need_id: UUID) -> dict[UUID, R
     ...     {"organisation": {"id": str(UUID(int=5))}, "contacts": [{"name": "Eva", "email": "eva@x.se"}]}]}
     >>> row = {"event_id": UUID(int=9), "snapshot": snapshot, "sme_ids": [UUID(int=5), UUID(int=6)],
     ...        "need_ids": [None, str(UUID(int=1))]}
-    >>> sorted(choose_met([row], UUID(int=1)))  # a meeting named the need: only its firm
-    [UUID('00000000-0000-0000-0000-000000000006')]
-    >>> choose_met([row], UUID(int=2))[UUID(int=5)].email  # none did: every firm that met the buyer
+    >>> choose_met([row], UUID(int=1))  # a meeting named the need: only its firm (no address here)
+    {UUID('00000000-0000-0000-0000-000000000006'): MetAt(event_id=UUID('00000000-0000-0000-0000-000000000009'), \
+reader=None)}
+    >>> choose_met([row], UUID(int=2))[UUID(int=5)].reader.email  # none did: every firm that met the buyer
     'eva@x.se'
     """
-    about = {
-        sme for row in rows for sme, need in zip(row["sme_ids"], row["need_ids"], strict=True) if need == str(need_id)
-    }
-    chosen: dict[UUID, Reader | None] = {}
+    wanted = str(need_id)
+    prefer = any(need == wanted for row in rows for need in row["need_ids"])
+    chosen: dict[UUID, MetAt] = {}
     for row in rows:
         contacts = primary_contacts(row["snapshot"])
         event = row["snapshot"].get("event") or {}
-        for sme in row["sme_ids"]:
-            if sme in chosen or (about and sme not in about):
+        date = dt.date.fromisoformat(event["date"]) if event.get("date") else None
+        for sme, need in zip(row["sme_ids"], row["need_ids"], strict=True):
+            if sme in chosen or (prefer and need != wanted):
                 continue
             name, email = contacts.get(sme, ("", ""))
-            date = dt.date.fromisoformat(event["date"]) if event.get("date") else None
-            chosen[sme] = Reader(sme, name, email, str(event.get("name") or ""), date) if email else None
+            reader = Reader(sme, name, email, str(event.get("name") or ""), date) if email else None
+            chosen[sme] = MetAt(row["event_id"], reader)
     return chosen
 
 
@@ -137,42 +147,34 @@ def need_link(settings: MatcherSettings, need_id: UUID) -> str | None:
     return str(settings.web_url).rstrip("/") + NEED_PAGE.format(need_id=need_id)
 
 
-async def _met(conn: asyncpg.Connection, move: NeedMove) -> tuple[dict[UUID, Reader | None], dict[UUID, UUID]]:
-    rows = [
-        dict(row) for row in await conn.fetch(sql.SELECT_MET_FIRMS, move.buyer_id, move.at.astimezone(STOCKHOLM).date())
-    ]
-    events = {}
-    for row in rows:
-        for sme in row["sme_ids"]:
-            events.setdefault(sme, row["event_id"])
-    return choose_met(rows, move.need_id), events
+Told = tuple[UUID | None, Reader | None]  # the event where it met the buyer (None: it follows), whom to tell
 
 
-def _recipients(
-    met: Mapping[UUID, Reader | None], followers: Iterable[Reader]
-) -> dict[UUID, tuple[str, Reader | None]]:
+def _recipients(met: Mapping[UUID, MetAt], followers: Iterable[Reader]) -> dict[UUID, Told]:
+    """Per firm: the event it met the buyer at (None: it follows) and whom to tell, each firm once."""
     # A firm that met the buyer is told as one that did; one with no address there, at its follow's address.
-    chosen: dict[UUID, tuple[str, Reader | None]] = {
-        sme: ("met", reader) for sme, reader in met.items() if reader is not None
-    }
+    chosen = {sme: (at.event_id, at.reader) for sme, at in met.items() if at.reader is not None}
     for reader in followers:
-        chosen.setdefault(reader.organisation_id, ("follows", reader))
-    for sme in met:
-        chosen.setdefault(sme, ("met", None))
+        chosen.setdefault(reader.organisation_id, (None, reader))
+    for sme, at in met.items():
+        chosen.setdefault(sme, (at.event_id, None))
     return chosen
 
 
 async def queue_stage_notices(conn: asyncpg.Connection, settings: MatcherSettings, move: NeedMove) -> int:
     """Queue one e-mail per firm to tell of ``move`` (inside the caller's transaction); how many were queued."""
-    met, events = await _met(conn, move) if move.stage == "tender" else ({}, {})
+    met: dict[UUID, MetAt] = {}
+    if move.stage == "tender":
+        day = move.at.astimezone(STOCKHOLM).date()  # events after the move: not met yet
+        met = choose_met([dict(r) for r in await conn.fetch(sql.SELECT_MET_FIRMS, move.buyer_id, day)], move.need_id)
     recipients = _recipients(met, move.followers)
     erased = {r["organisation_id"] for r in await conn.fetch(privacy_sql.SELECT_ERASED_AMONG, list(recipients))}
     link = need_link(settings, move.need_id)
     queued = 0
-    for organisation_id, (reason, reader) in recipients.items():
+    for organisation_id, (event_id, reader) in recipients.items():
         if organisation_id in erased:
             continue
-        event_id = events.get(organisation_id) if reason == "met" else None
+        reason = "follows" if event_id is None else "met"
         new = await conn.fetchval(
             sql.INSERT_NOTICE, move.need_id, move.stage, organisation_id, move.buyer_id, reason, event_id, move.at
         )
