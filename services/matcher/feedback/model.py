@@ -89,6 +89,9 @@ class EventFeedback(BaseModel):
     sides: dict[Side, SideRate]
     ratings: dict[Rating, int] = Field(description="Answers per rating, over both sides")
     answers: list[AnswerOut]
+    follow_up: FollowUpFigures | None = Field(
+        default=None, description="The second round, months later (null before anything is published)"
+    )
 
 
 class FeedbackSettingsIn(BaseModel):
@@ -107,3 +110,86 @@ class FeedbackSettingsIn(BaseModel):
 class FeedbackSettingsOut(FeedbackSettingsIn):
     event_id: UUID
     updated_at: dt.datetime | None = Field(description="null: never stored, the defaults")
+    etag: str = Field(default="", description="The ETag of these settings: send it as If-Match to change them")
+
+
+# --- The follow-up round, months later: per need discussed. ---
+
+Bid = Literal["yes", "no", "unknown"]
+BIDS: tuple[Bid, ...] = ("yes", "no", "unknown")
+Awarded = Literal["yes", "no", "pending"]
+AWARDS: tuple[Awarded, ...] = ("yes", "no", "pending")
+Procured = Literal["direct_award", "tender", "cancelled", "not_yet"]
+PROCURED: tuple[Procured, ...] = ("direct_award", "tender", "cancelled", "not_yet")
+
+
+class FollowUpAnswerIn(BaseModel):
+    """One need's answer: a firm gives ``bid`` and ``awarded``, a buyer ``procured``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    need_id: UUID = Field(description="A need discussed at one of the participant's meetings")
+    bid: Bid | None = Field(default=None, description="Firms: did you bid?")
+    awarded: Awarded | None = Field(default=None, description="Firms: were you awarded?")
+    procured: Procured | None = Field(default=None, description="Buyers: was the need procured, and how?")
+    comment: Comment = ""
+
+
+class FollowUpIn(BaseModel):
+    """Answers for some or all of the needs; needs left out keep their answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answers: list[FollowUpAnswerIn] = Field(max_length=200)
+
+
+class NeedToAnswer(BaseModel):
+    need_id: UUID
+    title: str
+    buyer_id: UUID
+    buyer_name: str
+    met: list[str] = Field(description="Whom the participant discussed it with (names)")
+    bid: Bid | None
+    awarded: Awarded | None
+    procured: Procured | None
+    comment: str
+
+
+class MyFollowUp(BaseModel):
+    """The participant's needs discussed at the event, to answer months later, with its answers so far."""
+
+    event_id: UUID
+    event_name: str
+    organisation_id: UUID
+    side: Side
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    open: bool = Field(description="Whether answers can be given or changed now")
+    needs: list[NeedToAnswer]
+
+
+class NeedFigures(BaseModel):
+    need_id: UUID
+    title: str
+    buyer_id: UUID
+    buyer_name: str
+    bids: dict[Bid, int] = Field(description="Firms' answers: did they bid")
+    awards: dict[Awarded, int] = Field(description="Firms' answers: were they awarded")
+    procured: Procured | None = Field(description="The buyer's answer (null: none)")
+
+
+class FollowUpFigures(BaseModel):
+    """The follow-up round for organisers: response rates, bids and awards per need, buyers' procured-how."""
+
+    opens_at: dt.datetime | None
+    closes_at: dt.datetime | None
+    asked: int
+    answered: int
+    response_rate: float | None = Field(description="Share of those asked who answered (null: nobody asked yet)")
+    sides: dict[Side, SideRate]
+    needs: list[NeedFigures]
+    procured: dict[Procured, int] = Field(description="Buyers' answers per way of procuring")
+    comments: int = Field(description="Answers with a comment")
+
+
+EventFeedback.model_rebuild()  # its follow_up field names a model defined after it

@@ -58,13 +58,13 @@ WORDS = {
 
 
 @functools.cache
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, undefined=StrictUndefined
     )
 
 
-def _lang(value: Any) -> str:
+def lang_of(value: Any) -> str:
     return {"en": "en"}.get(str(value), "sv")
 
 
@@ -81,13 +81,17 @@ def _render(
         given = (typed or {}).get(key)
         meetings.append({**m.model_dump(), "key": key, "rating": given[0] if given else m.rating,
                          "comment": given[1] if given else m.comment, "error": (errors or {}).get(key)})  # fmt: skip
-    body = _environment().get_template("feedback_link.html").render(
+    body = environment().get_template("feedback_link.html").render(
         lang=lang, other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS, meetings=meetings,
         open=found.open, not_yet=now < found.opens_at, until=f"{closes:%Y-%m-%d %H:%M}", saved=saved,
         errors=bool(errors), action=f"/a/{token}/utvardering",
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
     ).encode()  # fmt: skip
-    # The agenda pages' policy (inline styles by hash), with forms allowed to post back here.
+    return html_response(body, status)
+
+
+def html_response(body: bytes, status: int = 200) -> web.Response:
+    """A link page: private, with the agenda pages' policy (inline styles by hash) and forms posting back here."""
     policy = document_policy(body).replace("form-action 'none'", "form-action 'self'")
     return web.Response(
         body=body, status=status, content_type="text/html", charset="utf-8",
@@ -116,7 +120,7 @@ async def own_feedback(request: web.Request) -> MyFeedback:
 async def get_feedback_page(request: web.Request) -> web.Response:
     """The form."""
     found = await own_feedback(request)
-    return _render(request, found, _lang(request.query.get("lang")), saved="sparat" in request.query)
+    return _render(request, found, lang_of(request.query.get("lang")), saved="sparat" in request.query)
 
 
 @operation(
@@ -132,7 +136,7 @@ async def post_feedback_page(request: web.Request) -> web.Response:
     try:
         link = await access.link_of(request)
         form = await request.post()
-        lang = _lang(form.get("lang"))
+        lang = lang_of(form.get("lang"))
         w = WORDS[lang]
         saved = True
         async with request.app[POOL_KEY].acquire() as conn:

@@ -100,6 +100,75 @@ def plan_feedback(
     return times, planned
 
 
+# The second round: opened at this local time, reminded once after REMINDER days, closed after OPEN days.
+FOLLOW_UP_LOCAL_TIME = dt.time(10, 0)
+FOLLOW_UP_REMINDER_DAYS = 10
+FOLLOW_UP_OPEN_DAYS = 30
+
+
+def months_later(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (the month's last day when it is shorter).
+
+    Examples
+    --------
+    >>> months_later(dt.date(2025, 10, 7), 6), months_later(dt.date(2025, 8, 31), 6)
+    (datetime.date(2026, 4, 7), datetime.date(2026, 2, 28))
+    """
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
+               following - dt.timedelta(days=1))  # fmt: skip
+
+
+def follow_up_times(event_date: dt.date, time_zone: str, settings: FeedbackSettings) -> Round:
+    """The follow-up round: ``follow_up_months`` after the event day at 10:00 local time, open 30 days.
+
+    Examples
+    --------
+    >>> r = follow_up_times(dt.date(2025, 10, 7), "Europe/Stockholm", FeedbackSettings())
+    >>> r.opens_at.isoformat(), r.reminder_at.isoformat(), r.closes_at.isoformat()
+    ('2026-04-07T08:00:00+00:00', '2026-04-17T08:00:00+00:00', '2026-05-07T08:00:00+00:00')
+    """
+    day = months_later(event_date, settings.follow_up_months)
+    opens = dt.datetime.combine(day, FOLLOW_UP_LOCAL_TIME, ZoneInfo(time_zone)).astimezone(dt.UTC)
+    return Round(
+        opens, opens + dt.timedelta(days=FOLLOW_UP_REMINDER_DAYS), opens + dt.timedelta(days=FOLLOW_UP_OPEN_DAYS)
+    )
+
+
+def plan_follow_up(
+    agendas: Agendas,
+    settings: FeedbackSettings,
+    *,
+    recipients: Collection[UUID],
+    off: Iterable[tuple[UUID, UUID]] = (),
+) -> tuple[Round | None, list[Planned]]:
+    """The follow-up round and its ``follow_up`` and ``follow_up_reminder`` rows: the same people as the first.
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agendas = build_agendas(snapshot, [(sme, buyer, 1, 0, {})], version=1,
+    ...                         published_at=snapshot.generated_at, include_contacts=False)
+    >>> found, planned = plan_follow_up(agendas, FeedbackSettings(), recipients={sme})
+    >>> [(p.kind, f"{p.due_at:%Y-%m-%d %H:%M}") for p in planned]
+    [('follow_up', '2026-04-07 08:00'), ('follow_up_reminder', '2026-04-17 08:00')]
+    """
+    first, asked = plan_feedback(agendas, settings, recipients=recipients, off=off)
+    if first is None:
+        return None, []
+    times = follow_up_times(agendas.grid.event_date, agendas.grid.time_zone, settings)
+    planned = []
+    for p in asked:
+        kind, due = ("follow_up", times.opens_at) if p.kind == "feedback" else ("follow_up_reminder", times.reminder_at)
+        planned.append(Planned(p.organisation_id, kind, None, None, due, times.closes_at))
+    return times, planned
+
+
 def settings_of(row: object | None) -> FeedbackSettings:
     """The settings of a ``feedback_settings`` row (None: the defaults).
 

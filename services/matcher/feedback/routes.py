@@ -14,12 +14,24 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
+from ..audit import actor_of
 from ..onsite import day_access as access
-from . import page
-from .model import EventFeedback, FeedbackIn, FeedbackSettingsIn, FeedbackSettingsOut, MyFeedback
+from ..onsite.day_settings import if_match
+from . import follow_up_page, page
+from .follow_up import follow_up_figures, save_follow_up
+from .model import (
+    EventFeedback,
+    FeedbackIn,
+    FeedbackSettingsIn,
+    FeedbackSettingsOut,
+    FollowUpIn,
+    MyFeedback,
+    MyFollowUp,
+)
 from .store import event_feedback, load_settings, save_answers, save_settings
 
 LINK_PATH = "/a/{token}/feedback"
+FOLLOW_UP_PATH = "/a/{token}/follow-up"
 
 
 @operation(
@@ -56,6 +68,40 @@ async def put_link_feedback(request: web.Request) -> web.Response:
 
 
 @operation(
+    "The participant's needs discussed at the event, to answer months later, with its answers (by its agenda link)",
+    tags=("feedback",),
+    response=MyFollowUp,
+    errors=(404,),
+    description="No login: the link's secret is the credential. 404 for an unknown link or before anything is "
+    "published. A firm answers per need whether it bid and was awarded; a buyer how the need was procured.",
+)
+async def get_link_follow_up(request: web.Request) -> web.Response:
+    """The link's own follow-up."""
+    return json_response(await follow_up_page.own_follow_up(request), headers=access.LINK_HEADERS)
+
+
+@operation(
+    "Answer the follow-up months later (by its agenda link): per need discussed, bid and award, or procured how",
+    tags=("feedback",),
+    body=FollowUpIn,
+    response=MyFollowUp,
+    errors=(400, 404, 409, 415, 422),
+    description="All or nothing: a need not discussed, a missing answer or one for the other side is a 422 at "
+    "its pointer, and nothing is stored. 409 before the round opens (months after the day) or after it closed.",
+)
+async def put_link_follow_up(request: web.Request) -> web.Response:
+    """Store the link's own follow-up answers."""
+    try:
+        link = await access.link_of(request)
+        body = await read_json(request, FollowUpIn)
+        async with request.app[POOL_KEY].acquire() as conn:
+            found = await save_follow_up(conn, link, body, request.app[CLOCK_KEY].now())
+    except ProblemError as error:
+        raise access.private(error) from None
+    return json_response(found, headers=access.LINK_HEADERS)
+
+
+@operation(
     "The event's feedback after the day: response rates, answers per rating, every answer with its comment",
     tags=("feedback",),
     response=EventFeedback,
@@ -68,6 +114,7 @@ async def get_event_feedback(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
         found = await event_feedback(conn, event_id)
+        found.follow_up = await follow_up_figures(conn, event_id)
     return json_response(found, headers={"Cache-Control": "private, no-store"})
 
 
@@ -81,7 +128,8 @@ async def get_event_feedback(request: web.Request) -> web.Response:
 @require(Role.ORGANISER)
 async def get_feedback_settings(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
-    return json_response(await load_settings(request.app[POOL_KEY], event_id))
+    found = await load_settings(request.app[POOL_KEY], event_id)
+    return json_response(found, headers={"ETag": found.etag})
 
 
 @operation(
@@ -89,23 +137,30 @@ async def get_feedback_settings(request: web.Request) -> web.Response:
     tags=("feedback",),
     body=FeedbackSettingsIn,
     response=FeedbackSettingsOut,
-    errors=(400, 404, 415, 422),
-    description="Organisers. A field left out takes its default; the next scheduler round plans again.",
+    errors=(400, 404, 412, 415, 422),
+    description="Organisers. A field left out takes its default; the next scheduler round plans again. With "
+    "If-Match (the ETag read), 412 when someone else changed them meanwhile. Each change is in the audit log.",
 )
 @require(Role.ORGANISER)
 async def put_feedback_settings(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
+    expected = if_match(request)
     body = await read_json(request, FeedbackSettingsIn)
     async with request.app[POOL_KEY].acquire() as conn:
-        saved = await save_settings(conn, event_id, body, request.app[CLOCK_KEY].now())
-    return json_response(saved)
+        saved = await save_settings(
+            conn, event_id, body, request.app[CLOCK_KEY].now(), expected=expected, actor=actor_of(request)
+        )
+    return json_response(saved, headers={"ETag": saved.etag})
 
 
 def setup_feedback(app: web.Application) -> None:
     """Register the feedback routes (one call from the matcher's setup_routes)."""
     app.router.add_get(LINK_PATH, get_link_feedback)
     app.router.add_put(LINK_PATH, put_link_feedback)
+    app.router.add_get(FOLLOW_UP_PATH, get_link_follow_up)
+    app.router.add_put(FOLLOW_UP_PATH, put_link_follow_up)
     app.router.add_get("/events/{event_id}/feedback", get_event_feedback)
     app.router.add_get("/events/{event_id}/feedback-settings", get_feedback_settings)
     app.router.add_put("/events/{event_id}/feedback-settings", put_feedback_settings)
     page.add_routes(app)
+    follow_up_page.add_routes(app)

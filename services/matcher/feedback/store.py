@@ -5,15 +5,17 @@ only: the meetings come from the published version, the organisation from the li
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from uuid import UUID
 
 import asyncpg
 
-from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
+from shared.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationProblem
 
 from ..agendas.link_store import StoredLink
 from ..agendas.model import AgendaMeeting
+from ..audit import Actor, record
 from ..reminders.plan import participant_meetings
 from ..reminders.scheduler import EventState, event_state
 from ..sql import feedback as sql
@@ -28,20 +30,23 @@ from .model import (
     MyFeedback,
     SideRate,
 )
-from .plan import Round, plan_feedback
+from .plan import Round, plan_feedback, plan_follow_up
 
 KIND = "after_day"
 NO_ROUND = "Det finns ingen utvärdering för det här evenemanget än. / There is no feedback round for this event yet."
 
 
-async def load_round(conn: asyncpg.Connection, state: EventState | None, event_id: UUID) -> Round | None:
-    """The round as the scheduler last planned it; before its first plan, as it will plan it."""
-    row = await conn.fetchrow(sql.SELECT_ROUND, event_id, KIND)
+async def load_round(
+    conn: asyncpg.Connection, state: EventState | None, event_id: UUID, kind: str = KIND
+) -> Round | None:
+    """The round (``after_day`` or ``follow_up``) as the scheduler last planned it; before, as it will plan it."""
+    row = await conn.fetchrow(sql.SELECT_ROUND, event_id, kind)
     if row is not None:
         return Round(row["opens_at"], row["reminder_at"], row["closes_at"])
     if state is None:
         return None
-    return plan_feedback(state.agendas, state.feedback, recipients=(), off=state.off)[0]
+    plan = plan_follow_up if kind == "follow_up" else plan_feedback
+    return plan(state.agendas, state.feedback, recipients=(), off=state.off)[0]
 
 
 def own_meetings(state: EventState, organisation_id: UUID) -> list[AgendaMeeting]:
@@ -53,9 +58,10 @@ def side_of(state: EventState, organisation_id: UUID) -> str:
     return "sme" if any(a.sme_id == organisation_id for a in state.agendas.smes) else "buyer"
 
 
-async def _context(conn: asyncpg.Connection, link: StoredLink) -> tuple[EventState, Round]:
+async def link_context(conn: asyncpg.Connection, link: StoredLink, kind: str = KIND) -> tuple[EventState, Round]:
+    """The link's event and the round of ``kind`` (404 before anything is published)."""
     state = await event_state(conn, link.event_id)
-    found = await load_round(conn, state, link.event_id)
+    found = await load_round(conn, state, link.event_id, kind)
     if state is None or found is None:
         raise NotFound(NO_ROUND)
     return state, found
@@ -84,17 +90,19 @@ def _view(
 
 async def my_feedback(conn: asyncpg.Connection, link: StoredLink, now: dt.datetime) -> MyFeedback:
     """The link's participant: its meetings to rate and its answers so far (404 before a round exists)."""
-    state, found = await _context(conn, link)
+    state, found = await link_context(conn, link)
     rows = await conn.fetch(sql.SELECT_OWN_ANSWERS, link.event_id, link.organisation_id)
     return _view(state, found, link, list(rows), now)
 
 
-def check_open(found: Round, now: dt.datetime) -> None:
+def check_open(
+    found: Round,
+    now: dt.datetime,
+    not_yet: str = "Utvärderingen öppnar när dagen är slut. / Feedback opens when the day is over.",
+) -> None:
     """409 outside the round: before the question goes out, or after it closed."""
     if now < found.opens_at:
-        raise Conflict(
-            "Utvärderingen öppnar när dagen är slut. / Feedback opens when the day is over.", slug="feedback-not-open"
-        )
+        raise Conflict(not_yet, slug="feedback-not-open")
     if now >= found.closes_at:
         raise Conflict("Utvärderingen är stängd. / The feedback round is closed.", slug="feedback-closed")
 
@@ -102,7 +110,7 @@ def check_open(found: Round, now: dt.datetime) -> None:
 async def save_answers(conn: asyncpg.Connection, link: StoredLink, body: FeedbackIn, now: dt.datetime) -> MyFeedback:
     """Store the participant's answers (all or nothing): 422 field by field for a meeting it did not have."""
     async with conn.transaction():
-        state, found = await _context(conn, link)
+        state, found = await link_context(conn, link)
         check_open(found, now)
         mine = {m.counterpart_id: m for m in own_meetings(state, link.organisation_id)}
         errors, seen = [], set()
@@ -129,6 +137,20 @@ async def save_answers(conn: asyncpg.Connection, link: StoredLink, body: Feedbac
     return _view(state, found, link, list(rows), now)
 
 
+def response_rates(requests: list[asyncpg.Record]) -> tuple[dict[str, SideRate], int, int, float | None]:
+    """Per side asked and answered, both sides' totals, and the share of those asked who answered."""
+    sides = {}
+    for side in ("sme", "buyer"):
+        mine = [r for r in requests if r["side"] == side]
+        sides[side] = SideRate(
+            asked=sum(r["sent_at"] is not None for r in mine), answered=sum(r["answered_at"] is not None for r in mine)
+        )
+    asked = sum(s.asked for s in sides.values())
+    # The rate is of those the e-mail went to (one answering by a forwarded link unasked counts in `answered`).
+    replied = sum(r["sent_at"] is not None and r["answered_at"] is not None for r in requests)
+    return sides, asked, sum(s.answered for s in sides.values()), round(replied / asked, 4) if asked else None
+
+
 async def event_feedback(conn: asyncpg.Connection, event_id: UUID) -> EventFeedback:
     """The organisers' summary of the event's after-day round."""
     state = await event_state(conn, event_id)
@@ -139,24 +161,15 @@ async def event_feedback(conn: asyncpg.Connection, event_id: UUID) -> EventFeedb
     if state is not None:
         names |= {a.sme_id: a.sme_name for a in state.agendas.smes}
         names |= {t.buyer_id: t.buyer_name for t in state.agendas.tables}
-    sides = {}
-    for side in ("sme", "buyer"):
-        mine = [r for r in requests if r["side"] == side]
-        sides[side] = SideRate(
-            asked=sum(r["sent_at"] is not None for r in mine), answered=sum(r["answered_at"] is not None for r in mine)
-        )
-    asked = sum(s.asked for s in sides.values())
-    answered = sum(s.answered for s in sides.values())
+    sides, asked, answered, rate = response_rates(requests)
     counts = Counter(r["rating"] for r in rows)
-    # The rate is of those the e-mail went to (one answering by a forwarded link unasked counts in `answered`).
-    replied = sum(r["sent_at"] is not None and r["answered_at"] is not None for r in requests)
     return EventFeedback(
         event_id=event_id,
         opens_at=found.opens_at if found else None,
         closes_at=found.closes_at if found else None,
         asked=asked,
         answered=answered,
-        response_rate=round(replied / asked, 4) if asked else None,
+        response_rate=rate,
         sides=sides,
         ratings={rating: counts.get(rating, 0) for rating in RATINGS},
         answers=[
@@ -171,23 +184,60 @@ async def event_feedback(conn: asyncpg.Connection, event_id: UUID) -> EventFeedb
     )  # fmt: skip
 
 
+def settings_etag(settings: FeedbackSettingsOut) -> str:
+    """The entity tag of the stored settings ("defaults" while there is no row).
+
+    Examples
+    --------
+    >>> from uuid import UUID
+    >>> settings_etag(FeedbackSettingsOut(event_id=UUID(int=1), updated_at=None))
+    '"defaults"'
+    >>> stored = FeedbackSettingsOut(event_id=UUID(int=1), updated_at=dt.datetime(2027, 3, 1, tzinfo=dt.UTC))
+    >>> settings_etag(stored) == settings_etag(stored.model_copy(update={"open_days": 20}))
+    False
+    """
+    if settings.updated_at is None:
+        return '"defaults"'
+    return '"' + hashlib.sha256(settings.model_dump_json(exclude={"etag"}).encode()).hexdigest()[:20] + '"'
+
+
+def _settings(event_id: UUID, row: asyncpg.Record | None) -> FeedbackSettingsOut:
+    found = FeedbackSettingsOut(event_id=event_id, updated_at=None) if row is None else FeedbackSettingsOut(**dict(row))
+    return found.model_copy(update={"etag": settings_etag(found)})
+
+
 async def load_settings(conn: asyncpg.Connection | asyncpg.Pool, event_id: UUID) -> FeedbackSettingsOut:
-    row = await conn.fetchrow(sql.SELECT_SETTINGS, event_id)
-    if row is None:
-        return FeedbackSettingsOut(event_id=event_id, updated_at=None)
-    return FeedbackSettingsOut(**dict(row))
+    return _settings(event_id, await conn.fetchrow(sql.SELECT_SETTINGS, event_id))
 
 
 async def save_settings(
-    conn: asyncpg.Connection, event_id: UUID, body: FeedbackSettingsIn, now: dt.datetime
+    conn: asyncpg.Connection,
+    event_id: UUID,
+    body: FeedbackSettingsIn,
+    now: dt.datetime,
+    *,
+    expected: str | None = None,
+    actor: Actor | None = None,
 ) -> FeedbackSettingsOut:
-    """Store the settings; the next scheduler round plans the event's feedback again (its fingerprint moved)."""
+    """Store the settings (412 when ``expected`` is not the current ETag) with an audit entry; the next
+    scheduler round plans the event's feedback again (its fingerprint moved)."""
     if body.open_days <= body.reminder_days:
         raise ValidationProblem(
             [FieldError(pointer="/open_days", code="before_reminder", detail="Must be more than reminder_days.")]
         )
-    row = await conn.fetchrow(
-        sql.UPSERT_SETTINGS, event_id, body.after_day_time, body.reminder_days, body.open_days,
-        body.follow_up_months, now,
-    )  # fmt: skip
-    return FeedbackSettingsOut(**dict(row))
+    async with conn.transaction():
+        current = _settings(event_id, await conn.fetchrow(sql.LOCK_SETTINGS, event_id))
+        if expected is not None and expected != current.etag:
+            raise PreconditionFailed(
+                "Inställningarna för utvärderingen har ändrats av någon annan; läs dem igen. "
+                "/ The feedback settings were changed by someone else; read them again."
+            )
+        row = await conn.fetchrow(
+            sql.UPSERT_SETTINGS, event_id, body.after_day_time, body.reminder_days, body.open_days,
+            body.follow_up_months, now,
+        )  # fmt: skip
+        if actor is not None:
+            details = body.model_dump(mode="json")
+            await record(conn, actor, "feedback_settings.change", "feedback_settings", event_id, event_id=event_id,
+                         details=details)  # fmt: skip
+    return _settings(event_id, row)

@@ -68,3 +68,57 @@ def feedback_mail(
     ]
     subject = f"Hur gick mötena? {header.event_name}, {header.event_date:%Y-%m-%d}"
     return _payload(to, ("Påminnelse: " + subject) if reminder else subject, lines, link_id)
+
+
+FOLLOW_UP_URL = AGENDA_URL + "/uppfoljning"
+
+
+def follow_up_mail(
+    to: str,
+    name: str,
+    header: AgendaHeader,
+    meetings: int,
+    closes_at: dt.datetime,
+    link_id: UUID,
+    *,
+    reminder: bool = False,
+) -> dict[str, Any]:
+    """The second round's question, months later: what came of the needs discussed (or its one reminder).
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    >>> agenda = build_agendas(snapshot, [(sme, buyer, 0, 0, {})], version=1, published_at=snapshot.generated_at,
+    ...                        include_contacts=False).sme(sme)
+    >>> closes = dt.datetime(2026, 5, 7, 8, 0, tzinfo=dt.UTC)
+    >>> mail = follow_up_mail("anna@example.se", "Anna", agenda, 1, closes, UUID(int=7))
+    >>> mail["subject"]
+    'Vad blev det av? Affärsträff Falun, 2025-10-07'
+    >>> "{agenda_url}/uppfoljning" in mail["text"], "2026-05-07 10:00" in mail["text"]
+    (True, True)
+    """
+    local = closes_at.astimezone(ZoneInfo(header.time_zone))
+    lines = [
+        f"Hej {name}!",
+        "",
+        f"För några månader sedan var ni med på {header.event_name} {header.event_date:%Y-%m-%d}.",
+        "Vad blev det av behoven ni pratade om? Har ni lämnat anbud, fått uppdraget, eller hur köptes det?",
+        "Några klick per behov; bara arrangören ser era svar.",
+        "",
+        f"Svara här (ingen inloggning): {FOLLOW_UP_URL}",
+        f"Ni kan svara till {local:%Y-%m-%d %H:%M} (svensk tid).",
+        "",
+        "---",
+        f"A few months ago you took part in {header.event_name} on {header.event_date:%Y-%m-%d}.",
+        "What came of the needs you discussed? Did you bid, win the contract, or how was it procured?",
+        "A few clicks per need; only the organiser sees your answers.",
+        "",
+        f"Answer here (no login): {FOLLOW_UP_URL}?lang=en",
+        f"You can answer until {local:%Y-%m-%d %H:%M} (Swedish time).",
+        "",
+    ]
+    subject = f"Vad blev det av? {header.event_name}, {header.event_date:%Y-%m-%d}"
+    return _payload(to, ("Påminnelse: " + subject) if reminder else subject, lines, link_id)

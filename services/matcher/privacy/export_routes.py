@@ -24,8 +24,15 @@ from shared.web import json_response
 
 from ..agendas.model import AgendaMeeting
 from ..agendas.store import AGENDA_CACHE, Participant, VersionRef, day_meetings, day_of, participant_kind
-from ..feedback.privacy import ExportedFeedbackAnswer, ExportedFeedbackRequest, export_feedback
+from ..feedback.privacy import (
+    ExportedFeedbackAnswer,
+    ExportedFeedbackRequest,
+    ExportedFollowUpAnswer,
+    export_feedback,
+    export_follow_up,
+)
 from ..onsite.declines_privacy import ExportedMeetingStatus, ExportedUnavailability, export_day
+from ..reminders.plan import Kind as ReminderKind
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
 from ..sql import reminders as reminders_sql
@@ -78,8 +85,8 @@ class ExportedNotification(BaseModel):
 
 class ExportedReminder(BaseModel):
     event_id: UUID
-    kind: Literal["signup", "agenda", "meeting", "feedback", "feedback_reminder"] = Field(
-        description="Sign-up deadline, agenda the day before, before one meeting, feedback after the day"
+    kind: ReminderKind = Field(
+        description="Sign-up deadline, agenda the day before, before one meeting, feedback after the day, follow-up"
     )
     counterpart_id: UUID | None = Field(description="For a meeting reminder: the organisation met")
     slot: int | None = Field(description="For a meeting reminder: the meeting's slot")
@@ -126,6 +133,9 @@ class MatcherExport(BaseModel):
     )
     feedback_answers: list[ExportedFeedbackAnswer] = Field(
         default_factory=list, description="Its ratings of meetings after events, with its comments"
+    )
+    follow_up_answers: list[ExportedFollowUpAnswer] = Field(
+        default_factory=list, description="Its answers months after events (bids, awards, procured how), with comments"
     )
 
 
@@ -222,5 +232,6 @@ async def export_organisation(request: web.Request) -> web.Response:
         meeting_status=marks,
         feedback_requests=feedback_requests,
         feedback_answers=feedback_answers,
+        follow_up_answers=await export_follow_up(pool, organisation_id),
     )
     return json_response(document, headers={"Cache-Control": "private, no-store"})

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from ..agendas.model import AgendaMeeting, Agendas
 
-Kind = Literal["signup", "agenda", "meeting", "feedback", "feedback_reminder"]
+Kind = Literal["signup", "agenda", "meeting", "feedback", "feedback_reminder", "follow_up", "follow_up_reminder"]
 # The agenda reminder goes out at this local time on the day before the event.
 AGENDA_LOCAL_TIME = dt.time(16, 0)
 

@@ -33,8 +33,8 @@ from shared.db import POOL_KEY
 from ..agendas.link_store import event_links
 from ..agendas.model import AgendaHeader, AgendaMeeting, Agendas
 from ..agendas.store import AGENDA_CACHE, VersionRef, published_version
-from ..feedback.plan import FeedbackSettings, plan_feedback, settings_of
-from ..feedback.texts import feedback_mail
+from ..feedback.plan import FeedbackSettings, plan_feedback, plan_follow_up, settings_of
+from ..feedback.texts import feedback_mail, follow_up_mail
 from ..listener import DATABASE_ERRORS, RetryStreak
 from ..settings import MatcherSettings
 from ..sql import agendas as agendas_sql
@@ -141,17 +141,18 @@ async def plan_event(conn: asyncpg.Connection, event_id: UUID, fingerprint: str,
                 off=state.off,
             )
             # The evening's feedback round (services/matcher/feedback/): its e-mail and one reminder.
-            times, asked = plan_feedback(
-                state.agendas, state.feedback, recipients=set(state.contacts) & set(state.links), off=state.off
-            )
-            planned = [p for p in planned + asked if p.expires_at > now]
-            if times is not None:
-                await conn.execute(
-                    feedback_sql.UPSERT_ROUND, event_id, "after_day", times.opens_at, times.reminder_at,
-                    times.closes_at, now,
-                )  # fmt: skip
-            else:
-                await conn.execute(feedback_sql.DELETE_ROUNDS, event_id)
+            # and months later the follow-up round, the same people asked.
+            asked_of = set(state.contacts) & set(state.links)
+            times, asked = plan_feedback(state.agendas, state.feedback, recipients=asked_of, off=state.off)
+            later, asked_later = plan_follow_up(state.agendas, state.feedback, recipients=asked_of, off=state.off)
+            planned = [p for p in planned + asked + asked_later if p.expires_at > now]
+            await conn.execute(feedback_sql.DELETE_ROUNDS, event_id)
+            for kind, found in (("after_day", times), ("follow_up", later)):
+                if found is not None:
+                    await conn.execute(
+                        feedback_sql.UPSERT_ROUND, event_id, kind, found.opens_at, found.reminder_at,
+                        found.closes_at, now,
+                    )  # fmt: skip
         organisations = [p.organisation_id for p in planned]
         kinds = [p.kind for p in planned]
         counterparts = [p.counterpart_id for p in planned]
@@ -183,21 +184,27 @@ async def plan_changed_events(pool: asyncpg.Pool, now: dt.datetime) -> int:
     return done
 
 
-FEEDBACK_KINDS = ("feedback", "feedback_reminder")
+# The reminder kinds of the feedback rounds, and the round (feedback_rounds.kind) each belongs to.
+ROUND_OF = {
+    "feedback": "after_day", "feedback_reminder": "after_day", "follow_up": "follow_up",
+    "follow_up_reminder": "follow_up",
+}  # fmt: skip
+FEEDBACK_KINDS = tuple(ROUND_OF)
 
 
 async def _answered(conn: asyncpg.Connection, row: asyncpg.Record) -> bool:
-    return bool(await conn.fetchval(feedback_sql.HAS_ANSWERED, row["event_id"], "after_day", row["organisation_id"]))
+    round_kind = ROUND_OF[row["kind"]]
+    return bool(await conn.fetchval(feedback_sql.HAS_ANSWERED, row["event_id"], round_kind, row["organisation_id"]))
 
 
 async def _mark_asked(conn: asyncpg.Connection, state: EventState, row: asyncpg.Record, now: dt.datetime) -> None:
     """The feedback request's sent_at / reminded_at, in the transaction that wrote the e-mail."""
-    organisation = row["organisation_id"]
-    if row["kind"] == "feedback":
+    organisation, round_kind = row["organisation_id"], ROUND_OF[row["kind"]]
+    if not row["kind"].endswith("_reminder"):
         side = "sme" if any(a.sme_id == organisation for a in state.agendas.smes) else "buyer"
-        await conn.execute(feedback_sql.MARK_ASKED, row["event_id"], "after_day", organisation, side, now)
+        await conn.execute(feedback_sql.MARK_ASKED, row["event_id"], round_kind, organisation, side, now)
     else:
-        await conn.execute(feedback_sql.MARK_REMINDED, row["event_id"], "after_day", organisation, now)
+        await conn.execute(feedback_sql.MARK_REMINDED, row["event_id"], round_kind, organisation, now)
 
 
 def _meetings_of(state: EventState, organisation_id: UUID) -> list[AgendaMeeting]:
@@ -226,8 +233,9 @@ def _email(state: EventState, row: asyncpg.Record) -> dict[str, Any] | None:
     if row["kind"] in FEEDBACK_KINDS:
         if link is None:
             return None
-        reminder = row["kind"] == "feedback_reminder"
-        return feedback_mail(address, name, header, len(meetings), row["expires_at"], link, reminder=reminder)
+        reminder = row["kind"].endswith("_reminder")
+        mail = follow_up_mail if ROUND_OF[row["kind"]] == "follow_up" else feedback_mail
+        return mail(address, name, header, len(meetings), row["expires_at"], link, reminder=reminder)
     meeting = next((m for m in meetings if m.counterpart_id == row["counterpart_id"]), None)
     if meeting is None or meeting.slot != row["slot"]:
         return None
@@ -254,7 +262,8 @@ async def send_due(pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, 
                 report.expired += 1
                 continue
             payload = _email(state, row) if state is not None else None
-            if payload is not None and row["kind"] == "feedback_reminder" and await _answered(conn, row):
+            late = row["kind"] in ("feedback_reminder", "follow_up_reminder")
+            if payload is not None and late and await _answered(conn, row):
                 payload = None  # it answered: no reminder
             if payload is None:
                 await conn.execute(sql.MARK_SETTLED, row["id"], "skipped", now)

@@ -11,6 +11,9 @@ SELECT event_id, after_day_time, reminder_days, open_days, follow_up_months, upd
 FROM matcher.feedback_settings WHERE event_id = $1
 """
 
+# The row to compare If-Match against, locked while it changes. $1 event.
+LOCK_SETTINGS = SELECT_SETTINGS.rstrip() + " FOR UPDATE\n"
+
 # $1 event, $2 after_day_time, $3 reminder_days, $4 open_days, $5 follow_up_months, $6 now.
 UPSERT_SETTINGS = """
 INSERT INTO matcher.feedback_settings (event_id, after_day_time, reminder_days, open_days, follow_up_months, updated_at)
@@ -114,4 +117,51 @@ WHERE event_id = ANY($1::uuid[]) AND comment <> ''
 UPDATE_COMMENT = """
 UPDATE matcher.feedback_answers SET comment = $5
 WHERE event_id = $1 AND sme_id = $2 AND buyer_id = $3 AND organisation_id = $4
+"""
+
+# --- The follow-up round (migration 0017): per organisation and need discussed. ---
+
+# $1 event, $2 organisation.
+SELECT_OWN_FOLLOW_UP = """
+SELECT need_id, buyer_id, bid, awarded, procured, comment, answered_at, updated_at FROM matcher.follow_up_answers
+WHERE event_id = $1 AND organisation_id = $2
+"""
+
+# $1 event, $2 organisation, $3 side, $4 need ids, $5 buyer ids, $6 bids, $7 awarded, $8 procured, $9 comments,
+# $10 now.
+UPSERT_FOLLOW_UP = """
+INSERT INTO matcher.follow_up_answers (event_id, organisation_id, need_id, buyer_id, side, bid, awarded, procured,
+                                       comment, answered_at, updated_at)
+SELECT $1, $2, need_id, buyer_id, $3, bid, awarded, procured, comment, $10, $10
+FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[])
+     AS a(need_id, buyer_id, bid, awarded, procured, comment)
+ON CONFLICT (event_id, organisation_id, need_id) DO UPDATE
+SET bid = EXCLUDED.bid, awarded = EXCLUDED.awarded, procured = EXCLUDED.procured, comment = EXCLUDED.comment,
+    updated_at = EXCLUDED.updated_at
+WHERE (follow_up_answers.bid, follow_up_answers.awarded, follow_up_answers.procured, follow_up_answers.comment)
+      IS DISTINCT FROM (EXCLUDED.bid, EXCLUDED.awarded, EXCLUDED.procured, EXCLUDED.comment)
+"""
+
+# The organisers' figures. $1 event.
+SELECT_EVENT_FOLLOW_UP = """
+SELECT organisation_id, need_id, buyer_id, side, bid, awarded, procured, comment FROM matcher.follow_up_answers
+WHERE event_id = $1 ORDER BY buyer_id, need_id, side, organisation_id
+"""
+
+# Erasure and export. $1 organisation.
+DELETE_ORGANISATION_FOLLOW_UP = "DELETE FROM matcher.follow_up_answers WHERE organisation_id = $1"
+EXPORT_FOLLOW_UP = """
+SELECT event_id, need_id, buyer_id, side, bid, awarded, procured, comment, answered_at, updated_at
+FROM matcher.follow_up_answers WHERE organisation_id = $1 ORDER BY event_id, need_id
+"""
+
+# Others' follow-up comments in the erased organisation's events. $1 events.
+SELECT_EVENT_FOLLOW_UP_COMMENTS = """
+SELECT event_id, organisation_id, need_id, comment FROM matcher.follow_up_answers
+WHERE event_id = ANY($1::uuid[]) AND comment <> ''
+"""
+
+# $1 event, $2 organisation, $3 need, $4 comment.
+UPDATE_FOLLOW_UP_COMMENT = """
+UPDATE matcher.follow_up_answers SET comment = $4 WHERE event_id = $1 AND organisation_id = $2 AND need_id = $3
 """

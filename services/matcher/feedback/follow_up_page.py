@@ -1,0 +1,163 @@
+"""The follow-up form by the participant's agenda link (``/a/{token}/uppfoljning``), months after the day,
+for phones without a login or JavaScript.
+
+One block per need discussed: a firm chooses whether it bid and whether it was awarded, a buyer how the need
+was procured, each with a comment. Posted back as a plain form: 303 to the page with a word that it was
+saved, or the page again (422) with each need's error and what was typed, nothing stored. As the first
+round's page (:mod:`.page`): the link's secret is the credential, Swedish first, ``?lang=en`` English.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from shared.clock import CLOCK_KEY
+from shared.db import POOL_KEY
+from shared.errors import Conflict, ProblemError, ValidationProblem
+from shared.openapi import operation
+
+from ..onsite import day_access as access
+from .follow_up import my_follow_up, save_follow_up
+from .model import AWARDS, BIDS, PROCURED, FollowUpAnswerIn, FollowUpIn, MyFollowUp
+from .page import environment, html_response, lang_of
+
+PAGE = "/a/{token}/uppfoljning"
+WORDS = {
+    "sv": {
+        "title": "Vad blev det av?", "back": "Tillbaka till agendan", "other_language": "English",
+        "intro": "Svara för varje behov ni pratade om. Bara arrangören ser era svar.",
+        "until": "Ni kan ändra svaren till", "with": "Ni pratade med",
+        "bid": "Lämnade ni anbud?", "awarded": "Fick ni uppdraget?", "procured": "Hur köptes det?",
+        "bids": {"yes": "Ja", "no": "Nej", "unknown": "Vet inte än"},
+        "awards": {"yes": "Ja", "no": "Nej", "pending": "Inte avgjort än"},
+        "ways": {"direct_award": "Direktupphandling", "tender": "Annonserad upphandling", "cancelled": "Avbrutet",
+                 "not_yet": "Inte än"},
+        "comment": "Kommentar (valfri, visas bara för arrangören)", "send": "Spara svaren",
+        "saved": "Tack! Era svar är sparade.", "not_open": "Uppföljningen öppnar några månader efter dagen.",
+        "closed": "Uppföljningen är stängd.", "no_needs": "Det finns inga behov att följa upp.",
+        "fix": "Något behöver rättas nedan; inget sparades.", "bad": "Välj ett svar på varje fråga.",
+        "too_long": "Kommentaren får vara högst 2000 tecken.",
+    },
+    "en": {
+        "title": "What came of it?", "back": "Back to the agenda", "other_language": "Svenska",
+        "intro": "Answer for each need you discussed. Only the organiser sees your answers.",
+        "until": "You can change them until", "with": "You discussed it with",
+        "bid": "Did you bid?", "awarded": "Were you awarded?", "procured": "How was it procured?",
+        "bids": {"yes": "Yes", "no": "No", "unknown": "Not known yet"},
+        "awards": {"yes": "Yes", "no": "No", "pending": "Not decided yet"},
+        "ways": {"direct_award": "Direct award", "tender": "Advertised tender", "cancelled": "Cancelled",
+                 "not_yet": "Not yet"},
+        "comment": "Comment (optional, seen by the organiser only)", "send": "Save the answers",
+        "saved": "Thank you! Your answers are saved.", "not_open": "The follow-up opens some months after the day.",
+        "closed": "The follow-up is closed.", "no_needs": "There are no needs to follow up.",
+        "fix": "Something needs fixing below; nothing was saved.", "bad": "Choose an answer to each question.",
+        "too_long": "The comment can be at most 2000 characters.",
+    },
+}  # fmt: skip
+# The questions each side answers: (field, choices, their words' key).
+QUESTIONS = {"sme": (("bid", BIDS, "bids"), ("awarded", AWARDS, "awards")), "buyer": (("procured", PROCURED, "ways"),)}
+
+
+def _render(
+    request: web.Request, found: MyFollowUp, lang: str, *, status: int = 200, typed: dict | None = None,
+    errors: dict[str, str] | None = None, saved: bool = False,
+) -> web.Response:  # fmt: skip
+    token = request.match_info["token"]
+    closes = found.closes_at.astimezone(ZoneInfo("Europe/Stockholm"))
+    needs = []
+    for n in found.needs:
+        key = str(n.need_id)
+        given = (typed or {}).get(key) or {}
+        answers = {name: given.get(name, getattr(n, name)) for name in ("bid", "awarded", "procured")}
+        needs.append({**n.model_dump(), **answers, "key": key, "comment": given.get("comment", n.comment),
+                      "error": (errors or {}).get(key)})  # fmt: skip
+    body = environment().get_template("follow_up_link.html").render(
+        lang=lang, other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], questions=QUESTIONS[found.side],
+        needs=needs, open=found.open, not_yet=request.app[CLOCK_KEY].now() < found.opens_at,
+        until=f"{closes:%Y-%m-%d %H:%M}", saved=saved, errors=bool(errors), action=f"/a/{token}/uppfoljning",
+        agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
+    ).encode()  # fmt: skip
+    return html_response(body, status)
+
+
+@operation(
+    "The follow-up form months after the day, by the agenda link (no login, no script)",
+    tags=("feedback",),
+    response_content_type="text/html",
+    errors=(404,),
+    description="One block per need discussed: a firm's bid and award, a buyer's way of procuring, and a "
+    "comment. ?lang=en for English. 404 for an unknown link or before anything is published.",
+)
+async def own_follow_up(request: web.Request) -> MyFollowUp:
+    """The link's own needs and answers (its errors as private as the agenda)."""
+    try:
+        link = await access.link_of(request)
+        async with request.app[POOL_KEY].acquire() as conn:
+            return await my_follow_up(conn, link, request.app[CLOCK_KEY].now())
+    except ProblemError as error:
+        raise access.private(error) from None
+
+
+async def get_follow_up_page(request: web.Request) -> web.Response:
+    """The form."""
+    found = await own_follow_up(request)
+    return _render(request, found, lang_of(request.query.get("lang")), saved="sparat" in request.query)
+
+
+@operation(
+    "Save the follow-up form (form post)",
+    tags=("feedback",),
+    status=303,
+    errors=(404, 409, 422),
+    description="Fields bid-, awarded- (firms) or procured- (buyers) and comment-{need_id} per need, and lang. "
+    "Answered 303 to the page with ?sparat=1; the page again with errors (422) when something is wrong.",
+)
+async def post_follow_up_page(request: web.Request) -> web.Response:
+    """The form, posted: a need left untouched keeps its answers; one half answered is an error."""
+    try:
+        link = await access.link_of(request)
+        form = await request.post()
+        lang = lang_of(form.get("lang"))
+        w, saved = WORDS[lang], True
+        async with request.app[POOL_KEY].acquire() as conn:
+            now = request.app[CLOCK_KEY].now()
+            found = await my_follow_up(conn, link, now)
+            typed, errors, answers = {}, {}, []
+            for n in found.needs:
+                key = str(n.need_id)
+                given = {name: str(form.get(f"{name}-{key}", "")) for name, _, _ in QUESTIONS[found.side]}
+                comment = str(form.get(f"comment-{key}", ""))
+                typed[key] = {**{k: v or None for k, v in given.items()}, "comment": comment}
+                if not any(given.values()) and not comment.strip():
+                    continue
+                if any(
+                    value not in choices
+                    for (name, choices, _), value in zip(QUESTIONS[found.side], given.values(), strict=True)
+                ):
+                    errors[key] = w["bad"]
+                    continue  # fmt: skip
+                try:
+                    answers.append(FollowUpAnswerIn(need_id=n.need_id, comment=comment, **given))
+                except ValidationError:
+                    errors[key] = w["too_long"]
+            if errors:
+                return _render(request, found, lang, status=422, typed=typed, errors=errors)
+            try:
+                await save_follow_up(conn, link, FollowUpIn(answers=answers), now)
+            except Conflict:
+                saved = False  # the round closed (or is not open yet) meanwhile: the page says which
+            except ValidationProblem:
+                return _render(request, found, lang, status=422, typed=typed, errors={"": w["bad"]})
+    except ProblemError as error:
+        raise access.private(error) from None
+    query = "&".join((["sparat=1"] if saved else []) + (["lang=en"] if lang == "en" else []))
+    target = f"/a/{request.match_info['token']}/uppfoljning" + (f"?{query}" if query else "")
+    raise web.HTTPSeeOther(target, headers=access.LINK_HEADERS)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get(PAGE, get_follow_up_page)
+    app.router.add_post(PAGE, post_follow_up_page)
