@@ -191,13 +191,16 @@ def install(app: web.Application) -> None:
 
 
 async def _listen(listener: ChannelListener, cache: LinkCache, wake: asyncio.Event, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        await listener.ensure()
-        if listener.listening != cache.usable:
-            # Starting: a read begun before may hold an answer already changed. Lost: see LinkCache.lost.
-            cache.listening(listener.listening)
-        wake.clear()
-        await wait_for_either(wake, stop, listener.retry_delay(RETRY_SECONDS))
+    try:
+        while not stop.is_set():
+            await listener.ensure()
+            if listener.listening != cache.usable:
+                # Starting: a read begun before may hold an answer already changed. Lost: see LinkCache.lost.
+                cache.listening(listener.listening)
+            wake.clear()
+            await wait_for_either(wake, stop, listener.retry_delay(RETRY_SECONDS))
+    finally:
+        cache.listening(False)  # however the loop ends, nothing is served from memory without it
 
 
 async def link_cache_context(app: web.Application) -> AsyncIterator[None]:
@@ -214,5 +217,4 @@ async def link_cache_context(app: web.Application) -> AsyncIterator[None]:
     finally:
         stop.set()
         await task
-        cache.listening(False)
         await listener.close()
