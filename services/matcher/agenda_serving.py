@@ -93,6 +93,9 @@ class ParticipantAgendaQuery(AgendaQuery):
     )
 
 
+_NO_QUERY = ParticipantAgendaQuery()  # never changed: shared by every read without a query string
+
+
 class NotPublished(ProblemError):
     status = 404
     slug = "not-published"
@@ -295,7 +298,8 @@ async def participant_agenda(
     (:func:`_qr_url`; ``qr_url``: the link this read came by).
     """
     fmt = agenda_format(request)
-    query = read_query(request, ParticipantAgendaQuery)
+    # The morning's polls carry no query string: the defaults, without validating an empty one each time.
+    query = read_query(request, ParticipantAgendaQuery) if request.query_string else _NO_QUERY
     pool, markers = request.app[POOL_KEY], request.app[SEEN_KEY]
     ref = await resolve_version(pool, event_id, query.version, organiser=organiser, published=published)
     # The morning's polling: JSON of a version already rendered for this reader, answered from memory.

@@ -59,6 +59,9 @@ class BoardQuery(BaseModel):
         return (self.first or 1, self.last or 100_000)
 
 
+_NO_QUERY = BoardQuery()  # never changed: shared by every read without a query string
+
+
 class BoardLinkRevoked(ProblemError):
     status = 410
     slug = "board-link-revoked"
@@ -132,7 +135,7 @@ async def delete_board_link(request: web.Request) -> web.Response:
 )
 async def get_board(request: web.Request) -> web.StreamResponse:
     """What a venue screen shows."""
-    query = read_query(request, BoardQuery)
+    query = read_query(request, BoardQuery) if request.query_string else _NO_QUERY  # screens poll without one
     as_json = request.match_info.get("ext") == ".json"
     screen = await _screen(request, request.match_info["token"])
     try:
