@@ -55,6 +55,7 @@ RETURNING o.id
 # Due rows on the given channels, oldest first, locked, hidden for a while and counted as an attempt.
 # Per participant (e-mails carry one; webhooks do not) at most one row is out at a time, and the oldest goes
 # first: a participant with a row being sent gets nothing else until it is settled. Run under LOCK_CLAIMS.
+# (Per event, and IS NOT DISTINCT FROM: a follower's need notices have no event.)
 # $1 max attempts, $2 how many, $3 visibility timeout in seconds, $4 channels (text[]).
 CLAIM_DUE = f"""
 WITH due AS (
@@ -63,7 +64,7 @@ WITH due AS (
     WHERE delivered_at IS NULL AND next_attempt_at <= now() AND attempts < $1 AND channel = ANY($4::text[])
       AND NOT (participant_id IS NOT NULL AND EXISTS (
           SELECT 1 FROM matcher.outbox AS busy
-          WHERE busy.event_id = o.event_id AND busy.participant_id = o.participant_id
+          WHERE busy.event_id IS NOT DISTINCT FROM o.event_id AND busy.participant_id = o.participant_id
             AND busy.channel = o.channel AND busy.id <> o.id
             AND busy.delivered_at IS NULL AND busy.sending_until > now()
       ))
