@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from .model import FloatArray
 
@@ -56,18 +56,22 @@ def text_vectors(sme_texts: Sequence[str], need_texts: Sequence[str]) -> tuple[s
     n_smes = len(sme_texts)
     if not any(text.strip() for text in corpus):
         return sp.csr_matrix((n_smes, 0), dtype=np.float32), sp.csr_matrix((len(need_texts), 0), dtype=np.float32)
-    vectoriser = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=NGRAM_RANGE,
-        sublinear_tf=True,
-        lowercase=True,
-        max_df=0.5 if len(corpus) >= PRUNE_FROM_DOCUMENTS else 1.0,
-        dtype=np.float32,
-    )
+    # What TfidfVectorizer(analyzer="char_wb", sublinear_tf=True, max_df=…) computes, with each distinct text
+    # counted once and its row repeated: events repeat texts (a buyer's units bringing the same needs),
+    # and counting n-grams is most of the fit. The document frequencies still count every document, so
+    # the matrix is the vectoriser's to the bit (same vocabulary order, values and index order; tested).
+    distinct: dict[str, int] = {}
+    repeat = np.array([distinct.setdefault(text, len(distinct)) for text in corpus], dtype=np.int64)
+    counter = CountVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, lowercase=True, dtype=np.float32)
     try:
-        matrix = vectoriser.fit_transform(corpus).tocsr()
-    except ValueError:  # every n-gram pruned (e.g. all texts identical): no text signal
+        counts = counter.fit_transform(list(distinct)).tocsr()[repeat]
+    except ValueError:  # no n-gram at all (every text shorter than an n-gram): no text signal
         return sp.csr_matrix((n_smes, 0), dtype=np.float32), sp.csr_matrix((len(need_texts), 0), dtype=np.float32)
+    max_df = 0.5 if len(corpus) >= PRUNE_FROM_DOCUMENTS else 1.0
+    kept = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]) <= max_df * len(corpus))
+    if not len(kept):  # every n-gram pruned (e.g. all texts identical): no text signal
+        return sp.csr_matrix((n_smes, 0), dtype=np.float32), sp.csr_matrix((len(need_texts), 0), dtype=np.float32)
+    matrix = TfidfTransformer(sublinear_tf=True).fit_transform(counts[:, kept]).tocsr()
     return matrix[:n_smes], matrix[n_smes:]
 
 
