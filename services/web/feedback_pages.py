@@ -24,6 +24,11 @@ RATINGS = {
     "will_bid_or_buy": N_("Lämnar anbud eller köper"),
 }
 SIDES = {"sme": N_("Företag"), "buyer": N_("Köpare")}
+# The follow-up round's answers, months later.
+BIDS = {"yes": N_("Ja"), "no": N_("Nej"), "unknown": N_("Vet inte än")}
+AWARDS = {"yes": N_("Ja"), "no": N_("Nej"), "pending": N_("Inte avgjort än")}
+PROCURED = {"direct_award": N_("Direktupphandling"), "tender": N_("Annonserad upphandling"),
+            "cancelled": N_("Avbrutet"), "not_yet": N_("Inte än")}  # fmt: skip
 OUTCOMES = {
     "sparat": N_("Inställningarna för utvärderingen är sparade."),
     "fel": N_(
@@ -43,13 +48,47 @@ def percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)} %" if whole else "–"
 
 
-def summary(found: dict[str, Any]) -> dict[str, Any]:
-    """The page's figures and rows from the matcher's document."""
-    sides = [
+def side_rates(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Asked, answered and their share per side, from a round's figures."""
+    return [
         {"label": _(label), "asked": found["sides"][side]["asked"], "answered": found["sides"][side]["answered"],
          "rate": percent(found["sides"][side]["answered"], found["sides"][side]["asked"])}
         for side, label in SIDES.items()
     ]  # fmt: skip
+
+
+def follow_up_summary(found: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The follow-up round's figures: rates, per need the firms' bids and awards and the buyer's answer.
+
+    Examples
+    --------
+    >>> rate = {"asked": 2, "answered": 1}
+    >>> found = {"opens_at": None, "closes_at": None, "asked": 4, "answered": 1, "sides": {"sme": rate,
+    ...          "buyer": rate}, "procured": {"tender": 1}, "comments": 0, "needs": [{"title": "Städ",
+    ...          "buyer_name": "Falu kommun", "bids": {"yes": 1}, "awards": {"pending": 1}, "procured": None}]}
+    >>> shown = follow_up_summary(found)
+    >>> shown["rate"], shown["needs"][0]["bids"], shown["needs"][0]["procured"], shown["procured"][1]["count"]
+    ('25 %', [1, 0, 0], '–', 1)
+    """
+    if found is None:
+        return None
+    needs = [
+        {"title": n["title"], "buyer_name": n["buyer_name"], "bids": [n["bids"].get(k, 0) for k in BIDS],
+         "awards": [n["awards"].get(k, 0) for k in AWARDS],
+         "procured": _(PROCURED[n["procured"]]) if n["procured"] else "–"}
+        for n in found["needs"]
+    ]  # fmt: skip
+    return {
+        "opens_at": found["opens_at"], "closes_at": found["closes_at"], "asked": found["asked"],
+        "answered": found["answered"], "rate": percent(found["answered"], found["asked"]),
+        "sides": side_rates(found), "needs": needs, "comments": found["comments"],
+        "procured": [{"label": _(label), "count": found["procured"].get(k, 0)} for k, label in PROCURED.items()],
+    }  # fmt: skip
+
+
+def summary(found: dict[str, Any]) -> dict[str, Any]:
+    """The page's figures and rows from the matcher's document."""
+    sides = side_rates(found)
     counts = found["ratings"]
     total = sum(counts.values())
     ratings = [
@@ -69,6 +108,7 @@ def summary(found: dict[str, Any]) -> dict[str, Any]:
         "answers": answers,
         "opens_at": found["opens_at"],
         "closes_at": found["closes_at"],
+        "follow_up": follow_up_summary(found.get("follow_up")),
     }
 
 

@@ -187,6 +187,11 @@ MATRIX: list[Row] = [
     Row("PUT", "/a/{link_token}/feedback", everyone(200, 409), body={"answers": []}, setup=("links",)),
     Row("GET", "/a/{link_token}/utvardering", everyone(200), setup=("links",)),
     Row("POST", "/a/{link_token}/utvardering", everyone(200, 303), setup=("links",)),
+    # The follow-up months later: the same, each its own by its link.
+    Row("GET", "/a/{link_token}/follow-up", everyone(200), setup=("links",)),
+    Row("PUT", "/a/{link_token}/follow-up", everyone(200, 409), body={"answers": []}, setup=("links",)),
+    Row("GET", "/a/{link_token}/uppfoljning", everyone(200), setup=("links",)),
+    Row("POST", "/a/{link_token}/uppfoljning", everyone(200, 303), setup=("links",)),
     Row("GET", "/events/{event}/feedback", only(organiser={200})),
     Row("GET", "/events/{event}/feedback-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
