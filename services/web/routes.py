@@ -29,7 +29,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/integritet", privacy_pages.privacy_page)
 
     # --- SME pages (sme_pages.py) ---
-    from . import reference_pages, sme_pages, sme_signup_pages
+    from . import reference_pages, sme_need_pages, sme_pages, sme_signup_pages
 
     app.router.add_get("/api/cpv", reference_pages.cpv_api)
     app.router.add_get("/api/orgnr", reference_pages.orgnr_api)
@@ -39,6 +39,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/foretag", sme_pages.start)
     app.router.add_get("/foretag/profil", sme_pages.profile_form_page)
     app.router.add_post("/foretag/profil", sme_pages.update_profile)
+    app.router.add_get("/foretag/behov/{need_id}", sme_need_pages.need_page)
+    app.router.add_post("/foretag/behov/{need_id}/folj", sme_need_pages.change_follow)
+    app.router.add_get("/foretag/foljer", sme_need_pages.follows_page)
+    app.router.add_post("/foretag/foljer/omrade/{division}", sme_need_pages.stop_following_division)
     event = "/foretag/evenemang/{event_id}"
     app.router.add_get(event, sme_signup_pages.event_needs)
     app.router.add_get(event + "/anmalan", sme_signup_pages.signup_form)
