@@ -379,3 +379,26 @@ async def test_the_link_day_page_has_angra_for_the_buyers_own_marks_only(
     )
     html = await (await matcher.get(f"/a/{token}/dagen.html")).text()
     assert "Köparen uteblev" in html and 'value="planned"' not in html
+
+
+async def test_held_after_a_no_show_takes_the_freed_slots_back_and_a_new_no_show_frees_them_anew(
+    registry, matcher, db, make_org, make_token, service_token, clock
+):
+    world = await day_world(registry, matcher, db, make_org, make_token, service_token, clock)
+    event, orgs, tokens, slots = world["event"], world["orgs"], world["tokens"], world["slots"]
+    clock.set(slots[0].start + dt.timedelta(minutes=5))
+    path = f"/events/{event}/meetings/{orgs['a']}/{orgs['x']}/status"
+    missed = await matcher.put(path, json={"status": "no_show_sme"}, headers=bearer(tokens["x"]))
+    assert (await missed.json())["freed_slots"] == 2  # SME a had not checked in: its meeting with y too
+    clock.set(clock.now() + dt.timedelta(minutes=1))
+    came = await matcher.put(path, json={"status": "held"}, headers=bearer(tokens["x"]))
+    assert came.status == 200 and (await came.json())["status"] == "held"
+    later = "SELECT state FROM matcher.freed_slots WHERE buyer_id = $1 ORDER BY id DESC LIMIT 1"
+    assert await db.fetchval(later, UUID(orgs["y"])) == "withdrawn"
+    entry = await last_audit(db, "meeting.mark")
+    assert (entry["previous"], entry["status"], entry["withdrawn_slots"] >= 1) == ("no_show_sme", "held", True)
+    # Marked missed again (a has still not checked in): its meeting with y is freed anew.
+    clock.set(clock.now() + dt.timedelta(minutes=1))
+    again = await matcher.put(path, json={"status": "no_show_sme"}, headers=bearer(tokens["x"]))
+    assert (await again.json())["freed_slots"] >= 1
+    assert await db.fetchval(later, UUID(orgs["y"])) == "open"

@@ -242,11 +242,11 @@ async def post_day_mark(request: web.Request) -> web.Response:
     actor, now = access.link_actor(request, link), request.app[CLOCK_KEY].now()
     try:
         async with request.app[POOL_KEY].acquire() as conn:
+            settings = request.app[SETTINGS_KEY]
             if status == "planned":
-                settings = request.app[SETTINGS_KEY]
                 await mark_undo.undo_mark(conn, settings, **ids, actor=actor, now=now, at_table=True)
             else:
-                await meeting_status.mark_meeting(conn, **ids, status=status, actor=actor, now=now)
+                await meeting_status.mark_meeting(conn, **ids, status=status, actor=actor, now=now, settings=settings)
     except ProblemError as error:
         raise _back(request, lang, _outcome_of(error)) from None
     raise _back(request, lang, "angrat" if status == "planned" else "markerat")

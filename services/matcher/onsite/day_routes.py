@@ -123,7 +123,7 @@ async def put_meeting_status(request: web.Request) -> web.Response:
     async with request.app[POOL_KEY].acquire() as conn:
         mark = await meeting_status.mark_meeting(
             conn, event_id=event_id, sme_id=sme_id, buyer_id=buyer_id, status=body.status,
-            actor=actor_of(request), now=request.app[CLOCK_KEY].now(),
+            actor=actor_of(request), now=request.app[CLOCK_KEY].now(), settings=request.app[SETTINGS_KEY],
         )  # fmt: skip
     return json_response(_mark_out(event_id, mark))
 
@@ -148,6 +148,7 @@ async def put_linked_meeting_status(request: web.Request) -> web.Response:
             mark = await meeting_status.mark_meeting(
                 conn, event_id=link.event_id, sme_id=sme_id, buyer_id=link.organisation_id, status=body.status,
                 actor=access.link_actor(request, link), now=request.app[CLOCK_KEY].now(),
+                settings=request.app[SETTINGS_KEY],
             )  # fmt: skip
     except ProblemError as error:
         raise access.private(error) from None

@@ -6,8 +6,10 @@ the mark freed for the live fill go back with it, in the same transaction: those
 (and a meeting a fill had already taken out of the schedule is put back, :mod:`.restore`). If the live fill
 has given one of them to a stand-by firm, that time is someone else's now: 409, and nothing changes.
 
-The undo takes the event's schedule lock before looking at the freed slots, so a fill running at that moment
-finishes first and its outcome decides; a fill waiting behind the undo no longer sees the withdrawn slots.
+The undo takes the meeting's lock, then the event's schedule lock before looking at the freed slots, so a fill
+running at that moment finishes first and its outcome decides; a fill waiting behind the undo no longer sees
+the withdrawn slots. A new mark over a freeing one that frees nothing (held after "Uteblev") takes the freed
+slots back the same way (:func:`.restore.take_back`).
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.errors import Conflict, Forbidden
+from shared.errors import Forbidden
 
 from ..audit import Actor
 from ..settings import MatcherSettings
 from ..sql import onsite_day as sql
-from ..sql import schedules as schedules_sql
 from .day_version import DayVersion, Meeting, published_day, published_meeting
 from .meeting_status import BUYER_STATUSES, record_mark
-from .restore import Restored, withdraw
+from .restore import Restored, take_back
 
 
 @dataclass(frozen=True)
@@ -36,25 +37,6 @@ class Undone:
     meeting: Meeting
     previous: str | None
     restored: Restored
-
-
-def time_given_away(day: DayVersion, taken: list[asyncpg.Record]) -> Conflict:
-    """409: the live fill has given a freed slot of the mark to another firm.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> event = {"date": "2027-03-04", "slots": [
-    ...     {"index": 6, "start": "2027-03-04T09:00:00Z", "end": "2027-03-04T09:20:00Z", "label": "10:00–10:20"}]}
-    >>> time_given_away(DayVersion.from_event(UUID(int=1), 1, event), [{"slot": 6}]).detail  # doctest: +ELLIPSIS
-    'Tiden kl. 10:00–10:20 har redan gått till ett annat företag...'
-    """
-    times = ", ".join(day.label(row["slot"]) for row in taken)
-    return Conflict(
-        f"Tiden kl. {times} har redan gått till ett annat företag, så markeringen kan inte ångras. "
-        f"(The time at {times} has already gone to another firm, so the mark cannot be undone.)",
-        slug="freed-slot-filled",
-    )
 
 
 def check_buyer_may_undo(previous: str) -> None:
@@ -100,7 +82,6 @@ async def undo_mark(
     (two taps on Ångra give one undo). ``at_table``: the buyer acts, 403 for a mark it may not make."""
     async with conn.transaction():
         day = await published_day(conn, event_id)
-        await conn.execute(schedules_sql.LOCK_EVENT_SCHEDULES, event_id)  # a running fill finishes first
         await conn.execute(sql.LOCK_MEETING, event_id, sme_id, buyer_id)
         previous = await conn.fetchrow(sql.SELECT_STATUS, event_id, sme_id, buyer_id)
         meeting = await _marked_meeting(conn, day, previous, (sme_id, buyer_id))
@@ -108,11 +89,7 @@ async def undo_mark(
             return Undone(meeting, None, Restored())
         if at_table:
             check_buyer_may_undo(previous["status"])
-        freed = await conn.fetch(sql.SELECT_MARK_FREED, event_id, sme_id, buyer_id)
-        taken = [row for row in freed if row["state"] == "filled"]
-        if taken:
-            raise time_given_away(day, taken)
-        restored = await withdraw(conn, settings, event_id, freed, now)
+        restored = await take_back(conn, settings, day, event_id, sme_id, buyer_id, now)
         await conn.execute(sql.DELETE_STATUS, event_id, sme_id, buyer_id)
         await record_mark(conn, actor, event_id, day, meeting, "planned", previous["status"], restored.details())
     return Undone(meeting, previous["status"], restored)

@@ -32,8 +32,10 @@ import asyncpg
 from shared.errors import Conflict, Forbidden
 
 from ..audit import Actor, record
+from ..settings import MatcherSettings
 from ..sql import onsite_day as sql
 from .day_version import DayVersion, Meeting, organisation_meetings, published_day, published_meeting
+from .restore import Restored, take_back
 
 Status = Literal["held", "no_show_sme", "no_show_buyer", "cancelled_day"]
 STATUSES: tuple[str, ...] = ("held", "no_show_sme", "no_show_buyer", "cancelled_day")
@@ -154,8 +156,12 @@ async def mark_meeting(
     status: str,
     actor: Actor,
     now: dt.datetime,
+    settings: MatcherSettings,
 ) -> Mark:
-    """Mark a published meeting; 404 for an unknown one, 409 for held/no-show before it started."""
+    """Mark a published meeting; 404 for an unknown one, 409 for held/no-show before it started.
+
+    A mark that frees nothing over one that did (held after "Uteblev") takes the freed slots back as an
+    undo does (:func:`.restore.take_back`: 409 when the live fill gave one away, and nothing changes)."""
     async with conn.transaction():
         day = await published_day(conn, event_id)
         meeting = await published_meeting(conn, day, sme_id, buyer_id)
@@ -169,6 +175,9 @@ async def mark_meeting(
             )
         await conn.execute(sql.LOCK_MEETING, event_id, sme_id, buyer_id)
         previous = await conn.fetchrow(sql.SELECT_STATUS, event_id, sme_id, buyer_id)
+        back = Restored()
+        if previous is not None and previous["status"] in FREEING and status not in FREEING:
+            back = await take_back(conn, settings, day, event_id, sme_id, buyer_id, now)
         row = await conn.fetchrow(
             sql.UPSERT_STATUS, event_id, sme_id, buyer_id, status, day.id, now, actor.token_id, actor.role
         )
@@ -184,7 +193,8 @@ async def mark_meeting(
         if freed:
             await wake_live_fill(conn, event_id)
         before = previous["status"] if previous is not None else "planned"
-        await record_mark(conn, actor, event_id, day, meeting, status, before, {"freed_slots": freed})
+        extra = {"freed_slots": freed, **(back.details() if back.withdrawn else {})}
+        await record_mark(conn, actor, event_id, day, meeting, status, before, extra)
     return Mark(meeting, row["status"], row["marked_at"], row["by_role"], freed)
 
 

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.errors import Conflict
 from shared.snapshot import EventSnapshot
 
 from ..schedules.compute import StoredMeeting
@@ -119,6 +120,44 @@ async def withdraw(
     changes = {"added": len(back), "moved": 0, "removed": 0}
     told = await publish_fill(conn, settings, snapshot, version, parties, changes, meetings + len(back))
     return Restored(len(rows), tuple(back), version["number"], True, told, blocked)
+
+
+def time_given_away(day: DayVersion, taken: list[asyncpg.Record]) -> Conflict:
+    """409: the live fill has given a freed slot of the mark to another firm.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> event = {"date": "2027-03-04", "slots": [
+    ...     {"index": 6, "start": "2027-03-04T09:00:00Z", "end": "2027-03-04T09:20:00Z", "label": "10:00–10:20"}]}
+    >>> time_given_away(DayVersion.from_event(UUID(int=1), 1, event), [{"slot": 6}]).detail  # doctest: +ELLIPSIS
+    'Tiden kl. 10:00–10:20 har redan gått till ett annat företag...'
+    """
+    times = ", ".join(day.label(row["slot"]) for row in taken)
+    return Conflict(
+        f"Tiden kl. {times} har redan gått till ett annat företag, så markeringen kan inte ångras. "
+        f"(The time at {times} has already gone to another firm, so the mark cannot be undone.)",
+        slug="freed-slot-filled",
+    )
+
+
+async def take_back(
+    conn: asyncpg.Connection,
+    settings: MatcherSettings,
+    day: DayVersion,
+    event_id: UUID,
+    sme_id: UUID,
+    buyer_id: UUID,
+    now: dt.datetime,
+) -> Restored:
+    """Take back what the mark of meeting (SME, buyer) freed (the caller holds the meeting's lock): 409 when
+    the live fill has given any of it to another firm, else its open slots withdrawn (see the module docstring)."""
+    await conn.execute(schedules_sql.LOCK_EVENT_SCHEDULES, event_id)  # a running fill finishes first
+    freed = await conn.fetch(day_sql.SELECT_MARK_FREED, event_id, sme_id, buyer_id)
+    taken = [row for row in freed if row["state"] == "filled"]
+    if taken:
+        raise time_given_away(day, taken)
+    return await withdraw(conn, settings, event_id, freed, now)
 
 
 async def late_arrival(
