@@ -9,20 +9,19 @@ round's page (:mod:`.page`): the link's secret is the credential, Swedish first,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from shared.clock import CLOCK_KEY
-from shared.db import POOL_KEY
-from shared.errors import Conflict, ProblemError, ValidationProblem
 from shared.openapi import operation
 
-from ..onsite import day_access as access
 from .follow_up import my_follow_up, save_follow_up
+from .link_form import environment, html_response, lang_of, own_by_link, post_form
 from .model import AWARDS, BIDS, PROCURED, FollowUpAnswerIn, FollowUpIn, MyFollowUp
-from .page import environment, html_response, lang_of
 
 PAGE = "/a/{token}/uppfoljning"
 WORDS = {
@@ -75,7 +74,8 @@ def _render(
         needs.append({**n.model_dump(), **answers, "key": key, "comment": given.get("comment", n.comment),
                       "error": (errors or {}).get(key)})  # fmt: skip
     body = environment().get_template("follow_up_link.html").render(
-        lang=lang, other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], questions=QUESTIONS[found.side],
+        lang=lang, prefix="follow-up", other_lang="en" if lang == "sv" else "sv", w=WORDS[lang],
+        questions=QUESTIONS[found.side],
         needs=needs, open=found.open, not_yet=request.app[CLOCK_KEY].now() < found.opens_at,
         until=f"{closes:%Y-%m-%d %H:%M}", saved=saved, errors=bool(errors), action=f"/a/{token}/uppfoljning",
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
@@ -92,13 +92,8 @@ def _render(
     "comment. ?lang=en for English. 404 for an unknown link or before anything is published.",
 )
 async def own_follow_up(request: web.Request) -> MyFollowUp:
-    """The link's own needs and answers (its errors as private as the agenda)."""
-    try:
-        link = await access.link_of(request)
-        async with request.app[POOL_KEY].acquire() as conn:
-            return await my_follow_up(conn, link, request.app[CLOCK_KEY].now())
-    except ProblemError as error:
-        raise access.private(error) from None
+    """The link's own needs and answers."""
+    return await own_by_link(request, my_follow_up)
 
 
 async def get_follow_up_page(request: web.Request) -> web.Response:
@@ -116,46 +111,32 @@ async def get_follow_up_page(request: web.Request) -> web.Response:
     "Answered 303 to the page with ?sparat=1; the page again with errors (422) when something is wrong.",
 )
 async def post_follow_up_page(request: web.Request) -> web.Response:
-    """The form, posted: a need left untouched keeps its answers; one half answered is an error."""
-    try:
-        link = await access.link_of(request)
-        form = await request.post()
-        lang = lang_of(form.get("lang"))
-        w, saved = WORDS[lang], True
-        async with request.app[POOL_KEY].acquire() as conn:
-            now = request.app[CLOCK_KEY].now()
-            found = await my_follow_up(conn, link, now)
-            typed, errors, answers = {}, {}, []
-            for n in found.needs:
-                key = str(n.need_id)
-                given = {name: str(form.get(f"{name}-{key}", "")) for name, _, _ in QUESTIONS[found.side]}
-                comment = str(form.get(f"comment-{key}", ""))
-                typed[key] = {**{k: v or None for k, v in given.items()}, "comment": comment}
-                if not any(given.values()) and not comment.strip():
-                    continue
-                if any(
-                    value not in choices
-                    for (name, choices, _), value in zip(QUESTIONS[found.side], given.values(), strict=True)
-                ):
-                    errors[key] = w["bad"]
-                    continue  # fmt: skip
-                try:
-                    answers.append(FollowUpAnswerIn(need_id=n.need_id, comment=comment, **given))
-                except ValidationError:
-                    errors[key] = w["too_long"]
-            if errors:
-                return _render(request, found, lang, status=422, typed=typed, errors=errors)
-            try:
-                await save_follow_up(conn, link, FollowUpIn(answers=answers), now)
-            except Conflict:
-                saved = False  # the round closed (or is not open yet) meanwhile: the page says which
-            except ValidationProblem:
-                return _render(request, found, lang, status=422, typed=typed, errors={"": w["bad"]})
-    except ProblemError as error:
-        raise access.private(error) from None
-    query = "&".join((["sparat=1"] if saved else []) + (["lang=en"] if lang == "en" else []))
-    target = f"/a/{request.match_info['token']}/uppfoljning" + (f"?{query}" if query else "")
-    raise web.HTTPSeeOther(target, headers=access.LINK_HEADERS)
+    """The form, posted."""
+    return await post_form(
+        request, load=my_follow_up, parse=_parse, save=save_follow_up, render=_render, page="uppfoljning",
+        bad=lambda lang: WORDS[lang]["bad"],
+    )  # fmt: skip
+
+
+def _parse(found: MyFollowUp, form: Mapping[str, Any], lang: str) -> tuple[dict, dict[str, str], FollowUpIn]:
+    """Each need's block: untouched is left as it is; one half answered, or a comment alone, is an error."""
+    typed, errors, answers = {}, {}, []
+    questions = QUESTIONS[found.side]
+    for n in found.needs:
+        key = str(n.need_id)
+        given = {name: str(form.get(f"{name}-{key}", "")) for name, _, _ in questions}
+        comment = str(form.get(f"comment-{key}", ""))
+        typed[key] = {**{k: v or None for k, v in given.items()}, "comment": comment}
+        if not any(given.values()) and not comment.strip():
+            continue  # not answered (yet): left as it is
+        if any(given[name] not in choices for name, choices, _ in questions):
+            errors[key] = WORDS[lang]["bad"]
+            continue
+        try:
+            answers.append(FollowUpAnswerIn(need_id=n.need_id, comment=comment, **given))
+        except ValidationError:
+            errors[key] = WORDS[lang]["too_long"]
+    return typed, errors, FollowUpIn(answers=answers)
 
 
 def add_routes(app: web.Application) -> None:

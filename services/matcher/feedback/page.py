@@ -10,22 +10,17 @@ Swedish first, ``?lang=en`` English.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import ValidationError
 
 from shared.clock import CLOCK_KEY
-from shared.db import POOL_KEY
-from shared.errors import Conflict, ProblemError, ValidationProblem
 from shared.openapi import operation
-from shared.security_headers import document_policy
 
-from ..onsite import day_access as access
+from .link_form import environment, html_response, lang_of, own_by_link, post_form
 from .model import RATINGS, AnswerIn, FeedbackIn, MyFeedback
 from .store import my_feedback, save_answers
 
@@ -57,17 +52,6 @@ WORDS = {
 }  # fmt: skip
 
 
-@functools.cache
-def environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True, undefined=StrictUndefined
-    )
-
-
-def lang_of(value: Any) -> str:
-    return {"en": "en"}.get(str(value), "sv")
-
-
 def _render(
     request: web.Request, found: MyFeedback, lang: str, *, status: int = 200, typed: dict | None = None,
     errors: dict[str, str] | None = None, saved: bool = False,
@@ -82,21 +66,13 @@ def _render(
         meetings.append({**m.model_dump(), "key": key, "rating": given[0] if given else m.rating,
                          "comment": given[1] if given else m.comment, "error": (errors or {}).get(key)})  # fmt: skip
     body = environment().get_template("feedback_link.html").render(
-        lang=lang, other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS, meetings=meetings,
+        lang=lang, prefix="feedback", other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS,
+        meetings=meetings,
         open=found.open, not_yet=now < found.opens_at, until=f"{closes:%Y-%m-%d %H:%M}", saved=saved,
         errors=bool(errors), action=f"/a/{token}/utvardering",
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
     ).encode()  # fmt: skip
     return html_response(body, status)
-
-
-def html_response(body: bytes, status: int = 200) -> web.Response:
-    """A link page: private, with the agenda pages' policy (inline styles by hash) and forms posting back here."""
-    policy = document_policy(body).replace("form-action 'none'", "form-action 'self'")
-    return web.Response(
-        body=body, status=status, content_type="text/html", charset="utf-8",
-        headers={**access.LINK_HEADERS, "Content-Security-Policy": policy},
-    )  # fmt: skip
 
 
 @operation(
@@ -108,13 +84,8 @@ def html_response(body: bytes, status: int = 200) -> web.Response:
     "link or before a round exists.",
 )
 async def own_feedback(request: web.Request) -> MyFeedback:
-    """The link's own meetings and answers (its errors as private as the agenda)."""
-    try:
-        link = await access.link_of(request)
-        async with request.app[POOL_KEY].acquire() as conn:
-            return await my_feedback(conn, link, request.app[CLOCK_KEY].now())
-    except ProblemError as error:
-        raise access.private(error) from None
+    """The link's own meetings and answers."""
+    return await own_by_link(request, my_feedback)
 
 
 async def get_feedback_page(request: web.Request) -> web.Response:
@@ -133,42 +104,29 @@ async def get_feedback_page(request: web.Request) -> web.Response:
 )
 async def post_feedback_page(request: web.Request) -> web.Response:
     """The form, posted."""
-    try:
-        link = await access.link_of(request)
-        form = await request.post()
-        lang = lang_of(form.get("lang"))
-        w = WORDS[lang]
-        saved = True
-        async with request.app[POOL_KEY].acquire() as conn:
-            now = request.app[CLOCK_KEY].now()
-            found = await my_feedback(conn, link, now)
-            typed, errors, answers = {}, {}, []
-            for m in found.meetings:
-                key = str(m.counterpart_id)
-                rating, comment = str(form.get(f"rating-{key}", "")), str(form.get(f"comment-{key}", ""))
-                typed[key] = (rating or None, comment)
-                if not rating and not comment.strip():
-                    continue  # not answered (yet): left as it is
-                if rating not in RATINGS:
-                    errors[key] = w["bad_rating"]
-                    continue
-                try:
-                    answers.append(AnswerIn(counterpart_id=m.counterpart_id, rating=rating, comment=comment))
-                except ValidationError:
-                    errors[key] = w["too_long"]
-            if errors:
-                return _render(request, found, lang, status=422, typed=typed, errors=errors)
-            try:
-                await save_answers(conn, link, FeedbackIn(answers=answers), now)
-            except Conflict:
-                saved = False  # the round closed (or is not open yet) meanwhile: the page says which
-            except ValidationProblem:
-                return _render(request, found, lang, status=422, typed=typed, errors={"": w["bad_rating"]})
-    except ProblemError as error:
-        raise access.private(error) from None
-    query = "&".join((["sparat=1"] if saved else []) + (["lang=en"] if lang == "en" else []))
-    page = f"/a/{request.match_info['token']}/utvardering" + (f"?{query}" if query else "")
-    raise web.HTTPSeeOther(page, headers=access.LINK_HEADERS)
+    return await post_form(
+        request, load=my_feedback, parse=_parse, save=save_answers, render=_render, page="utvardering",
+        bad=lambda lang: WORDS[lang]["bad_rating"],
+    )  # fmt: skip
+
+
+def _parse(found: MyFeedback, form: Mapping[str, Any], lang: str) -> tuple[dict, dict[str, str], FeedbackIn]:
+    """Each meeting's block: untouched is left as it is, a comment needs a rating."""
+    typed, errors, answers = {}, {}, []
+    for m in found.meetings:
+        key = str(m.counterpart_id)
+        rating, comment = str(form.get(f"rating-{key}", "")), str(form.get(f"comment-{key}", ""))
+        typed[key] = (rating or None, comment)
+        if not rating and not comment.strip():
+            continue  # not answered (yet): left as it is
+        if rating not in RATINGS:
+            errors[key] = WORDS[lang]["bad_rating"]
+            continue
+        try:
+            answers.append(AnswerIn(counterpart_id=m.counterpart_id, rating=rating, comment=comment))
+        except ValidationError:
+            errors[key] = WORDS[lang]["too_long"]
+    return typed, errors, FeedbackIn(answers=answers)
 
 
 def add_routes(app: web.Application) -> None:

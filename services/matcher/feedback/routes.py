@@ -5,6 +5,7 @@ link's organisation is the only one whose answers a link reads or writes."""
 from __future__ import annotations
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from shared.auth import Role, require
 from shared.clock import CLOCK_KEY
@@ -19,6 +20,7 @@ from ..onsite import day_access as access
 from ..onsite.day_settings import if_match
 from . import follow_up_page, page
 from .follow_up import follow_up_figures, save_follow_up
+from .link_form import Save
 from .model import (
     EventFeedback,
     FeedbackIn,
@@ -57,11 +59,16 @@ async def get_link_feedback(request: web.Request) -> web.Response:
 )
 async def put_link_feedback(request: web.Request) -> web.Response:
     """Store the link's own answers."""
+    return await _save_by_link(request, FeedbackIn, save_answers)
+
+
+async def _save_by_link(request: web.Request, model: type[BaseModel], save: Save) -> web.Response:
+    """Read the body and store it as the link's own answers (errors as private as the agenda)."""
     try:
         link = await access.link_of(request)
-        body = await read_json(request, FeedbackIn)
+        body = await read_json(request, model)
         async with request.app[POOL_KEY].acquire() as conn:
-            found = await save_answers(conn, link, body, request.app[CLOCK_KEY].now())
+            found = await save(conn, link, body, request.app[CLOCK_KEY].now())
     except ProblemError as error:
         raise access.private(error) from None
     return json_response(found, headers=access.LINK_HEADERS)
@@ -91,14 +98,7 @@ async def get_link_follow_up(request: web.Request) -> web.Response:
 )
 async def put_link_follow_up(request: web.Request) -> web.Response:
     """Store the link's own follow-up answers."""
-    try:
-        link = await access.link_of(request)
-        body = await read_json(request, FollowUpIn)
-        async with request.app[POOL_KEY].acquire() as conn:
-            found = await save_follow_up(conn, link, body, request.app[CLOCK_KEY].now())
-    except ProblemError as error:
-        raise access.private(error) from None
-    return json_response(found, headers=access.LINK_HEADERS)
+    return await _save_by_link(request, FollowUpIn, save_follow_up)
 
 
 @operation(

@@ -46,28 +46,31 @@ def feedback_mail(
     >>> feedback_mail("a@x.se", "A", agenda, 1, closes, UUID(int=7), reminder=True)["subject"][:11]
     'Påminnelse:'
     """
-    local = closes_at.astimezone(ZoneInfo(header.time_zone))
     count_sv = "ert möte" if meetings == 1 else f"era {meetings} möten"
     count_en = "your meeting" if meetings == 1 else f"your {meetings} meetings"
+    return _round_mail(
+        to, name, header, closes_at, link_id, reminder=reminder, subject="Hur gick mötena?", url=FEEDBACK_URL,
+        sv=[f"Tack för att ni var med på {header.event_name} {header.event_date:%Y-%m-%d}. Hur gick {count_sv}?",
+            "Svara med några klick per möte: blev det av, och blir det något mer? Bara arrangören ser era svar."],
+        en=[f"Thank you for taking part in {header.event_name} on {header.event_date:%Y-%m-%d}. How did {count_en} go?",
+            "A few clicks per meeting: did it take place, and will anything follow? Only the organiser sees your "
+            "answers."],
+        until=("Ni kan ändra era svar till", "You can change your answers until"),
+    )  # fmt: skip
+
+
+def _round_mail(
+    to: str, name: str, header: AgendaHeader, closes_at: dt.datetime, link_id: UUID, *, reminder: bool,
+    subject: str, url: str, sv: list[str], en: list[str], until: tuple[str, str],
+) -> dict[str, Any]:  # fmt: skip
+    """A round's e-mail: the Swedish lines, the link and the closing time, then the same in English."""
+    local = f"{closes_at.astimezone(ZoneInfo(header.time_zone)):%Y-%m-%d %H:%M}"
     lines = [
-        f"Hej {name}!",
-        "",
-        f"Tack för att ni var med på {header.event_name} {header.event_date:%Y-%m-%d}. Hur gick {count_sv}?",
-        "Svara med några klick per möte: blev det av, och blir det något mer? Bara arrangören ser era svar.",
-        "",
-        f"Svara här (ingen inloggning): {FEEDBACK_URL}",
-        f"Ni kan ändra era svar till {local:%Y-%m-%d %H:%M} (svensk tid).",
-        "",
-        "---",
-        f"Thank you for taking part in {header.event_name} on {header.event_date:%Y-%m-%d}. How did {count_en} go?",
-        "A few clicks per meeting: did it take place, and will anything follow? Only the organiser sees your answers.",
-        "",
-        f"Answer here (no login): {FEEDBACK_URL}?lang=en",
-        f"You can change your answers until {local:%Y-%m-%d %H:%M} (Swedish time).",
-        "",
-    ]
-    subject = f"Hur gick mötena? {header.event_name}, {header.event_date:%Y-%m-%d}"
-    return _payload(to, ("Påminnelse: " + subject) if reminder else subject, lines, link_id)
+        f"Hej {name}!", "", *sv, "", f"Svara här (ingen inloggning): {url}", f"{until[0]} {local} (svensk tid).", "",
+        "---", *en, "", f"Answer here (no login): {url}?lang=en", f"{until[1]} {local} (Swedish time).", "",
+    ]  # fmt: skip
+    full = f"{subject} {header.event_name}, {header.event_date:%Y-%m-%d}"
+    return _payload(to, ("Påminnelse: " + full) if reminder else full, lines, link_id)
 
 
 FOLLOW_UP_URL = AGENDA_URL + "/uppfoljning"
@@ -87,38 +90,20 @@ def follow_up_mail(
 
     Examples
     --------
-    >>> from services.matcher.agendas.build import build_agendas
-    >>> from services.matcher.engine.examples import example_snapshot
-    >>> snapshot = example_snapshot()
-    >>> sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
-    >>> agenda = build_agendas(snapshot, [(sme, buyer, 0, 0, {})], version=1, published_at=snapshot.generated_at,
-    ...                        include_contacts=False).sme(sme)
-    >>> closes = dt.datetime(2026, 5, 7, 8, 0, tzinfo=dt.UTC)
-    >>> mail = follow_up_mail("anna@example.se", "Anna", agenda, 1, closes, UUID(int=7))
-    >>> mail["subject"]
-    'Vad blev det av? Affärsträff Falun, 2025-10-07'
-    >>> "{agenda_url}/uppfoljning" in mail["text"], "2026-05-07 10:00" in mail["text"]
-    (True, True)
+    >>> header = AgendaHeader(event_id=UUID(int=1), event_name="Affärsträff Falun", event_date=dt.date(2025, 10, 7),
+    ...                       venue="", time_zone="Europe/Stockholm", version=1,
+    ...                       published_at=dt.datetime(2025, 10, 1, tzinfo=dt.UTC))
+    >>> mail = follow_up_mail("a@x.se", "A", header, 2, dt.datetime(2026, 5, 7, 8, tzinfo=dt.UTC), UUID(int=7))
+    >>> mail["subject"], "{agenda_url}/uppfoljning" in mail["text"], "2026-05-07 10:00" in mail["text"]
+    ('Vad blev det av? Affärsträff Falun, 2025-10-07', True, True)
     """
-    local = closes_at.astimezone(ZoneInfo(header.time_zone))
-    lines = [
-        f"Hej {name}!",
-        "",
-        f"För några månader sedan var ni med på {header.event_name} {header.event_date:%Y-%m-%d}.",
-        "Vad blev det av behoven ni pratade om? Har ni lämnat anbud, fått uppdraget, eller hur köptes det?",
-        "Några klick per behov; bara arrangören ser era svar.",
-        "",
-        f"Svara här (ingen inloggning): {FOLLOW_UP_URL}",
-        f"Ni kan svara till {local:%Y-%m-%d %H:%M} (svensk tid).",
-        "",
-        "---",
-        f"A few months ago you took part in {header.event_name} on {header.event_date:%Y-%m-%d}.",
-        "What came of the needs you discussed? Did you bid, win the contract, or how was it procured?",
-        "A few clicks per need; only the organiser sees your answers.",
-        "",
-        f"Answer here (no login): {FOLLOW_UP_URL}?lang=en",
-        f"You can answer until {local:%Y-%m-%d %H:%M} (Swedish time).",
-        "",
-    ]
-    subject = f"Vad blev det av? {header.event_name}, {header.event_date:%Y-%m-%d}"
-    return _payload(to, ("Påminnelse: " + subject) if reminder else subject, lines, link_id)
+    return _round_mail(
+        to, name, header, closes_at, link_id, reminder=reminder, subject="Vad blev det av?", url=FOLLOW_UP_URL,
+        sv=[f"För några månader sedan var ni med på {header.event_name} {header.event_date:%Y-%m-%d}.",
+            "Vad blev det av behoven ni pratade om? Har ni lämnat anbud, fått uppdraget, eller hur köptes det?",
+            "Några klick per behov; bara arrangören ser era svar."],
+        en=[f"A few months ago you took part in {header.event_name} on {header.event_date:%Y-%m-%d}.",
+            "What came of the needs you discussed? Did you bid, win the contract, or how was it procured?",
+            "A few clicks per need; only the organiser sees your answers."],
+        until=("Ni kan svara till", "You can answer until"),
+    )  # fmt: skip
