@@ -317,13 +317,19 @@ async def test_the_live_fill_offers_only_tables_whose_buyer_is_there(
     assert await db.fetchval("SELECT state FROM matcher.freed_slots") == "filled"
 
 
+async def a_at_x_started(registry, matcher, db, make_org, make_token, service_token, clock) -> tuple[dict, str]:
+    """The small world of tests/matcher/test_onsite_day.py, five minutes into SME a's meeting with buyer x;
+    that meeting's status path."""
+    world = await day_world(registry, matcher, db, make_org, make_token, service_token, clock)
+    clock.set(world["slots"][0].start + dt.timedelta(minutes=5))
+    return world, f"/events/{world['event']}/meetings/{world['orgs']['a']}/{world['orgs']['x']}/status"
+
+
 async def test_the_buyer_undoes_its_own_tables_marks_only(
     registry, matcher, db, make_org, make_token, service_token, clock
 ):
-    world = await day_world(registry, matcher, db, make_org, make_token, service_token, clock)
-    event, orgs, tokens, slots = world["event"], world["orgs"], world["tokens"], world["slots"]
-    clock.set(slots[0].start + dt.timedelta(minutes=5))
-    path = f"/events/{event}/meetings/{orgs['a']}/{orgs['x']}/status"
+    world, path = await a_at_x_started(registry, matcher, db, make_org, make_token, service_token, clock)
+    orgs, tokens = world["orgs"], world["tokens"]
     held = await matcher.put(path, json={"status": "held"}, headers=bearer(tokens["x"]))
     assert held.status == 200
     # Another buyer cannot touch it; the buyer itself can.
@@ -384,10 +390,8 @@ async def test_the_link_day_page_has_angra_for_the_buyers_own_marks_only(
 async def test_held_after_a_no_show_takes_the_freed_slots_back_and_a_new_no_show_frees_them_anew(
     registry, matcher, db, make_org, make_token, service_token, clock
 ):
-    world = await day_world(registry, matcher, db, make_org, make_token, service_token, clock)
-    event, orgs, tokens, slots = world["event"], world["orgs"], world["tokens"], world["slots"]
-    clock.set(slots[0].start + dt.timedelta(minutes=5))
-    path = f"/events/{event}/meetings/{orgs['a']}/{orgs['x']}/status"
+    world, path = await a_at_x_started(registry, matcher, db, make_org, make_token, service_token, clock)
+    orgs, tokens = world["orgs"], world["tokens"]
     missed = await matcher.put(path, json={"status": "no_show_sme"}, headers=bearer(tokens["x"]))
     assert (await missed.json())["freed_slots"] == 2  # SME a had not checked in: its meeting with y too
     clock.set(clock.now() + dt.timedelta(minutes=1))
