@@ -286,3 +286,30 @@ async def test_the_feedback_settings_have_an_etag_if_match_and_an_audit_entry(da
         uuid.UUID(world["event"]),
     )
     assert len(rows) == 1 and json.loads(rows[0]["changes"])["follow_up_months"] == 3
+
+
+async def test_the_buyers_form_asks_how_each_need_was_procured_without_script(day_matcher, world, clock):
+    clock.set(world["opens"] + dt.timedelta(days=1))
+    needs, links = world["needs"], world["links"]
+    page = await day_matcher.get(f"/a/{links['x']}/uppfoljning?lang=en")
+    html = await page.text()
+    assert page.status == 200 and page.headers["Cache-Control"] == "private, no-store"
+    assert "<script" not in html and 'name="viewport" content="width=device-width' in html
+    assert "How was it procured?" in html and "Did you bid?" not in html
+    assert f'name="procured-{needs["x1"]}" value="tender"' in html and f'name="bid-{needs["x1"]}"' not in html
+    assert "form-action 'self'" in page.headers["Content-Security-Policy"]
+    posted = await day_matcher.post(
+        f"/a/{links['x']}/uppfoljning",
+        data={f"procured-{needs['x2']}": "direct_award", f"comment-{needs['x2']}": "Köpt av annan"},
+        allow_redirects=False,
+    )
+    assert posted.status == 303
+    again = await (await day_matcher.get(f"/a/{links['x']}/follow-up")).json()
+    assert {n["need_id"]: (n["procured"], n["comment"]) for n in again["needs"]} == {
+        needs["x1"]: (None, ""),
+        needs["x2"]: ("direct_award", "Köpt av annan"),
+    }
+    closed_later = clock.now() + dt.timedelta(days=30)
+    clock.set(closed_later)
+    shown = await (await day_matcher.get(f"/a/{links['x']}/uppfoljning")).text()
+    assert 'id="follow-up-state"' in shown and "Uppföljningen är stängd." in shown and "Köpt av annan" in shown

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.matcher.feedback.plan import FeedbackSettings, round_times
+from services.matcher.feedback.plan import FeedbackSettings, follow_up_times, round_times
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 ends = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 12, 31), timezones=st.just(dt.UTC))
@@ -38,3 +38,20 @@ def test_the_round_opens_the_evening_of_the_day_and_never_before_it_ends(last_en
         )
     assert found.is_open(found.opens_at) and not found.is_open(found.closes_at)
     assert not found.is_open(found.opens_at - dt.timedelta(microseconds=1))
+
+
+@given(st.dates(min_value=dt.date(2025, 1, 1), max_value=dt.date(2030, 12, 31)), st.integers(1, 24))
+def test_the_follow_up_opens_the_months_later_at_ten_and_closes_after_thirty_days(day, months):
+    found = follow_up_times(day, "Europe/Stockholm", FeedbackSettings(follow_up_months=months))
+    opens = found.opens_at.astimezone(STOCKHOLM)
+    assert (opens.hour, opens.minute) == (10, 0)
+    # The same day of the month that many months later, or the month's last day when it is shorter.
+    assert (opens.year - day.year) * 12 + opens.month - day.month == months
+    assert opens.day == day.day or (opens.day < day.day and (opens.date() + dt.timedelta(days=1)).day == 1)
+    assert found.opens_at < found.reminder_at < found.closes_at
+    assert found.closes_at - found.opens_at == dt.timedelta(days=30)
+    # Always after the after-day round of that day has closed.
+    last_end = dt.datetime.combine(day, dt.time(16), STOCKHOLM).astimezone(dt.UTC)
+    assert found.opens_at > round_times(last_end, "Europe/Stockholm", FeedbackSettings(open_days=90)).closes_at or (
+        months <= 3
+    )
