@@ -34,6 +34,7 @@ OUTCOMES = {
     "fel": N_(
         "Inställningarna sparades inte: kontrollera tiden och att svarstiden är längre än tiden till påminnelsen."
     ),
+    "andrad": N_("Inställningarna sparades inte: någon annan ändrade dem under tiden. Här är de som gäller nu."),
 }
 
 
@@ -145,15 +146,20 @@ def settings_body(form: Any) -> dict[str, Any]:
 
 
 async def save_feedback_settings(request: web.Request) -> web.Response:
-    """POST /arrangor/evenemang/{id}/utvardering: store the event's feedback settings in the matcher."""
+    """POST /arrangor/evenemang/{id}/utvardering: store the event's feedback settings in the matcher, with
+    If-Match of the settings the form showed (someone else's change meanwhile is not overwritten)."""
     require_user(request, Role.ORGANISER)
     event_id = path_uuid(request)
     form = await request.post()
+    etag = str(form.get("etag", ""))
+    headers = {"If-Match": etag} if etag.startswith('"') and etag.endswith('"') and len(etag) < 80 else {}
     done = "sparat"
     try:
-        await backend(request).put("matcher", f"/events/{event_id}/feedback-settings", settings_body(form))
+        await backend(request).put(
+            "matcher", f"/events/{event_id}/feedback-settings", settings_body(form), headers=headers
+        )
     except BackendError as error:
-        if error.status != 422:
+        if error.status not in (412, 422):
             raise
-        done = "fel"
+        done = "andrad" if error.status == 412 else "fel"
     raise redirect(f"/arrangor/evenemang/{event_id}/utvardering?installningar={done}#feedback-settings")

@@ -84,3 +84,19 @@ async def test_the_organiser_sets_when_the_question_goes_out(organiser_browser: 
     forged = await organiser_browser.client.post(page, data={"after_day_time": "07:00"}, allow_redirects=False)
     assert forged.status in (400, 403)
     assert await db.fetchval("SELECT after_day_time FROM matcher.feedback_settings") == dt.time(19, 30)
+
+
+async def test_a_settings_form_read_before_someone_elses_change_does_not_overwrite_it(
+    organiser_browser: Browser, matcher, world, db
+) -> None:
+    page = f"/arrangor/evenemang/{world['event']}/utvardering"
+    html = await organiser_browser.page(page)
+    assert 'name="etag" value="&#34;defaults&#34;"' in html or 'name="etag" value="&quot;defaults&quot;"' in html
+    first = await organiser_browser.submit(page, page, {"etag": '"defaults"', "after_day_time": "19:00"})
+    assert first.status == 303 and first.headers["Location"].endswith("?installningar=sparat#feedback-settings")
+    # A second form read before that change still carries the old tag: refused, the first change stays.
+    stale = await organiser_browser.submit(page, page, {"etag": '"defaults"', "after_day_time": "07:00"})
+    assert stale.status == 303 and stale.headers["Location"].endswith("?installningar=andrad#feedback-settings")
+    assert await db.fetchval("SELECT after_day_time FROM matcher.feedback_settings") == dt.time(19)
+    shown = unescape(await organiser_browser.page(stale.headers["Location"]))
+    assert "någon annan ändrade dem under tiden" in shown and 'value="19:00"' in shown
