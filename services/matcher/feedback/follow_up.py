@@ -35,6 +35,7 @@ from .model import (
     NeedFigures,
     NeedToAnswer,
 )
+from .plan import Round
 from .store import check_open, link_context, load_round, own_meetings, response_rates, side_of
 
 KIND = "follow_up"
@@ -63,11 +64,13 @@ async def _buyer_needs(conn: asyncpg.Connection, state: EventState) -> dict[UUID
     return found
 
 
-async def needs_discussed(conn: asyncpg.Connection, state: EventState, organisation_id: UUID) -> list[Discussed]:
-    """The needs the participant's meetings were about, in meeting order (each once)."""
+async def needs_discussed(
+    conn: asyncpg.Connection, state: EventState, organisation_id: UUID, fallback: dict | None = None
+) -> list[Discussed]:
+    """The needs the participant's meetings were about, in meeting order (each once). ``fallback``: the
+    buyers' needs at the event if already read (else read once here, when a meeting names none)."""
     names = {t.buyer_id: t.buyer_name for t in state.agendas.tables}
     found: dict[UUID, Discussed] = {}
-    fallback: dict[UUID, list[tuple[UUID, str]]] | None = None
     for meeting in own_meetings(state, organisation_id):
         needs: list[AgendaNeed | tuple[UUID, str]] = list(meeting.needs)
         if not needs:
@@ -83,7 +86,12 @@ async def needs_discussed(conn: asyncpg.Connection, state: EventState, organisat
 
 
 def _view(
-    state: EventState, found, link: StoredLink, needs: list[Discussed], rows: list[asyncpg.Record], now: dt.datetime
+    state: EventState,
+    found: Round,
+    link: StoredLink,
+    needs: list[Discussed],
+    rows: list[asyncpg.Record],
+    now: dt.datetime,
 ) -> MyFollowUp:
     answers = {r["need_id"]: r for r in rows}
     listed = []
@@ -165,8 +173,9 @@ async def follow_up_figures(conn: asyncpg.Connection, event_id: UUID) -> FollowU
     rows = await conn.fetch(sql.SELECT_EVENT_FOLLOW_UP, event_id)
     discussed: dict[UUID, Discussed] = {}
     if state is not None:
-        for buyer in {t.buyer_id for t in state.agendas.tables}:
-            for need in await needs_discussed(conn, state, buyer):
+        fallback = await _buyer_needs(conn, state)  # read once for all the buyers
+        for buyer in dict.fromkeys(t.buyer_id for t in state.agendas.tables):
+            for need in await needs_discussed(conn, state, buyer, fallback):
                 discussed.setdefault(need.need_id, need)
     figures = []
     for need_id, need in discussed.items():
