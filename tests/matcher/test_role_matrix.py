@@ -131,6 +131,14 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/arrivals", only(organiser={200}, host={200})),
     Row("DELETE", "/events/{event}/arrivals/{sme}", only(organiser={404}, host={404})),
     Row("GET", "/events/{event}/reception", only(organiser={200}, host={200})),
+    # A QR code scanned by the reception's phone: whom it names (changes nothing).
+    Row(
+        "POST",
+        "/reception/scans",
+        only(organiser={200}, host={200}),
+        body={"link_token": "{link_token}"},
+        setup=("links",),
+    ),
     # The stand-by list: the reception, or the firm itself.
     Row("POST", "/events/{event}/standby/{sme}", only(organiser={409}, host={409}, sme={409})),
     Row("DELETE", "/events/{event}/standby/{sme}", only(organiser={404}, host={404}, sme={404})),
@@ -144,6 +152,9 @@ MATRIX: list[Row] = [
         body={"status": "held"},
     ),
     Row("PUT", "/a/{buyer_link_token}/meetings/{sme}/status", everyone(409), body={"status": "held"}, setup=("links",)),
+    # Undoing a mark (back to planned): the same callers as marking; nothing is marked here, so it is planned (200).
+    Row("DELETE", "/events/{event}/meetings/{sme}/{buyer}/status", only(organiser={200}, buyer={200}, host={200})),
+    Row("DELETE", "/a/{buyer_link_token}/meetings/{sme}/status", everyone(200), setup=("links",)),
     Row("GET", "/events/{event}/day", only(organiser={200}, host={200})),
     Row("GET", "/events/{event}/day-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/day-settings", only(organiser={201}), body={}),
