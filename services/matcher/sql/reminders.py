@@ -64,11 +64,13 @@ WHERE reminders.state IN ('planned', 'cancelled')
    OR (reminders.kind = 'meeting' AND reminders.slot IS DISTINCT FROM EXCLUDED.slot)
 """
 
-# Planned agenda and meeting reminders of the event that the plan no longer wants (the meeting went away,
-# the setting was turned off, the participant left). Same arrays as UPSERT_PLANNED's $2–$4; $5 now.
+# Planned reminders of the event (agenda, meeting, the feedback rounds') that the plan no longer wants
+# (the meeting went away, the setting was turned off, the participant left). Same arrays as UPSERT_PLANNED's
+# $2–$4; $5 now.
 CANCEL_UNWANTED = """
 UPDATE matcher.reminders AS r SET state = 'cancelled', settled_at = $5
-WHERE r.event_id = $1 AND r.state = 'planned' AND r.kind IN ('agenda', 'meeting', 'feedback', 'feedback_reminder', 'follow_up', 'follow_up_reminder')
+WHERE r.event_id = $1 AND r.state = 'planned'
+  AND r.kind IN ('agenda', 'meeting', 'feedback', 'feedback_reminder', 'follow_up', 'follow_up_reminder')
   AND NOT EXISTS (
       SELECT 1 FROM unnest($2::uuid[], $3::text[], $4::uuid[]) AS p(organisation_id, kind, counterpart_id)
       WHERE p.organisation_id = r.organisation_id AND p.kind = r.kind
