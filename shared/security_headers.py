@@ -47,8 +47,10 @@ def content_security_policy(**sources: str) -> str:
 API_POLICY = content_security_policy(default_src="'none'", form_action="'none'")
 
 
-def document_policy(body: bytes) -> str:
-    """The CSP for an HTML document of ours: its own inline styles (by hash), nothing else.
+def document_policy(body: bytes, *, script: bool = False) -> str:
+    """The CSP for an HTML document of ours: its own inline styles (by hash), nothing else; with ``script``
+    also script files of this service and fetches back to it (the venue board, agenda pages that follow
+    re-plans), never an inline script.
 
     Examples
     --------
@@ -57,12 +59,18 @@ def document_policy(body: bytes) -> str:
     True
     >>> document_policy(b"<p>no style</p>") == API_POLICY
     True
+    >>> scripted = document_policy(b"<style>p{}</style>", script=True)
+    >>> "script-src 'self'" in scripted and "connect-src 'self'" in scripted and "unsafe-inline" not in scripted
+    True
     """
     digests = {hashlib.sha256(css).digest() for css in _STYLE.findall(body)}
     hashes = sorted("'sha256-" + base64.b64encode(digest).decode() + "'" for digest in digests)
-    if not hashes:
+    if not hashes and not script:
         return API_POLICY
-    return content_security_policy(default_src="'none'", style_src=" ".join(hashes), form_action="'none'")
+    scripts = {"script_src": "'self'", "connect_src": "'self'"} if script else {}
+    return content_security_policy(
+        default_src="'none'", **scripts, style_src=" ".join(hashes) or "'none'", form_action="'none'"
+    )
 
 
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:

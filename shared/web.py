@@ -216,6 +216,13 @@ def json_response(model: BaseModel | None, status: int = 200, headers: dict[str,
     )
 
 
+def script_response(body: bytes) -> web.Response:
+    """A script file of ours (pages' CSPs allow files of this service, never inline script), cached a while."""
+    return web.Response(
+        body=body, content_type="text/javascript", charset="utf-8", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
 def add_openapi_routes(app: web.Application, *, title: str, version: str, description: str) -> None:
     """Serve ``/openapi.json`` and the HTML page ``/docs``, built once on first request."""
     cache: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ProblemError, ValidationProblem
+from shared.security_headers import document_policy
 from shared.web import SETTINGS_KEY, json_response, read_query
 
 from .agendas.cancelled import cancelled_html, cancelled_ics
@@ -36,6 +37,7 @@ from .agendas.documents import (
     sme_document,
 )
 from .agendas.link_store import StoredLink, configured_key, link_and_published, organisation_link_url
+from .agendas.live import LivePage
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
 from .agendas.reads import READS_KEY
 from .agendas.seen import SEEN_KEY, SeenMarkers
@@ -359,9 +361,10 @@ async def participant_agenda(
         return _json_answer(request, key, body, headers or TOKEN_READ_HEADERS)
     earlier = await released_before(pool, ref) if fmt == "ics" else []
     # The .ics also depends on the earlier versions (their dropped meetings are sent as cancelled).
+    live = _live_page(request, ref, fmt, query, by_link=qr_url is not None)
     qr_url = await _qr_url(request, ref, organisation_id, fmt, qr_url)
     web_url = request.app[SETTINGS_KEY].web_url if qr_url else None  # the code holds the web's check-in address
-    tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, web_url, *(old.cache_key for old in earlier))
+    tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, web_url, live, *(old.cache_key for old in earlier))
     response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
     if not_modified(request, tag):
         response: web.StreamResponse = web.Response(status=304, headers=response_headers)
@@ -375,6 +378,7 @@ async def participant_agenda(
             tuple(old.cache_key for old in earlier),
             qr_url,
             web_url,
+            live,
         )
         body = AGENDA_CACHE.cached_file(key)
         if body is None:
@@ -393,11 +397,24 @@ async def participant_agenda(
                     withdrawn=withdrawn,
                     qr_url=qr_url,
                     web_url=web_url,
+                    live=live,
                 ),
             )
         owner = day.sme_name if isinstance(day, SmeAgenda) else day[0].buyer_name
+        if live is not None:  # its script may run and ask this service (never inline script)
+            response_headers["Content-Security-Policy"] = document_policy(body, script=True)
         response = _file_response(body, fmt, filename(owner, ref.number, fmt), response_headers)
     return response
+
+
+def _live_page(
+    request: web.Request, ref: VersionRef, fmt: Format, query: ParticipantAgendaQuery, *, by_link: bool
+) -> LivePage | None:
+    """An HTML agenda read by its link follows re-plans (:mod:`.agendas.live`): the published version as
+    it stands, not an earlier one asked for by ``?version=``, nor a draft, nor a read by token."""
+    if not by_link or fmt != "html" or ref.status != "published" or query.version is not None:
+        return None
+    return LivePage(version=ref.number, seconds=request.app[SETTINGS_KEY].agenda_refresh_seconds)
 
 
 async def grid(request: web.Request, event_id: UUID) -> web.StreamResponse:

@@ -17,6 +17,7 @@ from . import (
     schedule_routes,
     webhooks,
 )
+from .agendas import live as agenda_live
 from .board import routes as board_routes
 from .feedback.routes import setup_feedback
 from .onsite import day_routes, reception_routes
@@ -71,6 +72,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/events/{event_id}/board-links", board_routes.list_board_links)
     app.router.add_delete("/events/{event_id}/board-links/{link_id}", board_routes.delete_board_link)
     app.router.add_get(board_routes.SCRIPT_PATH, board_routes.get_board_script)
+    app.router.add_get(agenda_live.SCRIPT_PATH, agenda_live.get_live_script)
     app.router.add_get(board_routes.BOARD_PATH, board_routes.get_board)
     # Agenda and board links carry their secret in the path: logs show "/a/…" and "/b/…" only.
     app[REDACTED_PATHS_KEY] = ("/a/", "/b/")

@@ -30,6 +30,13 @@ class MatcherSettings(CommonSettings):
         le=3600,
         description="MATCHER_TOKEN_CACHE_SECONDS: how long a checked token is trusted before asking again.",
     )
+    agenda_refresh_seconds: float = Field(
+        default=15.0,
+        ge=1,
+        le=600,
+        description="MATCHER_AGENDA_REFRESH_SECONDS: how often an agenda page opened by its link asks whether "
+        "a newer version was published (it then shows it)",
+    )
     public_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("http://127.0.0.1:8082"),
         description="MATCHER_PUBLIC_URL: the matcher's address as participants reach it (links in e-mails).",

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from playwright.async_api import Error as PlaywrightError
 
 from shared.clock import write_clock_file
 from tests.conftest import free_port
@@ -60,6 +61,7 @@ async def morning(pg_server: str, tmp_path_factory: pytest.TempPathFactory, chro
         "MATCHER_SMTP_HOST": "127.0.0.1",
         "MATCHER_SMTP_PORT": str(port),
         "MATCHER_OUTBOX_POLL_SECONDS": "0.5",
+        "MATCHER_AGENDA_REFRESH_SECONDS": "1",  # open agenda pages ask for a newer version every second
     }
     try:
         async with start_stack(pg_server, tmp, extra) as stack:
@@ -195,6 +197,11 @@ async def play_the_morning(stack: Stack, inbox: Inbox, clock_file, new_page) -> 
         return [f for f in day["freed_slots"] if f["state"] == "open"] or None
 
     wanted = (await until(open_cells, "a freed table-slot", stack))[0]
+    # That table's buyer has its agenda open on a phone; the test never reloads it.
+    watching = await new_page(width=375, height=740)
+    await watching.goto(next(url for (org, _), url in link_of.items() if org == wanted["buyer_id"]) + ".html")
+    shown = await watching.evaluate("document.documentElement.dataset.liveVersion")
+    assert shown == str(before["version"]), shown
     status, needs = await stack.api("GET", f"{stack.registry}/needs?buyer_id={wanted['buyer_id']}&limit=5")
     assert status == 200 and needs["items"], needs
     cpv = [needs["items"][0]["cpv_main"], *needs["items"][0]["cpv_additional"][:2]]
@@ -270,6 +277,17 @@ async def play_the_morning(stack: Stack, inbox: Inbox, clock_file, new_page) -> 
     await check_page(firm, "morning-firm-agenda-after-fill")
     await table.goto(buyer_link + ".html")
     assert taker_name in await table.locator("body").inner_text()
+
+    # The phone left open on the freed table's agenda follows by itself: it now shows the new version.
+    async def followed() -> bool:
+        try:
+            return await watching.evaluate("document.documentElement.dataset.liveVersion") != str(before["version"])
+        except PlaywrightError:  # the page is reloading just now
+            return False
+
+    await until(followed, "the open agenda page showing the new version", stack, seconds=20)
+    if wanted["buyer_id"] == buyer:
+        assert taker_name in await watching.locator("body").inner_text()
 
     # The venue board shows it once that meeting is on.
     status, board = await stack.api("POST", f"{base}/board-links")

@@ -121,6 +121,7 @@ MATRIX: list[Row] = [
     Row("GET", "/b/{board_token}", everyone(200), setup=("board",)),
     Row("GET", "/b/{board_token}.json", everyone(200), setup=("board",)),
     Row("GET", "/b/board.js", everyone(200)),
+    Row("GET", "/a/live.js", everyone(200)),  # the script an agenda page opened by its link runs
     # The reception: organisers and the event's host; changes only on the event's day (weeks away here: 409).
     Row(
         "POST",

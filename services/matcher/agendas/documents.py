@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import pdf as pdf_module
 from .html import grid_html, sme_agenda_html, table_sheets_html
 from .ics import agenda_ics
+from .live import LivePage
 from .model import AgendaHeader, AgendaMeeting, Agendas, EventGrid, SmeAgenda, TableAgenda
 from .pdf import agenda_pdf, table_sheets_pdf
 from .qr import check_in_url
@@ -149,10 +150,12 @@ def render_day(
     withdrawn: Iterable[AgendaMeeting] = (),
     qr_url: str | None = None,
     web_url: object | None = None,
+    live: LivePage | None = None,
 ) -> bytes:
     """A participant's day as a file: .ics (with ``cancelled`` meetings of earlier versions and ``withdrawn``
     ones of this version, off since a party cancelled), HTML or PDF (with ``qr_url``, the participant's
-    agenda link, as a QR code on it; with ``web_url`` the code holds the link's check-in address there).
+    agenda link, as a QR code on it; with ``web_url`` the code holds the link's check-in address there;
+    with ``live`` the HTML follows re-plans, :mod:`.live`).
 
     A buyer's .ics holds the meetings of all its tables in one calendar.
     """
@@ -160,7 +163,7 @@ def render_day(
         if fmt == "ics":
             return agenda_ics(day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return sme_agenda_html(day, lang=lang, qr_url=qr_url, web_url=web_url).encode()
+            return sme_agenda_html(day, lang=lang, qr_url=qr_url, web_url=web_url, live=live).encode()
         if fmt == "pdf":
             return agenda_pdf(day, lang=lang, qr_url=qr_url, web_url=web_url)
     else:
@@ -168,7 +171,7 @@ def render_day(
             whole_day = day[0].model_copy(update={"meetings": day_meetings(day)})
             return agenda_ics(whole_day, lang=lang, cancelled=cancelled, withdrawn=withdrawn)
         if fmt == "html":
-            return table_sheets_html(day, lang=lang, qr_url=qr_url, web_url=web_url).encode()
+            return table_sheets_html(day, lang=lang, qr_url=qr_url, web_url=web_url, live=live).encode()
         if fmt == "pdf":
             return buyer_pdf(day, lang=lang, qr_url=qr_url, web_url=web_url)
     raise ValueError(f"no {fmt} rendering of an agenda")

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .live import LivePage
 from .model import AgendaHeader, Agendas, EventGrid, SmeAgenda, TableAgenda
 from .qr import check_in_url, qr_svg
 from .words import contact_line, need_line, why, words
@@ -44,6 +45,7 @@ def _render(template: str, doc: AgendaHeader, lang: str, **extra: Any) -> str:
     def local(moment: dt.datetime) -> str:
         return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
 
+    extra.setdefault("live", None)  # only a page read by its link follows re-plans (:mod:`.live`)
     return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), local=local, **extra)
 
 
@@ -69,7 +71,12 @@ def _calendar(qr_url: str | None) -> dict[str, str | None]:
 
 
 def sme_agenda_html(
-    agenda: SmeAgenda, *, lang: str = "sv", qr_url: str | None = None, web_url: object | None = None
+    agenda: SmeAgenda,
+    *,
+    lang: str = "sv",
+    qr_url: str | None = None,
+    web_url: object | None = None,
+    live: LivePage | None = None,
 ) -> str:
     """An SME's agenda as a printable page; with ``qr_url`` (the SME's agenda link) a QR code of it (of its
     check-in address on the web, ``web_url``, when that is given).
@@ -88,7 +95,7 @@ def sme_agenda_html(
     >>> "<svg" in page, "<svg" in sme_agenda_html(agendas.sme(sme), qr_url="https://example.se/a/x")
     (False, True)
     """
-    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang, web_url), **_calendar(qr_url))
+    return _render("sme_agenda.html", agenda, lang, qr=_qr(qr_url, lang, web_url), live=live, **_calendar(qr_url))
 
 
 def table_sheets_html(
@@ -97,6 +104,7 @@ def table_sheets_html(
     lang: str = "sv",
     qr_url: str | None = None,
     web_url: object | None = None,
+    live: LivePage | None = None,
 ) -> str:
     """Buyer table sheets on one printable page, each starting a new printed page (one sheet for a buyer's own).
 
@@ -122,7 +130,14 @@ def table_sheets_html(
     )
     calendar = _calendar(qr_url)
     return _render(
-        "table_sheets.html", tables[0], lang, sheets=tables, title=title, qr=_qr(qr_url, lang, web_url), **calendar
+        "table_sheets.html",
+        tables[0],
+        lang,
+        sheets=tables,
+        title=title,
+        qr=_qr(qr_url, lang, web_url),
+        live=live,
+        **calendar,
     )
 
 

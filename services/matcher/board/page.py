@@ -7,21 +7,17 @@ The board page may run exactly one script, the file ``/b/board.js`` of this serv
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from shared.security_headers import content_security_policy
+from shared.security_headers import document_policy
 
 from .moment import WORDS, BoardDocument
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPT = Path(__file__).with_name("static") / "board.js"
-_STYLE = re.compile(rb"<style(?:\s[^>]*)?>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
 @functools.cache
@@ -83,13 +79,4 @@ def board_policy(body: bytes) -> str:
     >>> "unsafe-inline" in policy
     False
     """
-    hashes = sorted(
-        {"'sha256-" + base64.b64encode(hashlib.sha256(css).digest()).decode() + "'" for css in _STYLE.findall(body)}
-    )
-    return content_security_policy(
-        default_src="'none'",
-        script_src="'self'",
-        connect_src="'self'",
-        style_src=" ".join(hashes) or "'none'",
-        form_action="'none'",
-    )
+    return document_policy(body, script=True)

@@ -16,7 +16,7 @@ from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.security_headers import document_policy
-from shared.web import SETTINGS_KEY, json_response, read_query
+from shared.web import SETTINGS_KEY, json_response, read_query, script_response
 
 from ..agenda_serving import NotPublished, not_modified, remembered_etag
 from ..agendas.store import AGENDA_CACHE, VersionRef
@@ -205,9 +205,4 @@ def _page(body: bytes, status: int, extra: dict[str, str] | None = None, *, scri
 @operation("The venue board's refresh script", tags=("board",), response_content_type="text/javascript")
 async def get_board_script(request: web.Request) -> web.Response:
     """The script file the board page runs (the CSP allows no inline script)."""
-    return web.Response(
-        body=board_script(),
-        content_type="text/javascript",
-        charset="utf-8",
-        headers={"Cache-Control": "public, max-age=300"},
-    )
+    return script_response(board_script())

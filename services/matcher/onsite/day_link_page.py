@@ -23,10 +23,12 @@ from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import ProblemError
 from shared.openapi import operation
-from shared.security_headers import content_security_policy, document_policy
+from shared.security_headers import document_policy
 from shared.text import Reason
 from shared.web import SETTINGS_KEY
 
+from ..agendas.live import LivePage
+from ..agendas.words import words as agenda_words
 from ..sql import onsite_day as sql
 from . import day_access as access
 from . import declines, mark_undo, meeting_status
@@ -125,6 +127,9 @@ async def _page_context(request: web.Request, lang: str) -> dict[str, Any]:
         "outcome": w["outcomes"].get(request.query.get("dag", "")),
         "base": f"/a/{token}/dagen",
         "agenda_url": f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
+        # The page follows re-plans like the agenda page (agendas/live.py): a live fill reaches the table's phone.
+        "live": LivePage(version=day.number, seconds=request.app[SETTINGS_KEY].agenda_refresh_seconds),
+        "live_words": agenda_words(lang),
     }
 
 
@@ -142,10 +147,8 @@ async def get_day_page(request: web.Request) -> web.Response:
     except ProblemError as error:
         raise access.private(error) from None
     body = _environment().get_template("day_link.html").render(**context).encode()
-    # The agenda pages' policy, with forms allowed to post back here.
-    policy = document_policy(body).replace("form-action 'none'", "form-action 'self'")
-    if "form-action" not in policy:
-        policy = content_security_policy(default_src="'none'", form_action="'self'")
+    # The agenda pages' policy (its script file and fetches back here), with forms allowed to post back here.
+    policy = document_policy(body, script=True).replace("form-action 'none'", "form-action 'self'")
     return web.Response(
         body=body, content_type="text/html", charset="utf-8",
         headers={**access.LINK_HEADERS, "Content-Security-Policy": policy},
