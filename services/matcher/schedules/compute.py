@@ -31,6 +31,7 @@ from ..engine.pipeline import Infeasible, lock_conflict, plan_bipartite
 from ..engine.quality import quality_report
 from ..engine.replan import replan
 from ..engine.select import select_meetings
+from .repeat_pairs import avoid_repeats, mark_kept
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class ComputeRequest:
     previous: Sequence[StoredMeeting] = ()
     seed: int = 0
     time_limit: float | None = None
+    # (sme, buyer) pairs that met at an earlier event: no candidates unless one of them asked (issue 14).
+    met_before: Sequence[tuple[UUID, UUID]] = ()
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,9 @@ def _constrained(encoded: EncodedEvent, request: ComputeRequest) -> Any:
     return apply_floor(constrained, instance.min_relevance)
 
 
-def _stored(encoded: EncodedEvent, instance: Any, rows: np.ndarray) -> list[StoredMeeting]:
+def _stored(
+    encoded: EncodedEvent, instance: Any, rows: np.ndarray, kept: frozenset[tuple[int, int]] = frozenset()
+) -> list[StoredMeeting]:
     explanations = explain_pairs(encoded, encoded.scores, rows[:, :2]) if len(rows) else []
     locked = {(int(s), int(b)) for s, b, _ in instance.locked}
     return [
@@ -130,7 +135,7 @@ def _stored(encoded: EncodedEvent, instance: Any, rows: np.ndarray) -> list[Stor
             slot=int(encoded.slot_indexes[t]),
             table_index=int(table),
             relevance=float(np.clip(instance.relevance[s, b], 0.0, 1.0)),
-            explanation=explanation_dict(why),
+            explanation=mark_kept(explanation_dict(why)) if (s, b) in kept else explanation_dict(why),
             locked=(s, b) in locked,
         )
         for (s, b, t, table), why in zip(rows.tolist(), explanations, strict=True)
@@ -161,7 +166,8 @@ def compute_schedule(request: ComputeRequest) -> ComputeResult:
     clock.lap("validate")
     encoded = encode_snapshot(snapshot)
     labels = {slot.index: slot.label for slot in snapshot.event.slots}
-    instance = _constrained(encoded, request)
+    repeats = avoid_repeats(encoded, _constrained(encoded, request), request.met_before)
+    instance = repeats.instance
     clock.lap("encode")
     conflict = lock_conflict(instance)
     if conflict:
@@ -169,10 +175,13 @@ def compute_schedule(request: ComputeRequest) -> ComputeResult:
     if request.mode == "fresh" or not request.previous:
         result = plan_bipartite(instance, seed=request.seed, time_limit=request.time_limit)
         clock.lap("plan")
-        meetings = _stored(encoded, instance, np.asarray(result.schedule.meetings))
+        meetings = _stored(encoded, instance, np.asarray(result.schedule.meetings), repeats.kept)
         clock.lap("explain")
-        return ComputeResult(meetings, result.report.model_dump(mode="json"), "fresh", timings=clock.laps)
-    return dataclasses.replace(_replan(encoded, instance, request, labels, clock), timings=clock.laps)
+        quality = {**result.report.model_dump(mode="json"), "repeat_pairs_avoided": repeats.avoided}
+        return ComputeResult(meetings, quality, "fresh", timings=clock.laps)
+    replanned = _replan(encoded, instance, request, labels, clock, repeats.kept)
+    quality = {**replanned.quality, "repeat_pairs_avoided": repeats.avoided}
+    return dataclasses.replace(replanned, quality=quality, timings=clock.laps)
 
 
 class _Stopwatch:
@@ -195,7 +204,12 @@ class _Stopwatch:
 
 
 def _replan(
-    encoded: EncodedEvent, instance: Any, request: ComputeRequest, labels: dict[int, str], clock: _Stopwatch
+    encoded: EncodedEvent,
+    instance: Any,
+    request: ComputeRequest,
+    labels: dict[int, str],
+    clock: _Stopwatch,
+    kept: frozenset[tuple[int, int]],
 ) -> ComputeResult:
     position = {int(index): p for p, index in enumerate(encoded.slot_indexes)}
     rows, gone = [], []
@@ -225,6 +239,6 @@ def _replan(
         "moved": len(diff.moved_pairs),
         "reasons": reasons,
     }
-    meetings = _stored(encoded, instance, np.asarray(schedule.meetings))
+    meetings = _stored(encoded, instance, np.asarray(schedule.meetings), kept)
     clock.lap("explain")
     return ComputeResult(meetings, report.model_dump(mode="json"), "replan", changes)

@@ -30,6 +30,11 @@ class ScheduleRequest(_Body):
         default=None, gt=0, le=600, description="Seconds for the solve (default: MATCHER_SOLVE_TIME_LIMIT)"
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Seed of the randomised phases")
+    avoid_repeat_pairs: bool = Field(
+        default=True,
+        description="Pairs who met at an earlier event (its published schedule) are no candidates unless one of "
+        "them asked (a wish, a ranked need, 'must meet' or a lock); the report counts repeat_pairs_avoided",
+    )
 
     @model_validator(mode="after")
     def _from_only_when_replanning(self) -> ScheduleRequest:
@@ -43,6 +48,8 @@ class ScheduleRequest(_Body):
             params["from_version"] = self.from_version
         if self.time_limit_seconds is not None:
             params["time_limit"] = self.time_limit_seconds
+        if not self.avoid_repeat_pairs:  # the default is left out, so earlier jobs' params read the same
+            params["avoid_repeat_pairs"] = False
         return params
 
 

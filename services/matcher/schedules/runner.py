@@ -32,7 +32,7 @@ from ..onsite.declines import applied_busy_slots, without_busy_slots
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
 from ..state import REGISTRY_KEY
-from . import store
+from . import repeat_pairs, store
 from .compute import ComputeRequest, ComputeResult, compute_schedule
 
 log = logging.getLogger("services.matcher.schedules.runner")
@@ -78,7 +78,12 @@ def solver_executor(processes: int) -> ProcessPoolExecutor:
 
 
 def job_request(
-    job: Job, snapshot: dict[str, Any], rules: store.Rules, previous: list | None, default_time_limit: float
+    job: Job,
+    snapshot: dict[str, Any],
+    rules: store.Rules,
+    previous: list | None,
+    default_time_limit: float,
+    met_before: tuple[tuple[UUID, UUID], ...] = (),
 ) -> ComputeRequest:
     """What the solver process gets for ``job``: a re-plan when there is a version to start from."""
     return ComputeRequest(
@@ -89,6 +94,7 @@ def job_request(
         previous=previous or (),
         seed=int(job.params.get("seed", 0)),
         time_limit=float(job.params.get("time_limit") or default_time_limit),
+        met_before=met_before,
     )
 
 
@@ -116,7 +122,9 @@ def make_schedule_handler(
             busy = await applied_busy_slots(conn, job.event_id)  # "Upptagen" slots applied before the day
             base_id = await store.replan_base(conn, job.event_id, job.params)
             previous = await store.stored_meetings(conn, base_id) if base_id is not None else None
-        request = job_request(job, without_busy_slots(snapshot.document, busy), rules, previous, default_time_limit)
+            met_before = await repeat_pairs.met_before(conn, snapshot.document, job.params)
+        document = without_busy_slots(snapshot.document, busy)
+        request = job_request(job, document, rules, previous, default_time_limit, met_before)
         fetched = time.perf_counter()
         report(20, "Beräknar mötesschemat (computing the schedule)")
         loop = asyncio.get_running_loop()
@@ -149,7 +157,11 @@ def make_schedule_handler(
                 based_on=base_id,
                 snapshot=snapshot,
                 venue=str(event.get("venue") or ""),
-                params={"seed": request.seed, "time_limit": request.time_limit},
+                params={
+                    "seed": request.seed,
+                    "time_limit": request.time_limit,
+                    "avoid_repeat_pairs": repeat_pairs.avoiding(job.params),
+                },
                 result=stored,
             )
             log.info(

@@ -1,0 +1,94 @@
+"""Repeat pairs through the matcher's store (issue 14): event 1 is published with meetings, event 2 (later)
+is scheduled as the job runner does it (repeat pairs read from the store, then computed); a pair that met
+at event 1 is not paired again unless one of them asked, and only an earlier, published, attended meeting
+counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import asyncpg
+
+from services.matcher.engine.examples import example_snapshot
+from services.matcher.registry_client import Snapshot
+from services.matcher.schedules import store
+from services.matcher.schedules.compute import ComputeRequest, compute_schedule
+from services.matcher.schedules.publish import step_up
+from services.matcher.schedules.repeat_pairs import met_before
+from shared.db import init_connection
+from shared.snapshot import EventSnapshot
+
+CLEANER, BUILDER = (str(sme.organisation.id) for sme in example_snapshot().smes)
+BUYER = str(example_snapshot().buyers[0].organisation.id)
+
+
+def event_snapshot(day: dt.date) -> dict:
+    """The example event (two SMEs, one buyer) as another event on ``day``."""
+    document = example_snapshot().model_dump(mode="json")
+    document["event"] = {**document["event"], "id": str(uuid.uuid4()), "date": day.isoformat()}
+    return document
+
+
+async def store_version(conn: asyncpg.Connection, document: dict, *, publish: bool) -> uuid.UUID:
+    await init_connection(conn)  # the pool's JSON codecs, as the service's connections have them
+    event_id = uuid.UUID(document["event"]["id"])
+    result = compute_schedule(ComputeRequest(document))
+    content_hash = EventSnapshot.model_validate(document).content_hash
+    async with conn.transaction():
+        version_id = await store.insert_version(
+            conn,
+            event_id=event_id,
+            job_id=None,
+            based_on=None,
+            snapshot=Snapshot(document, content_hash),
+            venue="",
+            params={},
+            result=result,
+        )
+        if publish:
+            await step_up(conn, event_id, version_id, None)
+    return version_id
+
+
+async def plan(conn: asyncpg.Connection, document: dict, params: dict | None = None) -> set[tuple[str, str]]:
+    """Pairs of the version a schedule job with ``params`` computes for ``document`` (as the runner does)."""
+    pairs = await met_before(conn, document, params or {})
+    result = compute_schedule(ComputeRequest(document, met_before=pairs))
+    return {(str(m.sme_id), str(m.buyer_id)) for m in result.meetings}
+
+
+async def test_a_pair_that_met_at_a_published_earlier_event_is_not_paired_again_unless_asked(db: asyncpg.Connection):
+    first, second = event_snapshot(dt.date(2026, 3, 10)), event_snapshot(dt.date(2026, 9, 15))
+    await store_version(db, first, publish=True)
+    assert await met_before(db, second, {}) == (
+        tuple(sorted(((uuid.UUID(CLEANER), uuid.UUID(BUYER)), (uuid.UUID(BUILDER), uuid.UUID(BUYER)))))
+    )
+    # The cleaner ranked the buyer's need: met again. Nobody asked for the builder: not paired.
+    assert await plan(db, second) == {(CLEANER, BUYER)}
+    # The organiser turns the setting off for a run: both meet again.
+    assert await plan(db, second, {"avoid_repeat_pairs": False}) == {(CLEANER, BUYER), (BUILDER, BUYER)}
+    # The builder asks (wishes for the buyer's need): paired again.
+    second["smes"][1]["wanted_needs"] = [{"need_id": second["needs"][0]["id"], "rank": 1}]
+    assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
+    # The earlier event's version is the record of the first event only: it never counts for itself.
+    assert await met_before(db, first, {}) == ()
+
+
+async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connection):
+    second = event_snapshot(dt.date(2026, 9, 15))
+    await store_version(db, event_snapshot(dt.date(2026, 3, 10)), publish=False)  # a draft: never held
+    await store_version(db, event_snapshot(dt.date(2026, 10, 1)), publish=True)  # later than this one
+    assert await met_before(db, second, {}) == ()
+
+    cancelled = event_snapshot(dt.date(2026, 4, 1))
+    await store_version(db, cancelled, publish=True)
+    # The builder cancelled after that schedule was published: it was not there, so only the cleaner met.
+    await db.execute(
+        "INSERT INTO matcher.cancellations (event_id, organisation_id, up_to_version, cancelled_at) "
+        "VALUES ($1, $2, 1, now())",
+        uuid.UUID(cancelled["event"]["id"]),
+        uuid.UUID(BUILDER),
+    )
+    assert await met_before(db, second, {}) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
+    assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
