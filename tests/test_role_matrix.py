@@ -166,6 +166,12 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/transitions", only(organiser={200})),
     Row(
         "POST",
+        "/events/{event}/copy",
+        only(organiser={201}),
+        body={"name": "Affärsträff Falun igen", "event_date": "2031-03-12"},
+    ),
+    Row(
+        "POST",
         "/events/{event}/registrations",
         # Everyone signs up their own organisation; the owners already are (409).
         only(organiser={422}, sme={409}, sme_other={201}, buyer={409}, buyer_other={201}),

@@ -10,6 +10,7 @@ from . import (
     audit_routes,
     bulk,
     changes,
+    event_copy,
     events,
     follows,
     needs,
@@ -73,6 +74,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/events/{event_id}", events.delete_event)
     app.router.add_post("/events/{event_id}/transitions", events.transition_event)
     app.router.add_get("/events/{event_id}/transitions", events.list_transitions)
+    app.router.add_post("/events/{event_id}/copy", event_copy.copy_event)
     app.router.add_post("/events/{event_id}/registrations", registrations.create_registration)
     app.router.add_get("/events/{event_id}/registrations", registrations.list_registrations)
     app.router.add_post("/events/{event_id}/walk-ins", walk_ins.create_walk_in)
