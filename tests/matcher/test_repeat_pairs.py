@@ -9,11 +9,14 @@ import datetime as dt
 import uuid
 
 import asyncpg
+import pytest
+from pydantic import ValidationError
 
 from services.matcher.engine.examples import example_snapshot
 from services.matcher.registry_client import Snapshot
 from services.matcher.schedules import store
 from services.matcher.schedules.compute import ComputeRequest, compute_schedule
+from services.matcher.schedules.models import ScheduleRequest
 from services.matcher.schedules.publish import step_up
 from services.matcher.schedules.repeat_pairs import met_before
 from shared.db import init_connection
@@ -92,3 +95,11 @@ async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connec
     )
     assert await met_before(db, second, {}) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
     assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
+
+
+def test_the_setting_is_a_schedule_job_parameter_on_by_default():
+    assert "avoid_repeat_pairs" not in ScheduleRequest().job_params()  # on: earlier jobs' params read the same
+    assert ScheduleRequest(avoid_repeat_pairs=False).job_params()["avoid_repeat_pairs"] is False
+    with pytest.raises(ValidationError) as raised:
+        ScheduleRequest.model_validate({"avoid_repeat_pairs": "sometimes"})
+    assert [error["loc"] for error in raised.value.errors()] == [("avoid_repeat_pairs",)]

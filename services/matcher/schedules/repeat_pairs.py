@@ -95,8 +95,9 @@ def avoid_repeats(
     excluded = repeat_exclusion(met, asked)
     avoided = int((excluded & instance.allowed).sum())
     # Out of below_floor too: a later apply_floor must not let them back in (as for forbidden pairs).
+    floor = instance.below_floor
     without = dataclasses.replace(
-        instance, allowed=instance.allowed & ~excluded, below_floor=instance.below_floor & ~excluded
+        instance, allowed=instance.allowed & ~excluded, below_floor=None if floor is None else floor & ~excluded
     )
     kept = frozenset((int(s), int(b)) for s, b in np.argwhere(met & asked))
     return RepeatOutcome(without, avoided, kept)
