@@ -1,7 +1,7 @@
 """Repeat pairs through the matcher's store (issue 14): event 1 is published with meetings, event 2 (later)
 is scheduled as the job runner does it (repeat pairs read from the store, then computed); a pair that met
 at event 1 is not paired again unless one of them asked, and only an earlier, published, attended meeting
-counts."""
+counts. The last test takes the real path: registry, job worker and solver process."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import uuid
 
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestClient
 from pydantic import ValidationError
 
 from services.matcher.engine.examples import example_snapshot
+from services.matcher.engine.repeat_pairs import KEPT_EN, KEPT_SV
 from services.matcher.registry_client import Snapshot
 from services.matcher.schedules import store
 from services.matcher.schedules.compute import ComputeRequest, compute_schedule
@@ -21,6 +23,9 @@ from services.matcher.schedules.publish import step_up
 from services.matcher.schedules.repeat_pairs import met_before
 from shared.db import init_connection
 from shared.snapshot import EventSnapshot
+from tests.matcher.test_schedules import run_schedule, sample_event, snapshot_of, working_matcher
+
+__all__ = ["sample_event", "working_matcher"]  # fixtures of test_schedules, used here
 
 CLEANER, BUILDER = (str(sme.organisation.id) for sme in example_snapshot().smes)
 BUYER = str(example_snapshot().buyers[0].organisation.id)
@@ -103,3 +108,46 @@ def test_the_setting_is_a_schedule_job_parameter_on_by_default():
     with pytest.raises(ValidationError) as raised:
         ScheduleRequest.model_validate({"avoid_repeat_pairs": "sometimes"})
     assert [error["loc"] for error in raised.value.errors()] == [("avoid_repeat_pairs",)]
+
+
+async def test_the_worker_leaves_out_who_met_at_the_earlier_event(
+    working_matcher: TestClient,
+    registry: TestClient,
+    organiser_token: str,
+    service_token: str,
+    sample_event: str,
+    db: asyncpg.Connection,
+):
+    """The real path: registry snapshot → job → repeat pairs read from the store → stored version."""
+    client, token, event_id = working_matcher, organiser_token, sample_event
+    first = await run_schedule(client, token, event_id, mode="fresh", seed=1)
+    assert first["quality"]["repeat_pairs_avoided"] == 0
+    # The same firms met a month before, at another Affärsträff whose schedule was published.
+    document = await snapshot_of(registry, service_token, event_id)
+    earlier = {**document, "event": {**document["event"], "id": str(uuid.uuid4())}}
+    earlier["event"]["date"] = (dt.date.fromisoformat(document["event"]["date"]) - dt.timedelta(days=30)).isoformat()
+    await store_version(db, earlier, publish=True)
+    met = {(str(s), str(b)) for s, b in await met_before(db, document, {})}
+    assert met == {(m["sme_id"], m["buyer_id"]) for m in first["meetings"]}
+
+    second = await run_schedule(client, token, event_id, mode="fresh", seed=1)
+    assert second["quality"]["repeat_pairs_avoided"] > 0
+    asked = asked_in(document)
+    again = [m for m in second["meetings"] if (m["sme_id"], m["buyer_id"]) in met]
+    assert {(m["sme_id"], m["buyer_id"]) for m in again} <= asked  # only who asked meets again
+    assert all(m["why_sv"].endswith(KEPT_SV) and m["why_en"].endswith(KEPT_EN) for m in again)
+    assert not any(m["why_sv"].endswith(KEPT_SV) for m in second["meetings"] if m not in again)
+
+    off = await run_schedule(client, token, event_id, mode="fresh", seed=1, avoid_repeat_pairs=False)
+    assert off["quality"]["repeat_pairs_avoided"] == 0
+    assert {(m["sme_id"], m["buyer_id"]) for m in off["meetings"]} & met - asked
+
+
+def asked_in(document: dict) -> set[tuple[str, str]]:
+    """(sme, buyer) pairs of the snapshot where one side asked: a wanted need, a buyer's wish or 'must meet'."""
+    buyer_of = {need["id"]: need["buyer_id"] for need in document["needs"]}
+    asked = {
+        (sme["organisation"]["id"], buyer_of[w["need_id"]]) for sme in document["smes"] for w in sme["wanted_needs"]
+    }
+    asked |= {(s, buyer["organisation"]["id"]) for buyer in document["buyers"] for s in buyer["wanted_sme_ids"]}
+    return asked | {(r["sme_id"], r["buyer_id"]) for r in document["pair_rules"] if r["rule"] == "must_meet"}
