@@ -95,6 +95,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_audit_pages
 
     app.router.add_get("/arrangor/evenemang/{event_id}/logg", organiser_audit_pages.audit_page)
+    from . import organiser_event_copy
+
+    organiser_event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
     from . import feedback_pages
 
     app.router.add_get("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.feedback_page)
