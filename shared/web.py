@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, get_args, get_origin
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from shared import security_headers
@@ -214,6 +215,17 @@ def json_response(model: BaseModel | None, status: int = 200, headers: dict[str,
         content_type="application/json",
         headers=headers,
     )
+
+
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | web.FileField]:
+    """A posted form's fields; a body that cannot be read as one (e.g. multipart without its boundary) is the
+    sender's mistake, answered 400 like bad JSON, never a 500."""
+    try:
+        return await request.post()
+    except ValueError:
+        raise ProblemError(
+            "Formuläret kunde inte läsas. / The form could not be read.", status=400, slug="malformed-form"
+        ) from None
 
 
 def script_response(body: bytes) -> web.Response:

@@ -73,6 +73,7 @@ async def list_rules(request: web.Request) -> web.Response:
     body=RuleIn,
     response=RuleOut,
     errors=(404, 422, 503),
+    extra_responses={201: "The pair had no rule: this one is new"},
     description="lock keeps the pair's meeting in `slot` (default: its slot in the latest version; 422 when "
     "that version has no such meeting); forbid keeps the pair apart. Re-run the schedule to apply the rules. "
     "404 unless the SME and the buyer are both signed up for the event (as the registry's snapshot shows); "

@@ -16,12 +16,13 @@ from typing import Annotated, Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError
 from shared.reference.municipalities import MunicipalityCode
 from shared.snapshot import DEFAULT_MIN_RELEVANCE_PERCENT
 from shared.text import Name, Reason, multi_line, single_line
+from shared.wall_clock import WallClock, WallClockOut
 
 from .pagination import PageQuery
 from .slots import DEFAULT_TIME_ZONE, event_slot_grid
@@ -50,30 +51,7 @@ def _check_zone(name: str) -> str:
     return name
 
 
-def _check_wall_clock(value: time) -> time:
-    if value.tzinfo is not None or value.second or value.microsecond:
-        raise ValueError("give a local time in whole minutes without offset, e.g. 09:00")
-    return value
-
-
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
-# The schema says what is accepted: JSON Schema's "format: time" (RFC 3339 full-time) requires an offset,
-# which a wall-clock time of the event's own zone must not have.
-WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:00(\.0+)?)?$"
-WallClock = Annotated[
-    time,
-    AfterValidator(_check_wall_clock),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": WALL_CLOCK_PATTERN,
-            "examples": ["09:00"],
-            "description": "Local time in whole minutes, HH:MM, without offset",
-        }
-    ),
-]
-# What the API answers: stored times print as HH:MM:SS, equally without offset.
-WallClockOut = Annotated[time, WithJsonSchema({"type": "string", "pattern": WALL_CLOCK_PATTERN})]
 EventName = Name
 EventDescription = multi_line(5000)
 Venue = single_line(300)

@@ -125,6 +125,7 @@ async def list_follows(request: web.Request) -> web.Response:
     response=Follow,
     status=201,
     errors=(404,),
+    extra_responses={200: "Already followed: the follow as it was"},
 )
 @require(Role.SME, owner=own_organisation)
 async def create_follow(request: web.Request) -> web.Response:

@@ -22,6 +22,7 @@ from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, ProblemError, ValidationProblem
 from shared.security_headers import document_policy
+from shared.web import read_form
 
 from ..agendas.link_store import StoredLink
 from ..onsite import day_access as access
@@ -78,7 +79,7 @@ async def post_form(
     """The form posted to ``/a/{token}/{page}``: all or nothing (``bad(lang)``: the error of a refused save)."""
     try:
         link = await access.link_of(request)
-        form = await request.post()
+        form = await read_form(request)
         lang, saved = lang_of(form.get("lang")), True
         async with request.app[POOL_KEY].acquire() as conn:
             now = request.app[CLOCK_KEY].now()

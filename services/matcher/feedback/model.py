@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.text import multi_line
+from shared.wall_clock import WallClock
 
 Rating = Literal["did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy"]
 RATINGS: tuple[Rating, ...] = ("did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy")
@@ -99,7 +100,7 @@ class FeedbackSettingsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    after_day_time: dt.time = Field(
+    after_day_time: WallClock = Field(
         default=dt.time(18, 0), description="Local time on the event day the question goes out (HH:MM)"
     )
     reminder_days: int = Field(default=3, ge=1, le=30, description="One reminder this many days later, if unanswered")

@@ -25,7 +25,7 @@ from shared.errors import ProblemError
 from shared.openapi import operation
 from shared.security_headers import document_policy
 from shared.text import Reason
-from shared.web import SETTINGS_KEY
+from shared.web import SETTINGS_KEY, read_form
 
 from ..agendas.live import LivePage
 from ..agendas.words import words as agenda_words
@@ -182,7 +182,7 @@ def _form_reason(value: Any) -> str:
 
 async def _declare_by_form(request: web.Request, kind: str) -> web.Response:
     link = await access.link_of(request)
-    form = await request.post()
+    form = await read_form(request)
     lang = _lang(form.get("lang"))
     counterpart = _form_uuid(form.get("counterpart_id")) if kind == "decline" else None
     slot_text = str(form.get("slot", ""))
@@ -236,7 +236,7 @@ async def post_day_busy(request: web.Request) -> web.Response:
 async def post_day_mark(request: web.Request) -> web.Response:
     """Genomfört / Uteblev / Ångra, by form."""
     link = await access.link_of(request)
-    form = await request.post()
+    form = await read_form(request)
     lang = _lang(form.get("lang"))
     sme_id, status = _form_uuid(form.get("sme_id")), str(form.get("status", ""))
     if sme_id is None or (status not in meeting_status.BUYER_STATUSES and status != "planned"):
