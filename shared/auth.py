@@ -31,6 +31,12 @@ class Role(StrEnum):
     SERVICE = "service"
     # "Värd": a helper the organiser grants the reception of one event on its day (an event-scoped token).
     HOST = "host"
+    # "Rådgivare": an account that gives firms the individual support after the day (hours recorded against
+    # the firm's allowance); sees only the support requests assigned to it.
+    ADVISER = "adviser"
+    # "Stödroll": an account an organiser grants access to some of its own events (e.g. a municipality's
+    # business office), read-only or editing; what it may reach is the registry's event_grants.
+    SUPPORTER = "supporter"
 
 
 # Roles that act for one organisation and so must name it.
