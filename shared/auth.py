@@ -54,6 +54,7 @@ class Principal(BaseModel):
     role: Role
     organisation_id: UUID | None = Field(default=None, description="Set for buyer and SME tokens")
     event_id: UUID | None = Field(default=None, description="Set for host tokens: the one event they serve")
+    account_id: UUID | None = Field(default=None, description="Set for web sessions: the signed-in account")
     label: str = ""
 
     def serves_event(self, event_id: UUID) -> bool:

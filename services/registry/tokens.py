@@ -47,6 +47,7 @@ class PgTokenVerifier:
             role=row["role"],
             organisation_id=row["organisation_id"],
             event_id=row["event_id"],
+            account_id=row["account_id"],
             label=row["label"],
         )
 

@@ -1,7 +1,7 @@
 """SQL of API tokens."""
 
 SELECT_PRINCIPAL_BY_TOKEN_HASH = """
-SELECT id, role, organisation_id, event_id, label
+SELECT id, role, organisation_id, event_id, account_id, label
 FROM registry.api_tokens
 WHERE token_hash = $1
   AND revoked_at IS NULL
