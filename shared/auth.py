@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 from aiohttp import web
@@ -44,6 +44,9 @@ ORGANISATION_ROLES = frozenset({Role.BUYER, Role.SME})
 # Roles that act for one event and so must name it.
 EVENT_ROLES = frozenset({Role.HOST})
 
+# What a supporter's grant lets it do with one event: read it, or also change it as its organiser would.
+EventAccess = Literal["read", "edit"]
+
 
 class Principal(BaseModel):
     """Who is calling: the token's id, role and (for buyers and SMEs) organisation."""
@@ -56,9 +59,61 @@ class Principal(BaseModel):
     event_id: UUID | None = Field(default=None, description="Set for host tokens: the one event they serve")
     account_id: UUID | None = Field(default=None, description="Set for web sessions: the signed-in account")
     label: str = ""
+    event_access: dict[UUID, EventAccess] = Field(
+        default_factory=dict, description="Supporter tokens: the events granted to its account, read or edit"
+    )
+
+    def may_read_event(self, event_id: UUID) -> bool:
+        """Whether the caller may read this event as its organisers do: organisers any, a supporter its grants.
+
+        Examples
+        --------
+        >>> from uuid import uuid4
+        >>> event = uuid4()
+        >>> Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "read"}).may_read_event(event)
+        True
+        >>> Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "read"}).may_read_event(uuid4())
+        False
+        >>> Principal(token_id=uuid4(), role=Role.ORGANISER).may_read_event(event)
+        True
+        """
+        return self.role == Role.ORGANISER or (self.role == Role.SUPPORTER and event_id in self.event_access)
+
+    def may_edit_event(self, event_id: UUID) -> bool:
+        """Whether the caller may change this event as its organisers do: organisers any, a supporter its
+        'edit' grants.
+
+        Examples
+        --------
+        >>> from uuid import uuid4
+        >>> event = uuid4()
+        >>> Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "edit"}).may_edit_event(event)
+        True
+        >>> Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "read"}).may_edit_event(event)
+        False
+        >>> Principal(token_id=uuid4(), role=Role.HOST, event_id=event).may_edit_event(event)
+        False
+        """
+        return self.role == Role.ORGANISER or (
+            self.role == Role.SUPPORTER and self.event_access.get(event_id) == "edit"
+        )
+
+    def may_access_event(self, event_id: UUID, access: EventAccess) -> bool:
+        """:meth:`may_edit_event` or :meth:`may_read_event`, by ``access``.
+
+        Examples
+        --------
+        >>> from uuid import uuid4
+        >>> event = uuid4()
+        >>> reader = Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "read"})
+        >>> reader.may_access_event(event, "read"), reader.may_access_event(event, "edit")
+        (True, False)
+        """
+        return self.may_edit_event(event_id) if access == "edit" else self.may_read_event(event_id)
 
     def serves_event(self, event_id: UUID) -> bool:
-        """Whether the caller may run this event's day: organisers any, a host only its own event.
+        """Whether the caller may run this event's day: organisers any, a host only its own event, a supporter
+        the events it may edit.
 
         Examples
         --------
@@ -70,8 +125,10 @@ class Principal(BaseModel):
         False
         >>> Principal(token_id=uuid4(), role=Role.ORGANISER).serves_event(event)
         True
+        >>> Principal(token_id=uuid4(), role=Role.SUPPORTER, event_access={event: "read"}).serves_event(event)
+        False
         """
-        return self.role == Role.ORGANISER or (self.role == Role.HOST and self.event_id == event_id)
+        return (self.role == Role.HOST and self.event_id == event_id) or self.may_edit_event(event_id)
 
 
 class TokenVerifier(Protocol):
@@ -133,10 +190,15 @@ async def authenticate(request: web.Request) -> Principal:
 
 
 OwnerResolver = Callable[[web.Request], Awaitable[UUID | None]]
+EventResolver = Callable[[web.Request], Awaitable[UUID | None]]
 
 
 def require(
-    *roles: Role, owner: OwnerResolver | None = None, superusers: frozenset[Role] = frozenset({Role.ORGANISER})
+    *roles: Role,
+    owner: OwnerResolver | None = None,
+    superusers: frozenset[Role] = frozenset({Role.ORGANISER}),
+    event: EventResolver | None = None,
+    access: EventAccess = "edit",
 ) -> Callable[[Callable[[web.Request], Awaitable[web.StreamResponse]]], Callable]:
     """Let a handler be called only by the given roles, and (optionally) only for their own organisation.
 
@@ -150,6 +212,12 @@ def require(
         Returning None means "no such resource" and the handler decides (usually 404).
     superusers
         Roles that pass the ownership check (organisers see and manage everything).
+    event
+        Resolves the event the request acts on (usually its path's ``{event_id}``). A supporter passes when
+        its grants give it ``access`` to that event, as an organiser of that event would; without ``event``
+        (or for an event not granted, or None) a supporter is refused.
+    access
+        What the route does with the event: ``"read"`` or ``"edit"`` (the default, the safe side).
 
     Examples
     --------
@@ -157,6 +225,10 @@ def require(
     ... async def handler(request): ...
     >>> handler.__roles__
     ('organiser',)
+    >>> @require(Role.ORGANISER, event=lambda request: None, access="read")
+    ... async def reader(request): ...
+    >>> reader.__roles__
+    ('organiser', 'supporter')
     """
     allowed = frozenset(roles)
 
@@ -164,6 +236,12 @@ def require(
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
             principal = await authenticate(request)
+            if event is not None and principal.role == Role.SUPPORTER:
+                event_id = await event(request)
+                if event_id is None or not principal.may_access_event(event_id, access):
+                    what = "change" if access == "edit" else "read"
+                    raise Forbidden(f"Your supporter grants do not let you {what} this event.")
+                return await handler(request)
             if allowed and principal.role not in allowed and principal.role not in superusers:
                 raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}; your token is {principal.role}.")
             if owner is not None and principal.role not in superusers:
@@ -172,7 +250,8 @@ def require(
                     raise Forbidden("You may act only for your own organisation.")
             return await handler(request)
 
-        guarded.__roles__ = tuple(sorted(role.value for role in allowed))  # type: ignore[attr-defined]
+        documented = allowed | ({Role.SUPPORTER} if event is not None and allowed else set())
+        guarded.__roles__ = tuple(sorted(role.value for role in documented))  # type: ignore[attr-defined]
         return guarded
 
     return decorate
