@@ -1,0 +1,257 @@
+"""The yearly report for the steering group as a PDF (issue 14): one year's figures from a
+:class:`.model.StatisticsReport`, in plain sentences, per event, against the year before, with what every
+figure means and what the figures cannot say.
+
+The report is drawn from the statistics document alone (a pure function: the route asks the query, this
+module only lays out), so the PDF, the web page and the exports always show the same numbers. The year's
+figures are its :attr:`~.model.StatisticsReport.per_year` entry (or the totals of a report filtered to
+that year); the comparison needs the year before in ``per_year`` too, which is why the route asks the query
+without a year filter. Layout and fonts are the agendas' (:mod:`..agendas.pdf`: Helvetica in Windows-1252,
+characters beyond it folded, never raising); numbers are written the Swedish way (``1 200 000 kr``,
+``12,5``, ``8 %``) or the English way with ``lang="en"``. The creation date is the report's
+``generated_at``, so the same document always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from babel.numbers import format_decimal, format_percent
+from fpdf import FPDF
+
+from ..agendas.pdf import ENCODING, FONT, LEFT_MARGIN_MM, RIGHT_MARGIN_MM, _line, printable
+from .model import Figures, StatisticsReport
+from .report_words import FIGURES_SV, LIMITS, RATINGS, definition, figure_label, words
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+# The figures the comparison with the year before shows, in the report's order.
+COMPARED = (
+    "events", "firms_reached", "first_time_firms", "buyers", "meetings_planned", "meetings_held", "no_shows",
+    "no_show_rate", "feedback_response_rate", "needs_discussed", "tenders_followed", "tenders_with_met_bidders",
+    "awards_to_met_firms", "awarded_value_sek", "support_requests", "support_hours", "firms_helped",
+)  # fmt: skip
+_RATES = frozenset({"no_show_rate", "feedback_response_rate"})
+
+
+def number(value: float, lang: str, digits: int = 0) -> str:
+    """A count or amount for people: ``1 200 000`` (a no-break space between groups) or ``1,200,000``.
+
+    Examples
+    --------
+    >>> number(1200000, "sv").replace("\\xa0", " "), number(1200000, "en"), number(12.5, "sv", 1)
+    ('1 200 000', '1,200,000', '12,5')
+    """
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+
+
+def figure_text(figures: Figures, name: str, lang: str) -> str:
+    """One figure as shown: rates as percentages (or "not known"), the value in kronor, hours with a decimal.
+
+    Examples
+    --------
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> figures = example_report().totals
+    >>> [figure_text(figures, n, "sv").replace("\\xa0", " ") for n in ("no_show_rate", "awarded_value_sek")]
+    ['8 %', '1 450 000 kr']
+    >>> figure_text(figures, "support_hours", "en")
+    '36.5'
+    """
+    value = getattr(figures, name)
+    if name in _RATES:
+        return words(lang)["not_known"] if value is None else format_percent(value, locale=_LOCALES[lang])
+    if name == "awarded_value_sek":
+        return f"{number(value, lang)} {words(lang)['kr']}"
+    if name == "support_hours":
+        return number(value, lang, 1)
+    return number(value, lang)
+
+
+def change_text(before: Figures, now: Figures, name: str, lang: str) -> str:
+    """How a figure moved since the year before: ``+12``, ``-3`` or ``0`` (rates: ``–``).
+
+    The minus is a hyphen: the typographic minus (U+2212) is not in the PDF font's Windows-1252.
+
+    Examples
+    --------
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> report = example_report()
+    >>> earlier, later = (y.figures for y in report.per_year)
+    >>> change_text(earlier, later, "firms_reached", "sv"), change_text(earlier, later, "events", "sv")
+    ('+100', '-1')
+    """
+    if name in _RATES:
+        return "–"
+    delta = getattr(now, name) - getattr(before, name)
+    shown = number(abs(delta), lang, 1 if name == "support_hours" else 0)
+    return f"+{shown}" if delta > 0 else f"-{shown}" if delta < 0 else shown
+
+
+def key_sentences(figures: Figures, lang: str = "sv") -> list[str]:
+    """The year's figures as plain sentences, in the order the steering group reads them.
+
+    Examples
+    --------
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> key_sentences(example_report().totals)[1]
+    '312 företag nådda, varav 140 för första gången.'
+    """
+    w = words(lang)
+    shown = {name: figure_text(figures, name, lang) for name in COMPARED if name != "events"}
+    shown.update(
+        events=number(figures.events, lang),
+        feedback_asked=number(figures.feedback_asked, lang),
+        feedback_answered=number(figures.feedback_answered, lang),
+    )
+    sentences = [w[key].format(**shown) for key in ("s_events", "s_firms", "s_meetings", "s_feedback")]
+    answered = [(rating, count) for rating, count in figures.ratings.items() if count]
+    if answered:
+        listed = ", ".join(f"{number(count, lang)} {RATINGS[lang][rating]}" for rating, count in answered)
+        sentences.append(w["s_ratings"].format(ratings=listed))
+    sentences += [w[key].format(**shown) for key in ("s_chain", "s_awards", "s_support")]
+    return sentences
+
+
+def year_figures(report: StatisticsReport, year: int) -> Figures | None:
+    """The figures of ``year``: its per-year entry, else the totals of a report filtered to it; None without.
+
+    Examples
+    --------
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> year_figures(example_report(), 2026).firms_reached, year_figures(example_report(), 2024)
+    (312, None)
+    """
+    for entry in report.per_year:
+        if entry.year == year:
+            return entry.figures
+    return report.totals if report.filters.year == year else None
+
+
+def selection(report: StatisticsReport, lang: str) -> list[str]:
+    """The filters a report was made with (other than the year), named as people know them."""
+    w, filters, choices = words(lang), report.filters, report.choices
+    named = []
+    for key, value, options in (
+        ("municipality", filters.municipality, choices.municipalities),
+        ("buyer", str(filters.buyer) if filters.buyer else None, choices.buyers),
+        ("cpv_division", filters.cpv_division, choices.cpv_divisions),
+    ):
+        if value is not None:
+            label = next((choice.label for choice in options if choice.value == value), value)
+            named.append(f"{w[key]}: {label}")
+    return named or [w["no_filters"]]
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > pdf.h - 50:  # a heading never ends a page without what it heads
+        pdf.add_page()
+    pdf.ln(4)
+    _line(pdf, text, size=14, style="B", height=7)
+    pdf.ln(1)
+
+
+def _title_page(pdf: FPDF, report: StatisticsReport, year: int, lang: str, organiser: str | None) -> None:
+    w = words(lang)
+    pdf.add_page()
+    pdf.set_y(70)
+    _line(pdf, w["title"].format(year=year), size=26, style="B", height=12)
+    _line(pdf, w["subtitle"], size=16, height=9)
+    pdf.ln(8)
+    if organiser:
+        _line(pdf, f"{w['organiser']}: {organiser}", size=12, height=7)
+    generated = report.generated_at.astimezone(STOCKHOLM).date()
+    _line(pdf, f"{w['generated']} {generated.isoformat()}", size=12, height=7)
+    pdf.ln(4)
+    _line(pdf, w["filters"], size=12, style="B", height=7)
+    for line in selection(report, lang):
+        _line(pdf, line, size=11, height=6)
+
+
+def _comparison(pdf: FPDF, before: Figures, now: Figures, year: int, lang: str) -> None:
+    w = words(lang)
+    _heading(pdf, w["compared"].format(previous=year - 1))
+    pdf.set_font(FONT, "", 9)
+    with pdf.table(col_widths=(78, 34, 34, 34), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"), padding=1.2) as table:
+        table.row([printable(w["figure"]), str(year - 1), str(year), printable(w["change"])])
+        for name in COMPARED:
+            cells = [figure_label(name, lang), figure_text(before, name, lang), figure_text(now, name, lang)]
+            table.row([printable(cell) for cell in [*cells, change_text(before, now, name, lang)]])
+
+
+def _events(pdf: FPDF, report: StatisticsReport, year: int, lang: str) -> None:
+    w = words(lang)
+    _heading(pdf, w["per_event"])
+    events = [entry for entry in report.per_event if entry.date.year == year]
+    if not events:
+        _line(pdf, w["no_events"], style="I")
+        return
+    names = ("firms_reached", "first_time_firms", "meetings_held", "no_shows", "awards_to_met_firms")
+    pdf.set_font(FONT, "", 8)
+    align = ("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
+    with pdf.table(col_widths=(58, 22, 20, 20, 20, 20, 20), text_align=align, padding=1.0) as table:
+        table.row([printable(h) for h in (w["event"], w["date"], *(figure_label(n, lang) for n in names))])
+        for entry in events:
+            cells = [entry.name, entry.date.isoformat(), *(figure_text(entry.figures, n, lang) for n in names)]
+            table.row([printable(cell) for cell in cells])
+
+
+def _definitions(pdf: FPDF, lang: str) -> None:
+    w = words(lang)
+    pdf.add_page()
+    _heading(pdf, w["definitions"])
+    _line(pdf, w["definitions_intro"])
+    pdf.ln(2)
+    for name in FIGURES_SV:
+        _line(pdf, figure_label(name, lang), size=10, style="B")
+        _line(pdf, definition(name, lang), size=10)
+        pdf.ln(1)
+    _heading(pdf, w["limits"])
+    for limit in LIMITS[lang]:
+        _line(pdf, f"• {limit}")
+        pdf.ln(1)
+
+
+def report_pdf(report: StatisticsReport, year: int, *, lang: str = "sv", organiser: str | None = None) -> bytes:
+    """The yearly report of ``year`` as PDF bytes (LookupError when the report has no figures for it).
+
+    A title page (year, the organiser's name when given, the date compiled, the selection), the year in
+    sentences, the comparison with the year before when the report holds it, a table of the year's
+    events, then the definitions and what the figures cannot say.
+
+    Examples
+    --------
+    >>> import io, pypdf
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> reader = pypdf.PdfReader(io.BytesIO(report_pdf(example_report(), 2026, organiser="Upphandlingsnätverket")))
+    >>> text = "\\n".join(page.extract_text() for page in reader.pages)
+    >>> "Årsrapport till styrgruppen" in text, "312 företag nådda, varav 140 för första gången." in text
+    (True, True)
+    >>> "Jämfört med 2025" in text, "SE-BLV" in text
+    (True, True)
+    """
+    w = words(lang)
+    figures = year_figures(report, year)
+    if figures is None:
+        raise LookupError(f"the report holds no figures for {year}")
+    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+    pdf.core_fonts_encoding = ENCODING
+    pdf.set_margins(LEFT_MARGIN_MM, 15, RIGHT_MARGIN_MM)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_title(printable(w["title"].format(year=year)))
+    pdf.set_subject(printable(w["subtitle"]))
+    pdf.set_lang(lang)
+    pdf.set_creator("Affärsträff matchmaker")
+    pdf.set_creation_date(report.generated_at)
+    _title_page(pdf, report, year, lang, organiser)
+    pdf.add_page()
+    _heading(pdf, w["key_figures"])
+    for sentence in key_sentences(figures, lang):
+        _line(pdf, sentence, size=11, height=6)
+        pdf.ln(1)
+    before = year_figures(report, year - 1)
+    if before is not None:
+        _comparison(pdf, before, figures, year, lang)
+    _events(pdf, report, year, lang)
+    _definitions(pdf, lang)
+    return bytes(pdf.output())
