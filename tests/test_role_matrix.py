@@ -100,6 +100,7 @@ MATRIX: list[Row] = [
         body={"email": "ny@falun.se", "password": "correct horse battery", "role": "organiser"},
     ),
     Row("GET", "/auth/accounts", only(organiser={200})),
+    Row("GET", "/auth/accounts/{account}", only(organiser={200}, service={200})),
     Row("PATCH", "/auth/accounts/{account}", only(organiser={200}), body={"disabled": True}),
     Row("POST", "/auth/login", everyone(422), body={"email": "", "password": ""}),
     Row("POST", "/auth/logout", signed_in(204)),

@@ -47,14 +47,15 @@ SESSION_LIFETIME = timedelta(hours=12)
 LOGIN_FAILED = "The e-mail address or the password is wrong, or the account is disabled."
 LABEL_MAX = 200
 
-AccountRole = Literal["organiser", "buyer"]
+# An adviser ("rådgivare") gives firms their individual support after the day; it acts for no organisation.
+AccountRole = Literal["organiser", "buyer", "adviser"]
 AccountEmail = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 AccountName = single_line(200)  # a person's name; empty for SME sign-ins
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
 
 
 class AccountCreate(BaseModel):
-    """A web account to create (organisers create them for organisers and buyers)."""
+    """A web account to create (organisers create them for organisers, buyers and advisers)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -75,8 +76,8 @@ class AccountCreate(BaseModel):
         role = info.data.get("role")
         if role == "buyer" and value is None:
             raise ValueError("a buyer account must name its organisation_id")
-        if role == "organiser" and value is not None:
-            raise ValueError("an organiser account acts for no single organisation; leave organisation_id out")
+        if role != "buyer" and value is not None:
+            raise ValueError(f"an {role} account acts for no single organisation; leave organisation_id out")
         return value
 
 
@@ -219,6 +220,24 @@ async def list_accounts(request: web.Request) -> web.Response:
     """List accounts."""
     rows = await request.app[POOL_KEY].fetch(sql.LIST_ACCOUNTS)
     return json_response(AccountList(items=[Account(**dict(row)) for row in rows]))
+
+
+@operation(
+    "One web account",
+    tags=("auth",),
+    response=Account,
+    errors=(404,),
+    description="Organisers, and services: the matcher checks that an adviser it is asked to assign exists and "
+    "has the role adviser.",
+)
+@require(Role.ORGANISER, Role.SERVICE)
+async def get_account(request: web.Request) -> web.Response:
+    """Read one account."""
+    account_id = path_uuid_or_404(request, "account_id", "account")
+    row = await request.app[POOL_KEY].fetchrow(sql.SELECT_ACCOUNT, account_id)
+    if row is None:
+        raise NotFound("No account with that id.")
+    return json_response(Account(**dict(row)))
 
 
 @operation(

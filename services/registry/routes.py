@@ -38,6 +38,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/auth/introspect", tokens.introspect)
     app.router.add_post("/auth/accounts", accounts.create_account)
     app.router.add_get("/auth/accounts", accounts.list_accounts)
+    app.router.add_get("/auth/accounts/{account_id}", accounts.get_account)
     app.router.add_patch("/auth/accounts/{account_id}", accounts.update_account)
     app.router.add_post("/auth/login", accounts.login)
     app.router.add_post("/auth/logout", accounts.logout)

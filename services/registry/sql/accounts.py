@@ -1,4 +1,4 @@
-"""SQL of web accounts (organisers, buyers) and SME sign-in links."""
+"""SQL of web accounts (organisers, buyers, advisers) and SME sign-in links."""
 
 # The unique index on accounts.email: a second account with the same address is a 409, not a 500.
 ACCOUNT_EMAIL_UNIQUE = "accounts_email_key"
@@ -41,6 +41,12 @@ LIST_ACCOUNTS = """
 SELECT id, email, role, organisation_id, name, created_at, disabled_at
 FROM registry.accounts
 ORDER BY created_at, id
+"""
+
+SELECT_ACCOUNT = """
+SELECT id, email, role, organisation_id, name, created_at, disabled_at
+FROM registry.accounts
+WHERE id = $1
 """
 
 # An account of an erased (anonymised) organisation may no longer sign in.

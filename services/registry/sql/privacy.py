@@ -54,11 +54,11 @@ SET contact = NULL, version = version + 1, updated_at = now()
 WHERE buyer_id = $1 AND contact IS NOT NULL
 """
 
-# Representatives and free-text notes may name people.
+# Representatives and free-text notes (the registration's, the support request's) may name people.
 ERASE_REGISTRATION_PERSONAL_DATA = """
 UPDATE registry.registrations
-SET representatives = '[]', note = '', version = version + 1, updated_at = now()
-WHERE organisation_id = $1 AND (representatives <> '[]' OR note <> '')
+SET representatives = '[]', note = '', support_note = '', version = version + 1, updated_at = now()
+WHERE organisation_id = $1 AND (representatives <> '[]' OR note <> '' OR support_note <> '')
 """
 
 # --- export ---------------------------------------------------------------------------------------------
@@ -74,7 +74,8 @@ ORDER BY created_at, id
 
 EXPORT_REGISTRATIONS = """
 SELECT r.id, r.event_id, e.name AS event_name, e.event_date, r.kind, r.available_slots, r.max_meetings,
-       r.languages, r.tables, r.representatives, r.note, r.status, r.cancelled_at, r.cancel_reason,
+       r.languages, r.tables, r.representatives, r.note, r.support_requested, r.support_note, r.status,
+       r.cancelled_at, r.cancel_reason,
        r.cancelled_after_publication, r.version, r.created_at, r.updated_at,
        coalesce((SELECT jsonb_agg(jsonb_build_object('need_id', rn.need_id, 'rank', rn.rank)
                                   ORDER BY rn.rank NULLS LAST, rn.need_id)
