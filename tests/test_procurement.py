@@ -212,7 +212,7 @@ async def test_a_need_follows_its_releases_and_the_feed_tells_each_move(registry
     assert procurement["tender_period"] == {"start": "2026-03-31T22:00:00Z", "end": "2026-05-04T21:59:59Z"}
     assert procurement["awards"] == [
         {"id": "award-1", "status": "active", "date": "2026-06-08T22:00:00Z", "value_sek": 1150000,
-         "suppliers": [{"orgnr": SUPPLIER_ORGNR, "name": "Snö & Is AB"}]}
+         "suppliers": [{"orgnr": SUPPLIER_ORGNR, "name": "Snö & Is AB", "organisation_id": None}]}
     ]  # fmt: skip
     [contract] = procurement["contracts"]
     assert (contract["award_id"], contract["status"], contract["value_sek"]) == ("award-1", "active", 1150000)

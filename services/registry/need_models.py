@@ -225,6 +225,9 @@ class TenderPeriod(BaseModel):
 class AwardSupplier(BaseModel):
     orgnr: str | None = Field(default=None, description="Organisationsnummer (OCDS scheme SE-BLV); null if none")
     name: str | None = None
+    organisation_id: UUID | None = Field(
+        default=None, description="The registered organisation with this org.nr; null if none is registered"
+    )
 
 
 class AwardRead(BaseModel):

@@ -1,9 +1,9 @@
 """A need's procurement in the database: load the stored state, fold releases into it, write what changed.
 
 The folding is pure (:mod:`services.registry.procurement`); this module reads and writes the tables of
-migration 0011 inside the importer's transaction. A stage that moves is written to the change feed
-(``need.stage``, ids and the stage only) and audited in that same transaction; a release that changes
-nothing writes nothing, so importing the same package twice leaves no trace of the second time.
+migration 0011 inside the importer's transaction. A stage that moves, or an award that changes, is written
+to the change feed (``need.stage``, ids and the stage only) and audited in that same transaction; a release
+that changes nothing writes nothing, so importing the same package twice leaves no trace of the second time.
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ async def apply_releases(
     *,
     bump_version: bool,
 ) -> str | None:
-    """Fold a need's releases (oldest first) into its stored procurement; the new stage when it moved.
+    """Fold a need's releases (oldest first) into its stored procurement; its stage when it moved or its
+    awards changed (the matcher mirrors the awards from the feed entry this makes), else None.
 
     ``bump_version`` moves the need's version (its ETag) when something changed and the importer did not
     just write the need itself. The caller writes the moved stage to the change feed, late in its
@@ -113,4 +114,4 @@ async def apply_releases(
         await conn.execute(sql.BUMP_NEED_VERSION, need_id)
     action = "need.stage" if new.stage != old.stage else "need.procurement"
     await audit.record(conn, request, action, "need", need_id, organisation_id=buyer_id, changes=_summary(old, new))
-    return new.stage if new.stage != old.stage else None
+    return new.stage if new.stage != old.stage or new.awards != old.awards else None

@@ -84,6 +84,9 @@ ORDER BY a.award_date NULLS LAST, a.need_id, a.award_id
 
 # --- the read model (one jsonb column of every need read, see sql.needs) ---------------------------------
 
+# Each supplier names the registered organisation with its org.nr (organisations.orgnr is unique), so the
+# matcher can credit an award to the firm that met the buyer (its statistics) without org.nr of its own.
+
 PROCUREMENT_JSON = """
 (SELECT jsonb_build_object(
     'stage', p.stage, 'tender_status', p.tender_status, 'tender_published', p.tender_published,
@@ -92,9 +95,11 @@ PROCUREMENT_JSON = """
         SELECT jsonb_agg(jsonb_build_object(
             'id', a.award_id, 'status', a.status, 'date', a.award_date, 'value_sek', a.value_sek,
             'suppliers', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('orgnr', s.supplier_orgnr, 'name', s.supplier_name)
+                SELECT jsonb_agg(jsonb_build_object('orgnr', s.supplier_orgnr, 'name', s.supplier_name,
+                                                    'organisation_id', so.id)
                                  ORDER BY s.position)
                 FROM registry.need_award_suppliers AS s
+                LEFT JOIN registry.organisations AS so ON so.orgnr = s.supplier_orgnr
                 WHERE s.need_id = a.need_id AND s.award_id = a.award_id), '[]'))
             ORDER BY a.award_date NULLS LAST, a.award_id)
         FROM registry.need_awards AS a WHERE a.need_id = p.need_id), '[]'),
