@@ -150,6 +150,7 @@ MATRIX: list[Row] = [
     Row("POST", "/needs/import/ocds", only(organiser={422}, buyer={422}, buyer_other={422}), body={"releases": []}),
     Row("GET", "/needs/export/ocds", signed_in(200)),
     Row("GET", "/needs/{need}/followers", only(organiser={200}, service={200})),
+    Row("GET", "/segments/firms", only(organiser={200}, service={200})),
     Row("GET", "/thresholds", signed_in(200)),
     Row(
         "POST",

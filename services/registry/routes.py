@@ -21,6 +21,7 @@ from . import (
     password_links,
     privacy,
     registrations,
+    segments,
     sign_in_links,
     snapshot,
     thresholds,
@@ -66,6 +67,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/needs/{need_id}", needs.delete_need)
     app.router.add_post("/needs/{need_id}/status", needs.change_status)
     app.router.add_get("/needs/{need_id}/followers", follows.list_followers)
+    app.router.add_get("/segments/firms", segments.list_segment_firms)
     app.router.add_get("/thresholds", thresholds.list_thresholds)
     app.router.add_post("/thresholds", thresholds.create_threshold)
     app.router.add_post("/events", events.create_event)
