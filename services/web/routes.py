@@ -98,6 +98,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_event_copy
 
     organiser_event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
+    from . import statistics_pages
+
+    statistics_pages.add_routes(app)  # /arrangor/statistik: the figures across events, CSV, spreadsheet, PDF
     from . import feedback_pages
 
     app.router.add_get("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.feedback_page)
