@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import Forbidden, Unauthorized
+from shared.paths import path_uuid
 
 TOKEN_PREFIX = "atr_"
 
@@ -191,6 +192,11 @@ async def authenticate(request: web.Request) -> Principal:
 
 OwnerResolver = Callable[[web.Request], Awaitable[UUID | None]]
 EventResolver = Callable[[web.Request], Awaitable[UUID | None]]
+
+
+async def path_event(request: web.Request) -> UUID | None:
+    """The path's ``{event_id}``: the :data:`EventResolver` of most event-scoped routes (None when malformed)."""
+    return path_uuid(request, "event_id")
 
 
 def require(

@@ -2,7 +2,8 @@
 
 The callers are: nobody (no token), an organiser, the matcher's service token, an SME and a buyer
 acting for the organisation the request is about ("owner"), and an SME and a buyer acting for another
-organisation ("other"), and the host (värd) of the world's event. Each route runs on a fresh database
+organisation ("other"), the host (värd) of the world's event, and a supporter (stödroll) whose account holds an
+'edit' grant on that event. Each route runs on a fresh database
 with the same small world (two SMEs, two buyers, a need, an open event with registrations and a pair
 rule). Callers who must be refused go
 first, with a request that would succeed for the owner, so a broken check shows as a change rather
@@ -28,8 +29,9 @@ from shared.auth import Role
 from shared.reference.orgnr import orgnr_from_serial
 from shared.web import SETTINGS_KEY
 from tests.conftest import bearer
+from tests.supporters import grant, make_account, session
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host")
+CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host", "supporter")
 PUBLIC = frozenset(CALLERS)
 STALE = {"If-Match": '"999"'}  # a version no row has: allowed destructive calls answer 412 and change nothing
 _serials = itertools.count(7_000_000)
@@ -162,10 +164,12 @@ MATRIX: list[Row] = [
     Row("POST", "/events", only(organiser={201}), body=EVENT_BODY),
     Row("GET", "/events", signed_in(200)),
     Row("GET", "/events/{event}", signed_in(200)),
-    Row("PATCH", "/events/{event}", only(organiser={200}), body={"venue": "Lugnet"}),
+    # The supporter holds an 'edit' grant on the world's event: it changes the event as its organisers do.
+    Row("PATCH", "/events/{event}", only(organiser={200}, supporter={200}), body={"venue": "Lugnet"}),
     Row("DELETE", "/events/{event}", only(organiser={409})),  # past draft: refused by state, not by role
-    Row("POST", "/events/{event}/transitions", only(organiser={200}), body={"to": "closed"}),
-    Row("GET", "/events/{event}/transitions", only(organiser={200})),
+    # The organiser closed it first, so the supporter's same move is 409 (admitted, refused by state).
+    Row("POST", "/events/{event}/transitions", only(organiser={200}, supporter={409}), body={"to": "closed"}),
+    Row("GET", "/events/{event}/transitions", only(organiser={200}, supporter={200})),
     Row(
         "POST",
         "/events/{event}/copy",
@@ -176,7 +180,7 @@ MATRIX: list[Row] = [
         "POST",
         "/events/{event}/registrations",
         # Everyone signs up their own organisation; the owners already are (409).
-        only(organiser={422}, sme={409}, sme_other={201}, buyer={409}, buyer_other={201}),
+        only(organiser={422}, sme={409}, sme_other={201}, buyer={409}, buyer_other={201}, supporter={422}),
         body={},
     ),
     Row("GET", "/events/{event}/registrations", signed_in(200)),
@@ -184,7 +188,7 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         "/events/{event}/walk-ins",
-        only(organiser={409}, host={409}),
+        only(organiser={409}, host={409}, supporter={409}),
         body={
             "orgnr": orgnr_from_serial(7_999_999),
             "name": "Nya Måleri AB",
@@ -192,14 +196,34 @@ MATRIX: list[Row] = [
             "cpv_codes": ["45442100"],
         },
     ),
-    Row("GET", "/registrations/{registration}", only(organiser={200}, service={200}, sme={200})),
-    Row("PATCH", "/registrations/{registration}", only(organiser={200}, sme={200}), body={"note": "Kommer 9.30"}),
-    Row("POST", "/registrations/{registration}/cancel", only(organiser={200}, sme={200}), body={"reason": "Sjuk"}),
-    Row("GET", "/events/{event}/snapshot", only(organiser={200}, service={200})),
+    Row("GET", "/registrations/{registration}", only(organiser={200}, service={200}, sme={200}, supporter={200})),
+    Row(
+        "PATCH",
+        "/registrations/{registration}",
+        only(organiser={200}, sme={200}, supporter={200}),
+        body={"note": "Kommer 9.30"},
+    ),
+    Row(
+        "POST",
+        "/registrations/{registration}/cancel",
+        only(organiser={200}, sme={200}, supporter={200}),
+        body={"reason": "Sjuk"},
+    ),
+    Row("GET", "/events/{event}/snapshot", only(organiser={200}, service={200}, supporter={200})),
     Row("GET", "/changes", only(organiser={200}, service={200})),
-    Row("GET", "/events/{event}/pair-rules", only(organiser={200}, service={200})),
-    Row("PUT", "/events/{event}/pair-rules/{sme_a}/{buyer_x}", only(organiser={200}), body={"rule": "never"}),
-    Row("DELETE", "/events/{event}/pair-rules/{sme_a}/{buyer_x}", only(organiser={204})),
+    Row("GET", "/events/{event}/pair-rules", only(organiser={200}, service={200}, supporter={200})),
+    Row(
+        "PUT",
+        "/events/{event}/pair-rules/{sme_a}/{buyer_x}",
+        only(organiser={200}, supporter={200}),
+        body={"rule": "never"},
+    ),
+    # The organiser removed the rule first: the supporter finds none (404, admitted).
+    Row("DELETE", "/events/{event}/pair-rules/{sme_a}/{buyer_x}", only(organiser={204}, supporter={404})),
+    # Grants: organisers only (the world's event has no owner, so any organiser), never the supporter itself.
+    Row("GET", "/events/{event}/grants", only(organiser={200})),
+    Row("PUT", "/events/{event}/grants/{supporter_account}", only(organiser={200}), body={"access": "read"}),
+    Row("DELETE", "/events/{event}/grants/{supporter_account}", only(organiser={204})),
 ]
 
 
@@ -250,6 +274,8 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "INSERT INTO registry.accounts (email, password_hash, role) VALUES ('eva@falun.se', 'scrypt$x', 'organiser') "
         "RETURNING id"
     )
+    ids["supporter_account"] = await make_account(db, "supporter")
+    await grant(db, ids["event"], ids["supporter_account"], "edit")
     tokens = {
         "organiser": await make_token(Role.ORGANISER),
         "service": await make_token(Role.SERVICE),
@@ -258,6 +284,7 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "buyer": await make_token(Role.BUYER, ids["buyer_x"]),
         "buyer_other": await make_token(Role.BUYER, ids["buyer_y"]),
         "host": await make_token(Role.HOST, event_id=ids["event"]),
+        "supporter": await session(make_token, Role.SUPPORTER, ids["supporter_account"]),
     }
     return {name: str(value) for name, value in ids.items()}, tokens
 
@@ -316,6 +343,7 @@ def test_every_route_is_in_the_matrix(registry):
         "{event}": "{event_id}",
         "{registration}": "{registration_id}",
         "{account}": "{account_id}",
+        "{supporter_account}": "{account_id}",
     }
 
     def canonical(path: str) -> str:

@@ -48,14 +48,15 @@ LOGIN_FAILED = "The e-mail address or the password is wrong, or the account is d
 LABEL_MAX = 200
 
 # An adviser ("rådgivare") gives firms their individual support after the day; it acts for no organisation.
-AccountRole = Literal["organiser", "buyer", "adviser"]
+# A supporter ("stödroll") reaches the events organisers grant it (services.registry.event_grants); no organisation.
+AccountRole = Literal["organiser", "buyer", "adviser", "supporter"]
 AccountEmail = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 AccountName = single_line(200)  # a person's name; empty for SME sign-ins
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
 
 
 class AccountCreate(BaseModel):
-    """A web account to create (organisers create them for organisers, buyers and advisers)."""
+    """A web account to create (organisers create them for organisers, buyers, advisers and supporters)."""
 
     model_config = ConfigDict(extra="forbid")
 

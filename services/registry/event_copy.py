@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
-from shared.auth import Role, require
+from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ValidationProblem
 from shared.openapi import operation
@@ -92,7 +92,9 @@ async def copy_event(request: web.Request) -> web.Response:
         values = copied_values(source, body)
         if errors := event_rule_errors(values):
             raise ValidationProblem(errors)  # rolls back, so the Idempotency-Key is free again
-        event_id = await conn.fetchval(events_sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS))
+        event_id = await conn.fetchval(
+            events_sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id
+        )
         await audit.record(
             conn,
             request,

@@ -273,6 +273,9 @@ class Event(BaseModel):
     min_relevance_percent: int = Field(description="Minimum relevance (0–100 %) of a pair for a meeting")
     status: EventStatus
     version: int
+    owner_account_id: UUID | None = Field(
+        default=None, description="The organiser account that created it; it alone grants supporters the event"
+    )
     created_at: datetime
     updated_at: datetime
     slots: list[SlotOut]

@@ -22,7 +22,7 @@ import asyncpg
 from aiohttp import web
 from pydantic_core import to_jsonable_python
 
-from shared.auth import PRINCIPAL_KEY, Principal, Role, require
+from shared.auth import PRINCIPAL_KEY, Principal, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -85,7 +85,13 @@ EVENT_COLUMNS = (
 
 
 def sees_drafts(principal: Principal) -> bool:
-    return principal.role in (Role.ORGANISER, Role.SERVICE)
+    # A supporter reaches only its granted events, and those as their organisers see them.
+    return principal.role in (Role.ORGANISER, Role.SERVICE, Role.SUPPORTER)
+
+
+def granted_events(principal: Principal) -> list[UUID] | None:
+    """The only events a supporter may list (its grants); None: no such limit."""
+    return list(principal.event_access) if principal.role == Role.SUPPORTER else None
 
 
 def event_id_of(request: web.Request) -> UUID:
@@ -136,7 +142,9 @@ async def create_event(request: web.Request) -> web.Response:
         replay = await idempotency.claim(conn, request)
         if replay is not None:
             return replay
-        event_id = await conn.fetchval(sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS))
+        event_id = await conn.fetchval(
+            sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id
+        )
         await audit.record(
             conn, request, "event.create", "event", event_id, event_id=event_id, changes=to_jsonable_python(values)
         )
@@ -149,7 +157,8 @@ async def create_event(request: web.Request) -> web.Response:
     tags=("events",),
     query=EventListQuery,
     response=EventPage,
-    description="Ordered by date. Drafts are listed only for organisers and the matcher.",
+    description="Ordered by date. Drafts are listed only for organisers and the matcher. A supporter gets only "
+    "the events granted to it (drafts included).",
 )
 @require()
 async def list_events(request: web.Request) -> web.Response:
@@ -165,6 +174,7 @@ async def list_events(request: web.Request) -> web.Response:
         after_date,
         after_id,
         query.limit + 1,
+        granted_events(request[PRINCIPAL_KEY]),
     )
     kept, next_cursor = page_of(rows, query.limit, lambda row: [row["event_date"].isoformat(), str(row["id"])])
     page = EventPage(items=[Event.from_row(row) for row in kept], next_cursor=next_cursor)
@@ -172,7 +182,7 @@ async def list_events(request: web.Request) -> web.Response:
 
 
 @operation("Read an event", tags=("events",), response=Event, errors=(404,), extra_responses={304: "Not modified"})
-@require()
+@require(event=path_event, access="read")
 async def get_event(request: web.Request) -> web.Response:
     """One event with its grid; drafts are 404 for SMEs and buyers."""
     row = await visible_event(request.app[POOL_KEY], request, event_id_of(request))
@@ -214,7 +224,7 @@ def _grid_warnings(trimmed: list[Any], slot_count: int) -> list[EventWarning]:
     "change only in draft, open or closed. When the grid shrinks, vanished slot indexes are removed from "
     "registrations' availability and `warnings` lists them.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def update_event(request: web.Request) -> web.Response:
     """Change an event's fields."""
     event_id = event_id_of(request)
@@ -287,7 +297,7 @@ async def delete_event(request: web.Request) -> web.Response:
     "(the last two also by the matcher's service token), and re-opening scheduled→closed or "
     "published→closed (reason required). Any other move is 409 with `allowed` listing the next states.",
 )
-@require(Role.ORGANISER, Role.SERVICE)
+@require(Role.ORGANISER, Role.SERVICE, event=path_event)
 async def transition_event(request: web.Request) -> web.Response:
     """Change an event's status."""
     event_id = event_id_of(request)
@@ -335,7 +345,7 @@ async def transition_event(request: web.Request) -> web.Response:
 
 
 @operation("An event's status history", tags=("events",), response=TransitionList, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_transitions(request: web.Request) -> web.Response:
     """The event's status changes, oldest first."""
     event_id = event_id_of(request)

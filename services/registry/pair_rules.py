@@ -15,7 +15,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -97,7 +97,7 @@ async def _check_pair(conn: asyncpg.Connection, event_id: UUID, sme_id: UUID, bu
     errors=(404,),
     extra_responses={200: "Replaced the pair's existing rule"},
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def put_pair_rule(request: web.Request) -> web.Response:
     """Create or replace a pair rule."""
     event_id = event_id_of(request)
@@ -138,7 +138,7 @@ async def put_pair_rule(request: web.Request) -> web.Response:
 
 
 @operation("Remove the rule of an SME–buyer pair", tags=("pair rules",), status=204, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def delete_pair_rule(request: web.Request) -> web.Response:
     """Delete a pair rule."""
     event_id = event_id_of(request)
@@ -163,7 +163,7 @@ async def delete_pair_rule(request: web.Request) -> web.Response:
 
 
 @operation("The pair rules of an event", tags=("pair rules",), response=PairRuleList, errors=(404,))
-@require(Role.SERVICE)
+@require(Role.SERVICE, event=path_event, access="read")
 async def list_pair_rules(request: web.Request) -> web.Response:
     """List an event's pair rules."""
     event_id = event_id_of(request)

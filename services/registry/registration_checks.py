@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 from aiohttp import web
 
-from shared.auth import PRINCIPAL_KEY, Principal, Role
+from shared.auth import PRINCIPAL_KEY, Principal
 from shared.errors import Conflict, FieldError, NotFound
 
 from .event_models import EventStatus
@@ -33,7 +33,7 @@ async def event_for_change(conn: asyncpg.Connection, request: web.Request, event
 def check_signup_window(event: Any, principal: Principal, what: str) -> None:
     """409 unless sign-ups may be made or changed now by this caller."""
     status = event["status"]
-    if principal.role == Role.ORGANISER:
+    if principal.may_edit_event(event["id"]):
         if status not in (EventStatus.OPEN, EventStatus.CLOSED):
             raise Conflict(f"{what} is possible while the event is open or closed; it is {status}.")
         return
@@ -80,7 +80,7 @@ async def event_fit_errors(
         if (
             need is None
             or need["owner_kind"] != "buyer"
-            or (need["status"] == "planning" and principal.role != Role.ORGANISER)
+            or (need["status"] == "planning" and not principal.may_edit_event(event["id"]))
         ):
             code, detail = "unknown_need", "No need open for interest with that id."
         elif need["status"] == "planning":

@@ -21,7 +21,7 @@ import asyncpg
 from aiohttp import web
 from pydantic_core import to_jsonable_python
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -64,6 +64,14 @@ async def registration_owner(request: web.Request) -> UUID | None:
         return None
     row = await request.app[POOL_KEY].fetchrow(sql.SELECT_REGISTRATION_OWNER, registration_id)
     return row["organisation_id"] if row else None
+
+
+async def registration_event(request: web.Request) -> UUID | None:
+    """The event a registration is for (for a supporter's grants), None when there is none."""
+    registration_id = path_uuid(request, "registration_id")
+    if registration_id is None:
+        return None
+    return await request.app[POOL_KEY].fetchval(sql.SELECT_REGISTRATION_EVENT, registration_id)
 
 
 def stored_columns(values: dict[str, Any]) -> tuple[Any, ...]:
@@ -128,14 +136,14 @@ def _registration_response(row: Any, status: int = 200) -> web.Response:
     "`representatives`, `brought_needs`, `wanted_smes`. One registration per organisation: a second is 409, "
     "unless the first was cancelled — then it is reactivated (200, same id). Send `Idempotency-Key` for safe retries.",
 )
-@require(Role.SME, Role.BUYER)
+@require(Role.SME, Role.BUYER, event=path_event)
 async def create_registration(request: web.Request) -> web.Response:
     """Register an organisation for an event."""
     event_id = event_id_of(request)
     body = await read_json(request, RegistrationCreate)
     principal = request[PRINCIPAL_KEY]
     organisation_id = body.organisation_id or principal.organisation_id
-    if principal.role != Role.ORGANISER and organisation_id != principal.organisation_id:
+    if not principal.may_edit_event(event_id) and organisation_id != principal.organisation_id:
         raise Forbidden("You may sign up only your own organisation.")
     if organisation_id is None:
         raise ValidationProblem(
@@ -214,7 +222,7 @@ async def create_registration(request: web.Request) -> web.Response:
     "Privacy: other organisations' representatives, availability, notes and interests are never shown, "
     "and SMEs are not listed to other participants.",
 )
-@require()
+@require(event=path_event, access="read")
 async def list_registrations(request: web.Request) -> web.Response:
     """List an event's registrations (all, or own plus attending buyers)."""
     event_id = event_id_of(request)
@@ -224,7 +232,7 @@ async def list_registrations(request: web.Request) -> web.Response:
     event = await pool.fetchrow(event_sql.SELECT_EVENT_STATUS, event_id)
     if event is None or (event["status"] == EventStatus.DRAFT and not sees_drafts(principal)):
         raise NotFound("No event with that id.")
-    if principal.role in (Role.ORGANISER, Role.SERVICE):
+    if principal.role in (Role.ORGANISER, Role.SERVICE, Role.SUPPORTER):
         after_name, after_id = typed_cursor(query.cursor, cursor_text, UUID)
         rows = await pool.fetch(
             sql.LIST_REGISTRATIONS, event_id, query.kind, query.status, after_name, after_id, query.limit + 1
@@ -248,7 +256,12 @@ async def list_registrations(request: web.Request) -> web.Response:
     errors=(404,),
     extra_responses={304: "Not modified"},
 )
-@require(owner=registration_owner, superusers=frozenset({Role.ORGANISER, Role.SERVICE}))
+@require(
+    owner=registration_owner,
+    superusers=frozenset({Role.ORGANISER, Role.SERVICE}),
+    event=registration_event,
+    access="read",
+)
 async def get_registration(request: web.Request) -> web.Response:
     """One registration (its organisation, organisers and the matcher)."""
     row = await request.app[POOL_KEY].fetchrow(sql.SELECT_REGISTRATION, registration_id_of(request))
@@ -282,7 +295,7 @@ async def _locked_registration(
     description="Send `If-Match`. The organisation itself while sign-up is open; organisers also while the event "
     "is closed. Interest lists given replace the stored ones; `available_slots: null` means all day.",
 )
-@require(Role.SME, Role.BUYER, owner=registration_owner)
+@require(Role.SME, Role.BUYER, owner=registration_owner, event=registration_event)
 async def update_registration(request: web.Request) -> web.Response:
     """Change a registration."""
     registration_id = registration_id_of(request)
@@ -343,7 +356,7 @@ async def update_registration(request: web.Request) -> web.Response:
     description="The organisation itself or an organiser, at any time. Once the event is scheduled or published, "
     "`cancelled_after_publication` is set and the matcher re-plans around it. Cancelling again changes nothing.",
 )
-@require(Role.SME, Role.BUYER, owner=registration_owner)
+@require(Role.SME, Role.BUYER, owner=registration_owner, event=registration_event)
 async def cancel_registration(request: web.Request) -> web.Response:
     """Cancel a registration."""
     registration_id = registration_id_of(request)

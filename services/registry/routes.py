@@ -11,6 +11,7 @@ from . import (
     bulk,
     changes,
     event_copy,
+    event_grants,
     events,
     follows,
     needs,
@@ -78,6 +79,9 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/events/{event_id}/transitions", events.transition_event)
     app.router.add_get("/events/{event_id}/transitions", events.list_transitions)
     app.router.add_post("/events/{event_id}/copy", event_copy.copy_event)
+    app.router.add_get("/events/{event_id}/grants", event_grants.list_grants)
+    app.router.add_put("/events/{event_id}/grants/{account_id}", event_grants.put_grant)
+    app.router.add_delete("/events/{event_id}/grants/{account_id}", event_grants.delete_grant)
     app.router.add_post("/events/{event_id}/registrations", registrations.create_registration)
     app.router.add_get("/events/{event_id}/registrations", registrations.list_registrations)
     app.router.add_post("/events/{event_id}/walk-ins", walk_ins.create_walk_in)

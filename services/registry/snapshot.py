@@ -27,7 +27,7 @@ import pydantic_core
 from aiohttp import web
 from pydantic import AwareDatetime, TypeAdapter
 
-from shared.auth import Role, require
+from shared.auth import Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
@@ -428,7 +428,7 @@ def _matches_any(if_none_match: str | None, tag: str) -> bool:
     errors=(404,),
     extra_responses={304: "Not modified: If-None-Match names the current content hash"},
 )
-@require(Role.SERVICE)
+@require(Role.SERVICE, event=path_event, access="read")
 async def get_snapshot(request: web.Request) -> web.Response:
     """Everything the matcher needs for one event, consistent and hashed."""
     try:

@@ -49,6 +49,7 @@ class PgTokenVerifier:
             event_id=row["event_id"],
             account_id=row["account_id"],
             label=row["label"],
+            event_access=dict(zip(row["granted_events"], row["granted_access"], strict=True)),
         )
 
 

@@ -15,7 +15,7 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
@@ -117,7 +117,7 @@ async def _organisation(
     "whether or not sign-up is still open. Only on the event's day (its time zone); another day is 409, "
     "an org.nr already signed up for the event is 409 with its registration. Send `Idempotency-Key` for safe retries.",
 )
-@require(Role.HOST)
+@require(Role.HOST, event=path_event)
 async def create_walk_in(request: web.Request) -> web.Response:
     """Register a walk-in."""
     event_id = event_id_of(request)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -45,6 +45,8 @@ class NeedMove:
     at: dt.datetime
     need: NeedFacts
     followers: tuple[Reader, ...]
+    # The need's procurement JSON as the registry showed it (the statistics mirror its awards).
+    procurement: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _moment(value: Any) -> dt.datetime | None:
@@ -93,8 +95,9 @@ async def fetch_move(client: RegistryClient, change: Change) -> NeedMove | None:
         if f.get("contact_email")
     )
     return NeedMove(
-        change.need_id, change.organisation_id, str(change.stage), change.at, need_facts(change.need_id, need), readers
-    )
+        change.need_id, change.organisation_id, str(change.stage), change.at, need_facts(change.need_id, need), readers,
+        need.get("procurement") or {},
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..outcomes import NeedMove, fetch_move, queue_stage_notices
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
 from ..sql import privacy as sql
+from ..statistics.outcomes import record_outcome
 from .cancellation import apply_cancellation
 from .erasure import apply_erasure, forget_cached
 
@@ -60,6 +61,7 @@ async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change, 
             log.info("cancellation of %s in %s applied: %d notices", change.organisation_id, change.event_id, queued)
         elif change.kind is ChangeKind.NEED_STAGE and move is not None:
             await queue_stage_notices(conn, settings, move)
+            await record_outcome(conn, change, move.procurement)
         await conn.execute(sql.ADVANCE_FEED_CURSOR, change.id)
     if erased is not None:
         forget_cached(erased)

@@ -5,7 +5,7 @@ EVENT_READ = """
 SELECT e.id, e.name, e.description, e.event_date, e.venue, e.municipality_code, e.time_zone,
        e.day_start, e.day_end, e.meeting_minutes, e.changeover_minutes, e.breaks, e.tables,
        e.signup_deadline, e.default_meetings_per_sme, e.max_meetings_per_sme, e.min_relevance_percent,
-       e.status, e.version,
+       e.status, e.version, e.owner_account_id,
        e.created_at, e.updated_at,
        (SELECT count(*) FROM registry.registrations r
          WHERE r.event_id = e.id AND r.kind = 'sme' AND r.status = 'active') AS sme_registrations,
@@ -29,8 +29,8 @@ INSERT_EVENT = """
 INSERT INTO registry.events
     (name, description, event_date, venue, municipality_code, time_zone, day_start, day_end,
      meeting_minutes, changeover_minutes, breaks, tables, signup_deadline,
-     default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+     default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent, owner_account_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 RETURNING id
 """
 
@@ -52,12 +52,13 @@ WHERE id = $1
 DELETE_EVENT = "DELETE FROM registry.events WHERE id = $1"
 
 # Keyset page over (event_date, id). $1: include drafts; $2: statuses or NULL; $3/$4: date range;
-# $5/$6: cursor (date, id) or NULL; $7: limit + 1.
+# $5/$6: cursor (date, id) or NULL; $7: limit + 1; $8: the only events listed (a supporter's grants) or NULL.
 LIST_EVENTS = f"""{EVENT_READ}WHERE ($1::boolean OR e.status <> 'draft')
   AND ($2::text[] IS NULL OR e.status = ANY ($2))
   AND ($3::date IS NULL OR e.event_date >= $3)
   AND ($4::date IS NULL OR e.event_date <= $4)
   AND ($5::date IS NULL OR (e.event_date, e.id) > ($5, $6::uuid))
+  AND ($8::uuid[] IS NULL OR e.id = ANY ($8))
 ORDER BY e.event_date, e.id
 LIMIT $7
 """

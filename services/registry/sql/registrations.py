@@ -61,6 +61,8 @@ WHERE n.id = ANY ($1::uuid[])
 
 SELECT_REGISTRATION_OWNER = "SELECT organisation_id, event_id FROM registry.registrations WHERE id = $1"
 
+SELECT_REGISTRATION_EVENT = "SELECT event_id FROM registry.registrations WHERE id = $1"
+
 SELECT_REGISTRATION_VERSION = "SELECT version FROM registry.registrations WHERE id = $1"
 
 # Taken after the event's lock (FOR SHARE), never before: the same order as grid updates, so no deadlock.

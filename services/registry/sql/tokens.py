@@ -1,11 +1,17 @@
 """SQL of API tokens."""
 
+# A supporter's session carries its account's grants (two arrays in step: event ids and their access), so
+# a grant given or revoked counts from the next token check on.
 SELECT_PRINCIPAL_BY_TOKEN_HASH = """
-SELECT id, role, organisation_id, event_id, account_id, label
-FROM registry.api_tokens
-WHERE token_hash = $1
-  AND revoked_at IS NULL
-  AND (expires_at IS NULL OR expires_at > now())
+SELECT t.id, t.role, t.organisation_id, t.event_id, t.account_id, t.label,
+       ARRAY(SELECT g.event_id FROM registry.event_grants g
+             WHERE t.role = 'supporter' AND g.account_id = t.account_id ORDER BY g.event_id) AS granted_events,
+       ARRAY(SELECT g.access FROM registry.event_grants g
+             WHERE t.role = 'supporter' AND g.account_id = t.account_id ORDER BY g.event_id) AS granted_access
+FROM registry.api_tokens t
+WHERE t.token_hash = $1
+  AND t.revoked_at IS NULL
+  AND (t.expires_at IS NULL OR t.expires_at > now())
 """
 
 # A host token ($8 its event) expires at midnight after the event's day where it is held, or earlier

@@ -1,0 +1,203 @@
+"""The statistics report from the database: filters in, :class:`~.model.StatisticsReport` out.
+
+Five queries (:mod:`..sql.statistics`) read the facts written at publish time (migration 0019) with the day
+marks, feedback, follow-up answers, the mirrored awards and support hours; each answers per event, per year
+and in total at once (grouping sets), so a firm met at two events is one firm in the year and the totals.
+They run side by side on the pool's connections. :func:`assemble` (pure) puts their rows into the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from shared.reference.cpv import cpv_label
+from shared.reference.municipalities import get_municipality
+
+from ..feedback.model import RATINGS
+from ..sql import statistics as sql
+from .model import Choice, EventFigures, Figures, FilterChoices, StatisticsFilters, StatisticsReport, YearFigures
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+FIGURE_QUERIES = (
+    sql.SELECT_MEETING_FIGURES,
+    sql.SELECT_FEEDBACK_FIGURES,
+    sql.SELECT_NEED_FIGURES,
+    sql.SELECT_SUPPORT_FIGURES,
+)
+Key = tuple[str, Any]  # ("event", id), ("year", 2026) or ("total", None)
+TOTAL: Key = ("total", None)
+
+
+def key_of(row: Mapping[str, Any]) -> Key:
+    """Which grouping a figure row is: one event, one year, or the totals.
+
+    Examples
+    --------
+    >>> key_of({"by_event": False, "by_year": True, "event_id": None, "year": 2026})
+    ('year', 2026)
+    >>> key_of({"by_event": False, "by_year": False, "event_id": None, "year": None})
+    ('total', None)
+    """
+    if row["by_event"]:
+        return ("event", row["event_id"])
+    if row["by_year"]:
+        return ("year", row["year"])
+    return TOTAL
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def credited_awards(rows: Iterable[Mapping[str, Any]]) -> dict[Key, tuple[int, int]]:
+    """Per grouping: the awards (need, firm) credited, and the sum of their awards' values, each award once.
+
+    Examples
+    --------
+    >>> e = UUID(int=1)
+    >>> rows = [{"event_id": e, "year": 2026, "need_id": 1, "award_id": "a", "organisation_id": 7, "value_sek": 100},
+    ...         {"event_id": e, "year": 2026, "need_id": 1, "award_id": "a", "organisation_id": 8, "value_sek": 100}]
+    >>> credited_awards(rows)[("total", None)]  # two firms named by one award worth 100
+    (2, 100)
+    """
+    pairs: dict[Key, set] = defaultdict(set)
+    values: dict[Key, dict] = defaultdict(dict)
+    for row in rows:
+        for key in (("event", row["event_id"]), ("year", row["year"]), TOTAL):
+            pairs[key].add((row["need_id"], row["organisation_id"]))
+            values[key][(row["need_id"], row["award_id"])] = row["value_sek"] or 0
+    return {key: (len(pairs[key]), sum(values[key].values())) for key in pairs}
+
+
+def figures_of(key: Key, parts: Sequence[Mapping[Key, Mapping[str, Any]]], awards: Mapping[Key, tuple]) -> Figures:
+    """The figures of one grouping from the rows of the four figure queries (a missing row counts nothing)."""
+    m, f, n, s = (part.get(key, {}) for part in parts)
+    count = lambda row, name: int(row.get(name) or 0)  # noqa: E731 - a short reader
+    asked, answered = count(f, "feedback_asked"), count(f, "feedback_answered")
+    credited, value = awards.get(key, (0, 0))
+    return Figures(
+        events=count(m, "events"),
+        firms_reached=count(m, "firms_reached"),
+        first_time_firms=count(m, "first_time_firms"),
+        buyers=count(m, "buyers"),
+        meetings_planned=count(m, "meetings_planned"),
+        meetings_held=count(m, "meetings_held"),
+        no_shows=count(m, "no_shows"),
+        no_show_rate=_ratio(count(m, "no_shows"), count(m, "planned_past")),
+        feedback_asked=asked,
+        feedback_answered=answered,
+        feedback_response_rate=_ratio(answered, asked),
+        ratings={rating: count(f, rating) for rating in RATINGS},
+        needs_discussed=count(n, "needs_discussed"),
+        tenders_followed=count(n, "tenders_followed"),
+        tenders_with_met_bidders=count(n, "tenders_with_met_bidders"),
+        awards_to_met_firms=credited,
+        awarded_value_sek=value,
+        support_requests=count(s, "support_requests"),
+        support_hours=float(s.get("support_hours") or 0.0),
+        firms_helped=count(s, "firms_helped"),
+    )
+
+
+def assemble(
+    filters: StatisticsFilters,
+    now: dt.datetime,
+    figure_rows: Sequence[Iterable[Mapping[str, Any]]],
+    award_rows: Iterable[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
+    choices: FilterChoices,
+) -> StatisticsReport:
+    """The report from the queries' rows (pure): per event oldest first, per year, and the totals."""
+    parts = [{key_of(row): row for row in rows} for rows in figure_rows]
+    awards = credited_awards(award_rows)
+    per_event = sorted(
+        (
+            EventFigures(event_id=e["event_id"], name=e["name"], date=e["event_date"],
+                         figures=figures_of(("event", e["event_id"]), parts, awards))
+            for e in events
+        ),
+        key=lambda item: (item.date, str(item.event_id)),
+    )  # fmt: skip
+    years = sorted(key[1] for key in parts[0] if key[0] == "year")
+    return StatisticsReport(
+        generated_at=now,
+        filters=filters,
+        totals=figures_of(TOTAL, parts, awards),
+        per_year=[YearFigures(year=year, figures=figures_of(("year", year), parts, awards)) for year in years],
+        per_event=per_event,
+        choices=choices,
+    )
+
+
+def municipality_label(code: str) -> str:
+    """A municipality's name where it is one of Dalarna's, else its code.
+
+    Examples
+    --------
+    >>> municipality_label("2080"), municipality_label("0180")
+    ('Falun', '0180')
+    """
+    try:
+        return get_municipality(code).name
+    except ValueError:
+        return code
+
+
+def division_label(division: str) -> str:
+    """A CPV division's Swedish label, after its two digits.
+
+    Examples
+    --------
+    >>> division_label("90")
+    '90 Avlopps- och avfallshantering, sanering och miljötjänster'
+    """
+    try:
+        return f"{division} {cpv_label(division + '000000')}"
+    except (KeyError, ValueError):
+        return division
+
+
+async def filter_choices(conn: asyncpg.Connection) -> FilterChoices:
+    """Every value the filters can take among the published events."""
+    years = [r["year"] for r in await conn.fetch(sql.SELECT_YEARS)]
+    codes = [r["municipality_code"] for r in await conn.fetch(sql.SELECT_MUNICIPALITIES)]
+    buyers = sorted(
+        (Choice(value=str(r["organisation_id"]), label=r["name"] or "") for r in await conn.fetch(sql.SELECT_BUYERS)),
+        key=lambda choice: (choice.label.casefold(), choice.value),
+    )
+    divisions = [r["cpv_division"] for r in await conn.fetch(sql.SELECT_DIVISIONS)]
+    return FilterChoices(
+        years=years,
+        municipalities=[Choice(value=code, label=municipality_label(code)) for code in codes],
+        buyers=buyers,
+        cpv_divisions=[Choice(value=d, label=division_label(d)) for d in divisions],
+    )
+
+
+async def statistics_report(pool: asyncpg.Pool, filters: StatisticsFilters, now: dt.datetime) -> StatisticsReport:
+    """The statistics across the published events under ``filters``, as of ``now``."""
+    today = now.astimezone(STOCKHOLM).date()
+    args = (filters.year, filters.municipality, filters.buyer, filters.cpv_division, today)
+
+    async def fetch(query: str, *extra: Any) -> list[asyncpg.Record]:
+        async with pool.acquire() as conn:
+            return await conn.fetch(query, *extra)
+
+    async def choices() -> FilterChoices:
+        async with pool.acquire() as conn:
+            return await filter_choices(conn)
+
+    *figure_rows, award_rows, chosen = await asyncio.gather(
+        *(fetch(query, *args) for query in FIGURE_QUERIES), fetch(sql.SELECT_CREDITED_AWARDS, *args), choices()
+    )
+    event_ids: list[UUID] = [r["event_id"] for r in figure_rows[0] if r["by_event"]]
+    events = await fetch(sql.SELECT_EVENTS, event_ids)
+    return assemble(filters, now, figure_rows, award_rows, events, chosen)
