@@ -22,6 +22,7 @@ from .board import routes as board_routes
 from .feedback.routes import setup_feedback
 from .onsite import day_routes, reception_routes
 from .privacy import export_routes
+from .statistics import report_routes
 from .statistics.routes import add_statistics_routes
 
 
@@ -62,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     day_routes.add_day_routes(app)
     setup_feedback(app)
     add_statistics_routes(app)
+    app.router.add_get(report_routes.REPORT_PATH, report_routes.get_report_pdf)  # the yearly PDF
     app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)
     app.router.add_get("/events/{event_id}/arrivals", reception_routes.list_arrivals)
     app.router.add_delete("/events/{event_id}/arrivals/{organisation_id}", reception_routes.delete_arrival)

@@ -202,11 +202,11 @@ async def statistics_page(request: web.Request) -> web.Response:
 
 async def _download(request: web.Request, path: str, params: Mapping[str, str]) -> web.Response:
     require_user(request, Role.ORGANISER)
-    return await backend(request).download("matcher", path, params={**params, "lang": page_language()})
+    return await backend(request).download("matcher", path, params=params)
 
 
 async def download_csv(request: web.Request) -> web.Response:
-    """The figures per year and event under the filters, as the matcher's CSV."""
+    """The figures per event and the totals under the filters, as the matcher's CSV (both languages' headers)."""
     return await _download(request, "/statistics.csv", chosen_filters(request.query))
 
 
@@ -216,10 +216,10 @@ async def download_xlsx(request: web.Request) -> web.Response:
 
 
 async def download_report(request: web.Request) -> web.Response:
-    """The yearly report for the steering group, as the matcher's PDF."""
+    """The yearly report for the steering group, as the matcher's PDF in the page language."""
     year = request.match_info["year"]
     filters = {k: v for k, v in chosen_filters(request.query).items() if k != "year"}
-    return await _download(request, f"/statistics/report/{year}.pdf", filters)
+    return await _download(request, f"/statistics/report/{year}.pdf", {**filters, "lang": page_language()})
 
 
 def add_routes(app: web.Application) -> None:

@@ -32,7 +32,7 @@ from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import publish as publish_in_sql
 from tests.matcher.test_agenda_routes import store_version
-from tests.test_events import create_event, move_to
+from tests.test_events import NEXT_YEAR, create_event, move_to
 
 CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host")
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
@@ -209,6 +209,7 @@ MATRIX: list[Row] = [
     Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
     # The statistics across events: organisers, and the web as service.
     *(Row("GET", f"/statistics{suffix}", only(organiser={200}, service={200})) for suffix in ("", ".csv", ".xlsx")),
+    Row("GET", f"/statistics/report/{NEXT_YEAR}.pdf", only(organiser={200}, service={200})),  # the world's year
 ]
 
 

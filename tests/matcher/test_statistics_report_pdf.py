@@ -12,10 +12,15 @@ import uuid
 import pypdf
 import pytest
 
+from services.matcher.agendas import PlacedMeeting
+from services.matcher.engine.examples import example_snapshot
 from services.matcher.statistics.model import Choice, EventFigures, Figures, StatisticsFilters
 from services.matcher.statistics.report_examples import example_report
 from services.matcher.statistics.report_pdf import report_pdf
 from services.matcher.statistics.report_words import FIGURES_EN_LABELS, FIGURES_SV
+from shared.snapshot import EventSnapshot
+from tests.conftest import bearer
+from tests.matcher.test_agenda_routes import publish, store_version
 
 
 def pages(body: bytes) -> list[str]:
@@ -106,3 +111,77 @@ def test_a_year_without_figures_is_refused_and_the_same_report_gives_the_same_by
     assert report_pdf(report, 2026) == report_pdf(report, 2026)
     filtered = report.model_copy(update={"filters": StatisticsFilters(year=2026), "per_year": []})
     assert "312 företag nådda" in pages(report_pdf(filtered, 2026))[1]  # a year-filtered report's totals
+
+
+# --- the route, over the statistics query on real PostgreSQL -----------------------------------------------
+
+
+async def stat_world(db) -> dict[str, uuid.UUID]:
+    """Two published events a year apart with the example's firms and buyer (Falu kommun, its need for
+    cleaning in pre-schools): in 2025 both firms meet the buyer about the need and the Mora builder does
+    not come; in 2026 only the Falun cleaner returns. An award of the need (450 000 kr) names the cleaner
+    after the first event."""
+    first = example_snapshot()
+    cleaner, builder = (sme.organisation.id for sme in first.smes)
+    buyer, need = first.buyers[0].organisation.id, first.needs[0].id
+    later = first.model_dump()
+    later["event"].update(id=uuid.UUID(int=2), name="Affärsträff Borlänge", date=dt.date(2026, 3, 12))
+    second = EventSnapshot.model_validate(later)
+    why = {"sentence_sv": "Ni passar.", "sentence_en": "You fit.", "need_id": str(need)}
+    for snapshot, firms in ((first, (cleaner, builder)), (second, (cleaner,))):
+        meetings = [PlacedMeeting(sme, buyer, slot, 0, why) for slot, sme in enumerate(firms)]
+        await store_version(db, snapshot, meetings, 1)
+        await publish(db, snapshot.event.id, 1)
+    await db.execute(
+        "INSERT INTO matcher.meeting_status (event_id, sme_id, buyer_id, status, marked_at) "
+        "VALUES ($1, $2, $3, 'no_show_sme', '2025-10-07T08:00:00Z')",
+        first.event.id, builder, buyer,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO matcher.need_outcomes (need_id, buyer_id, stage, tender_at, change_id, changed_at) "
+        "VALUES ($1, $2, 'awarded', '2025-11-01T09:00:00Z', 1, '2026-01-20T09:00:00Z')",
+        need, buyer,
+    )  # fmt: skip
+    await db.execute(
+        "INSERT INTO matcher.need_outcome_awards (need_id, award_id, organisation_id, status, awarded_at, value_sek) "
+        "VALUES ($1, 'award-1', $2, 'active', '2026-01-20T09:00:00Z', 450000)",
+        need, cleaner,
+    )  # fmt: skip
+    return {"first": first.event.id, "second": second.event.id, "cleaner": cleaner, "buyer": buyer}
+
+
+async def test_the_route_renders_the_year_with_the_year_before_from_the_query(matcher, db, organiser_token) -> None:
+    world = await stat_world(db)
+    response = await matcher.get("/statistics/report/2026.pdf", headers=bearer(organiser_token))
+    assert response.status == 200, await response.text()
+    assert response.content_type == "application/pdf"
+    assert response.headers["Content-Disposition"] == 'inline; filename="arsrapport-2026.pdf"'
+    flat = " ".join("\n".join(pages(await response.read())).split())
+    assert "1 företag nådda, varav 0 för första gången." in flat
+    assert "Jämfört med 2025" in flat and "Företag nådda 2 1 -1" in flat
+    assert "Affärsträff Borlänge 2026-03-12" in flat and "Affärsträff Falun 2025" not in flat
+
+    earlier = await matcher.get("/statistics/report/2025.pdf?lang=en", headers=bearer(organiser_token))
+    flat = " ".join("\n".join(pages(await earlier.read())).split())
+    assert "2 firms reached, 2 of them for the first time." in flat and "1 no-shows" in flat
+    assert "Compared with" not in flat
+
+    mora = await matcher.get(
+        "/statistics/report/2025.pdf", params={"municipality": "2062"}, headers=bearer(organiser_token)
+    )
+    text = " ".join("\n".join(pages(await mora.read())).split())
+    assert "Företagens hemkommun: Mora" in text and "1 företag nådda, varav 1 för första gången." in text
+    assert world["cleaner"]
+
+
+async def test_a_year_without_events_or_not_a_year_is_not_found_and_filters_are_checked(
+    matcher, db, organiser_token
+) -> None:
+    await stat_world(db)
+    for path in ("/statistics/report/2024.pdf", "/statistics/report/1999.pdf", "/statistics/report/20x6.pdf"):
+        response = await matcher.get(path, headers=bearer(organiser_token))
+        assert response.status == 404, path
+        assert response.content_type == "application/problem+json"
+    bad = await matcher.get("/statistics/report/2026.pdf?cpv_division=4", headers=bearer(organiser_token))
+    assert bad.status == 422
+    assert [e["parameter"] for e in (await bad.json())["errors"]] == ["cpv_division"]
