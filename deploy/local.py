@@ -18,27 +18,36 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from secrets import token_urlsafe
 
 import aiohttp
+import asyncpg
 
 from deploy import readiness
 from deploy.load_sample import LoadError, load_sample
+from deploy.past_event import load_past_event
 from deploy.sample_accounts import SampleAccounts, ensure_accounts
+from deploy.sample_data import generate_sample
 from deploy.schedule_sample import schedule_sample
+from services.matcher.reminders import tick
 from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
 from services.web.settings import WebSettings
 from shared.auth import generate_token
-from shared.db import DatabaseUnavailable, resolve_database_url
+from shared.clock import ManualClock, write_clock_file
+from shared.db import DatabaseUnavailable, init_connection, resolve_database_url
 from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, load_settings
 
 VAR = PROJECT_ROOT / "var"
 READY_TIMEOUT = 60.0
 # Addresses whose X-Forwarded-For the local registry believes: none (see run()).
 REGISTRY_TRUSTED_PROXIES = ""
+# The services' clock while the sample's past event is played (deploy/past_event.py); absent: the real time.
+SAMPLE_CLOCK = VAR / "sample-clock"
 
 
 @dataclass
@@ -137,11 +146,34 @@ def stop(services: list[Service], timeout: float = 30.0) -> None:
             service.process.wait()
 
 
+def travel_to(moment: datetime | None) -> None:
+    """Move every service's clock (their ``CLOCK_FILE``) to ``moment``; None: back to the real time."""
+    if moment is None:
+        SAMPLE_CLOCK.unlink(missing_ok=True)
+    else:
+        SAMPLE_CLOCK.parent.mkdir(parents=True, exist_ok=True)
+        write_clock_file(SAMPLE_CLOCK, moment)
+
+
+def scheduler_round(database_url: str) -> Callable[[datetime], Awaitable[None]]:
+    """One round of the matcher's reminder scheduler at a moment, on the stack's database."""
+
+    async def round_at(moment: datetime) -> None:
+        pool = await asyncpg.create_pool(database_url, min_size=1, max_size=2, init=init_connection)
+        try:
+            await tick(pool, ManualClock(moment))
+        finally:
+            await pool.close()
+
+    return round_at
+
+
 def pages_summary(web: Service, event_id: str, accounts: SampleAccounts) -> str:
     """Where people start: the organiser's page of the sample event, and how each kind of user signs in."""
     lines = [
         "",
         f"Arrangörens sida / organiser page: {web.url}/arrangor/evenemang/{event_id}",
+        f"Statistik över träffarna / statistics across events: {web.url}/arrangor/statistik",
         f"  Logga in / sign in: {accounts.organiser_email}  lösenord / password: {accounts.organiser_password}",
     ]
     if accounts.buyer_email:
@@ -207,6 +239,10 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         print(error, file=sys.stderr)
         return 1
     secrets = local_secrets()
+    # The sample's past event moves the services' clock; a rehearsal's own CLOCK_FILE is left alone.
+    own_clock = "CLOCK_FILE" not in os.environ
+    if own_clock:
+        travel_to(None)  # a run stopped while playing the past event must not leave the stack in the past
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -235,6 +271,7 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         "WEB_PUBLIC_URL": os.environ.get("WEB_PUBLIC_URL", services["web"].url),
         # No mail server on a developer's machine: sign-in links are shown on the page instead.
         "WEB_DEV_SHOW_SIGN_IN_LINKS": os.environ.get("WEB_DEV_SHOW_SIGN_IN_LINKS", "true"),
+        "CLOCK_FILE": os.environ.get("CLOCK_FILE", str(SAMPLE_CLOCK)),
     }
     running = list(services.values())
     try:
@@ -250,6 +287,14 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
                     services["registry"].url, services["matcher"].url, secrets["organiser_token"], loaded.event_id
                 )
                 print("  " + "\n  ".join(scheduled.describe()), flush=True)
+                if own_clock:
+                    past = await load_past_event(
+                        services["registry"].url, services["matcher"].url, secrets["organiser_token"],
+                        sample=generate_sample(), travel=travel_to, tick=scheduler_round(database_url),
+                    )  # fmt: skip
+                    print(f"  {past.describe()}", flush=True)
+                else:
+                    print("  Tidigare träff hoppas över (CLOCK_FILE satt) / past event skipped (CLOCK_FILE set)")
                 accounts = await ensure_accounts(
                     services["registry"].url,
                     secrets["organiser_token"],

@@ -125,14 +125,21 @@ def _procedure(value: int) -> str:
     return "direct_award" if value < 700_000 else "simplified" if value < 2_400_000 else "open"
 
 
-def _needs_of(rng: random.Random, buyer: dict[str, Any], trades: list[str], prefix: str) -> list[dict[str, Any]]:
+def _needs_of(
+    rng: random.Random,
+    buyer: dict[str, Any],
+    trades: list[str],
+    prefix: str,
+    tenders_from: date = date(2027, 5, 1),
+    count: tuple[int, int] = (3, 6),
+) -> list[dict[str, Any]]:
     templates = [need for trade in trades for need in TRADES[trade]["needs"]]
-    chosen = rng.sample(templates, k=min(len(templates), rng.randint(3, 6)))
+    chosen = rng.sample(templates, k=min(len(templates), rng.randint(*count)))
     municipalities = [m.code for m in dalarna_municipalities()]
     needs = []
     for number, (title, text, cpv_main, cpv_more, (low, high)) in enumerate(chosen, start=1):
         value = int(rng.uniform(low, high) * 1_000_000) // 10_000 * 10_000
-        tender = date(2027, 5, 1) + timedelta(days=rng.randrange(240))
+        tender = tenders_from + timedelta(days=rng.randrange(240))
         start = tender + timedelta(days=rng.choice([90, 120, 150, 180]))
         where = buyer["municipality_code"] if buyer["buyer_category"] != "region" else rng.choice(municipalities)
         needs.append(
@@ -151,7 +158,7 @@ def _needs_of(rng: random.Random, buyer: dict[str, Any], trades: list[str], pref
                 "delivery_municipality": where,
                 "suitable_for_smes": True,
                 "status": rng.choice(["planned", "planned", "published"]),
-                "reference": f"{prefix}-2027-{number:02d}",
+                "reference": f"{prefix}-{tenders_from.year}-{number:02d}",
                 "contact": {k: v for k, v in buyer["contacts"][0].items() if k != "title"},
             }
         )

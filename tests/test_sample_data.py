@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deploy.load_sample import load_sample, registration_body
+from deploy.past_event import load_past_event
 from deploy.sample_data import EVENT_NAME, generate_sample, needs_fit, slot_count
+from services.matcher.app import create_app as create_matcher_app
+from services.matcher.reminders import tick
+from services.matcher.settings import MatcherSettings
+from services.registry.app import create_app as create_registry_app
 from services.registry.event_models import EventCreate
 from services.registry.need_models import NeedCreate
 from services.registry.organisation_models import OrganisationCreate
 from services.registry.registration_models import RegistrationCreate
 from services.registry.slots import event_slot_grid
+from shared.clock import ManualClock
+from shared.db import POOL_KEY
 from shared.reference.municipalities import dalarna_municipalities
 from shared.reference.orgnr import normalise_orgnr
 from tests.conftest import bearer
@@ -85,3 +95,63 @@ async def test_loading_into_the_registry_works_and_is_idempotent(registry, organ
     assert len((await response.json())["items"]) == len(sample.pair_rules)
     response = await registry.get(f"/events/{summary.event_id}/snapshot", headers=bearer(organiser_token))
     assert response.status == 200
+
+
+async def test_the_past_event_is_held_answered_and_followed_by_an_award(
+    registry_settings, db_url, matcher_port, organiser_token, service_token
+):
+    """The past event played on the services' shared clock, as ``python3 dev.py up`` does on its CLOCK_FILE."""
+    clock = ManualClock(dt.datetime.now(dt.UTC))
+
+    def travel(moment: dt.datetime | None) -> None:
+        clock.set(moment or dt.datetime.now(dt.UTC))
+
+    registry_app = create_registry_app(registry_settings, clock=clock)
+    async with TestClient(TestServer(registry_app, host="127.0.0.1")) as registry:
+        settings = MatcherSettings(
+            database_url=db_url, port=0, registry_url=str(registry.make_url("/")), service_token=service_token,
+            log_format="text", workers=1, job_poll_seconds=0.5, solve_time_limit=10,
+        )  # fmt: skip
+        server = TestServer(create_matcher_app(settings, clock=clock), host="127.0.0.1", port=matcher_port)
+        async with TestClient(server) as matcher:
+            pool = matcher.server.app[POOL_KEY]
+
+            async def one_round(moment: dt.datetime) -> None:
+                await tick(pool, ManualClock(moment))
+
+            sample = generate_sample(seed=3, smes=30)
+            base, matcher_base = str(registry.make_url("/")), str(matcher.make_url("/"))
+            await load_sample(base, organiser_token, sample)
+            past = await load_past_event(
+                base, matcher_base, organiser_token, sample=sample, travel=travel, tick=one_round,
+                today=dt.date(2026, 12, 4),
+            )  # fmt: skip
+            assert abs(clock.now() - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)  # back to the real time
+            assert past.day == dt.date(2026, 4, 22) and past.meetings > 0 and not past.already_loaded
+
+            feedback = await matcher.get(f"/events/{past.event_id}/feedback", headers=bearer(organiser_token))
+            document = await feedback.json()
+            assert document["asked"] > 0 and document["asked"] * 0.7 <= document["answered"] < document["asked"]
+            assert document["ratings"]["will_bid_or_buy"] >= 1 and document["follow_up"]["answered"] > 0
+            assert sum(need["awards"]["yes"] for need in document["follow_up"]["needs"]) == 1
+
+            need = await (await registry.get(f"/needs/{past.award_need_id}", headers=bearer(organiser_token))).json()
+            firm = await (
+                await registry.get(f"/organisations/{past.award_firm_id}", headers=bearer(organiser_token))
+            ).json()
+            assert need["procurement"]["stage"] == "awarded"
+            suppliers = [s for award in need["procurement"]["awards"] for s in award["suppliers"]]
+            assert [normalise_orgnr(s["orgnr"]) for s in suppliers] == [firm["orgnr"]]
+            version = await matcher.get(f"/events/{past.event_id}/schedules", headers=bearer(organiser_token))
+            published = next(v for v in (await version.json())["items"] if v["status"] == "published")
+            detail = await matcher.get(
+                f"/events/{past.event_id}/schedules/{published['number']}", headers=bearer(organiser_token)
+            )
+            met = {(m["sme_id"], m["buyer_id"], m["need_id"]) for m in (await detail.json())["meetings"]}
+            assert (past.award_firm_id, need["buyer"]["id"], past.award_need_id) in met
+
+            again = await load_past_event(
+                base, matcher_base, organiser_token, sample=sample, travel=travel, tick=one_round,
+                today=dt.date(2026, 12, 4),
+            )  # fmt: skip
+            assert again.already_loaded and again.event_id == past.event_id
