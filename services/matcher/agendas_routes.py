@@ -12,7 +12,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
@@ -46,8 +46,9 @@ async def path_organisation(request: web.Request) -> UUID | None:
     return path_uuid(request, "organisation_id")
 
 
-def _is_organiser(request: web.Request) -> bool:
-    return request[PRINCIPAL_KEY].role == Role.ORGANISER
+def _is_organiser(request: web.Request, event_id: UUID) -> bool:
+    """Organisers, and a supporter granted the event, read any version (drafts too)."""
+    return request[PRINCIPAL_KEY].may_read_event(event_id)
 
 
 @operation(
@@ -60,13 +61,13 @@ def _is_organiser(request: web.Request) -> bool:
     description="Organisers, or the SME itself. The SME's own JSON reads include `changes` since the version "
     "it last opened and record this one." + FORMATS,
 )
-@require(Role.SME, owner=path_organisation)
+@require(Role.SME, owner=path_organisation, event=path_event, access="read")
 async def get_sme_agenda(request: web.Request) -> web.StreamResponse:
     """One SME's agenda of the published (or a requested) version."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
     return await serving.participant_agenda(
-        request, event_id, organisation_id, kind="sme", organiser=_is_organiser(request)
+        request, event_id, organisation_id, kind="sme", organiser=_is_organiser(request, event_id)
     )
 
 
@@ -80,13 +81,13 @@ async def get_sme_agenda(request: web.Request) -> web.StreamResponse:
     description="Organisers, or the buyer itself: a sheet per table it staffs; the .ics holds all its "
     "meetings. The buyer's own JSON reads include `changes` since the version it last opened." + FORMATS,
 )
-@require(Role.BUYER, owner=path_organisation)
+@require(Role.BUYER, owner=path_organisation, event=path_event, access="read")
 async def get_buyer_agenda(request: web.Request) -> web.StreamResponse:
     """One buyer's table sheets of the published (or a requested) version."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
     return await serving.participant_agenda(
-        request, event_id, organisation_id, kind="buyer", organiser=_is_organiser(request)
+        request, event_id, organisation_id, kind="buyer", organiser=_is_organiser(request, event_id)
     )
 
 
@@ -100,7 +101,7 @@ async def get_buyer_agenda(request: web.Request) -> web.StreamResponse:
     description="Slots × tables of the published version, or ?version=N (drafts too). The PDF has one page "
     "per table for the venue.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_grid(request: web.Request) -> web.StreamResponse:
     """The whole event's schedule at a glance."""
     return await serving.grid(request, path_uuid_or_404(request, "event_id", "event"))
@@ -115,7 +116,7 @@ async def get_grid(request: web.Request) -> web.StreamResponse:
     description="Idempotent: participants with an active link keep it (200 when nothing was new). "
     "404 before a version is published; 503 when the matcher has no link secret.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def create_agenda_links(request: web.Request) -> web.Response:
     """Ensure one active link per participant and list them."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -127,7 +128,7 @@ async def create_agenda_links(request: web.Request) -> web.Response:
 
 
 @operation("The event's active agenda links", tags=("agendas",), response=AgendaLinkList, errors=(404, 503))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_agenda_links(request: web.Request) -> web.Response:
     """Every active link of the event, with its URL."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -136,7 +137,7 @@ async def list_agenda_links(request: web.Request) -> web.Response:
 
 
 @operation("Revoke an agenda link", tags=("agendas",), status=204, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def delete_agenda_link(request: web.Request) -> web.Response:
     """End a link at once; a later POST makes the participant a new one."""
     event_id = path_uuid_or_404(request, "event_id", "event")

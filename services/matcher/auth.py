@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
@@ -27,12 +27,21 @@ class RegistryUnavailable(ProblemError):
 class RegistryTokenVerifier:
     """Verifies tokens with the registry's ``POST /auth/introspect``, caching answers for ``ttl`` seconds.
 
-    Caching keeps the registry off the hot path; a revoked token stops working within ``ttl``.
-    Only token hashes are kept in memory, never tokens.
+    Caching keeps the registry off the hot path; a revoked token stops working within ``ttl``
+    (``MATCHER_TOKEN_CACHE_SECONDS``, 30 by default), and so does a supporter's revoked or narrowed grant, which
+    the registry's answer carries. Only token hashes are kept in memory, never tokens. ``monotonic`` is the
+    cache's clock (tests move it instead of waiting).
     """
 
     def __init__(
-        self, app: web.Application, base_url: str, service_token: str | None, *, ttl: float, max_entries: int = 10_000
+        self,
+        app: web.Application,
+        base_url: str,
+        service_token: str | None,
+        *,
+        ttl: float,
+        max_entries: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._app = app
         self._url = base_url.rstrip("/") + "/auth/introspect"
@@ -41,11 +50,12 @@ class RegistryTokenVerifier:
         self._max_entries = max_entries
         self._cache: OrderedDict[bytes, tuple[float, Principal | None]] = OrderedDict()
         self._outage = OutageLog("registry (token introspection)")
+        self._monotonic = monotonic
 
     async def verify(self, token: str) -> Principal | None:
         key = hash_token(token)
         hit = self._cache.get(key)
-        now = time.monotonic()
+        now = self._monotonic()
         if hit is not None and hit[0] > now:
             return hit[1]
         principal = await self._ask_registry(token)

@@ -11,11 +11,11 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, NotFound
 from shared.openapi import operation
-from shared.paths import path_uuid_or_404
+from shared.paths import path_uuid, path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
 from .audit import actor_of, record
@@ -71,6 +71,16 @@ def job_etag(job: Job) -> str:
     return '"' + hashlib.sha256(seen.encode()).hexdigest()[:20] + '"'
 
 
+async def job_event(request: web.Request) -> UUID | None:
+    """The event of the path's job (for a supporter's grants), None when there is no such job."""
+    job_id = path_uuid(request, "job_id")
+    if job_id is None:
+        return None
+    async with request.app[POOL_KEY].acquire() as conn:
+        job = await queue.get_job(conn, job_id)
+    return job.event_id if job is not None else None
+
+
 async def _read_job(request: web.Request, job_id: UUID) -> Job:
     async with request.app[POOL_KEY].acquire() as conn:
         job = await queue.get_job(conn, job_id)
@@ -90,7 +100,7 @@ async def _read_job(request: web.Request, job_id: UUID) -> Job:
     description="Queues a job and answers 202 with its URL in Location. While the event already has a queued "
     "or running job, that job is answered (200) instead of queueing a second one.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def create_schedule_job(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     body = await read_json(request, ScheduleRequest)
@@ -134,7 +144,7 @@ async def create_schedule_job(request: web.Request) -> web.Response:
 
 
 @operation("An event's schedule jobs, newest first", tags=("schedules",), response=JobList, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_event_jobs(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
@@ -150,7 +160,7 @@ async def list_event_jobs(request: web.Request) -> web.Response:
     errors=(404,),
     extra_responses={304: "Not modified within `wait` seconds"},
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=job_event, access="read")
 async def get_job(request: web.Request) -> web.Response:
     job_id = path_uuid_or_404(request, "job_id", "job")
     query = read_query(request, WaitQuery)
@@ -176,7 +186,7 @@ async def get_job(request: web.Request) -> web.Response:
     "ends after the job reaches done, failed or infeasible. Comment lines keep idle connections open.",
     extra_responses={200: "text/event-stream"},
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=job_event, access="read")
 async def job_events(request: web.Request) -> web.StreamResponse:
     job_id = path_uuid_or_404(request, "job_id", "job")
     with request.app[WATCH_KEY].subscribe(job_id) as changed:

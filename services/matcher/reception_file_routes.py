@@ -21,7 +21,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Forbidden, NotFound
@@ -60,7 +60,7 @@ class ReceptionQuery(BaseModel):
     "the firm's agenda link when it has one (POST …/agenda-links makes them). 404 before anything is "
     "published. application/pdf.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
     """All firms' agendas, by name, for printing at the reception."""
     event_id = path_uuid_or_404(request, "event_id", "event")

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -59,7 +59,7 @@ def _rule_out(row) -> RuleOut:
 
 
 @operation("The event's lock and forbid rules", tags=("schedules",), response=RuleList, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_rules(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
@@ -79,7 +79,7 @@ async def list_rules(request: web.Request) -> web.Response:
     "404 unless the SME and the buyer are both signed up for the event (as the registry's snapshot shows); "
     "503 when the registry cannot be asked.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def put_rule(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     sme_id = path_uuid_or_404(request, "sme_id", "SME")
@@ -130,7 +130,7 @@ async def put_rule(request: web.Request) -> web.Response:
 
 
 @operation("Remove a rule", tags=("schedules",), errors=(404,), status=204)
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def delete_rule(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     sme_id = path_uuid_or_404(request, "sme_id", "SME")

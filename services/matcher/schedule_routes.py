@@ -7,7 +7,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
@@ -41,7 +41,7 @@ async def _version(conn, event_id: UUID, number: int):
 
 
 @operation("An event's schedule versions, newest first", tags=("schedules",), response=VersionList, errors=(404,))
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_versions(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
@@ -55,7 +55,7 @@ async def list_versions(request: web.Request) -> web.Response:
     response=VersionDetail,
     errors=(404,),
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_version(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
@@ -74,7 +74,7 @@ async def get_version(request: web.Request) -> web.Response:
     response=ComparisonOut,
     errors=(404,),
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def compare_versions(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
@@ -107,7 +107,7 @@ async def compare_versions(request: web.Request) -> web.Response:
     "is new or changed, and the event's webhooks. The registry's event then moves to `published`. Publishing the "
     "published version again changes nothing.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def publish(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     number = _number(request)

@@ -9,7 +9,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from shared.auth import Role, require
+from shared.auth import Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
@@ -81,7 +81,7 @@ class BoardLinkRevoked(ProblemError):
     description="The URL (`/b/{token}`) is shown only in this answer; only a hash of its token is kept. "
     "Open it on the venue's TV: no sign-in. Works before publication too (the screen then waits).",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def create_board_link(request: web.Request) -> web.Response:
     """A new board link for the event."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -93,7 +93,7 @@ async def create_board_link(request: web.Request) -> web.Response:
 
 
 @operation("The event's board links (without their URLs)", tags=("board",), response=BoardLinkList)
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_board_links(request: web.Request) -> web.Response:
     """Every board link of the event, newest first."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -107,7 +107,7 @@ async def list_board_links(request: web.Request) -> web.Response:
     errors=(404,),
     description="The screen says so (410) at its next refresh.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def delete_board_link(request: web.Request) -> web.Response:
     """End a screen's link at once."""
     event_id = path_uuid_or_404(request, "event_id", "event")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import BaseModel
 
-from shared.auth import Role, require
+from shared.auth import Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import ProblemError
@@ -108,7 +108,7 @@ async def put_link_follow_up(request: web.Request) -> web.Response:
     errors=(404,),
     description="Organisers only (participants never see others' answers).",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_event_feedback(request: web.Request) -> web.Response:
     """The organisers' summary."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -125,7 +125,7 @@ async def get_event_feedback(request: web.Request) -> web.Response:
     errors=(404,),
     description="Organisers.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_feedback_settings(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     found = await load_settings(request.app[POOL_KEY], event_id)
@@ -141,7 +141,7 @@ async def get_feedback_settings(request: web.Request) -> web.Response:
     description="Organisers. A field left out takes its default; the next scheduler round plans again. With "
     "If-Match (the ETag read), 412 when someone else changed them meanwhile. Each change is in the audit log.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def put_feedback_settings(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     expected = if_match(request)

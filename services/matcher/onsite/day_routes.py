@@ -11,7 +11,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import Role, require
+from shared.auth import Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
@@ -110,7 +110,7 @@ def _mark_out(event_id: UUID, mark: meeting_status.Mark) -> MeetingStatusOut:
     errors=(404, 409, 422),
     description="The buyer of the meeting (held, no_show_sme), organisers and the event's hosts. " + MARK_DESCRIPTION,
 )
-@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF)
+@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF, event=path_event)
 async def put_meeting_status(request: web.Request) -> web.Response:
     """Mark one published meeting."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -181,7 +181,7 @@ def _undone_out(event_id: UUID, undone: mark_undo.Undone) -> MeetingStatusOut:
     description="Organisers and the event's hosts any mark; the meeting's buyer the marks it may make (held, "
     "no_show_sme; else 403). " + UNDO_DESCRIPTION,
 )
-@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF)
+@require(Role.BUYER, owner=access.path_buyer, superusers=access.STAFF, event=path_event)
 async def delete_meeting_status(request: web.Request) -> web.Response:
     """Set one meeting's mark back to planned."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -227,7 +227,7 @@ async def delete_linked_meeting_status(request: web.Request) -> web.Response:
     errors=(404,),
     description="Organisers and the event's hosts. 404 before a version is published.",
 )
-@require(*access.STAFF)
+@require(*access.STAFF, event=path_event, access="read")
 async def get_day_summary(request: web.Request) -> web.Response:
     """The organiser's day summary."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -276,7 +276,7 @@ async def participant_day(request: web.Request, event_id: UUID, organisation_id:
     errors=(404,),
     description="Organisers, the event's hosts, and the SME or buyer itself. 404 before a version is published.",
 )
-@require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF)
+@require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF, event=path_event, access="read")
 async def get_participant_day(request: web.Request) -> web.Response:
     """One participant's day."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -321,7 +321,7 @@ async def _require_event(request: web.Request, event_id: UUID) -> None:
     errors=(404, 503),
     description="Organisers. The ETag goes into If-Match of the PUT.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def get_day_settings(request: web.Request) -> web.Response:
     """Frozen horizon, live mode, declines before the day, reminders."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -340,7 +340,7 @@ async def get_day_settings(request: web.Request) -> web.Response:
     description="Organisers. A field left out takes its default. With If-Match naming an older ETag: 412 with "
     "the current ETag, nothing changes.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def put_day_settings(request: web.Request) -> web.Response:
     """Store the event day's settings."""
     event_id = path_uuid_or_404(request, "event_id", "event")

@@ -9,7 +9,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.auth import Role, require
+from shared.auth import Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
@@ -227,7 +227,7 @@ async def _review_items(conn, event_id: UUID, rows) -> list[ReviewItem]:
     description="Organisers. Oldest first; ?state=pending for those waiting for a decision. 404 before a "
     "version is published.",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event, access="read")
 async def list_event_declines(request: web.Request) -> web.Response:
     """Every decline and busy slot of the event."""
     event_id = path_uuid_or_404(request, "event_id", "event")
@@ -248,7 +248,7 @@ async def list_event_declines(request: web.Request) -> web.Response:
     "(the event's active job is reused); on the day its meetings still to come are called off and the table-slots "
     "go to the live fill. An applied one cannot be dismissed (409); after the day nothing can be applied (409).",
 )
-@require(Role.ORGANISER)
+@require(Role.ORGANISER, event=path_event)
 async def patch_decline(request: web.Request) -> web.Response:
     """The organiser's decision."""
     event_id = path_uuid_or_404(request, "event_id", "event")

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.auth import PRINCIPAL_KEY, EventAccess, Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
@@ -47,10 +47,12 @@ log = logging.getLogger("services.matcher.onsite.reception_routes")
 DAY_ERRORS = (403, 404, 409)
 
 
-def _event_served(request: web.Request) -> UUID:
-    """The path's event, which the caller must serve (organisers any, a host its own)."""
+def _event_served(request: web.Request, access: EventAccess = "edit") -> UUID:
+    """The path's event, which the caller must serve (organisers any, a host its own; a supporter by its
+    grant: ``access`` "read" for the routes that only look)."""
     event_id = path_uuid_or_404(request, "event_id", "event")
-    if not request[PRINCIPAL_KEY].serves_event(event_id):
+    principal = request[PRINCIPAL_KEY]
+    if not (principal.serves_event(event_id) or principal.may_access_event(event_id, access)):
         raise Forbidden("Your token serves another event's reception.")
     return event_id
 
@@ -104,7 +106,7 @@ async def _target(request: web.Request, body: ArrivalIn, event_id: UUID) -> tupl
     "only its parties; else a draft). "
     "A second check-in changes nothing and answers 200. 404 before a version is published.",
 )
-@require(Role.HOST)
+@require(Role.HOST, event=path_event)
 async def create_arrival(request: web.Request) -> web.Response:
     """Check in."""
     event_id = _event_served(request)
@@ -169,10 +171,10 @@ def _counts(day: EventDay, arrived: set[UUID]) -> tuple[int, int]:
     errors=(403, 404),
     description="Who has checked in, when, how and by whom, with the counts arrived / expected.",
 )
-@require(Role.HOST)
+@require(Role.HOST, event=path_event, access="read")
 async def list_arrivals(request: web.Request) -> web.Response:
     """Arrivals so far."""
-    event_id = _event_served(request)
+    event_id = _event_served(request, "read")
     pool = request.app[POOL_KEY]
     day = await event_day(pool, event_id)
     rows = await pool.fetch(sql.SELECT_ARRIVALS, event_id)
@@ -206,7 +208,7 @@ async def list_arrivals(request: web.Request) -> web.Response:
     errors=(403, 404),
     description="The arrival is removed (the firm also leaves the stand-by list); 404 when it had not checked in.",
 )
-@require(Role.HOST)
+@require(Role.HOST, event=path_event)
 async def delete_arrival(request: web.Request) -> web.Response:
     """Undo a check-in."""
     event_id = _event_served(request)
@@ -240,10 +242,10 @@ async def _orgnr_matches(request: web.Request, text: str) -> set[UUID] | None:
     "organisationsnummer `q` is (looked up in the registry: 503 while it cannot be reached); without `q` all. "
     "Each with whether it has arrived, is on the stand-by list and has free time for another meeting.",
 )
-@require(Role.HOST)
+@require(Role.HOST, event=path_event, access="read")
 async def reception(request: web.Request) -> web.Response:
     """Search participants."""
-    event_id = _event_served(request)
+    event_id = _event_served(request, "read")
     query = read_query(request, ReceptionQuery)
     pool = request.app[POOL_KEY]
     day = await event_day(pool, event_id)
@@ -293,7 +295,7 @@ async def _standby_caller(request: web.Request) -> tuple[UUID, UUID]:
     "slot), by the reception or the firm itself. Only on the event's day; 409 when not checked in, not an SME "
     "or without free time.",
 )
-@require(Role.HOST, Role.SME)
+@require(Role.HOST, Role.SME, event=path_event)
 async def join_standby(request: web.Request) -> web.Response:
     """Join the stand-by list."""
     event_id, organisation_id = await _standby_caller(request)
@@ -317,7 +319,7 @@ async def join_standby(request: web.Request) -> web.Response:
     errors=(403, 404),
     description="404 when the firm is not on the list.",
 )
-@require(Role.HOST, Role.SME)
+@require(Role.HOST, Role.SME, event=path_event)
 async def leave_standby(request: web.Request) -> web.Response:
     """Leave the stand-by list."""
     event_id, organisation_id = await _standby_caller(request)
