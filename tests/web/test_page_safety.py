@@ -78,7 +78,8 @@ async def test_typed_names_titles_and_notes_are_shown_as_text_on_every_page(
 ) -> None:
     event_id = hostile["event_id"]
     web.sign_in_with(organiser_token)
-    for path in ("/arrangor", f"/arrangor/evenemang/{event_id}", f"/arrangor/evenemang/{event_id}/anmalningar"):
+    organiser_pages = ("/arrangor", f"/arrangor/evenemang/{event_id}", f"/arrangor/evenemang/{event_id}/anmalningar")
+    for path in (*organiser_pages, "/arrangor/statistik"):
         html = await web.page(path)
         assert_inert(html)
     signups = await web.page(f"/arrangor/evenemang/{event_id}/anmalningar")
