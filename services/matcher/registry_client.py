@@ -156,3 +156,25 @@ class RegistryClient:
         if status != 200 or not isinstance(body, dict):
             raise self._refused(status, body, f"followers of need {need_id}")
         return list(body.get("items") or [])
+
+    async def segment_firms(self, criteria: Mapping[str, str]) -> tuple[list[dict[str, Any]], int | None]:
+        """Every firm of a segment, all pages (``GET /segments/firms``), and how many of it are signed up."""
+        items: list[dict[str, Any]] = []
+        params = {**criteria, "limit": "200"}
+        while True:
+            status, _, body = await self._call("GET", "/segments/firms", params=params)
+            if status != 200 or not isinstance(body, dict):
+                raise self._refused(status, body, "the segment of firms")
+            items += body.get("items") or []
+            if not body.get("next_cursor"):
+                return items, body.get("signed_up")
+            params["cursor"] = body["next_cursor"]
+
+    async def organisation(self, organisation_id: UUID) -> dict[str, Any] | None:
+        """An organisation as the registry shows it (``GET /organisations/{id}``); None when it has none."""
+        status, _, body = await self._call("GET", f"/organisations/{organisation_id}")
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"organisation {organisation_id}")
+        return body

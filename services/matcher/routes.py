@@ -20,6 +20,7 @@ from . import (
 from .agendas import live as agenda_live
 from .board import routes as board_routes
 from .feedback.routes import setup_feedback
+from .invitations.routes import setup_invitations
 from .onsite import day_routes, reception_routes
 from .privacy import export_routes
 from .statistics import report_routes
@@ -62,6 +63,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
     day_routes.add_day_routes(app)
     setup_feedback(app)
+    setup_invitations(app)
     add_statistics_routes(app)
     app.router.add_get(report_routes.REPORT_PATH, report_routes.get_report_pdf)  # the yearly PDF
     app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)

@@ -207,6 +207,8 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/feedback", only(organiser={200})),
     Row("GET", "/events/{event}/feedback-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
+    Row("POST", "/events/{event}/invitations", only(organiser={200}), body={"took_part_before": True}),
+    Row("GET", "/events/{event}/invitations", only(organiser={200})),
     # The statistics across events: organisers, and the web as service.
     *(Row("GET", f"/statistics{suffix}", only(organiser={200}, service={200})) for suffix in ("", ".csv", ".xlsx")),
     Row("GET", f"/statistics/report/{NEXT_YEAR}.pdf", only(organiser={200}, service={200})),  # the world's year

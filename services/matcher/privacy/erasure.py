@@ -22,6 +22,7 @@ import asyncpg
 
 from ..agendas.store import AGENDA_CACHE
 from ..feedback.privacy import erase_feedback
+from ..invitations.privacy import erase_invitations
 from ..onsite.declines_privacy import erase_reasons
 from ..outcomes.privacy import erase_need_notices
 from ..sql import onsite_arrivals as onsite_sql
@@ -105,6 +106,7 @@ async def apply_erasure(conn: asyncpg.Connection, organisation_id: UUID, erased_
     await erase_reasons(conn, organisation_id, events, needles)  # declines' reasons, typed by people
     await erase_feedback(conn, organisation_id, events, needles)  # feedback comments, typed by people
     result.dropped_messages += await erase_need_notices(conn, organisation_id, needles)  # need notices (issue 14)
+    result.dropped_messages += await erase_invitations(conn, organisation_id)  # invitations (issue 14)
     status = await conn.execute(sql.REVOKE_ORGANISATION_LINKS, organisation_id)
     result.links_revoked = int(status.split()[-1])
     await conn.execute(sql.DELETE_AGENDA_VIEWS, organisation_id)

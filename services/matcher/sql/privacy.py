@@ -140,13 +140,14 @@ SELECT event_id, up_to_version, cancelled_at, applied_at FROM matcher.cancellati
 WHERE organisation_id = $1 ORDER BY cancelled_at
 """
 
-# Notifications to its people, and its need notices (a follower's address is in no snapshot).
+# Notifications to its people, and its need notices and invitations (those addresses are in no snapshot).
 # $1 addresses, lower case (text[]), $2 organisation.
 EXPORT_NOTIFICATIONS = """
 SELECT id, event_id, kind, channel, destination, payload->>'subject' AS subject, attempts, created_at,
        delivered_at, last_error, next_attempt_at = 'infinity' AS given_up
 FROM matcher.outbox
-WHERE channel = 'email' AND (lower(destination) = ANY($1::text[]) OR (kind = 'need.stage' AND participant_id = $2))
+WHERE channel = 'email'
+  AND (lower(destination) = ANY($1::text[]) OR (kind IN ('need.stage', 'invitation') AND participant_id = $2))
 ORDER BY created_at, id
 """
 
