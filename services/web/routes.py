@@ -98,6 +98,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_event_copy
 
     organiser_event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
+    from . import organiser_invitation_pages
+
+    organiser_invitation_pages.add_routes(app)  # "Bjud in företag": GET and POST /arrangor/evenemang/{id}/bjud-in
     from . import statistics_pages
 
     statistics_pages.add_routes(app)  # /arrangor/statistik: the figures across events, CSV, spreadsheet, PDF
