@@ -150,6 +150,15 @@ class RegistryClient:
             raise self._refused(status, body, f"need {need_id}")
         return body
 
+    async def account(self, account_id: UUID) -> dict[str, Any] | None:
+        """A web account (``GET /auth/accounts/{id}``: role, name, disabled_at), None when there is none."""
+        status, _, body = await self._call("GET", f"/auth/accounts/{account_id}")
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"account {account_id}")
+        return body
+
     async def need_followers(self, need_id: UUID) -> list[dict[str, Any]]:
         """The firms following a need or its CPV division, each with its first contact (``GET …/followers``)."""
         status, _, body = await self._call("GET", f"/needs/{need_id}/followers")

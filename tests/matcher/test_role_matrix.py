@@ -34,7 +34,7 @@ from tests.matcher.test_agenda_routes import publish as publish_in_sql
 from tests.matcher.test_agenda_routes import store_version
 from tests.test_events import NEXT_YEAR, create_event, move_to
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host")
+CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host", "adviser")
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
 UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
 HOOK_URL = "https://mottagare.example/affarstraff"  # never called: no row both has a webhook and publishes
@@ -207,6 +207,45 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/feedback", only(organiser={200})),
     Row("GET", "/events/{event}/feedback-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
+    # Individual support: organisers keep it; the adviser the SME's request is assigned to records hours.
+    Row("GET", "/events/{event}/support-settings", only(organiser={200})),
+    Row("PUT", "/events/{event}/support-settings", only(organiser={200}), body={}),
+    Row("GET", "/events/{event}/support-requests", only(organiser={200}), setup=("support",)),
+    Row(
+        "POST",
+        "/events/{event}/support-requests",
+        only(organiser={201}, service={200}),
+        body={"organisation_id": "{sme}", "source": "feedback"},
+    ),
+    Row(
+        "PUT",
+        "/events/{event}/support-requests/{sme}/adviser",
+        only(organiser={200}),
+        body={"adviser_account_id": "{adviser_account}"},
+        setup=("support",),
+    ),
+    Row(
+        "PUT",
+        "/events/{event}/support-requests/{sme}/status",
+        only(organiser={200}),
+        body={"status": "declined"},
+        setup=("support",),
+    ),
+    Row(
+        "POST",
+        "/events/{event}/support-requests/{sme}/hours",
+        only(organiser={201}, adviser={201}),
+        body={"worked_on": "2031-03-20", "hours": 1},
+        setup=("support",),
+    ),
+    # The organiser, first, takes the entry back; the adviser then finds it gone.
+    Row(
+        "DELETE",
+        "/events/{event}/support-requests/{sme}/hours/{support_hours}",
+        only(organiser={200}, adviser={404}),
+        setup=("support",),
+    ),
+    Row("GET", "/support/assigned", only(organiser={200}, adviser={200})),
     Row("POST", "/events/{event}/invitations", only(organiser={200}), body={"took_part_before": True}),
     Row("GET", "/events/{event}/invitations", only(organiser={200})),
     # The statistics across events: organisers, and the web as service.
@@ -235,6 +274,11 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
         "buyer_other": await make_token(Role.BUYER, orgs["buyer_other"]),
         "host": await make_token(Role.HOST, event_id=event["id"]),
     }
+    adviser = await db.fetchval(
+        "INSERT INTO registry.accounts (email, password_hash, role, name) "
+        "VALUES ('radgivare@matris.se', '$argon2id$never', 'adviser', 'Rut') RETURNING id"
+    )
+    tokens["adviser"] = await make_token(Role.ADVISER, account_id=adviser)
     for party in ("sme", "buyer"):
         signed_up = await registry.post(f"/events/{event['id']}/registrations", json={}, headers=bearer(tokens[party]))
         assert signed_up.status == 201, await signed_up.text()
@@ -287,6 +331,22 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
             orgs["sme"],
             orgs["buyer"],
         )
+    ids["adviser_account"] = adviser
+    if "support" in setup:
+        request = await db.fetchval(
+            "INSERT INTO matcher.support_requests (event_id, organisation_id, source, status, adviser_account_id, "
+            "allowance_hours, requested_at, assigned_at, updated_at) "
+            "VALUES ($1, $2, 'signup', 'assigned', $3, 10, now(), now(), now()) RETURNING id",
+            snapshot.event.id,
+            orgs["sme"],
+            adviser,
+        )
+        ids["support_hours"] = await db.fetchval(
+            "INSERT INTO matcher.support_hours (request_id, adviser_account_id, worked_on, hours, recorded_at) "
+            "VALUES ($1, $2, '2031-03-20', 1, now()) RETURNING id",
+            request,
+            adviser,
+        )
     if "board" in setup:
         made = await matcher.post(f"/events/{event['id']}/board-links", headers=bearer(organiser))
         assert made.status == 201, await made.text()
@@ -328,7 +388,7 @@ async def test_every_route_is_in_the_matrix():
     }
     names = {"event", "sme", "buyer", "job", "webhook", "link", "link_token", "forged_token", "buyer_link_token"}
     names.add("decline")
-    names |= {"board_link", "board_token"}
+    names |= {"board_link", "board_token", "adviser_account", "support_hours"}
     sample = {name: str(uuid.uuid4()) for name in names}
     covered = set()
     for row in MATRIX:

@@ -5,7 +5,9 @@ One block per meeting with the four choices and a comment; posted back here as a
 303 to the page with a word that it was saved, or the page again (422) with each field's error and what
 was typed, nothing stored. The link's secret in the path is the credential, as for the agenda and the day
 page (:mod:`services.matcher.onsite.day_link_page`), and the page's policy lets forms post only to itself.
-Swedish first, ``?lang=en`` English.
+Swedish first, ``?lang=en`` English. A firm can also ask here for the individual support after the day
+(a checkbox and a note): saving the form with it ticked makes the firm's support request (source
+``feedback``) once, in the answers' transaction (:mod:`services.matcher.support`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
 from shared.clock import CLOCK_KEY
 from shared.openapi import operation
 
+from ..agendas.link_store import StoredLink
+from ..support.page_ask import SUPPORT_WORDS, FeedbackPage, SupportAsk, with_support
 from .link_form import environment, html_response, lang_of, own_by_link, post_form
 from .model import RATINGS, AnswerIn, FeedbackIn, MyFeedback
 from .store import my_feedback, save_answers
@@ -36,6 +41,7 @@ WORDS = {
         "not_open": "Utvärderingen öppnar när dagen är slut.", "closed": "Utvärderingen är stängd.",
         "no_meetings": "Ni hade inga möten att utvärdera.", "fix": "Något behöver rättas nedan; inget sparades.",
         "bad_rating": "Välj ett av alternativen.", "too_long": "Kommentaren får vara högst 2000 tecken.",
+        **SUPPORT_WORDS["sv"],
     },
     "en": {
         "title": "How did the meetings go?", "back": "Back to the agenda", "other_language": "Svenska",
@@ -48,12 +54,13 @@ WORDS = {
         "not_open": "Feedback opens when the day is over.", "closed": "The feedback round is closed.",
         "no_meetings": "You had no meetings to rate.", "fix": "Something needs fixing below; nothing was saved.",
         "bad_rating": "Choose one of the options.", "too_long": "The comment can be at most 2000 characters.",
+        **SUPPORT_WORDS["en"],
     },
 }  # fmt: skip
 
 
 def _render(
-    request: web.Request, found: MyFeedback, lang: str, *, status: int = 200, typed: dict | None = None,
+    request: web.Request, found: FeedbackPage, lang: str, *, status: int = 200, typed: dict | None = None,
     errors: dict[str, str] | None = None, saved: bool = False,
 ) -> web.Response:  # fmt: skip
     now = request.app[CLOCK_KEY].now()
@@ -69,7 +76,8 @@ def _render(
         lang=lang, prefix="feedback", other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS,
         meetings=meetings,
         open=found.open, not_yet=now < found.opens_at, until=f"{closes:%Y-%m-%d %H:%M}", saved=saved,
-        errors=bool(errors), action=f"/a/{token}/utvardering",
+        errors=bool(errors), action=f"/a/{token}/utvardering", support=found.support,
+        support_typed=(typed or {}).get("support"), support_error=(errors or {}).get("support"),
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
     ).encode()  # fmt: skip
     return html_response(body, status)
@@ -88,9 +96,23 @@ async def own_feedback(request: web.Request) -> MyFeedback:
     return await own_by_link(request, my_feedback)
 
 
+async def _load(conn: asyncpg.Connection, link: StoredLink, now) -> FeedbackPage:
+    return await with_support(conn, link, await my_feedback(conn, link, now))
+
+
+async def _save(conn: asyncpg.Connection, link: StoredLink, body: tuple[FeedbackIn, SupportAsk | None], now):
+    """The answers, and the firm's support request when it ticked the box, all or nothing."""
+    answers, ask = body
+    async with conn.transaction():
+        saved = await save_answers(conn, link, answers, now)
+        if ask is not None:
+            await ask.make(conn, link, now)
+    return saved
+
+
 async def get_feedback_page(request: web.Request) -> web.Response:
     """The form."""
-    found = await own_feedback(request)
+    found = await own_by_link(request, _load)  # and whether the firm asked for support
     return _render(request, found, lang_of(request.query.get("lang")), saved="sparat" in request.query)
 
 
@@ -99,20 +121,24 @@ async def get_feedback_page(request: web.Request) -> web.Response:
     tags=("feedback",),
     status=303,
     errors=(404, 409, 422),
-    description="Fields rating-{counterpart_id} and comment-{counterpart_id} per meeting, and lang. Answered 303 "
+    description="Fields rating-{counterpart_id} and comment-{counterpart_id} per meeting, support (a firm asks "
+    "for individual support after the day) with support-note, and lang. Answered 303 "
     "to the page with ?sparat=1; the page again with field errors (422) when something is wrong, nothing stored.",
 )
 async def post_feedback_page(request: web.Request) -> web.Response:
     """The form, posted."""
     return await post_form(
-        request, load=my_feedback, parse=_parse, save=save_answers, render=_render, page="utvardering",
+        request, load=_load, parse=_parse, save=_save, render=_render, page="utvardering",
         bad=lambda lang: WORDS[lang]["bad_rating"],
     )  # fmt: skip
 
 
-def _parse(found: MyFeedback, form: Mapping[str, Any], lang: str) -> tuple[dict, dict[str, str], FeedbackIn]:
-    """Each meeting's block: untouched is left as it is, a comment needs a rating."""
+def _parse(
+    found: FeedbackPage, form: Mapping[str, Any], lang: str
+) -> tuple[dict, dict[str, str], tuple[FeedbackIn, SupportAsk | None]]:
+    """Each meeting's block: untouched is left as it is, a comment needs a rating; the support box."""
     typed, errors, answers = {}, {}, []
+    ask = SupportAsk.parse(found, form, lang, typed, errors)
     for m in found.meetings:
         key = str(m.counterpart_id)
         rating, comment = str(form.get(f"rating-{key}", "")), str(form.get(f"comment-{key}", ""))
@@ -126,7 +152,7 @@ def _parse(found: MyFeedback, form: Mapping[str, Any], lang: str) -> tuple[dict,
             answers.append(AnswerIn(counterpart_id=m.counterpart_id, rating=rating, comment=comment))
         except ValidationError:
             errors[key] = WORDS[lang]["too_long"]
-    return typed, errors, FeedbackIn(answers=answers)
+    return typed, errors, (FeedbackIn(answers=answers), ask)
 
 
 def add_routes(app: web.Application) -> None:

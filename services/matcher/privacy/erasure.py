@@ -28,6 +28,7 @@ from ..outcomes.privacy import erase_need_notices
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
 from ..sql import reminders as reminders_sql
+from ..support.privacy import erase_support
 from .redact import REMOVED, identifying_strings, redact_snapshot, scrub
 
 log = logging.getLogger("services.matcher.privacy")
@@ -105,6 +106,7 @@ async def apply_erasure(conn: asyncpg.Connection, organisation_id: UUID, erased_
     result.redacted_messages = await _redact_texts(conn, events, needles)
     await erase_reasons(conn, organisation_id, events, needles)  # declines' reasons, typed by people
     await erase_feedback(conn, organisation_id, events, needles)  # feedback comments, typed by people
+    await erase_support(conn, organisation_id)  # support requests and hours, their notes typed by people
     result.dropped_messages += await erase_need_notices(conn, organisation_id, needles)  # need notices (issue 14)
     result.dropped_messages += await erase_invitations(conn, organisation_id)  # invitations (issue 14)
     status = await conn.execute(sql.REVOKE_ORGANISATION_LINKS, organisation_id)

@@ -36,6 +36,7 @@ from ..reminders.plan import Kind as ReminderKind
 from ..sql import onsite_arrivals as onsite_sql
 from ..sql import privacy as sql
 from ..sql import reminders as reminders_sql
+from ..support.privacy import ExportedSupportHours, ExportedSupportRequest, export_support
 
 
 class ExportedVersion(BaseModel):
@@ -137,6 +138,12 @@ class MatcherExport(BaseModel):
     follow_up_answers: list[ExportedFollowUpAnswer] = Field(
         default_factory=list, description="Its answers months after events (bids, awards, procured how), with comments"
     )
+    support_requests: list[ExportedSupportRequest] = Field(
+        default_factory=list, description="Its requests for individual support after events, with its notes"
+    )
+    support_hours: list[ExportedSupportHours] = Field(
+        default_factory=list, description="The hours of support given to it, with the advisers' notes"
+    )
 
 
 async def path_organisation(request: web.Request) -> UUID | None:
@@ -218,6 +225,7 @@ async def export_organisation(request: web.Request) -> web.Response:
     ]
     unavailability, marks = await export_day(pool, organisation_id)
     feedback_requests, feedback_answers = await export_feedback(pool, organisation_id)
+    support_requests, support_hours = await export_support(pool, organisation_id)
     document = MatcherExport(
         organisation_id=organisation_id,
         versions=versions,
@@ -233,5 +241,7 @@ async def export_organisation(request: web.Request) -> web.Response:
         feedback_requests=feedback_requests,
         feedback_answers=feedback_answers,
         follow_up_answers=await export_follow_up(pool, organisation_id),
+        support_requests=support_requests,
+        support_hours=support_hours,
     )
     return json_response(document, headers={"Cache-Control": "private, no-store"})
