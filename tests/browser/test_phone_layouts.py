@@ -419,6 +419,7 @@ async def test_organiser_pages_fit_a_phone(new_page, stack: Stack, phone_event: 
         (event + "/logg", "organiser-log"),
         (event + "/skarm", "organiser-board"),
         ("/arrangor/konton", "organiser-accounts"),
+        ("/arrangor/statistik", "organiser-statistics"),
     ]:
         await page.goto(path)
         await fits_a_phone(page, name, problems, regions_may_scroll=True)
