@@ -83,7 +83,17 @@ def rate(value: float | None) -> str:
 
 
 def key_figures(figures: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The page's key figures (id, label, value shown)."""
+    """The page's key figures (id, label, value shown), numbers in the page language.
+
+    Examples
+    --------
+    >>> counts = dict.fromkeys(("firms_reached", "first_time_firms", "events", "buyers", "meetings_planned",
+    ...                         "no_shows", "awards_to_met_firms"), 1)
+    >>> shown = key_figures({**counts, "meetings_held": 1104, "no_show_rate": None, "feedback_response_rate": 0.525,
+    ...                      "awarded_value_sek": 1450000})
+    >>> [(f["id"], f["value"].replace("\xa0", " ")) for f in shown if f["id"] in ("meetings-held", "awarded-value")]
+    [('meetings-held', '1 104'), ('awarded-value', '1 450 000 kr')]
+    """
     shown = [
         ("firms-reached", N_("Företag nådda"), num(figures["firms_reached"], 0)),
         ("first-time-firms", N_("varav för första gången"), num(figures["first_time_firms"], 0)),
@@ -119,7 +129,17 @@ def rating_rows(figures: Mapping[str, Any]) -> list[tuple[str, int]]:
 
 
 def event_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """A row per event, newest first (the document lists the oldest first)."""
+    """A row per event, newest first (the document lists the oldest first).
+
+    Examples
+    --------
+    >>> figures = {"firms_reached": 3, "first_time_firms": 1, "meetings_held": 9, "no_show_rate": 0.1,
+    ...            "feedback_response_rate": None, "awards_to_met_firms": 0, "awarded_value_sek": 0}
+    >>> events = [{"event_id": str(n), "name": name, "date": "2026-03-12", "figures": figures}
+    ...           for n, name in enumerate(("Falun", "Borlänge"))]
+    >>> [(row["name"], row["no_show_rate"], row["feedback_rate"]) for row in event_rows({"per_event": events})]
+    [('Borlänge', '10 %', '–'), ('Falun', '10 %', '–')]
+    """
     rows = []
     for entry in reversed(report["per_event"]):
         f = entry["figures"]

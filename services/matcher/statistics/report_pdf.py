@@ -129,7 +129,21 @@ def year_figures(report: StatisticsReport, year: int) -> Figures | None:
 
 
 def selection(report: StatisticsReport, lang: str) -> list[str]:
-    """The filters a report was made with (other than the year), named as people know them."""
+    """The filters a report was made with (other than the year), named as people know them.
+
+    Examples
+    --------
+    >>> from services.matcher.statistics.model import Choice, StatisticsFilters
+    >>> from services.matcher.statistics.report_examples import example_report
+    >>> report = example_report()
+    >>> selection(report, "sv")
+    ['Alla affärsträffar, alla företag och köpare.']
+    >>> choices = report.choices.model_copy(update={"municipalities": [Choice(value="2080", label="Falun")]})
+    >>> filtered = report.model_copy(update={"filters": StatisticsFilters(municipality="2080", cpv_division="45"),
+    ...                                      "choices": choices})
+    >>> selection(filtered, "en")
+    ["Firms' home municipality: Falun", 'CPV division: 45']
+    """
     w, filters, choices = words(lang), report.filters, report.choices
     named = []
     for key, value, options in (
