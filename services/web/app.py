@@ -11,6 +11,7 @@ from shared.web import REDACTED_PATHS_KEY, base_application
 
 from . import SERVICE_NAME
 from .backend import http_session_context
+from .organiser_grants_pages import may_edit
 from .render import TEMPLATES_KEY, page_middleware, template_environment
 from .routes import setup_routes
 from .settings import WebSettings
@@ -28,6 +29,7 @@ def create_app(settings: WebSettings, *, clock: Clock | None = None) -> web.Appl
     app = base_application(settings, SERVICE_NAME, clock)
     app.middlewares.append(page_middleware)
     app[TEMPLATES_KEY] = template_environment()
+    app[TEMPLATES_KEY].globals["may_edit"] = may_edit  # may the signed-in person change this event?
     app[REDACTED_PATHS_KEY] = (SIGN_IN_LINK_PREFIX, FORGOTTEN_LINK_PREFIX, HOST_LINK_PREFIX, CHECK_IN_PREFIX)
     app.cleanup_ctx.append(http_session_context(settings))
     setup_routes(app)

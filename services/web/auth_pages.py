@@ -19,7 +19,12 @@ from .mail import MailNotSent, send, sign_in_message
 from .render import backend, redirect, render, safe_next, settings_of, user
 from .session import clear_session, set_session
 
-START_PAGES = {Role.ORGANISER.value: "/arrangor", Role.BUYER.value: "/kopare", Role.SME.value: "/foretag"}
+START_PAGES = {
+    Role.ORGANISER.value: "/arrangor",
+    Role.BUYER.value: "/kopare",
+    Role.SME.value: "/foretag",
+    Role.SUPPORTER.value: "/arrangor",  # its granted events only (the registry lists no others)
+}
 
 
 def start_page(role: str, event_id: str | None = None) -> str:

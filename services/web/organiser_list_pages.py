@@ -28,7 +28,8 @@ from .pages_common import all_pages, load_event, path_uuid
 from .render import backend, redirect, render, require_user
 
 KINDS = ("sme", "buyer")
-ROLE_LABELS = {"organiser": N_("Arrangör"), "buyer": N_("Köpare")}
+# A supporter ("stödroll") is granted single events on their "Behörigheter" page.
+ROLE_LABELS = {"organiser": N_("Arrangör"), "buyer": N_("Köpare"), "supporter": N_("Stödroll")}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 _LOOKUPS = 8  # organisations read from the registry at a time for an export
@@ -222,7 +223,7 @@ async def create_account(request: web.Request) -> web.Response:
     if len(password) < 12:
         errors["password"] = _("Lösenordet måste ha minst 12 tecken.")
     if form["role"] not in ROLE_LABELS:
-        errors["role"] = _("Välj arrangör eller köpare.")
+        errors["role"] = _("Välj arrangör, köpare eller stödroll.")
     if form["role"] == "buyer" and not form["organisation_id"]:
         errors["organisation_id"] = _("Välj vilken köparorganisation kontot hör till.")
     if not errors:

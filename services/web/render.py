@@ -125,7 +125,10 @@ def require_user(request: web.Request, *roles: Role) -> dict[str, Any]:
     person = user(request)
     if person is None:
         raise web.HTTPSeeOther("/logga-in?next=" + quote(request.path_qs, safe=""))
-    if roles and person["role"] not in {role.value for role in roles} | {Role.ORGANISER.value}:
+    allowed = {role.value for role in roles} | {Role.ORGANISER.value}
+    if Role.ORGANISER in roles:
+        allowed.add(Role.SUPPORTER.value)  # a supporter opens organiser pages; the services decide per event
+    if roles and person["role"] not in allowed:
         raise BackendError(403)
     return person
 

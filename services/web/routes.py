@@ -98,6 +98,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_event_copy
 
     organiser_event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
+    from . import organiser_grants_pages
+
+    organiser_grants_pages.add_routes(app)  # "Behörigheter": supporters' grants, /arrangor/evenemang/{id}/behorigheter
     from . import organiser_invitation_pages
 
     organiser_invitation_pages.add_routes(app)  # "Bjud in företag": GET and POST /arrangor/evenemang/{id}/bjud-in

@@ -1,0 +1,72 @@
+""" "Behörigheter" on the real front end, registry and matcher: the event's owner grants a supporter account by
+its e-mail address and revokes it; the supporter signs in to its granted events only, with the status buttons
+only where it may edit; another organiser is told that only the owner grants; Swedish and English."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+
+from shared.auth import Role
+from tests.supporters import grant, make_account, session
+from tests.test_events import create_event
+
+from .conftest import Browser
+
+pytestmark = pytest.mark.db
+
+
+async def test_the_owner_grants_and_revokes_a_supporter_by_its_address(web: Browser, registry, db, make_token):
+    owner = await session(make_token, Role.ORGANISER, await make_account(db, "organiser"))
+    event = await create_event(registry, owner)
+    supporter = await make_account(db, "supporter", "naringsliv@falun.se")
+    web.sign_in_with(owner)
+    page = f"/arrangor/evenemang/{event['id']}/behorigheter"
+    assert f'href="{page}"' in await web.page(f"/arrangor/evenemang/{event['id']}")
+    html = unescape(await web.page(page))
+    assert "Behörigheter" in html and "Inga stödkonton har tillgång än." in html
+
+    unknown = await web.submit(page, page, {"email": "ingen@falun.se", "access": "read"})
+    assert unknown.status == 422 and "Det finns inget stödkonto med den adressen" in unescape(await unknown.text())
+    saved = await web.submit(page, page, {"email": "Naringsliv@Falun.se", "access": "edit"})
+    assert saved.status == 303, await saved.text()
+    assert await db.fetchval("SELECT access FROM registry.event_grants WHERE account_id = $1", supporter) == "edit"
+    html = unescape(await web.page(page))
+    assert "naringsliv@falun.se" in html and "Läsa och ändra" in html
+
+    revoked = await web.submit(page, f"{page}/{supporter}/aterkalla", {})
+    assert revoked.status == 303
+    assert await db.fetchval("SELECT count(*) FROM registry.event_grants") == 0
+    english = unescape(await web.page(page + "?lang=en"))
+    assert "Permissions" in english and "No supporter accounts have access yet." in english
+
+
+async def test_another_organiser_is_told_only_the_owner_grants(web: Browser, registry, db, make_token):
+    owner = await session(make_token, Role.ORGANISER, await make_account(db, "organiser"))
+    event = await create_event(registry, owner)
+    web.sign_in_with(await session(make_token, Role.ORGANISER, await make_account(db, "organiser")))
+    html = unescape(await web.page(f"/arrangor/evenemang/{event['id']}/behorigheter"))
+    assert 'id="not-owner"' in html and 'id="grant-form"' not in html
+
+
+async def test_a_supporter_sees_its_events_and_edits_only_where_granted(
+    web: Browser, registry, db, make_token, organiser_token
+):
+    readable = await create_event(registry, organiser_token, name="Affärsträff Läsbar")
+    editable = await create_event(registry, organiser_token, name="Affärsträff Ändringsbar")
+    await create_event(registry, organiser_token, name="Affärsträff Hemlig")
+    supporter = await make_account(db, "supporter")
+    await grant(db, readable["id"], supporter, "read")
+    await grant(db, editable["id"], supporter, "edit")
+    web.sign_in_with(await session(make_token, Role.SUPPORTER, supporter))
+
+    listing = unescape(await web.page("/arrangor"))
+    assert "Affärsträff Läsbar" in listing and "Affärsträff Ändringsbar" in listing
+    assert "Affärsträff Hemlig" not in listing
+    read_page = await web.page(f"/arrangor/evenemang/{readable['id']}")
+    for control in ("transition-open", "edit-event", "link-grants", "copy-event"):
+        assert f'id="{control}"' not in read_page, control
+    edit_page = await web.page(f"/arrangor/evenemang/{editable['id']}")
+    assert 'id="transition-open"' in edit_page and 'id="edit-event"' in edit_page and 'id="copy-event"' not in edit_page
+    await web.page(f"/arrangor/evenemang/{readable['id']}/behorigheter", status=403)
