@@ -19,6 +19,7 @@ sample's, or earlier so that it is always far enough in the past for the follow-
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 from collections.abc import Awaitable, Callable
@@ -40,7 +41,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BUYERS = ("Borlänge kommun", "Falu kommun", "Region Dalarna", "Tunabyggen AB", "Gagnefs kommun", "Säters kommun")
 # Far enough back that the follow-up round (6 months later, open 30 days) has closed by today.
 MIN_AGE = dt.timedelta(weeks=32)
-AWARD_AFTER = dt.timedelta(days=150)
+TENDER_AFTER, AWARD_AFTER = dt.timedelta(days=30), dt.timedelta(days=150)
 
 Travel = Callable[[dt.datetime | None], None]  # the services' clock to that moment; None: the real time
 Tick = Callable[[dt.datetime], Awaitable[None]]  # one reminder-scheduler round at that moment
@@ -190,6 +191,24 @@ def award_release(need: dict[str, Any], buyer: dict[str, Any], firm: dict[str, A
     }  # fmt: skip
 
 
+def tender_release(exported: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """A need's release as the registry exports it, advertised as a tender on ``day`` and open four weeks.
+
+    Examples
+    --------
+    >>> release = tender_release({"ocid": "ocds-x-1", "tag": ["planning"], "tender": {"status": "planned"}},
+    ...                          dt.date(2026, 5, 22))
+    >>> release["tag"], release["tender"]["status"], release["tender"]["tenderPeriod"]["endDate"][:10]
+    (['tender'], 'active', '2026-06-19')
+    """
+    release = copy.deepcopy(exported)
+    release.update(id=f"{release['ocid']}-tender-1", date=f"{day.isoformat()}T09:00:00+02:00", tag=["tender"])
+    ends = day + dt.timedelta(weeks=4)
+    period = {"startDate": f"{day.isoformat()}T00:00:00+02:00", "endDate": f"{ends.isoformat()}T23:59:59+02:00"}
+    release["tender"] = {**release.get("tender", {}), "status": "active", "tenderPeriod": period}
+    return release
+
+
 RATINGS = ("will_follow_up", "will_bid_or_buy", "no_further_interest", "will_follow_up")
 COMMENTS = ("Bra samtal, vi skickar referenser.", "Intressant, men för stort för oss i år.", "")
 
@@ -306,8 +325,13 @@ async def load_past_event(
         need = next(n for n in past.needs if need_ids[n["reference"]] == need_id)
         by_id = {org["id"]: org for org in orgs.values()}
         buyer, firm = by_id[credited[1]], by_id[credited[0]]
-        release = award_release(need, buyer, firm, past.day + AWARD_AFTER)
-        package = {"uri": "https://example.org/sample-award.json", "version": "1.1", "releases": [release]}
+        # The buyers' systems advertise the tenders of three needs discussed, then award the credited one.
+        discussed = [need_id, *dict.fromkeys(m["need_id"] for m in meetings if m["need_id"] not in (None, need_id))]
+        exported = {r["ocid"]: r for r in (await registry.expect("GET", "/needs/export/ocds"))["releases"]}
+        ocids = {need_ids[n["reference"]]: n["ocid"] for n in past.needs}
+        releases = [tender_release(exported[ocids[n]], past.day + TENDER_AFTER) for n in discussed[:3]]
+        releases.append(award_release(need, buyer, firm, past.day + AWARD_AFTER))
+        package = {"uri": "https://example.org/sample-releases.json", "version": "1.1", "releases": releases}
         await registry.expect("POST", "/needs/import/ocds", package)
     return PastSummary(
         event_id, past.day, meetings=len(meetings), no_shows=len(absent), answered=feedback["answered"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
@@ -13,6 +14,8 @@ from deploy.load_sample import load_sample, registration_body
 from deploy.past_event import load_past_event
 from deploy.sample_data import EVENT_NAME, generate_sample, needs_fit, slot_count
 from services.matcher.app import create_app as create_matcher_app
+from services.matcher.privacy.feed import sync_feed
+from services.matcher.registry_client import RegistryClient
 from services.matcher.reminders import tick
 from services.matcher.settings import MatcherSettings
 from services.registry.app import create_app as create_registry_app
@@ -135,10 +138,9 @@ async def test_the_past_event_is_held_answered_and_followed_by_an_award(
             assert document["ratings"]["will_bid_or_buy"] >= 1 and document["follow_up"]["answered"] > 0
             assert sum(need["awards"]["yes"] for need in document["follow_up"]["needs"]) == 1
 
-            need = await (await registry.get(f"/needs/{past.award_need_id}", headers=bearer(organiser_token))).json()
-            firm = await (
-                await registry.get(f"/organisations/{past.award_firm_id}", headers=bearer(organiser_token))
-            ).json()
+            organiser = bearer(organiser_token)
+            need = await (await registry.get(f"/needs/{past.award_need_id}", headers=organiser)).json()
+            firm = await (await registry.get(f"/organisations/{past.award_firm_id}", headers=organiser)).json()
             assert need["procurement"]["stage"] == "awarded"
             suppliers = [s for award in need["procurement"]["awards"] for s in award["suppliers"]]
             assert [normalise_orgnr(s["orgnr"]) for s in suppliers] == [firm["orgnr"]]
@@ -149,6 +151,14 @@ async def test_the_past_event_is_held_answered_and_followed_by_an_award(
             )
             met = {(m["sme_id"], m["buyer_id"], m["need_id"]) for m in (await detail.json())["meetings"]}
             assert (past.award_firm_id, need["buyer"]["id"], past.award_need_id) in met
+
+            # The matcher's feed reads the moves: the statistics page has the past event's outcomes.
+            async with aiohttp.ClientSession() as session:
+                await sync_feed(pool, settings, RegistryClient(session, base, service_token, tries=1))
+            report = await matcher.get("/statistics", params={"year": "2026"}, headers=organiser)
+            totals = (await report.json())["totals"]
+            assert (totals["events"], totals["awards_to_met_firms"], totals["tenders_followed"]) == (1, 1, 3)
+            assert totals["feedback_answered"] == document["answered"] and totals["no_shows"] == past.no_shows
 
             again = await load_past_event(
                 base, matcher_base, organiser_token, sample=sample, travel=travel, tick=one_round,
