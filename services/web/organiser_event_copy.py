@@ -38,6 +38,7 @@ MATCHER_SETTINGS = (
             "remind_signup_days_before",
             "remind_agenda_day_before",
             "remind_minutes_before",
+            "avoid_repeat_pairs",
         ),
     ),
     ("feedback-settings", ("after_day_time", "reminder_days", "open_days", "follow_up_months")),

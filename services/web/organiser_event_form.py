@@ -18,12 +18,15 @@ from typing import Any
 from services.registry.slots import slot_grid
 from shared.reference.municipalities import dalarna_municipalities
 
-from .backend import BackendError
+from .backend import Backend, BackendError
 from .forms import errors_by_field
 from .i18n import STOCKHOLM
 from .i18n import gettext as _
 
 TIME_ZONE = "Europe/Stockholm"
+# "Undvik par som redan träffats": kept in the matcher's day settings, sent as the schedule job's parameter.
+REPEAT_PAIRS = "avoid_repeat_pairs"
+DAY_SETTINGS_METADATA = ("event_id", "updated_at", "etag")  # what the matcher's GET adds to the settings
 BREAK_ROWS = 3  # rows of break inputs shown without JavaScript (more when an event already has more)
 MAX_BREAKS = 20  # the registry's limit
 TEXT_FIELDS = ("name", "description", "venue", "municipality_code")
@@ -129,6 +132,7 @@ def typed_form(post: Mapping[str, Any]) -> dict[str, Any]:
             {part: str(post.get(f"breaks.{index}.{part}", "")).strip() for part in ("start", "end", "label")}
         )
     form["version"] = str(post.get("version", ""))
+    form[REPEAT_PAIRS] = "on" if post.get(REPEAT_PAIRS) == "on" else ""
     return form
 
 
@@ -291,3 +295,21 @@ def municipality_options(current: str | None) -> list[tuple[str, str]]:
     if current and current not in {code for code, _ in options}:
         options.append((current, current))
     return options
+
+
+async def repeat_pairs_setting(api: Backend, event_id: str) -> bool:
+    """Whether the event avoids pairs who met before (the matcher's day setting; on by default)."""
+    settings = await api.get("matcher", f"/events/{event_id}/day-settings")
+    return bool(settings.get(REPEAT_PAIRS, True))
+
+
+async def save_repeat_pairs_setting(api: Backend, event_id: str, avoid: bool) -> None:
+    """Store the form's choice in the matcher's day settings when it changed (the others as they are)."""
+    settings = await api.get("matcher", f"/events/{event_id}/day-settings")
+    if bool(settings.get(REPEAT_PAIRS, True)) == avoid:
+        return
+    # A PUT sets every day setting (one left out takes its default): the others go back as read.
+    body = {name: value for name, value in settings.items() if name not in DAY_SETTINGS_METADATA} | {
+        REPEAT_PAIRS: avoid
+    }
+    await api.put("matcher", f"/events/{event_id}/day-settings", body, headers={"If-Match": settings["etag"]})

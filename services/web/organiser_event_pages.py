@@ -22,6 +22,7 @@ from .organiser_event_form import (
     NEW_EVENT_BREAKS,
     NEW_EVENT_DEFAULTS,
     NUMBER_FIELDS,
+    REPEAT_PAIRS,
     TEXT_FIELDS,
     api_errors,
     break_rows,
@@ -30,6 +31,8 @@ from .organiser_event_form import (
     form_from_event,
     municipality_options,
     preview,
+    repeat_pairs_setting,
+    save_repeat_pairs_setting,
     typed_form,
 )
 from .pages_common import all_pages, if_match, load_event, path_uuid
@@ -111,6 +114,7 @@ async def new_event_form(request: web.Request) -> web.Response:
     require_user(request, Role.ORGANISER)
     form = {name: NEW_EVENT_DEFAULTS.get(name, "") for name in (*TEXT_FIELDS, *NUMBER_FIELDS)}
     form.update(event_date="", day_start="09:00", day_end="16:00", signup_deadline="", breaks=NEW_EVENT_BREAKS)
+    form[REPEAT_PAIRS] = "on"
     return _form_page(request, form, {}, None, 200)
 
 
@@ -119,6 +123,7 @@ async def edit_event_form(request: web.Request) -> web.Response:
     require_user(request, Role.ORGANISER)
     event = await load_event(request, path_uuid(request))
     form = form_from_event(event) | {"version": str(event["version"])}
+    form[REPEAT_PAIRS] = "on" if await repeat_pairs_setting(backend(request), event["id"]) else ""
     return _form_page(request, form, {}, event, 200)
 
 
@@ -151,6 +156,7 @@ async def save_event(request: web.Request) -> web.Response:
             message = _("Någon annan har ändrat evenemanget under tiden. Öppna det igen och gör om ändringen.")
             return _form_page(request, form, {"_form": message}, event, 409)
         raise
+    await save_repeat_pairs_setting(backend(request), saved["id"], form[REPEAT_PAIRS] == "on")
     raise redirect(f"/arrangor/evenemang/{saved['id']}")
 
 

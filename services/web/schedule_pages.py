@@ -23,6 +23,7 @@ from shared.auth import Role
 from .backend import HTTP_SESSION_KEY, BackendError
 from .i18n import N_, current_language
 from .i18n import gettext as _
+from .organiser_event_form import REPEAT_PAIRS, repeat_pairs_setting
 from .organiser_event_pages import status_label
 from .pages_common import all_pages, download, load_event, path_uuid
 from .render import backend, redirect, render, require_user, settings_of
@@ -181,6 +182,7 @@ async def run(request: web.Request) -> web.Response:
     form = await request.post()
     # "auto" re-plans from the published version, keeping the meetings still valid; else plans afresh.
     body = {"mode": "fresh" if form.get("mode") == "fresh" else "auto"}
+    body[REPEAT_PAIRS] = await repeat_pairs_setting(backend(request), event_id)  # the event form's setting
     try:
         job = await backend(request).post("matcher", f"/events/{event_id}/schedules", body)
     except BackendError as error:

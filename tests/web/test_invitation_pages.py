@@ -8,6 +8,7 @@ from html import unescape
 
 import pytest
 
+from tests.conftest import bearer
 from tests.test_events import create_event, move_to
 from tests.test_segments import contact, sign_up
 
@@ -75,3 +76,51 @@ async def test_closed_sign_up_and_no_criteria_are_said_on_the_page(
     assert "Anmälan till evenemanget är inte öppen" in closed
     empty = unescape(await organiser_browser.page(f"{page}?visa=1", status=422))
     assert "Välj minst en av kommun, CPV-område och deltog tidigare." in empty
+
+
+async def test_the_event_form_sets_avoiding_pairs_who_met_and_the_run_sends_it(
+    organiser_browser: Browser, registry, matcher, organiser_token
+):
+    from tests.web.test_organiser_pages import event_form
+
+    assert 'name="avoid_repeat_pairs" value="on" aria-describedby="f-avoid_repeat_pairs-hint" checked' in (
+        await organiser_browser.page("/arrangor/evenemang/ny")
+    )
+    created = await organiser_browser.submit(
+        "/arrangor/evenemang/ny", "/arrangor/evenemang/ny", event_form(avoid_repeat_pairs="on")
+    )
+    event_id = created.headers["Location"].rsplit("/", 1)[1]
+    api = bearer(organiser_token)
+    settings = await (await matcher.get(f"/events/{event_id}/day-settings", headers=api)).json()
+    assert settings["avoid_repeat_pairs"] is True and settings["etag"] == '"defaults"'  # the default: nothing stored
+
+    # The day page's own settings stay as they are when the event form turns it off.
+    day = {"live_mode": True, "remind_minutes_before": 15}
+    assert (await matcher.put(f"/events/{event_id}/day-settings", json=day, headers=api)).status in (200, 201)
+    edit = f"/arrangor/evenemang/{event_id}/andra"
+    form = unescape(await organiser_browser.page(edit))
+    assert "Undvik par som redan träffats" in form and "paras inte ihop igen" in form
+    version = (await (await registry.get(f"/events/{event_id}", headers=api)).json())["version"]
+    saved = await organiser_browser.submit(edit, edit, event_form(version=str(version)))  # the box left unticked
+    assert saved.status in (302, 303), await saved.text()
+    settings = await (await matcher.get(f"/events/{event_id}/day-settings", headers=api)).json()
+    assert (settings["avoid_repeat_pairs"], settings["live_mode"], settings["remind_minutes_before"]) == (
+        False,
+        True,
+        15,
+    )
+    assert 'name="avoid_repeat_pairs" value="on" aria-describedby="f-avoid_repeat_pairs-hint">' in (
+        await organiser_browser.page(edit)
+    )
+    # A PUT of the day page (without the field) leaves it as the event form set it.
+    assert (await matcher.put(f"/events/{event_id}/day-settings", json=day, headers=api)).status == 200
+    assert (await (await matcher.get(f"/events/{event_id}/day-settings", headers=api)).json())[
+        "avoid_repeat_pairs"
+    ] is False
+
+    await move_to(registry, organiser_token, event_id, "open")
+    schedule = f"/arrangor/evenemang/{event_id}/schema"
+    run = await organiser_browser.submit(schedule, f"{schedule}/kor", {})
+    assert run.status in (302, 303), await run.text()
+    jobs = await (await matcher.get(f"/events/{event_id}/jobs", headers=api)).json()
+    assert jobs["items"][0]["params"]["avoid_repeat_pairs"] is False

@@ -27,3 +27,7 @@ CREATE TABLE invitations (
 
 CREATE INDEX invitations_organisation_idx ON invitations (organisation_id);
 CREATE INDEX invitations_event_queued_idx ON invitations (event_id, queued_at, organisation_id);
+
+-- "Undvik par som redan träffats" on the organiser's event form: a day setting the web sends as the schedule
+-- job's avoid_repeat_pairs when the organiser runs the matcher (on by default, as the job parameter).
+ALTER TABLE event_day_settings ADD COLUMN avoid_repeat_pairs boolean NOT NULL DEFAULT true;

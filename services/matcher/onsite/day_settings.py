@@ -49,6 +49,11 @@ class DaySettingsIn(BaseModel):
     remind_minutes_before: int | None = Field(
         default=None, ge=1, le=120, description="A short reminder this many minutes before each meeting (null: none)"
     )
+    avoid_repeat_pairs: bool = Field(
+        default=True,
+        description="Pairs who met at an earlier event are not paired again unless one asks (the web sends it as "
+        "the schedule job's avoid_repeat_pairs). Set on the event form: a PUT leaving it out keeps it unchanged",
+    )
 
 
 class DaySettings(DaySettingsIn):
@@ -142,6 +147,8 @@ async def save_day_settings(
             body.remind_minutes_before,
             now,
             actor.token_id,
+            # The event form sets it, the day page's form does not send it: left out, it stays as it was.
+            body.avoid_repeat_pairs if "avoid_repeat_pairs" in body.model_fields_set else current.avoid_repeat_pairs,
         )
         saved = _settings(event_id, row)
         changed = sorted(name for name in DaySettingsIn.model_fields if getattr(current, name) != getattr(saved, name))

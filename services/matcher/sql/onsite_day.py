@@ -198,7 +198,7 @@ GROUP BY organisation_id
 # Day settings (no row: the defaults).
 DAY_SETTINGS_COLUMNS = """
     event_id, frozen_horizon_minutes, live_mode, declines_before_day, remind_signup_days_before,
-    remind_agenda_day_before, remind_minutes_before, updated_at, updated_by
+    remind_agenda_day_before, remind_minutes_before, updated_at, updated_by, avoid_repeat_pairs
 """
 
 # $1 event.
@@ -210,18 +210,18 @@ SELECT {DAY_SETTINGS_COLUMNS} FROM matcher.event_day_settings WHERE event_id = $
 """  # noqa: S608 - built from constants only
 
 # $1 event, $2 horizon, $3 live mode, $4 declines before the day, $5 signup reminder days, $6 agenda the
-# day before, $7 minutes before meetings, $8 updated at, $9 by token.
+# day before, $7 minutes before meetings, $8 updated at, $9 by token, $10 avoid repeat pairs.
 UPSERT_DAY_SETTINGS = f"""
 INSERT INTO matcher.event_day_settings
     (event_id, frozen_horizon_minutes, live_mode, declines_before_day, remind_signup_days_before,
-     remind_agenda_day_before, remind_minutes_before, updated_at, updated_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     remind_agenda_day_before, remind_minutes_before, updated_at, updated_by, avoid_repeat_pairs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (event_id) DO UPDATE
 SET frozen_horizon_minutes = EXCLUDED.frozen_horizon_minutes, live_mode = EXCLUDED.live_mode,
     declines_before_day = EXCLUDED.declines_before_day,
     remind_signup_days_before = EXCLUDED.remind_signup_days_before,
     remind_agenda_day_before = EXCLUDED.remind_agenda_day_before,
-    remind_minutes_before = EXCLUDED.remind_minutes_before,
+    remind_minutes_before = EXCLUDED.remind_minutes_before, avoid_repeat_pairs = EXCLUDED.avoid_repeat_pairs,
     updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
 RETURNING {DAY_SETTINGS_COLUMNS}
 """  # noqa: S608 - built from constants only
