@@ -209,3 +209,5 @@ def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
     )
     assert page, out
     assert re.search(r"Logga in / sign in: \S+@\S+ +lösenord / password: \S+", out)
+    # … with a past event held, answered and awarded, so that the statistics page it links is filled.
+    assert "Tidigare träff / past event: Affärsträff Borlänge" in out and "/arrangor/statistik" in out
