@@ -86,6 +86,21 @@ def test_the_events_table_holds_only_the_years_events() -> None:
     assert "Inga publicerade affärsträffar under året." in "\n".join(pages(report_pdf(empty, 2026)))
 
 
+def test_a_long_year_continues_with_its_heading_and_long_names_wrap_whole() -> None:
+    report = example_report()
+    long = "Affärsträff för bygg, anläggning och fastighetsförvaltning i hela Dalarna"
+    events = [
+        EventFigures(event_id=uuid.uuid4(), name=long if n == 0 else f"Träff {n}", date=dt.date(2026, 1, 1 + n % 28),
+                     figures=report.totals)
+        for n in range(40)
+    ]  # fmt: skip
+    texts = pages(report_pdf(report.model_copy(update={"per_event": events}), 2026))
+    with_table = [text for text in texts if "Träff 3" in text or "Träff 39" in text]
+    assert len(with_table) >= 2 and all(text.count("Affärsträff Datum") == 1 for text in with_table)
+    flat = " ".join(" ".join(texts).split())
+    assert long in flat and all(f"Träff {n} 2026-" in flat for n in range(1, 40))
+
+
 def test_every_figure_is_defined_and_the_limits_are_said() -> None:
     assert list(FIGURES_SV) == list(Figures.model_fields) == list(FIGURES_EN_LABELS)
     swedish = " ".join("\n".join(pages(report_pdf(example_report(), 2026))).split())
