@@ -16,7 +16,7 @@ import json
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = 1
 
@@ -131,6 +131,36 @@ class SnapshotSme(_Contract):
     )
     wanted_needs: list[SnapshotWantedNeed] = Field(description="Needs it wants to discuss, by rank")
     contacts: list[SnapshotContact] = Field(description="SnapshotContact people, by position")
+    # Present only for a firm that asked (issue 14), so the snapshots (and hashes) of firms that did not, and
+    # every snapshot stored before, stay what they were.
+    support_requested: bool = Field(
+        default=False, description="Asked at sign-up for the individual support after the day (absent: false)"
+    )
+    support_note: str = Field(default="", description="What it would like help with (personal data; absent: '')")
+
+    @model_serializer(mode="wrap")
+    def _without_support_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """The dump leaves the support fields out when they hold their defaults, as the registry's body does.
+
+        Examples
+        --------
+        >>> from uuid import UUID
+        >>> org = {"id": UUID(int=1), "name": "Städ AB", "municipality_code": "2080", "cpv_codes": [],
+        ...        "description": "", "keywords": [], "employees_band": None, "turnover_sek": None,
+        ...        "areas_served": {"whole_country": False, "counties": [], "municipalities": []},
+        ...        "certificates": [], "languages": ["sv"], "buyer_category": None}
+        >>> sme = {"registration_id": UUID(int=2), "organisation": org, "languages": ["sv"],
+        ...        "available_slots": [0], "max_meetings": 1, "wanted_needs": [], "contacts": []}
+        >>> "support_requested" in SnapshotSme(**sme).model_dump()
+        False
+        >>> SnapshotSme(**sme, support_requested=True).model_dump()["support_note"]
+        ''
+        """
+        data = handler(self)
+        if not self.support_requested and not self.support_note:
+            data.pop("support_requested", None)
+            data.pop("support_note", None)
+        return data
 
 
 class SnapshotBuyer(_Contract):

@@ -24,7 +24,7 @@ Note = multi_line(2000)
 
 RepresentativeTitle = single_line(200)
 
-SME_ONLY = ("max_meetings", "wanted_needs")
+SME_ONLY = ("max_meetings", "wanted_needs", "support_requested", "support_note")
 BUYER_ONLY = ("tables", "representatives", "brought_needs", "wanted_smes")
 
 
@@ -75,6 +75,10 @@ class RegistrationFields(BaseModel):
     wanted_needs: Annotated[list[UUID] | None, AfterValidator(_no_repeats)] = Field(
         default=None, max_length=50, description="SMEs: buyers' needs to discuss, most wanted first"
     )
+    support_requested: bool | None = Field(
+        default=None, description="SMEs: the firm would like the individual support after the day (default false)"
+    )
+    support_note: Note | None = Field(default=None, description="SMEs: what the firm would like help with")
     # Buyers
     tables: Int32 | None = Field(default=None, ge=1, description="Buyers: tables the buyer staffs")
     representatives: list[Representative] | None = Field(
@@ -126,6 +130,8 @@ class Registration(BaseModel):
     note: str
     max_meetings: int | None
     wanted_needs: list[UUID] = Field(description="Ranked, most wanted first")
+    support_requested: bool = Field(description="SMEs: asked for the individual support after the day")
+    support_note: str = Field(description="SMEs: what the firm would like help with")
     tables: int | None
     representatives: list[Representative]
     brought_needs: list[UUID]

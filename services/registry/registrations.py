@@ -84,6 +84,8 @@ def stored_columns(values: dict[str, Any]) -> tuple[Any, ...]:
         values["tables"],
         to_jsonable_python(values["representatives"] or []),
         values["note"] or "",
+        bool(values.get("support_requested")),
+        values.get("support_note") or "",
     )
 
 
@@ -171,6 +173,8 @@ async def create_registration(request: web.Request) -> web.Response:
             "tables": (body.tables or 1) if kind == "buyer" else None,
             "representatives": body.representatives,
             "note": body.note,
+            "support_requested": body.support_requested,
+            "support_note": body.support_note,
         }
         existing = await conn.fetchrow(sql.LOCK_EXISTING_REGISTRATION, event_id, organisation_id)
         if existing is not None and existing["status"] == "active":
@@ -301,7 +305,9 @@ async def update_registration(request: web.Request) -> web.Response:
     registration_id = registration_id_of(request)
     body = await read_json(request, RegistrationUpdate)
     null_fields = [
-        name for name in ("languages", "note") if name in body.model_fields_set and getattr(body, name) is None
+        name
+        for name in ("languages", "note", "support_requested", "support_note")
+        if name in body.model_fields_set and getattr(body, name) is None
     ]
     if null_fields:
         raise ValidationProblem(
@@ -323,7 +329,8 @@ async def update_registration(request: web.Request) -> web.Response:
         )
         if errors:
             raise ValidationProblem(errors)
-        values = {name: current[name] for name in ("available_slots", "max_meetings", "languages", "tables", "note")}
+        kept = ("available_slots", "max_meetings", "languages", "tables", "note", "support_requested", "support_note")
+        values = {name: current[name] for name in kept}
         values["representatives"] = current["representatives"]
         for name in body.model_fields_set & {*values, "representatives"}:
             values[name] = getattr(body, name)

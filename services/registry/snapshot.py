@@ -296,6 +296,9 @@ def build_document(rows: SnapshotRows, generated_at: datetime) -> SnapshotDocume
             )
             # Unranked wishes (should not happen for SMEs) go last, in id order.
             ranked = sorted(wanted[registration_id], key=lambda w: (w["rank"] is None, w["rank"] or 0, w["need_id"]))
+            # The support asked for at sign-up only when asked (shared.snapshot.SnapshotSme: old hashes stay).
+            asked = row.get("support_requested")
+            support = {"support_note": row["support_note"], "support_requested": True} if asked else {}
             smes.append(
                 {
                     "available_slots": available,
@@ -304,6 +307,7 @@ def build_document(rows: SnapshotRows, generated_at: datetime) -> SnapshotDocume
                     "max_meetings": cap,
                     "organisation": organisation,
                     "registration_id": registration_id,
+                    **support,
                     "wanted_needs": ranked,
                 }
             )

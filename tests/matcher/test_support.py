@@ -15,7 +15,9 @@ import pytest
 from services.matcher.privacy.erasure import apply_erasure
 from shared.clock import ManualClock
 from shared.db import POOL_KEY
+from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
+from tests.matcher.test_agenda_routes import publish, store_version
 from tests.matcher.test_feedback import contact_org, pools, ticks
 from tests.matcher.test_feedback import feedback_world as feedback_world_of
 from tests.matcher.test_onsite_day import day_matcher, day_world, matcher_rows_containing
@@ -272,3 +274,43 @@ async def test_a_firm_asks_in_its_feedback_form_once(day_matcher, feedback_world
         f"/events/{world['event']}/support-requests", headers=bearer(world["tokens"]["organiser"])
     )
     assert [i["source"] for i in (await listed.json())["items"]] == ["feedback"]
+
+
+async def test_a_firm_that_asked_at_sign_up_has_a_request_once_its_version_is_published(
+    day_matcher, registry, world, db, service_token
+):
+    event, organiser = world["event"], bearer(world["tokens"]["organiser"])
+    own = await (await registry.get(f"/events/{event}/registrations", headers=bearer(world["tokens"]["b"]))).json()
+    registration = own["items"][0]
+    changed = await registry.patch(
+        f"/registrations/{registration['id']}",
+        json={"support_requested": True, "support_note": "Hjälp med upphandlingsregler"},
+        headers={**bearer(world["tokens"]["b"]), "If-Match": f'"{registration["version"]}"'},
+    )
+    assert changed.status == 200, await changed.text()
+    assert (await changed.json())["support_requested"] is True
+    raw = await (await registry.get(f"/events/{event}/snapshot", headers=bearer(service_token))).json()
+    smes = {s["organisation"]["id"]: s for s in raw["smes"]}
+    assert smes[world["orgs"]["b"]]["support_requested"] is True
+    assert "support_requested" not in smes[world["orgs"]["a"]]  # firms that did not ask: as before
+    snapshot = EventSnapshot.model_validate(raw)
+    assert snapshot.hash_matches()
+    before = await (await day_matcher.get(f"/events/{event}/support-requests", headers=organiser)).json()
+    assert before["items"] == []  # the published version 1 was made before b asked
+    await store_version(db, snapshot, [], 2)
+    await publish(db, snapshot.event.id, 2)
+    for _ in range(2):  # read twice: made once
+        listed = await (await day_matcher.get(f"/events/{event}/support-requests", headers=organiser)).json()
+        assert [(i["organisation_id"], i["source"], i["note"]) for i in listed["items"]] == [
+            (world["orgs"]["b"], "signup", "Hjälp med upphandlingsregler")
+        ]
+    declined = await day_matcher.put(
+        request_path(world, "b", "/status"), json={"status": "declined"}, headers=organiser
+    )
+    assert declined.status == 200
+    listed = await (await day_matcher.get(f"/events/{event}/support-requests", headers=organiser)).json()
+    assert [i["status"] for i in listed["items"]] == ["declined"]
+    # The firm's words at sign-up go with its erasure, from the request and from the stored snapshot.
+    async with day_matcher.server.app[POOL_KEY].acquire() as conn, conn.transaction():
+        await apply_erasure(conn, uuid.UUID(world["orgs"]["b"]), dt.datetime.now(dt.UTC))
+    assert await matcher_rows_containing(db, "upphandlingsregler") == []

@@ -81,6 +81,8 @@ def redact_snapshot(snapshot: Mapping[str, Any], organisation_id: UUID) -> dict[
         organisation = party["organisation"]
         organisation.update(name=ERASED_NAME, description="", keywords=[], certificates=[])
         party["contacts"] = []
+        if party.get("support_note"):  # what the firm asked help with, in its own words (issue 14)
+            party["support_note"] = ""
         if "representatives" in party:
             party["representatives"] = []
     return copy

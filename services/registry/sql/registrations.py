@@ -5,6 +5,7 @@ _REGISTRATION_SELECT = """
 SELECT r.id, r.event_id, r.organisation_id, o.name AS organisation_name, o.sort_name AS organisation_sort_name,
        r.kind, r.status, r.available_slots,
        r.languages, r.note, r.max_meetings, r.tables, r.representatives, r.cancelled_at, r.cancel_reason,
+       r.support_requested, r.support_note,
        r.cancelled_after_publication, r.version, r.created_at, r.updated_at,
        ARRAY(SELECT rn.need_id FROM registry.registration_needs rn
              WHERE rn.registration_id = r.id AND rn.rank IS NOT NULL ORDER BY rn.rank) AS wanted_needs,
@@ -68,7 +69,7 @@ SELECT_REGISTRATION_VERSION = "SELECT version FROM registry.registrations WHERE 
 # Taken after the event's lock (FOR SHARE), never before: the same order as grid updates, so no deadlock.
 LOCK_REGISTRATION = """
 SELECT id, event_id, organisation_id, kind, status, version, available_slots, max_meetings, languages,
-       tables, representatives, note
+       tables, representatives, note, support_requested, support_note
 FROM registry.registrations WHERE id = $1 FOR UPDATE
 """
 
@@ -78,8 +79,9 @@ SELECT id, status FROM registry.registrations WHERE event_id = $1 AND organisati
 
 INSERT_REGISTRATION = """
 INSERT INTO registry.registrations
-    (event_id, organisation_id, kind, available_slots, max_meetings, languages, tables, representatives, note)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    (event_id, organisation_id, kind, available_slots, max_meetings, languages, tables, representatives, note,
+     support_requested, support_note)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 RETURNING id
 """
 
@@ -87,6 +89,7 @@ RETURNING id
 REACTIVATE_REGISTRATION = """
 UPDATE registry.registrations
 SET available_slots = $2, max_meetings = $3, languages = $4, tables = $5, representatives = $6, note = $7,
+    support_requested = $8, support_note = $9,
     status = 'active', cancelled_at = NULL, cancel_reason = '', cancelled_after_publication = false,
     version = version + 1, updated_at = now()
 WHERE id = $1
@@ -95,7 +98,7 @@ WHERE id = $1
 UPDATE_REGISTRATION = """
 UPDATE registry.registrations
 SET available_slots = $2, max_meetings = $3, languages = $4, tables = $5, representatives = $6, note = $7,
-    version = version + 1, updated_at = now()
+    support_requested = $8, support_note = $9, version = version + 1, updated_at = now()
 WHERE id = $1
 """
 

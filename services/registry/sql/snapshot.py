@@ -27,7 +27,7 @@ SELECT_REGISTRATIONS = """
 SELECT r.id AS registration_id, r.organisation_id, r.kind, r.status, r.available_slots, r.max_meetings,
        r.languages AS registration_languages, r.tables,
        CASE WHEN r.kind = 'buyer' THEN r.representatives END AS representatives, r.cancelled_at,
-       r.cancelled_after_publication,
+       r.cancelled_after_publication, r.support_requested, r.support_note,
        o.name, o.municipality_code, o.cpv_codes, o.description, o.keywords, o.employees_band, o.turnover_sek,
        o.serves_whole_country, o.served_counties, o.served_municipalities, o.certificates, o.languages,
        o.buyer_category
