@@ -125,6 +125,11 @@ async def test_invitations_queue_once_each_with_why_and_the_link(
     audited = await db.fetchval("SELECT count(*) FROM matcher.audit_log WHERE action = 'invitations.queue'")
     assert audited == 1
 
+    # In the firm's GDPR export: the e-mail (its address came from the registry, in no snapshot).
+    export = await inviting_matcher.get(f"/privacy/organisations/{w['firms']['bygg']}", headers=bearer(organiser_token))
+    notifications = (await export.json())["notifications"]
+    assert [(n["kind"], n["destination"]) for n in notifications] == [("invitation", "bo@bygg.se")]
+
 
 async def test_took_part_before_names_the_earlier_event(inviting_matcher, registry, organiser_token, db, make_org):
     w = await world(registry, organiser_token, db, make_org)
