@@ -7,13 +7,18 @@ import datetime as dt
 import json
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
 from services.matcher.privacy.erasure import apply_erasure
+from services.matcher.privacy.feed import delivery_gate
+from services.matcher.registry_client import RegistryClient
+from services.matcher.settings import MatcherSettings
 from shared.clock import ManualClock
 from tests.conftest import bearer
+from tests.matcher.test_erasure_across_services import deliver_all, inbox, message_text, pool  # noqa: F401 - fixtures
 from tests.test_events import NEXT_YEAR, PROBLEM, create_event, move_to
 from tests.test_segments import contact, sign_up
 
@@ -192,3 +197,35 @@ async def test_closed_sign_up_and_bad_criteria_are_refused(
     }
     unknown = "7d2c0c1e-3f43-4a36-9e8a-1b2d6f0f4b11"
     assert (await invite(inviting_matcher, organiser_token, unknown, {"municipality": "2085"})).status == 404
+
+
+async def test_an_invitation_is_delivered_by_smtp(
+    inviting_matcher,
+    registry,
+    organiser_token,
+    db,
+    make_org,
+    db_url,
+    service_token,
+    inbox,  # noqa: F811
+    pool,  # noqa: F811
+):
+    """The queued e-mail goes out through the real deliverer to a real SMTP server, and the list says so."""
+    w = await world(registry, organiser_token, db, make_org)
+    event_id = w["coming"]["id"]
+    assert (await (await invite(inviting_matcher, organiser_token, event_id, {"took_part_before": True})).json())[
+        "queued"
+    ] == 1
+    handler, smtp_port = inbox
+    settings = MatcherSettings(database_url=db_url, smtp_host="127.0.0.1", smtp_port=smtp_port, log_format="text")
+    async with aiohttp.ClientSession() as session:
+        registry_client = RegistryClient(session, str(registry.make_url("/")), service_token)
+        assert await deliver_all(pool, settings, session, delivery_gate(pool, settings, lambda: registry_client)) == 1
+    [(recipients, message)] = handler.messages
+    text = message_text(message)
+    assert recipients == ["bo@bygg.se"] and "Inbjudan: Affärsträff Ludvika" in text
+    assert f"{WEB}/foretag/evenemang/{event_id}/anmalan" in text and "ni deltog i Affärsträff Falun 2025" in text
+    listed = await (
+        await inviting_matcher.get(f"/events/{event_id}/invitations", headers=bearer(organiser_token))
+    ).json()
+    assert listed["items"][0]["delivered_at"] is not None
