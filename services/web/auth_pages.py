@@ -24,6 +24,7 @@ START_PAGES = {
     Role.BUYER.value: "/kopare",
     Role.SME.value: "/foretag",
     Role.SUPPORTER.value: "/arrangor",  # its granted events only (the registry lists no others)
+    Role.ADVISER.value: "/radgivare",  # the firms it gives individual support (support_pages.py)
 }
 
 

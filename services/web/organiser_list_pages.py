@@ -29,7 +29,12 @@ from .render import backend, redirect, render, require_user
 
 KINDS = ("sme", "buyer")
 # A supporter ("stödroll") is granted single events on their "Behörigheter" page.
-ROLE_LABELS = {"organiser": N_("Arrangör"), "buyer": N_("Köpare"), "supporter": N_("Stödroll")}
+ROLE_LABELS = {
+    "organiser": N_("Arrangör"),
+    "buyer": N_("Köpare"),
+    "supporter": N_("Stödroll"),
+    "adviser": N_("Rådgivare"),  # gives firms the individual support after the day (support_pages.py)
+}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 _LOOKUPS = 8  # organisations read from the registry at a time for an export

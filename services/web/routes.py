@@ -104,6 +104,9 @@ def setup_routes(app: web.Application) -> None:
     from . import organiser_invitation_pages
 
     organiser_invitation_pages.add_routes(app)  # "Bjud in företag": GET and POST /arrangor/evenemang/{id}/bjud-in
+    from . import support_pages
+
+    support_pages.add_routes(app)  # individual support: /arrangor/evenemang/{id}/stod and the adviser's /radgivare
     from . import statistics_pages
 
     statistics_pages.add_routes(app)  # /arrangor/statistik: the figures across events, CSV, spreadsheet, PDF

@@ -1,0 +1,75 @@
+"""The support pages on the real front end, registry and matcher: the organiser's page of an event's requests
+(linked from the event page) sets the allowance and assigns an adviser from the registry's adviser accounts;
+the adviser signs in, lands on /radgivare, sees only its own firms and records hours, and an overshoot is
+shown with the hours left and nothing stored; Swedish and English."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from tests.conftest import bearer
+from tests.matcher.test_feedback import clock, contact_org
+from tests.matcher.test_onsite_day import day_world
+from tests.matcher.test_support import PASSWORD, account, ask
+from tests.web.conftest import Browser
+from tests.web.test_day_pages import matcher
+
+__all__ = ["clock", "contact_org", "matcher"]  # the matcher on the test's clock, firms with a contact
+
+
+@pytest.fixture
+async def world(registry, matcher: TestClient, db, contact_org, make_token, service_token, clock) -> dict:
+    return await day_world(registry, matcher, db, contact_org, make_token, service_token, clock)
+
+
+async def test_an_organiser_assigns_an_adviser_who_records_hours_within_the_allowance(
+    web: Browser, registry, matcher, world, db
+) -> None:
+    organiser = world["tokens"]["organiser"]
+    rut_id, _ = await account(registry, organiser, "Rut")
+    await account(registry, organiser, "Sven")
+    assert (await ask(matcher, world, "a", note="Hjälp med anbudet")).status == 201
+    assert (await ask(matcher, world, "b")).status == 201
+    web.sign_in_with(organiser)
+    path = f"/arrangor/evenemang/{world['event']}"
+    assert f'href="{path}/stod"' in await web.page(path)
+    page = unescape(await web.page(f"{path}/stod"))
+    assert "Individuellt stöd efter träffen" in page and "Hjälp med anbudet" in page
+    assert page.count('<option value="') >= 2 and "Rut" in page and "Sven" in page
+    saved = await web.submit(f"{path}/stod", f"{path}/stod/installningar", {"allowance_hours": "3,5"})
+    assert saved.status == 303 and saved.headers["Location"].endswith("utfall=sparat")
+    # The allowance applies to new requests; the two made already keep the default 10 hours.
+    settings = await matcher.get(f"/events/{world['event']}/support-settings", headers=bearer(organiser))
+    assert (await settings.json())["allowance_hours"] == 3.5
+    firm = world["orgs"]["a"]
+    assigned = await web.submit(f"{path}/stod", f"{path}/stod/{firm}/radgivare", {"adviser_account_id": rut_id})
+    assert assigned.status == 303 and assigned.headers["Location"].endswith("utfall=sparat")
+    row = unescape(await web.page(f"{path}/stod"))
+    row = row[row.index(f'id="support-{firm}"') :]
+    assert "Har rådgivare" in row[: row.index("</tr>")] and "Rut" in row[: row.index("</tr>")]
+    english = unescape(await web.page(f"{path}/stod?lang=en"))
+    assert "Requests for support" in english and "Has an adviser" in english
+
+    # The adviser signs in with its password and lands on its own page.
+    web.client.session.cookie_jar.clear()
+    signed_in = await web.submit("/logga-in", "/logga-in", {"email": "rut@radgivning.se", "password": PASSWORD})
+    assert signed_in.status == 303 and signed_in.headers["Location"] == "/radgivare"
+    mine = unescape(await web.page("/radgivare"))
+    assert "Hjälp med anbudet" in mine and f'id="firm-{firm}"' in mine
+    assert f'id="firm-{world["orgs"]["b"]}"' not in mine  # not assigned to Rut
+    action = f"/radgivare/{world['event']}/{firm}/timmar"
+    done = await web.submit("/radgivare", action, {"worked_on": "2031-03-20", "hours": "2,5", "note": "Genomgång"})
+    assert done.status == 303 and done.headers["Location"] == "/radgivare?sparat=1"
+    shown = unescape(await web.page("/radgivare?sparat=1"))
+    assert "Timmarna är sparade." in shown and '<dd class="hours-left">7,5</dd>' in shown
+    over = await web.submit("/radgivare", action, {"worked_on": "2031-03-21", "hours": "8", "note": ""})
+    assert over.status == 409
+    assert "Det finns bara 7,5 timmar kvar av stödet; inget sparades." in unescape(await over.text())
+    assert await db.fetchval("SELECT sum(hours) FROM matcher.support_hours") == 2.5
+    unreadable = await web.submit("/radgivare", action, {"worked_on": "2031-03-21", "hours": "mycket"})
+    assert unreadable.status == 422 and "till exempel 1,5" in unescape(await unreadable.text())
+    # The organiser's pages are not the adviser's.
+    assert (await web.client.get(f"{path}/stod", allow_redirects=False)).status == 403
