@@ -268,7 +268,7 @@ async def test_the_exports_carry_the_same_figures_as_numbers_and_dates(day_match
     assert [line[0] for line in years] == [2025, 2026]
 
 
-async def test_an_erasure_renames_the_buyer_in_the_facts_and_the_facts_follow_a_publish(db, world):
+async def test_the_facts_follow_an_erasure_a_publish_an_undone_mark_and_a_withdrawn_rating(db, world):
     names = "SELECT DISTINCT name FROM matcher.stat_participants WHERE organisation_id = $1"
     assert [r["name"] for r in await db.fetch(names, world["region"])] == ["Region Dalarna"]
     await db.execute(
@@ -278,6 +278,16 @@ async def test_an_erasure_renames_the_buyer_in_the_facts_and_the_facts_follow_a_
     )
     assert [r["name"] for r in await db.fetch(names, world["region"])] == ["Borttagen organisation"]
     assert await db.fetchval("SELECT number FROM matcher.stat_events WHERE event_id = $1", world["e2"]) == 2
+    # A day mark undone, a rating withdrawn: the facts follow (triggers on meeting_status, feedback_answers).
+    a, b, falun = world["firms"]["a"], world["firms"]["b"], world["falun"]
+    await db.execute("DELETE FROM matcher.meeting_status WHERE event_id = $1 AND sme_id = $2", world["e1"], b)
+    await db.execute(
+        "DELETE FROM matcher.feedback_answers WHERE event_id = $1 AND organisation_id = $2", world["e1"], a
+    )
+    facts = "SELECT status, sme_rating, buyer_rating FROM matcher.stat_meetings WHERE event_id = $1 AND sme_id = $2"
+    assert tuple(await db.fetchrow(facts, world["e1"], b)) == (None, None, None)
+    assert await db.fetchval(facts + " AND buyer_id = $3", world["e1"], a, falun) == "held"
+    assert tuple(await db.fetchrow(facts + " AND buyer_id = $3", world["e1"], a, falun))[1:] == (None, "will_follow_up")
 
 
 def test_the_mirror_reads_the_tender_start_and_the_registered_suppliers_only():

@@ -19,7 +19,8 @@ CREATE TABLE stat_events (
 );
 CREATE INDEX stat_events_date_idx ON stat_events (event_date);
 
--- Who took part in the published version: SMEs with their home municipality, buyers with their name.
+-- Who took part in the published version: SMEs with their home municipality, buyers with their name (the
+-- filters' choices).
 CREATE TABLE stat_participants (
     event_id            uuid NOT NULL REFERENCES stat_events (event_id) ON DELETE CASCADE,
     organisation_id     uuid NOT NULL,
@@ -29,8 +30,6 @@ CREATE TABLE stat_participants (
     name                text,
     PRIMARY KEY (event_id, organisation_id)
 );
-CREATE INDEX stat_participants_municipality_idx ON stat_participants (municipality_code, event_id)
-    WHERE side = 'sme';
 
 -- The needs of the published version's snapshot, with their main CPV division.
 CREATE TABLE stat_needs (
@@ -41,20 +40,26 @@ CREATE TABLE stat_needs (
     PRIMARY KEY (event_id, need_id)
 );
 
--- Every pair any published version of the event planned, with its driving need and the number of the last
--- published version that had it: a meeting counts when the current version has it, or when it was marked
--- on the day (a no-show the live fill freed is left out of the next version but happened as a no-show).
+-- Every pair any published version of the event planned, with its driving need, the firm's municipality,
+-- the event's day, its day mark and ratings (kept by triggers), and the number of the last
+-- published version that had it: a meeting counts when the current version has it (current), or when it
+-- was marked on the day (a no-show the live fill freed is left out of the next version but happened).
 CREATE TABLE stat_meetings (
-    event_id        uuid NOT NULL,
-    sme_id          uuid NOT NULL,
-    buyer_id        uuid NOT NULL,
-    need_id         uuid,
-    cpv_division    text,
-    last_version    integer NOT NULL,
+    event_id            uuid NOT NULL,
+    sme_id              uuid NOT NULL,
+    buyer_id            uuid NOT NULL,
+    need_id             uuid,
+    cpv_division        text,
+    sme_municipality    text,
+    event_date          date NOT NULL,
+    status              text,
+    -- Each side's after-day rating of the meeting (kept by a trigger on feedback_answers).
+    sme_rating          text,
+    buyer_rating        text,
+    last_version        integer NOT NULL,
+    current             boolean NOT NULL,
     PRIMARY KEY (event_id, sme_id, buyer_id)
 );
-CREATE INDEX stat_meetings_buyer_idx ON stat_meetings (buyer_id, event_id);
-CREATE INDEX stat_meetings_division_idx ON stat_meetings (cpv_division, event_id);
 CREATE INDEX stat_meetings_need_idx ON stat_meetings (need_id, sme_id) WHERE need_id IS NOT NULL;
 
 CREATE FUNCTION stat_record_version(version_id uuid) RETURNS void
@@ -81,17 +86,74 @@ BEGIN
     FROM jsonb_array_elements(coalesce(v.snapshot->'needs', '[]')) AS n
     WHERE n->>'cpv_main' ~ '^[0-9]{2}'
     ON CONFLICT DO NOTHING;
-    INSERT INTO matcher.stat_meetings AS sm (event_id, sme_id, buyer_id, need_id, cpv_division, last_version)
-    SELECT v.event_id, m.sme_id, m.buyer_id, n.need_id, n.cpv_division, v.number
+    INSERT INTO matcher.stat_meetings AS sm
+        (event_id, sme_id, buyer_id, need_id, cpv_division, sme_municipality, event_date, status, sme_rating,
+         buyer_rating, last_version, current)
+    SELECT v.event_id, m.sme_id, m.buyer_id, n.need_id, n.cpv_division, p.municipality_code,
+           (v.snapshot->'event'->>'date')::date, s.status, fs.rating, fb.rating, v.number, true
     FROM matcher.schedule_meetings AS m
     LEFT JOIN matcher.stat_needs AS n
            ON n.event_id = v.event_id AND n.need_id::text = m.explanation->>'need_id'
+    LEFT JOIN matcher.stat_participants AS p ON p.event_id = v.event_id AND p.organisation_id = m.sme_id
+    LEFT JOIN matcher.meeting_status AS s
+           ON s.event_id = v.event_id AND s.sme_id = m.sme_id AND s.buyer_id = m.buyer_id
+    LEFT JOIN matcher.feedback_answers AS fs
+           ON fs.event_id = v.event_id AND fs.sme_id = m.sme_id AND fs.buyer_id = m.buyer_id
+          AND fs.organisation_id = m.sme_id
+    LEFT JOIN matcher.feedback_answers AS fb
+           ON fb.event_id = v.event_id AND fb.sme_id = m.sme_id AND fb.buyer_id = m.buyer_id
+          AND fb.organisation_id = m.buyer_id
     WHERE m.version_id = v.id
     ON CONFLICT (event_id, sme_id, buyer_id) DO UPDATE
     SET need_id = excluded.need_id, cpv_division = excluded.cpv_division,
+        sme_municipality = excluded.sme_municipality, event_date = excluded.event_date, status = excluded.status,
         last_version = greatest(sm.last_version, excluded.last_version);
+    UPDATE matcher.stat_meetings SET current = (last_version = v.number)
+    WHERE event_id = v.event_id AND current <> (last_version = v.number);
 END
 $$;
+
+-- A day mark made, changed or undone.
+CREATE FUNCTION stat_on_mark() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE matcher.stat_meetings SET status = NULL
+        WHERE event_id = OLD.event_id AND sme_id = OLD.sme_id AND buyer_id = OLD.buyer_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE matcher.stat_meetings SET status = NEW.status
+        WHERE event_id = NEW.event_id AND sme_id = NEW.sme_id AND buyer_id = NEW.buyer_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER meeting_status_stat AFTER INSERT OR UPDATE OR DELETE ON meeting_status
+    FOR EACH ROW EXECUTE FUNCTION stat_on_mark();
+
+-- A rating given, changed, or erased with its organisation.
+CREATE FUNCTION stat_on_rating() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        UPDATE matcher.stat_meetings
+        SET sme_rating = CASE WHEN OLD.organisation_id = sme_id THEN NULL ELSE sme_rating END,
+            buyer_rating = CASE WHEN OLD.organisation_id = buyer_id THEN NULL ELSE buyer_rating END
+        WHERE event_id = OLD.event_id AND sme_id = OLD.sme_id AND buyer_id = OLD.buyer_id;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        UPDATE matcher.stat_meetings
+        SET sme_rating = CASE WHEN NEW.organisation_id = sme_id THEN NEW.rating ELSE sme_rating END,
+            buyer_rating = CASE WHEN NEW.organisation_id = buyer_id THEN NEW.rating ELSE buyer_rating END
+        WHERE event_id = NEW.event_id AND sme_id = NEW.sme_id AND buyer_id = NEW.buyer_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER feedback_answers_stat AFTER INSERT OR UPDATE OR DELETE ON feedback_answers
+    FOR EACH ROW EXECUTE FUNCTION stat_on_rating();
 
 CREATE FUNCTION stat_on_publish() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -132,8 +194,7 @@ CREATE TABLE need_outcome_awards (
 );
 CREATE INDEX need_outcome_awards_organisation_idx ON need_outcome_awards (organisation_id, need_id);
 
--- The figures' other sources, by event (feedback, follow-up bids, support).
-CREATE INDEX IF NOT EXISTS meeting_status_event_idx ON meeting_status (event_id, status);
+-- The figures' other sources (follow-up bids, support by event).
 CREATE INDEX IF NOT EXISTS follow_up_answers_need_idx ON follow_up_answers (need_id, organisation_id)
     WHERE side = 'sme' AND bid = 'yes';
 CREATE INDEX IF NOT EXISTS support_requests_event_idx ON support_requests (event_id, organisation_id);

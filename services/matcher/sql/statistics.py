@@ -2,71 +2,107 @@
 
 Every figure query takes the same four filters, $1 year (int), $2 municipality (text), $3 buyer (uuid) and
 $4 CPV division (text), each NULL when not filtered, and $5 the day in Stockholm (events after it have not
-happened yet). It groups by ``GROUPING SETS ((event_id), (year), ())``: one row per event, per year and the
-totals, so a figure counted as distinct (a firm at two events) is one in the totals and the year.
+happened yet). Each answers per event, per year and in total at once (``GROUPING SETS``). A figure counted
+as distinct (a firm at two events is one firm in the year) is grouped twice: first by what it counts with
+each grouping (``(event_id, sme_id), (year, sme_id), (sme_id)``), then counted per grouping, which
+PostgreSQL does by hashing instead of sorting every meeting once per ``count(DISTINCT …)``.
 """
 
 # The meetings counted: a pair the current published version has, or one marked on the day (a no-show the
 # live fill left out of the next version happened as one), unless a cancellation after publication took it
-# off before it was marked. Filters: the event's year, the firm's home municipality, the buyer, the driving
-# need's division. ``past``: the event's day has come.
-_COUNTED = """
-counted AS (
-    SELECT m.event_id, m.sme_id, m.buyer_id, m.need_id, m.cpv_division, s.status,
-           e.event_date, extract(year FROM e.event_date)::int AS year, e.event_date <= $5::date AS past
-    FROM matcher.stat_events AS e
-    JOIN matcher.stat_meetings AS m ON m.event_id = e.event_id
-    LEFT JOIN matcher.meeting_status AS s
-           ON s.event_id = m.event_id AND s.sme_id = m.sme_id AND s.buyer_id = m.buyer_id
-    WHERE (m.last_version = e.number OR s.status IS NOT NULL)
-      AND (s.status IS NOT NULL OR NOT EXISTS (
+# off before it was marked; and passing the filters. ``m`` is a matcher.stat_meetings row.
+_COUNTS = """(m.current OR m.status IS NOT NULL)
+      AND (m.status IS NOT NULL OR NOT EXISTS (
               SELECT 1 FROM matcher.cancellations AS c
               WHERE c.event_id = m.event_id AND c.organisation_id IN (m.sme_id, m.buyer_id)
-                AND c.up_to_version >= m.last_version))
-),
+                AND c.up_to_version >= m.last_version))"""
+_PASSES = """($1::int IS NULL OR (m.event_date >= make_date($1, 1, 1) AND m.event_date < make_date($1 + 1, 1, 1)))
+      AND ($2::text IS NULL OR m.sme_municipality = $2)
+      AND ($3::uuid IS NULL OR m.buyer_id = $3) AND ($4::text IS NULL OR m.cpv_division = $4)"""
+
+# ``met``: the meetings counted under the filters; ``held``: of those, at events whose day has come, the ones
+# not marked no-show or cancelled.
+_COUNTED = f"""
 met AS (
-    SELECT c.* FROM counted AS c
-    WHERE ($1::int IS NULL OR c.year = $1)
-      AND ($3::uuid IS NULL OR c.buyer_id = $3)
-      AND ($4::text IS NULL OR c.cpv_division = $4)
-      AND ($2::text IS NULL OR EXISTS (
-              SELECT 1 FROM matcher.stat_participants AS p
-              WHERE p.event_id = c.event_id AND p.organisation_id = c.sme_id AND p.municipality_code = $2))
+    SELECT m.event_id, m.sme_id, m.buyer_id, m.need_id, m.status, m.sme_rating, m.buyer_rating, m.event_date,
+           extract(year FROM m.event_date)::int AS year, m.event_date <= $5::date AS past
+    FROM matcher.stat_meetings AS m
+    WHERE {_COUNTS}
+      AND {_PASSES}
 ),
 held AS (
     SELECT * FROM met WHERE past AND (status IS NULL OR status = 'held')
-)"""
+)"""  # noqa: S608 - fixed fragments
 
+_KEYS = "GROUPING(event_id) = 0 AS by_event, GROUPING(year) = 0 AS by_year, event_id, year"
 _GROUPS = "GROUP BY GROUPING SETS ((event_id), (year), ())"
 
-# Meetings, firms reached (first-time: their first event with a meeting, over every event), buyers.
+
+def _distinct(what: str) -> str:
+    """Grouping sets that keep one row per grouping and ``what`` (for counting it once per grouping)."""
+    return f"GROUP BY GROUPING SETS ((event_id, {what}), (year, {what}), ({what}))"
+
+
+def _rated(rating: str) -> str:
+    return f"count(*) FILTER (WHERE sme_rating = '{rating}') + count(*) FILTER (WHERE buyer_rating = '{rating}')"
+
+
+# Meetings and their ratings (both sides') per event, then per grouping; firms reached, first-time firms
+# (their first event with a counted meeting, over every event, is in the grouping) and buyers, each once.
 SELECT_MEETING_FIGURES = f"""
 WITH {_COUNTED},
+per_event AS (
+    SELECT event_id, year, count(*) AS planned,
+           count(*) FILTER (WHERE past AND (status IS NULL OR status = 'held')) AS held,
+           count(*) FILTER (WHERE past AND status IN ('no_show_sme', 'no_show_buyer')) AS no_shows,
+           count(*) FILTER (WHERE past) AS planned_past,
+           {_rated("did_not_take_place")} AS did_not_take_place,
+           {_rated("no_further_interest")} AS no_further_interest,
+           {_rated("will_follow_up")} AS will_follow_up,
+           {_rated("will_bid_or_buy")} AS will_bid_or_buy
+    FROM met GROUP BY event_id, year
+),
 firsts AS (
-    SELECT DISTINCT ON (sme_id) sme_id, event_id FROM counted ORDER BY sme_id, event_date, event_id
+    SELECT m.sme_id, min(m.event_date) AS first_date FROM matcher.stat_meetings AS m
+    WHERE {_COUNTS} AND m.sme_id IN (SELECT sme_id FROM met)
+    GROUP BY m.sme_id
+),
+firms AS (
+    SELECT {_KEYS}, bool_or(met.event_date = f.first_date) AS first_here
+    FROM met JOIN firsts AS f USING (sme_id)
+    {_distinct("sme_id")}
+),
+buyers AS (SELECT {_KEYS} FROM met {_distinct("buyer_id")}),
+meetings AS (
+    SELECT {_KEYS}, count(*) AS events, sum(planned) AS meetings_planned, sum(held) AS meetings_held,
+           sum(no_shows) AS no_shows, sum(planned_past) AS planned_past,
+           sum(did_not_take_place) AS did_not_take_place, sum(no_further_interest) AS no_further_interest,
+           sum(will_follow_up) AS will_follow_up, sum(will_bid_or_buy) AS will_bid_or_buy,
+           NULL::bigint AS firms_reached, NULL::bigint AS first_time_firms, NULL::bigint AS buyers
+    FROM per_event {_GROUPS}
+),
+parties AS (
+    SELECT by_event, by_year, event_id, year, count(*) AS firms_reached,
+           count(*) FILTER (WHERE first_here) AS first_time_firms, NULL::bigint AS buyers
+    FROM firms GROUP BY by_event, by_year, event_id, year
+    UNION ALL
+    SELECT by_event, by_year, event_id, year, NULL, NULL, count(*) FROM buyers
+    GROUP BY by_event, by_year, event_id, year
 )
-SELECT GROUPING(event_id) = 0 AS by_event, GROUPING(year) = 0 AS by_year, event_id, year,
-       count(DISTINCT event_id) AS events,
-       count(DISTINCT sme_id) AS firms_reached,
-       count(DISTINCT sme_id) FILTER (WHERE first_here) AS first_time_firms,
-       count(DISTINCT buyer_id) AS buyers,
-       count(*) AS meetings_planned,
-       count(*) FILTER (WHERE past AND (status IS NULL OR status = 'held')) AS meetings_held,
-       count(*) FILTER (WHERE past AND status IN ('no_show_sme', 'no_show_buyer')) AS no_shows,
-       count(*) FILTER (WHERE past) AS planned_past
-FROM (SELECT met.*, f.event_id IS NOT NULL AS first_here
-      FROM met LEFT JOIN firsts AS f ON f.sme_id = met.sme_id AND f.event_id = met.event_id) AS x
-{_GROUPS}
+SELECT * FROM meetings
+UNION ALL
+SELECT by_event, by_year, event_id, year, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       firms_reached, first_time_firms, buyers
+FROM parties
 """  # noqa: S608 - fixed fragments
 
-# The after-day round: who among the counted meetings' participants was asked and answered, and the
-# ratings given of those meetings (both sides).
+# The after-day round: who among the counted meetings' participants was asked, and who answered.
 SELECT_FEEDBACK_FIGURES = f"""
 WITH {_COUNTED},
 parties AS (
-    SELECT DISTINCT event_id, year, sme_id AS organisation_id FROM met
-    UNION
-    SELECT DISTINCT event_id, year, buyer_id FROM met
+    SELECT event_id, year, sme_id AS organisation_id FROM met GROUP BY event_id, year, sme_id
+    UNION ALL
+    SELECT event_id, year, buyer_id FROM met GROUP BY event_id, year, buyer_id
 ),
 asked AS (
     SELECT p.event_id, p.year, r.answered_at IS NOT NULL AS answered
@@ -74,59 +110,45 @@ asked AS (
     JOIN matcher.feedback_requests AS r
       ON r.event_id = p.event_id AND r.kind = 'after_day' AND r.organisation_id = p.organisation_id
     WHERE r.sent_at IS NOT NULL
-),
-rated AS (
-    SELECT met.event_id, met.year, a.rating
-    FROM met JOIN matcher.feedback_answers AS a
-      ON a.event_id = met.event_id AND a.sme_id = met.sme_id AND a.buyer_id = met.buyer_id
-),
-rows AS (
-    SELECT event_id, year, answered, NULL::text AS rating FROM asked
-    UNION ALL
-    SELECT event_id, year, NULL, rating FROM rated
 )
-SELECT GROUPING(event_id) = 0 AS by_event, GROUPING(year) = 0 AS by_year, event_id, year,
-       count(*) FILTER (WHERE answered IS NOT NULL) AS feedback_asked,
-       count(*) FILTER (WHERE answered) AS feedback_answered,
-       count(*) FILTER (WHERE rating = 'did_not_take_place') AS did_not_take_place,
-       count(*) FILTER (WHERE rating = 'no_further_interest') AS no_further_interest,
-       count(*) FILTER (WHERE rating = 'will_follow_up') AS will_follow_up,
-       count(*) FILTER (WHERE rating = 'will_bid_or_buy') AS will_bid_or_buy
-FROM rows
+SELECT {_KEYS}, count(*) AS feedback_asked, count(*) FILTER (WHERE answered) AS feedback_answered
+FROM asked
 {_GROUPS}
 """  # noqa: S608 - fixed fragments
 
-# What followed: needs discussed at held meetings, their tenders advertised after the event, those a met firm
-# bid for (its follow-up answer says so, or it was awarded), and the awards to firms that met the buyer about
-# the need before the award (per award and firm: counted and summed in Python, once each).
+# What followed: needs discussed at held meetings, their tenders advertised after the event, and those a
+# firm that met the buyer about the need bid for (its follow-up answer says so, or it was awarded).
 SELECT_NEED_FIGURES = f"""
 WITH {_COUNTED},
-discussed AS (
-    SELECT DISTINCT h.event_id, h.year, h.event_date, h.need_id, o.tender_at
-    FROM held AS h LEFT JOIN matcher.need_outcomes AS o ON o.need_id = h.need_id
-    WHERE h.need_id IS NOT NULL
+bidders AS (
+    SELECT organisation_id, need_id FROM matcher.follow_up_answers WHERE side = 'sme' AND bid = 'yes'
+    UNION
+    SELECT organisation_id, need_id FROM matcher.need_outcome_awards WHERE status IN ('active', 'pending')
 ),
-followed AS (
-    SELECT d.*, (d.tender_at AT TIME ZONE 'Europe/Stockholm')::date > d.event_date AS tendered,
-           EXISTS (
-               SELECT 1 FROM held AS h
-               WHERE h.event_id = d.event_id AND h.need_id = d.need_id
-                 AND (EXISTS (SELECT 1 FROM matcher.follow_up_answers AS f
-                              WHERE f.need_id = h.need_id AND f.organisation_id = h.sme_id
-                                AND f.side = 'sme' AND f.bid = 'yes')
-                      OR EXISTS (SELECT 1 FROM matcher.need_outcome_awards AS a
-                                 WHERE a.need_id = h.need_id AND a.organisation_id = h.sme_id
-                                   AND a.status IN ('active', 'pending')))) AS met_bid
-    FROM discussed AS d
+discussed AS (
+    SELECT h.event_id, h.year, h.need_id,
+           bool_or((o.tender_at AT TIME ZONE 'Europe/Stockholm')::date > h.event_date) AS tendered,
+           bool_or(b.need_id IS NOT NULL) AS met_bid
+    FROM held AS h
+    LEFT JOIN matcher.need_outcomes AS o ON o.need_id = h.need_id
+    LEFT JOIN bidders AS b ON b.need_id = h.need_id AND b.organisation_id = h.sme_id
+    WHERE h.need_id IS NOT NULL
+    GROUP BY h.event_id, h.year, h.need_id
+),
+needs AS (
+    SELECT {_KEYS}, coalesce(bool_or(tendered), false) AS tendered,
+           coalesce(bool_or(tendered AND met_bid), false) AS met_bid
+    FROM discussed
+    {_distinct("need_id")}
 )
-SELECT GROUPING(event_id) = 0 AS by_event, GROUPING(year) = 0 AS by_year, event_id, year,
-       count(DISTINCT need_id) AS needs_discussed,
-       count(DISTINCT need_id) FILTER (WHERE tendered) AS tenders_followed,
-       count(DISTINCT need_id) FILTER (WHERE tendered AND met_bid) AS tenders_with_met_bidders
-FROM followed
-{_GROUPS}
+SELECT by_event, by_year, event_id, year, count(*) AS needs_discussed,
+       count(*) FILTER (WHERE tendered) AS tenders_followed, count(*) FILTER (WHERE met_bid) AS tenders_with_met_bidders
+FROM needs
+GROUP BY by_event, by_year, event_id, year
 """  # noqa: S608 - fixed fragments
 
+# The awards to firms that met the buyer about the need before the award (per award and firm: counted and
+# summed in Python, once each).
 SELECT_CREDITED_AWARDS = f"""
 WITH {_COUNTED}
 SELECT DISTINCT h.event_id, h.year, a.need_id, a.award_id, a.organisation_id, a.value_sek
@@ -136,17 +158,20 @@ WHERE a.status IN ('active', 'pending')
   AND (a.awarded_at IS NULL OR (a.awarded_at AT TIME ZONE 'Europe/Stockholm')::date >= h.event_date)
 """  # noqa: S608 - fixed fragments
 
-# Individual support of the firms reached, at the events counted.
+# Individual support of the firms reached, at the events counted, hours given up to today (a request is
+# checked against the firm's meetings there by the primary key: there are few requests).
 SELECT_SUPPORT_FIGURES = f"""
-WITH {_COUNTED},
-firms AS (SELECT DISTINCT event_id, year, sme_id FROM met),
-given AS (
-    SELECT r.id, f.event_id, f.year, r.organisation_id,
-           (SELECT sum(h.hours) FROM matcher.support_hours AS h WHERE h.request_id = r.id) AS hours
-    FROM firms AS f
-    JOIN matcher.support_requests AS r ON r.event_id = f.event_id AND r.organisation_id = f.sme_id
+WITH given AS (
+    SELECT r.event_id, extract(year FROM e.event_date)::int AS year, r.organisation_id,
+           (SELECT sum(h.hours) FROM matcher.support_hours AS h WHERE h.request_id = r.id AND h.worked_on <= $5::date)
+               AS hours
+    FROM matcher.support_requests AS r
+    JOIN matcher.stat_events AS e ON e.event_id = r.event_id
+    WHERE EXISTS (
+        SELECT 1 FROM matcher.stat_meetings AS m
+        WHERE m.event_id = r.event_id AND m.sme_id = r.organisation_id AND {_COUNTS} AND {_PASSES})
 )
-SELECT GROUPING(event_id) = 0 AS by_event, GROUPING(year) = 0 AS by_year, event_id, year,
+SELECT {_KEYS},
        count(*) AS support_requests,
        coalesce(sum(hours), 0)::float8 AS support_hours,
        count(DISTINCT organisation_id) FILTER (WHERE hours > 0) AS firms_helped

@@ -1,9 +1,11 @@
 """The statistics report from the database: filters in, :class:`~.model.StatisticsReport` out.
 
-Five queries (:mod:`..sql.statistics`) read the facts written at publish time (migration 0019) with the day
-marks, feedback, follow-up answers, the mirrored awards and support hours; each answers per event, per year
-and in total at once (grouping sets), so a firm met at two events is one firm in the year and the totals.
-They run side by side on the pool's connections. :func:`assemble` (pure) puts their rows into the model.
+The queries (:mod:`..sql.statistics`) read the facts migration 0019 keeps per published version
+(``stat_meetings``: each pair with its need, division, firm's municipality, day mark and ratings), with
+feedback requests, follow-up answers, the mirrored awards and support hours. Each answers per event, per
+year and in total at once (grouping sets), so a firm met at two events is one firm in the year and the
+totals. They run side by side on the pool's connections; :func:`assemble` (pure) merges their rows into
+the model.
 """
 
 from __future__ import annotations
@@ -77,33 +79,50 @@ def credited_awards(rows: Iterable[Mapping[str, Any]]) -> dict[Key, tuple[int, i
     return {key: (len(pairs[key]), sum(values[key].values())) for key in pairs}
 
 
-def figures_of(key: Key, parts: Sequence[Mapping[Key, Mapping[str, Any]]], awards: Mapping[Key, tuple]) -> Figures:
-    """The figures of one grouping from the rows of the four figure queries (a missing row counts nothing)."""
-    m, f, n, s = (part.get(key, {}) for part in parts)
-    count = lambda row, name: int(row.get(name) or 0)  # noqa: E731 - a short reader
-    asked, answered = count(f, "feedback_asked"), count(f, "feedback_answered")
+def merged(figure_rows: Iterable[Iterable[Mapping[str, Any]]]) -> dict[Key, dict[str, Any]]:
+    """The figure queries' rows merged per grouping (each query gives some of a grouping's figures).
+
+    Examples
+    --------
+    >>> rows = [[{"by_event": False, "by_year": False, "event_id": None, "year": None, "events": 2}],
+    ...         [{"by_event": False, "by_year": False, "event_id": None, "year": None, "buyers": 5}]]
+    >>> merged(rows)[TOTAL]["events"], merged(rows)[TOTAL]["buyers"]
+    (2, 5)
+    """
+    groups: dict[Key, dict[str, Any]] = defaultdict(dict)
+    for rows in figure_rows:
+        for row in rows:
+            groups[key_of(row)].update((name, value) for name, value in row.items() if value is not None)
+    return groups
+
+
+def figures_of(key: Key, groups: Mapping[Key, Mapping[str, Any]], awards: Mapping[Key, tuple]) -> Figures:
+    """The figures of one grouping from the merged rows of the figure queries (a missing figure is 0)."""
+    row = groups.get(key, {})
+    count = lambda name: int(row.get(name) or 0)  # noqa: E731 - a short reader
+    asked, answered = count("feedback_asked"), count("feedback_answered")
     credited, value = awards.get(key, (0, 0))
     return Figures(
-        events=count(m, "events"),
-        firms_reached=count(m, "firms_reached"),
-        first_time_firms=count(m, "first_time_firms"),
-        buyers=count(m, "buyers"),
-        meetings_planned=count(m, "meetings_planned"),
-        meetings_held=count(m, "meetings_held"),
-        no_shows=count(m, "no_shows"),
-        no_show_rate=_ratio(count(m, "no_shows"), count(m, "planned_past")),
+        events=count("events"),
+        firms_reached=count("firms_reached"),
+        first_time_firms=count("first_time_firms"),
+        buyers=count("buyers"),
+        meetings_planned=count("meetings_planned"),
+        meetings_held=count("meetings_held"),
+        no_shows=count("no_shows"),
+        no_show_rate=_ratio(count("no_shows"), count("planned_past")),
         feedback_asked=asked,
         feedback_answered=answered,
         feedback_response_rate=_ratio(answered, asked),
-        ratings={rating: count(f, rating) for rating in RATINGS},
-        needs_discussed=count(n, "needs_discussed"),
-        tenders_followed=count(n, "tenders_followed"),
-        tenders_with_met_bidders=count(n, "tenders_with_met_bidders"),
+        ratings={rating: count(rating) for rating in RATINGS},
+        needs_discussed=count("needs_discussed"),
+        tenders_followed=count("tenders_followed"),
+        tenders_with_met_bidders=count("tenders_with_met_bidders"),
         awards_to_met_firms=credited,
         awarded_value_sek=value,
-        support_requests=count(s, "support_requests"),
-        support_hours=float(s.get("support_hours") or 0.0),
-        firms_helped=count(s, "firms_helped"),
+        support_requests=count("support_requests"),
+        support_hours=float(row.get("support_hours") or 0.0),
+        firms_helped=count("firms_helped"),
     )
 
 
@@ -116,7 +135,7 @@ def assemble(
     choices: FilterChoices,
 ) -> StatisticsReport:
     """The report from the queries' rows (pure): per event oldest first, per year, and the totals."""
-    parts = [{key_of(row): row for row in rows} for rows in figure_rows]
+    parts = merged(figure_rows)
     awards = credited_awards(award_rows)
     per_event = sorted(
         (
@@ -126,7 +145,7 @@ def assemble(
         ),
         key=lambda item: (item.date, str(item.event_id)),
     )  # fmt: skip
-    years = sorted(key[1] for key in parts[0] if key[0] == "year")
+    years = sorted(key[1] for key in parts if key[0] == "year")
     return StatisticsReport(
         generated_at=now,
         filters=filters,
@@ -198,6 +217,6 @@ async def statistics_report(pool: asyncpg.Pool, filters: StatisticsFilters, now:
     *figure_rows, award_rows, chosen = await asyncio.gather(
         *(fetch(query, *args) for query in FIGURE_QUERIES), fetch(sql.SELECT_CREDITED_AWARDS, *args), choices()
     )
-    event_ids: list[UUID] = [r["event_id"] for r in figure_rows[0] if r["by_event"]]
+    event_ids: list[UUID] = list({r["event_id"]: None for r in figure_rows[0] if r["by_event"]})
     events = await fetch(sql.SELECT_EVENTS, event_ids)
     return assemble(filters, now, figure_rows, award_rows, events, chosen)

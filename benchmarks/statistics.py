@@ -1,0 +1,276 @@
+"""The statistics across events on a generated history: GET /statistics, its CSV and its spreadsheet.
+
+    python -m benchmarks.statistics                                   # 5 years × 20 events × 300 firms
+    python -m benchmarks.statistics --years 1 --events 3 --firms 40 --requests 3   # quick (CI)
+
+It starts the registry and the matcher (pinned to CPUs 0 and 1, as ``taskset -c 0,1``) on a scratch
+database (:mod:`benchmarks.stack`), then writes a history straight into the matcher's tables with COPY:
+per event a published version of ``--firms`` firms (drawn from a population four times as large, so
+firms come back) and a fifth as many buyers, about four meetings a firm (~1,200 an event at full size)
+each driven by one of its buyer's needs, day marks with ~8 % no-shows (and a few cancellations on the
+day), the after-day feedback (~55 % answer, rating each meeting), follow-up answers (a fifth of the
+firms that met about a need say whether they bid), the needs' outcomes as the change feed mirrors them
+(a third advertised after an event, awards to firms that met the buyer about the need and to firms that
+did not) and support requests with hours. Publishing each version fires migration 0019's trigger, which
+writes the event's facts. Then it asks each endpoint ``--requests`` times over loopback (the token
+checked with the registry as always) and prints the median and the slowest in ms. Figures only.
+
+What it takes: the per-event fact tables of migration 0019 (stat_events, stat_participants, stat_needs,
+stat_meetings, written at publish time so no request parses a snapshot), the mirror need_outcomes /
+need_outcome_awards, and the indexes 0019 adds on meeting_status (event_id, status), follow-up bids by
+need, support requests by event, and stat_meetings by buyer, division and need; the four figure queries
+and the awards run side by side on the pool's connections (:mod:`services.matcher.statistics.query`).
+
+Measured (2026-12-04, this machine's 2 CPUs for the services, PostgreSQL embedded, unpinned), with
+``python -m benchmarks.statistics``: see the README's statistics section for the figures of the last run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import aiohttp
+import asyncpg
+
+from benchmarks.morning_burst import backend_pids, cpu_seconds, process_tree
+from benchmarks.stack import scratch_stack
+from shared.reference.municipalities import dalarna_municipalities
+
+SERVICE_CPUS = {0, 1}
+NOW = dt.datetime.now(dt.UTC)
+CPVS = ("90910000", "45000000", "72000000", "79000000", "34000000", "50000000", "15000000", "44000000")
+RATINGS = ("did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy")
+
+
+@dataclass
+class History:
+    """What was generated (for the queries' parameters and the summary line)."""
+
+    events: int = 0
+    meetings: int = 0
+    firms: set = field(default_factory=set)
+    buyers: list = field(default_factory=list)
+    years: list = field(default_factory=list)
+    awards: int = 0
+
+
+def event_days(years: int, per_year: int) -> list[dt.date]:
+    """Event days spread over the last ``years`` full years (every one already past)."""
+    last = NOW.year - 1
+    return [
+        dt.date(year, 1, 15) + dt.timedelta(days=round(k * 330 / per_year))
+        for year in range(last - years + 1, last + 1)
+        for k in range(per_year)
+    ]
+
+
+async def generate(pool: asyncpg.Pool, years: int, per_year: int, firms: int, seed: int = 1) -> History:
+    """Write the history (see the module's docstring); the outcomes and support after all events."""
+    rng = random.Random(seed)  # noqa: S311 - test data
+    codes = [m.code for m in dalarna_municipalities()]
+    population = [(uuid.UUID(int=rng.getrandbits(128)), rng.choice(codes)) for _ in range(firms * 4)]
+    buyer_pool = [(uuid.UUID(int=rng.getrandbits(128)), f"Köpare {k}") for k in range(max(firms // 5, 2) * 2)]
+    needs_of = {b: [(uuid.UUID(int=rng.getrandbits(128)), rng.choice(CPVS)) for _ in range(6)] for b, _ in buyer_pool}
+    history = History(buyers=[b for b, _ in buyer_pool])
+    met_about: list[tuple[uuid.UUID, uuid.UUID, uuid.UUID, dt.date]] = []  # event, firm, need, day
+    tables = {n: [] for n in ("schedule_meetings", "meeting_status", "feedback_requests", "feedback_answers")}
+    versions = []
+    for day in event_days(years, per_year):
+        event_id, version_id = uuid.uuid4(), uuid.uuid4()
+        smes = rng.sample(population, firms)
+        buyers = rng.sample(buyer_pool, max(firms // 5, 2))
+        snapshot = {
+            "event": {"id": str(event_id), "name": f"Affärsträff {day.isoformat()}", "date": day.isoformat()},
+            "smes": [{"organisation": {"id": str(s), "municipality_code": c}} for s, c in smes],
+            "buyers": [{"organisation": {"id": str(b), "name": name, "municipality_code": "2080"}}
+                       for b, name in buyers],
+            "needs": [{"id": str(n), "buyer_id": str(b), "cpv_main": cpv} for b, _ in buyers for n, cpv in needs_of[b]],
+        }  # fmt: skip
+        versions.append((version_id, event_id, json.dumps(snapshot)))
+        counters: dict[tuple, int] = {}
+        for sme, _ in smes:
+            for slot, (buyer, _) in enumerate(rng.sample(buyers, 4)):
+                table = counters[(buyer, slot)] = counters.get((buyer, slot), -1) + 1
+                need = rng.choice(needs_of[buyer])[0]
+                explanation = json.dumps(
+                    {"need_id": str(need), "sentence_sv": "Ni passar ihop.", "sentence_en": "You fit."}
+                )
+                tables["schedule_meetings"].append((version_id, sme, buyer, slot, table, rng.random(), explanation))
+                draw = rng.random()
+                status = "no_show_sme" if draw < 0.06 else "no_show_buyer" if draw < 0.08 else (
+                    "cancelled_day" if draw < 0.09 else "held" if draw < 0.6 else None)  # fmt: skip
+                if status:
+                    tables["meeting_status"].append((event_id, sme, buyer, status, NOW))
+                if status in (None, "held"):
+                    met_about.append((event_id, sme, need, day))
+                    if rng.random() < 0.5:
+                        rating = rng.choice(RATINGS)
+                        tables["feedback_answers"].append((event_id, sme, buyer, sme, rating, NOW, NOW))
+                history.meetings += 1
+        for org, side in [(s, "sme") for s, _ in smes] + [(b, "buyer") for b, _ in buyers]:
+            answered = NOW if rng.random() < 0.55 else None
+            tables["feedback_requests"].append((event_id, "after_day", org, side, NOW, answered))
+        history.events += 1
+        history.firms.update(s for s, _ in smes)
+    history.years = sorted({d.year for d in event_days(years, per_year)})
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.copy_records_to_table(
+            "schedule_versions", schema_name="matcher",
+            columns=("id", "event_id", "number", "snapshot_hash", "snapshot"),
+            records=[(v, e, 1, "0" * 64, s) for v, e, s in versions],
+        )  # fmt: skip
+        columns = {
+            "schedule_meetings": ("version_id", "sme_id", "buyer_id", "slot", "table_index", "relevance",
+                                  "explanation"),
+            "meeting_status": ("event_id", "sme_id", "buyer_id", "status", "marked_at"),
+            "feedback_requests": ("event_id", "kind", "organisation_id", "side", "sent_at", "answered_at"),
+            "feedback_answers": ("event_id", "sme_id", "buyer_id", "organisation_id", "rating", "answered_at",
+                                 "updated_at"),
+        }  # fmt: skip
+        for name, rows in tables.items():
+            await conn.copy_records_to_table(name, schema_name="matcher", columns=columns[name], records=rows)
+        # Publishing fires 0019's trigger, which writes each event's facts.
+        await conn.execute(
+            "UPDATE matcher.schedule_versions SET status = 'published', published_at = now() WHERE id = ANY($1)",
+            [v for v, _, _ in versions],
+        )
+        history.awards = await _outcomes(conn, rng, met_about, needs_of, population)
+        await _support(conn, rng, met_about)
+        await conn.execute("ANALYZE")
+    return history
+
+
+async def _outcomes(conn, rng, met_about, needs_of, population) -> int:
+    """A third of the needs advertised after an event they were discussed at; awards and follow-up bids."""
+    buyer_of = {n: b for b, needs in needs_of.items() for n, _ in needs}
+    first_day: dict[uuid.UUID, dt.date] = {}
+    for _, _, need, day in met_about:
+        first_day[need] = min(first_day.get(need, day), day)
+    met_firms: dict[uuid.UUID, list[tuple[uuid.UUID, dt.date]]] = {}
+    for _, firm, need, day in met_about:
+        met_firms.setdefault(need, []).append((firm, day))
+    outcomes, awards, bids = [], [], {}
+    for k, (need, day) in enumerate(sorted(first_day.items())):
+        if rng.random() > 1 / 3:
+            continue
+        tender = dt.datetime.combine(day + dt.timedelta(days=rng.randint(20, 200)), dt.time(9), dt.UTC)
+        outcomes.append((need, buyer_of[need], "awarded", tender, k + 1, tender))
+        winners = [firm for firm, met_on in met_firms[need] if met_on <= day]
+        for w, firm in enumerate([*rng.sample(winners, min(2, len(winners))), rng.choice(population)[0]]):
+            awards.append(
+                (need, f"award-{w}", firm, "active", tender + dt.timedelta(days=60), rng.randint(1, 50) * 10**5)
+            )
+    for event_id, firm, need, _ in met_about:
+        if rng.random() < 0.2:
+            bids[(event_id, firm, need)] = (event_id, firm, need, buyer_of[need], "sme", rng.choice(("yes", "no")),
+                                            "pending", NOW, NOW)  # fmt: skip
+    await conn.copy_records_to_table(
+        "need_outcomes", schema_name="matcher",
+        columns=("need_id", "buyer_id", "stage", "tender_at", "change_id", "changed_at"), records=outcomes,
+    )  # fmt: skip
+    await conn.copy_records_to_table(
+        "need_outcome_awards", schema_name="matcher",
+        columns=("need_id", "award_id", "organisation_id", "status", "awarded_at", "value_sek"),
+        records=list({(a[0], a[1], a[2]): a for a in awards}.values()),
+    )  # fmt: skip
+    await conn.copy_records_to_table(
+        "follow_up_answers", schema_name="matcher",
+        columns=("event_id", "organisation_id", "need_id", "buyer_id", "side", "bid", "awarded", "answered_at",
+                 "updated_at"),
+        records=list(bids.values()),
+    )  # fmt: skip
+    return len(awards)
+
+
+async def _support(conn, rng, met_about) -> None:
+    """One firm in twenty at each event asks for support; most are given a few hours."""
+    requests, hours, seen = [], [], set()
+    for event_id, firm, _, day in met_about:
+        if (event_id, firm) in seen or rng.random() > 0.02:
+            continue
+        seen.add((event_id, firm))
+        request_id, adviser = uuid.uuid4(), uuid.uuid4()
+        requests.append((request_id, event_id, firm, "feedback", "assigned", adviser, 10, NOW, NOW))
+        hours += [(request_id, adviser, day, rng.choice((1, 1.5, 2, 3)), NOW) for _ in range(rng.randint(0, 4))]
+    await conn.copy_records_to_table(
+        "support_requests", schema_name="matcher",
+        columns=("id", "event_id", "organisation_id", "source", "status", "adviser_account_id", "allowance_hours",
+                 "requested_at", "updated_at"),
+        records=requests,
+    )  # fmt: skip
+    await conn.copy_records_to_table(
+        "support_hours", schema_name="matcher",
+        columns=("request_id", "adviser_account_id", "worked_on", "hours", "recorded_at"), records=hours,
+    )  # fmt: skip
+
+
+async def measure(session: aiohttp.ClientSession, url: str, token: str, requests: int) -> tuple[float, float, int]:
+    """Median and slowest time in ms of ``requests`` GETs (one first, not counted: the caches warm)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    times, size = [], 0
+    for k in range(requests + 1):
+        started = time.perf_counter()
+        async with session.get(url, headers=headers) as response:
+            body = await response.read()
+            if response.status != 200:
+                raise SystemExit(f"{url}: {response.status} {body[:300]!r}")
+        if k:
+            times.append((time.perf_counter() - started) * 1000)
+        size = len(body)
+    return statistics.median(times), max(times), size
+
+
+async def bench(args: argparse.Namespace) -> None:
+    async with scratch_stack(cpus=SERVICE_CPUS) as stack:
+        pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
+        try:
+            started = time.perf_counter()
+            history = await generate(pool, args.years, args.events, args.firms)
+            print(
+                f"history: {history.events} events, {history.meetings} meetings, {len(history.firms)} firms, "
+                f"{history.awards} awards written in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+        finally:
+            await pool.close()
+        base = stack.url("matcher")
+        targets = {
+            "GET /statistics": "/statistics",
+            "  ?year": f"/statistics?year={history.years[-1]}",
+            "  ?municipality": "/statistics?municipality=2080",
+            "  ?buyer": f"/statistics?buyer={history.buyers[0]}",
+            "  ?cpv_division": "/statistics?cpv_division=90",
+            "GET /statistics.csv": "/statistics.csv",
+            "GET /statistics.xlsx": "/statistics.xlsx",
+        }
+        matcher = stack.services["matcher"].process
+        print(f"{'endpoint':<22} {'median ms':>10} {'max ms':>8} {'cpu ms':>8} {'bytes':>9}  ({args.requests} "
+              "requests each; cpu: the matcher's and its PostgreSQL backends' per request)")  # fmt: skip
+        async with aiohttp.ClientSession() as session:
+            for label, path in targets.items():
+                pids = (process_tree(matcher.pid) if matcher else []) + await backend_pids(stack.database_url)
+                before = cpu_seconds(pids)
+                median, slowest, size = await measure(session, base + path, stack.organiser_token, args.requests)
+                cpu = (cpu_seconds(pids) - before) * 1000 / (args.requests + 1)
+                print(f"{label:<22} {median:>10.0f} {slowest:>8.0f} {cpu:>8.0f} {size:>9}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--years", type=int, default=5, help="years of history (default 5)")
+    parser.add_argument("--events", type=int, default=20, help="events a year (default 20)")
+    parser.add_argument("--firms", type=int, default=300, help="firms an event (default 300)")
+    parser.add_argument("--requests", type=int, default=15, help="requests per endpoint (default 15)")
+    asyncio.run(bench(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
