@@ -31,7 +31,9 @@ from shared.web import SETTINGS_KEY
 from tests.conftest import bearer
 from tests.supporters import grant, make_account, session
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host", "supporter")
+CALLERS = (
+    "anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host", "supporter", "adviser",
+)  # fmt: skip
 PUBLIC = frozenset(CALLERS)
 STALE = {"If-Match": '"999"'}  # a version no row has: allowed destructive calls answer 412 and change nothing
 _serials = itertools.count(7_000_000)
@@ -275,6 +277,7 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "RETURNING id"
     )
     ids["supporter_account"] = await make_account(db, "supporter")
+    ids["adviser_account"] = await make_account(db, "adviser")
     await grant(db, ids["event"], ids["supporter_account"], "edit")
     tokens = {
         "organiser": await make_token(Role.ORGANISER),
@@ -285,6 +288,8 @@ async def build_world(db, make_org, make_token) -> tuple[dict[str, str], dict[st
         "buyer_other": await make_token(Role.BUYER, ids["buyer_y"]),
         "host": await make_token(Role.HOST, event_id=ids["event"]),
         "supporter": await session(make_token, Role.SUPPORTER, ids["supporter_account"]),
+        # An adviser (rådgivare) works in the matcher's support routes: the registry admits it nowhere else.
+        "adviser": await session(make_token, Role.ADVISER, ids["adviser_account"]),
     }
     return {name: str(value) for name, value in ids.items()}, tokens
 

@@ -138,12 +138,15 @@ def _registration_form(event: dict[str, Any], registration: dict[str, Any] | Non
     active = registration is not None and registration["status"] == "active"
     every_slot = [str(slot["index"]) for slot in event["slots"]]
     if not active:
-        return {"slots": every_slot, "max_meetings": str(event["default_meetings_per_sme"]), "note": "", "ranks": {}}
+        return {"slots": every_slot, "max_meetings": str(event["default_meetings_per_sme"]), "note": "", "ranks": {},
+                "support": False, "support_note": ""}  # fmt: skip
     slots = registration["available_slots"]
     return {
         "slots": every_slot if slots is None else [str(index) for index in slots],
         "max_meetings": str(registration["max_meetings"] or ""),
         "note": registration["note"],
+        "support": registration.get("support_requested", False),
+        "support_note": registration.get("support_note", ""),
         "ranks": {str(need_id): str(rank) for rank, need_id in enumerate(registration["wanted_needs"], start=1)},
         "version": str(registration["version"]),
     }
@@ -223,6 +226,9 @@ async def signup(request: web.Request) -> web.Response:
         "slots": slots,
         "max_meetings": text(posted, "max_meetings") or "",
         "note": str(posted.get("note", "")).strip(),
+        # The individual support after the day (issue 14): asked for here, given by an adviser afterwards.
+        "support": bool(posted.get("support")),
+        "support_note": str(posted.get("support_note", "")).strip(),
         "ranks": typed_ranks,
         "version": text(posted, "version") or "",
     }
@@ -237,6 +243,8 @@ async def signup(request: web.Request) -> web.Response:
             "available_slots": None if set(slots) >= every_slot else sorted({int(s) for s in slots if s.isdigit()}),
             "wanted_needs": wanted,
             "note": form["note"],
+            "support_requested": form["support"],
+            "support_note": form["support_note"] if form["support"] else "",
         }
         if form["max_meetings"]:
             body["max_meetings"] = int(form["max_meetings"])

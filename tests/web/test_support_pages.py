@@ -10,10 +10,12 @@ from html import unescape
 import pytest
 from aiohttp.test_utils import TestClient
 
+from shared.auth import Role
 from tests.conftest import bearer
 from tests.matcher.test_feedback import clock, contact_org
 from tests.matcher.test_onsite_day import day_world
 from tests.matcher.test_support import PASSWORD, account, ask
+from tests.test_events import create_event, move_to
 from tests.web.conftest import Browser
 from tests.web.test_day_pages import matcher
 
@@ -73,3 +75,23 @@ async def test_an_organiser_assigns_an_adviser_who_records_hours_within_the_allo
     assert unreadable.status == 422 and "till exempel 1,5" in unescape(await unreadable.text())
     # The organiser's pages are not the adviser's.
     assert (await web.client.get(f"{path}/stod", allow_redirects=False)).status == 403
+
+
+async def test_a_firm_asks_for_the_support_when_it_signs_up(
+    web: Browser, registry, organiser_token: str, make_org, make_token
+) -> None:
+    event = await create_event(registry, organiser_token)
+    await move_to(registry, organiser_token, event["id"], "open")
+    web.sign_in_with(await make_token(Role.SME, await make_org("sme", name="Falu Städ AB")))
+    page = f"/foretag/evenemang/{event['id']}/anmalan"
+    form = unescape(await web.page(page))
+    assert "Vi vill gärna ha individuellt stöd efter träffen" in form and 'name="support"' in form
+    assert "We would like individual support after the event" in unescape(await web.page(page + "?lang=en"))
+    data = [("slot", "0"), ("support", "1"), ("support_note", "Hjälp att skriva anbud")]
+    response = await web.submit(page, page, data)
+    assert response.status == 303, await response.text()
+    listed = await registry.get(f"/events/{event['id']}/registrations?kind=sme", headers=bearer(organiser_token))
+    [stored] = (await listed.json())["items"]
+    assert (stored["support_requested"], stored["support_note"]) == (True, "Hjälp att skriva anbud")
+    shown = await web.page(page + "?sparad=1")
+    assert 'name="support" value="1" checked' in shown and "Hjälp att skriva anbud" in unescape(shown)
