@@ -114,7 +114,7 @@ async def test_paging_covers_the_segment_once(registry, organiser_token, db, mak
         query = {"municipality": "2062", "limit": "3", **({"cursor": cursor} if cursor else {})}
         response = await registry.get("/segments/firms", params=query, headers=bearer(service))
         page = await response.json()
-        assert page["count"] == 7
+        assert page["count"] == (7 if pages == 0 else None)  # counted on the first page
         seen += names(page)
         pages += 1
         cursor = page.get("next_cursor")

@@ -169,14 +169,15 @@ class RegistryClient:
     async def segment_firms(self, criteria: Mapping[str, str]) -> tuple[list[dict[str, Any]], int | None]:
         """Every firm of a segment, all pages (``GET /segments/firms``), and how many of it are signed up."""
         items: list[dict[str, Any]] = []
-        params = {**criteria, "limit": "200"}
+        params, signed_up = {**criteria, "limit": "200"}, None
         while True:
             status, _, body = await self._call("GET", "/segments/firms", params=params)
             if status != 200 or not isinstance(body, dict):
                 raise self._refused(status, body, "the segment of firms")
             items += body.get("items") or []
+            signed_up = body.get("signed_up") if "cursor" not in params else signed_up  # counted on the first page
             if not body.get("next_cursor"):
-                return items, body.get("signed_up")
+                return items, signed_up
             params["cursor"] = body["next_cursor"]
 
     async def organisation(self, organisation_id: UUID) -> dict[str, Any] | None:

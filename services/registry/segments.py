@@ -12,7 +12,8 @@ Every criterion given must hold (AND):
 
 Only SMEs that are not erased; each with its first contact's name and e-mail (personal data, so only
 organisers and the service may ask) and the latest earlier event it took part in, paged like every list,
-with the ``count`` of all matching firms.
+with the ``count`` of all matching firms on the first page (counting again for every page would cost a reader
+of all pages, the matcher, as much again per page).
 """
 
 from __future__ import annotations
@@ -88,9 +89,11 @@ class SegmentFirm(BaseModel):
 class SegmentPage(Page[SegmentFirm]):
     """A page of the segment, and how many firms it holds in all."""
 
-    count: int = Field(description="Firms matching every criterion (all pages)")
+    # Counted on the first page only: a client reading every page (the matcher) does not pay for it each time.
+    count: int | None = Field(default=None, description="Firms matching every criterion (all pages); on the first page")
     signed_up: int | None = Field(
-        default=None, description="With `event`: matching firms left out because they are signed up to it"
+        default=None,
+        description="With `event`: matching firms left out because they are signed up to it; on the first page",
     )
 
 
@@ -139,8 +142,8 @@ def _firm(row: asyncpg.Record) -> SegmentFirm:
     query=SegmentQuery,
     response=SegmentPage,
     description="SMEs matching every criterion given, with their first contact (personal data) and the latest "
-    "earlier event they took part in, ordered by name, with the `count` of all. With `event`, firms signed up "
-    "to it are left out (`signed_up` counts them) and earlier events are those before its day.",
+    "earlier event they took part in, ordered by name, with the `count` of all on the first page. With `event`, "
+    "firms signed up to it are left out (`signed_up` counts them) and earlier events are those before its day.",
 )
 @require(Role.SERVICE)
 async def list_segment_firms(request: web.Request) -> web.Response:
@@ -150,13 +153,15 @@ async def list_segment_firms(request: web.Request) -> web.Response:
     async with request.app[POOL_KEY].acquire() as conn:
         before = await _before(conn, request, query)
         criteria = segment_filters(query, before)
-        signed_up = None
+        first_page, count, signed_up = query.cursor is None, None, None
         if query.event is not None:
-            statement, args = sql.count_query(before, [*criteria, (sql.FILTER_SIGNED_UP, [query.event])])
-            signed_up = await conn.fetchval(statement, *args)
+            if first_page:
+                statement, args = sql.count_query(before, [*criteria, (sql.FILTER_SIGNED_UP, [query.event])])
+                signed_up = await conn.fetchval(statement, *args)
             criteria.append((sql.FILTER_NOT_SIGNED_UP, [query.event]))
-        statement, args = sql.count_query(before, criteria)
-        count = await conn.fetchval(statement, *args)
+        if first_page:
+            statement, args = sql.count_query(before, criteria)
+            count = await conn.fetchval(statement, *args)
         paged = [*criteria, (sql.FILTER_AFTER, list(after))] if query.cursor is not None else criteria
         statement, args = sql.segment_query(before, paged, query.limit + 1)
         rows = await conn.fetch(statement, *args)

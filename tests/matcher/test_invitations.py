@@ -229,3 +229,24 @@ async def test_an_invitation_is_delivered_by_smtp(
         await inviting_matcher.get(f"/events/{event_id}/invitations", headers=bearer(organiser_token))
     ).json()
     assert listed["items"][0]["delivered_at"] is not None
+
+
+async def test_a_segment_of_several_pages_is_invited_whole(inviting_matcher, registry, organiser_token, db, make_org):
+    """More firms than one page of the registry's segment (200): every one is read and invited once."""
+    w = await world(registry, organiser_token, db, make_org)
+    await db.execute(
+        "INSERT INTO registry.organisations (kind, name, municipality_code, cpv_codes)"
+        " SELECT 'sme', 'Mora firma ' || g, '2062', '{45210000}' FROM generate_series(1, 230) AS g"
+    )
+    await db.execute(
+        "INSERT INTO registry.contacts (organisation_id, position, name, email)"
+        " SELECT id, 0, 'Kontakt', 'k-' || id || '@mora.se' FROM registry.organisations"
+        " WHERE municipality_code = '2062'"
+    )
+    first = await db.fetchval("SELECT id FROM registry.organisations WHERE name = 'Mora firma 1'")
+    await sign_up(db, w["coming"]["id"], first)
+    outcome = await (
+        await invite(inviting_matcher, organiser_token, w["coming"]["id"], {"municipality": "2062"})
+    ).json()
+    assert (outcome["matched"], outcome["queued"], outcome["left_out"]["signed_up"]) == (230, 229, 1)
+    assert len({m["destination"] for m in await outbox(db, w["coming"]["id"])}) == 229
