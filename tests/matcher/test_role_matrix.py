@@ -3,7 +3,9 @@
 The callers are: nobody (no token), an organiser, the matcher's own service token (a registry service
 token), an SME and a buyer that own the resource the request is about ("owner": signed up for the
 event and in its published schedule), an SME and a buyer of other organisations ("other"), and the host
-(värd) of the world's event. Each row
+(värd) of the world's event, an adviser, and a supporter (stödroll) holding an 'edit' grant on the world's
+event: it gets what an organiser gets for that event (after the organiser, so a second create or delete finds
+the first's result), and never webhooks, invitations, support, audit, statistics or a firm's own routes. Each row
 runs on a fresh database with the same small world: an open event in the registry with the SME and the
 buyer signed up, version 1 of its schedule published (one meeting), version 2 a draft, and a finished job;
 rows that need a rule, a webhook or agenda links get them too. Callers who must be refused go first,
@@ -32,9 +34,21 @@ from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import publish as publish_in_sql
 from tests.matcher.test_agenda_routes import store_version
+from tests.supporters import supporter_token
 from tests.test_events import NEXT_YEAR, create_event, move_to
 
-CALLERS = ("anonymous", "organiser", "service", "sme", "sme_other", "buyer", "buyer_other", "host", "adviser")
+CALLERS = (
+    "anonymous",
+    "organiser",
+    "service",
+    "sme",
+    "sme_other",
+    "buyer",
+    "buyer_other",
+    "host",
+    "adviser",
+    "supporter",
+)
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
 UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
 HOOK_URL = "https://mottagare.example/affarstraff"  # never called: no row both has a webhook and publishes
@@ -73,34 +87,47 @@ GRID_FORMATS = ("", ".json", ".pdf", ".html")
 MATRIX: list[Row] = [
     Row("GET", "/auth/whoami", signed_in(200)),
     # Jobs: organisers only. The world's job is finished, so a new request queues one (202).
-    Row("POST", "/events/{event}/schedules", only(organiser={202}), body={}),
-    Row("GET", "/events/{event}/jobs", only(organiser={200})),
-    Row("GET", "/jobs/{job}", only(organiser={200})),
-    Row("GET", "/jobs/{job}/events", only(organiser={200})),
+    Row("POST", "/events/{event}/schedules", only(organiser={202}, supporter={200}), body={}),
+    Row("GET", "/events/{event}/jobs", only(organiser={200}, supporter={200})),
+    Row("GET", "/jobs/{job}", only(organiser={200}, supporter={200})),
+    Row("GET", "/jobs/{job}/events", only(organiser={200}, supporter={200})),
     # Schedule versions: organisers only.
-    Row("GET", "/events/{event}/schedules", only(organiser={200})),
-    Row("GET", "/events/{event}/schedules/1", only(organiser={200})),
-    Row("GET", "/events/{event}/schedules/1/compare/2", only(organiser={200})),
-    Row("POST", "/events/{event}/schedules/2/publish", only(organiser={200})),
+    Row("GET", "/events/{event}/schedules", only(organiser={200}, supporter={200})),
+    Row("GET", "/events/{event}/schedules/1", only(organiser={200}, supporter={200})),
+    Row("GET", "/events/{event}/schedules/1/compare/2", only(organiser={200}, supporter={200})),
+    Row("POST", "/events/{event}/schedules/2/publish", only(organiser={200}, supporter={200, 409})),
     # Rules: organisers only; the PUT makes a new rule (a refused caller that got through would make it 200).
-    Row("GET", "/events/{event}/schedule-rules", only(organiser={200}), setup=("rule",)),
-    Row("PUT", "/events/{event}/schedule-rules/{sme}/{buyer}", only(organiser={201}), body={"rule": "forbid"}),
-    Row("DELETE", "/events/{event}/schedule-rules/{sme}/{buyer}", only(organiser={204}), setup=("rule",)),
+    Row("GET", "/events/{event}/schedule-rules", only(organiser={200}, supporter={200}), setup=("rule",)),
+    Row(
+        "PUT",
+        "/events/{event}/schedule-rules/{sme}/{buyer}",
+        only(organiser={201}, supporter={200, 201}),
+        body={"rule": "forbid"},
+    ),
+    Row(
+        "DELETE",
+        "/events/{event}/schedule-rules/{sme}/{buyer}",
+        only(organiser={204}, supporter={404}),
+        setup=("rule",),
+    ),
     # Webhooks: organisers only.
     Row("POST", "/events/{event}/webhooks", only(organiser={201}), body={"url": HOOK_URL}),
     Row("GET", "/events/{event}/webhooks", only(organiser={200}), setup=("webhook",)),
     Row("DELETE", "/events/{event}/webhooks/{webhook}", only(organiser={204}), setup=("webhook",)),
     # Agendas: organisers, and the SME or buyer whose agenda it is; the grid is for organisers.
-    *(Row("GET", "/events/{event}/agendas/smes/{sme}" + ext, only(organiser={200}, sme={200})) for ext in DAY_FORMATS),
     *(
-        Row("GET", "/events/{event}/agendas/buyers/{buyer}" + ext, only(organiser={200}, buyer={200}))
+        Row("GET", "/events/{event}/agendas/smes/{sme}" + ext, only(organiser={200}, sme={200}, supporter={200}))
         for ext in DAY_FORMATS
     ),
-    *(Row("GET", "/events/{event}/agendas/grid" + ext, only(organiser={200})) for ext in GRID_FORMATS),
+    *(
+        Row("GET", "/events/{event}/agendas/buyers/{buyer}" + ext, only(organiser={200}, buyer={200}, supporter={200}))
+        for ext in DAY_FORMATS
+    ),
+    *(Row("GET", "/events/{event}/agendas/grid" + ext, only(organiser={200}, supporter={200})) for ext in GRID_FORMATS),
     # Agenda links: organisers make (201: new links), list and revoke them.
-    Row("POST", "/events/{event}/agenda-links", only(organiser={201})),
-    Row("GET", "/events/{event}/agenda-links", only(organiser={200}), setup=("links",)),
-    Row("DELETE", "/events/{event}/agenda-links/{link}", only(organiser={204}), setup=("links",)),
+    Row("POST", "/events/{event}/agenda-links", only(organiser={201}, supporter={200, 201})),
+    Row("GET", "/events/{event}/agenda-links", only(organiser={200}, supporter={200}), setup=("links",)),
+    Row("DELETE", "/events/{event}/agenda-links/{link}", only(organiser={204}, supporter={204}), setup=("links",)),
     # A live link is the credential: whoever holds it reads the agenda, token or not; a forged one is 404.
     *(Row("GET", "/a/{link_token}" + ext, everyone(200), setup=("links",)) for ext in DAY_FORMATS),
     Row("GET", "/a/{forged_token}", everyone(404), setup=("links",)),
@@ -114,10 +141,10 @@ MATRIX: list[Row] = [
     Row("GET", "/privacy/organisations/{buyer}", only(organiser={200}, buyer={200})),
     # The reception's file of every firm's agenda and the venue screens' links: organisers. The board itself
     # (a screen's link) and its script need no token.
-    Row("GET", "/events/{event}/agendas/smes.pdf", only(organiser={200})),
-    Row("POST", "/events/{event}/board-links", only(organiser={201})),
-    Row("GET", "/events/{event}/board-links", only(organiser={200}), setup=("board",)),
-    Row("DELETE", "/events/{event}/board-links/{board_link}", only(organiser={204}), setup=("board",)),
+    Row("GET", "/events/{event}/agendas/smes.pdf", only(organiser={200}, supporter={200})),
+    Row("POST", "/events/{event}/board-links", only(organiser={201}, supporter={201})),
+    Row("GET", "/events/{event}/board-links", only(organiser={200}, supporter={200}), setup=("board",)),
+    Row("DELETE", "/events/{event}/board-links/{board_link}", only(organiser={204}, supporter={204}), setup=("board",)),
     Row("GET", "/b/{board_token}", everyone(200), setup=("board",)),
     Row("GET", "/b/{board_token}.json", everyone(200), setup=("board",)),
     Row("GET", "/b/board.js", everyone(200)),
@@ -126,12 +153,12 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         "/events/{event}/arrivals",
-        only(organiser={409}, host={409}),
+        only(organiser={409}, host={409}, supporter={409}),
         body={"organisation_id": str(uuid.UUID(int=1))},
     ),
-    Row("GET", "/events/{event}/arrivals", only(organiser={200}, host={200})),
-    Row("DELETE", "/events/{event}/arrivals/{sme}", only(organiser={404}, host={404})),
-    Row("GET", "/events/{event}/reception", only(organiser={200}, host={200})),
+    Row("GET", "/events/{event}/arrivals", only(organiser={200}, host={200}, supporter={200})),
+    Row("DELETE", "/events/{event}/arrivals/{sme}", only(organiser={404}, host={404}, supporter={404})),
+    Row("GET", "/events/{event}/reception", only(organiser={200}, host={200}, supporter={200})),
     # A QR code scanned by the reception's phone: whom it names (changes nothing).
     Row(
         "POST",
@@ -141,26 +168,36 @@ MATRIX: list[Row] = [
         setup=("links",),
     ),
     # The stand-by list: the reception, or the firm itself.
-    Row("POST", "/events/{event}/standby/{sme}", only(organiser={409}, host={409}, sme={409})),
-    Row("DELETE", "/events/{event}/standby/{sme}", only(organiser={404}, host={404}, sme={404})),
+    Row("POST", "/events/{event}/standby/{sme}", only(organiser={409}, host={409}, sme={409}, supporter={409})),
+    Row("DELETE", "/events/{event}/standby/{sme}", only(organiser={404}, host={404}, sme={404}, supporter={404})),
     # The event day's meetings (H2). The world's event is weeks away: marks are 409 (not started), a busy slot
     # or decline waits for review (201, then 200 for the same again). Organisers and the event's host act for
     # anyone, the buyer marks its own table, participants declare for themselves; by link without a token.
     Row(
         "PUT",
         "/events/{event}/meetings/{sme}/{buyer}/status",
-        only(organiser={409}, buyer={409}, host={409}),
+        only(organiser={409}, buyer={409}, host={409}, supporter={409}),
         body={"status": "held"},
     ),
     Row("PUT", "/a/{buyer_link_token}/meetings/{sme}/status", everyone(409), body={"status": "held"}, setup=("links",)),
     # Undoing a mark (back to planned): the same callers as marking; nothing is marked here, so it is planned (200).
-    Row("DELETE", "/events/{event}/meetings/{sme}/{buyer}/status", only(organiser={200}, buyer={200}, host={200})),
+    Row(
+        "DELETE",
+        "/events/{event}/meetings/{sme}/{buyer}/status",
+        only(organiser={200}, buyer={200}, host={200}, supporter={200}),
+    ),
     Row("DELETE", "/a/{buyer_link_token}/meetings/{sme}/status", everyone(200), setup=("links",)),
-    Row("GET", "/events/{event}/day", only(organiser={200}, host={200})),
-    Row("GET", "/events/{event}/day-settings", only(organiser={200})),
-    Row("PUT", "/events/{event}/day-settings", only(organiser={201}), body={}),
-    Row("GET", "/events/{event}/organisations/{sme}/day", only(organiser={200}, sme={200}, host={200})),
-    Row("GET", "/events/{event}/organisations/{buyer}/day", only(organiser={200}, buyer={200}, host={200})),
+    Row("GET", "/events/{event}/day", only(organiser={200}, host={200}, supporter={200})),
+    Row("GET", "/events/{event}/day-settings", only(organiser={200}, supporter={200})),
+    Row("PUT", "/events/{event}/day-settings", only(organiser={201}, supporter={200, 201}), body={}),
+    Row(
+        "GET", "/events/{event}/organisations/{sme}/day", only(organiser={200}, sme={200}, host={200}, supporter={200})
+    ),
+    Row(
+        "GET",
+        "/events/{event}/organisations/{buyer}/day",
+        only(organiser={200}, buyer={200}, host={200}, supporter={200}),
+    ),
     Row(
         "POST",
         "/events/{event}/organisations/{sme}/declines",
@@ -175,11 +212,11 @@ MATRIX: list[Row] = [
         body={"slot": 0},
     ),
     Row("GET", "/events/{event}/organisations/{buyer}/busy", only(organiser={200}, buyer={200}, host={200})),
-    Row("GET", "/events/{event}/declines", only(organiser={200}), setup=("decline",)),
+    Row("GET", "/events/{event}/declines", only(organiser={200}, supporter={200}), setup=("decline",)),
     Row(
         "PATCH",
         "/events/{event}/declines/{decline}",
-        only(organiser={200}),
+        only(organiser={200}, supporter={200, 409}),
         body={"state": "dismissed"},
         setup=("decline",),
     ),
@@ -204,9 +241,9 @@ MATRIX: list[Row] = [
     Row("PUT", "/a/{link_token}/follow-up", everyone(200, 409), body={"answers": []}, setup=("links",)),
     Row("GET", "/a/{link_token}/uppfoljning", everyone(200), setup=("links",)),
     Row("POST", "/a/{link_token}/uppfoljning", everyone(200, 303), setup=("links",)),
-    Row("GET", "/events/{event}/feedback", only(organiser={200})),
-    Row("GET", "/events/{event}/feedback-settings", only(organiser={200})),
-    Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}), body={}),
+    Row("GET", "/events/{event}/feedback", only(organiser={200}, supporter={200})),
+    Row("GET", "/events/{event}/feedback-settings", only(organiser={200}, supporter={200})),
+    Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}, supporter={200}), body={}),
     # Individual support: organisers keep it; the adviser the SME's request is assigned to records hours.
     Row("GET", "/events/{event}/support-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/support-settings", only(organiser={200}), body={}),
@@ -279,6 +316,7 @@ async def build_world(registry, matcher, db, make_org, make_token, service_token
         "VALUES ('radgivare@matris.se', '$argon2id$never', 'adviser', 'Rut') RETURNING id"
     )
     tokens["adviser"] = await make_token(Role.ADVISER, account_id=adviser)
+    _, tokens["supporter"] = await supporter_token(db, make_token, event["id"], "edit")
     for party in ("sme", "buyer"):
         signed_up = await registry.post(f"/events/{event['id']}/registrations", json={}, headers=bearer(tokens[party]))
         assert signed_up.status == 201, await signed_up.text()
