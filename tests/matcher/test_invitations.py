@@ -187,7 +187,7 @@ async def test_closed_sign_up_and_bad_criteria_are_refused(
         inviting_matcher,
         organiser_token,
         w["coming"]["id"],
-        {"municipality": "99", "cpv_division": "x", "took_part_before": "maybe"},
+        {"municipality": "99", "cpv_division": "00", "took_part_before": "maybe"},
     )
     assert response.status == 422
     assert {e["pointer"] for e in (await response.json())["errors"]} == {

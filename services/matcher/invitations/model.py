@@ -6,11 +6,29 @@ import datetime as dt
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from shared.reference.cpv import cpv_label
 from shared.reference.municipalities import MunicipalityCode
 
-CpvDivision = Annotated[str, Field(pattern=r"^[0-9]{2}$", description="A CPV division: the first two digits")]
+
+def known_division(division: str) -> str:
+    """A division CPV 2008 has (the registry refuses others); ValueError otherwise.
+
+    Examples
+    --------
+    >>> known_division("45")
+    '45'
+    """
+    cpv_label(f"{division}000000")  # ValueError for a division CPV 2008 does not have
+    return division
+
+
+CpvDivision = Annotated[
+    str,
+    Field(pattern=r"^[0-9]{2}$", description="A CPV division: the first two digits"),
+    AfterValidator(known_division),
+]
 
 
 class InvitationCriteria(BaseModel):
