@@ -1,19 +1,26 @@
 """SQL of needs (kommande upphandlingar)."""
 
 from services.registry.need_models import NEED_COLUMNS
-from services.registry.sql.procurement import PROCUREMENT_JSON
+from services.registry.sql.procurement import (
+    PICKED_PROCUREMENT,
+    PICKED_PROCUREMENT_CTES,
+    PICKED_PROCUREMENT_JOINS,
+    PROCUREMENT_JSON,
+)
 
 # Every read joins the buyer: its name for the read model, its category for the EU threshold; and the
 # procurement (tender, awards, contracts) as one jsonb value (NULL: nothing heard of it yet).
-_SELECT = f"""
-SELECT n.id, n.buyer_id, n.ocid, n.reference, n.title, n.description, n.cpv_main, n.cpv_additional,
+_COLUMNS = """n.id, n.buyer_id, n.ocid, n.reference, n.title, n.description, n.cpv_main, n.cpv_additional,
        n.estimated_value_sek, n.planned_tender_date, n.contract_start, n.contract_end, n.procedure, n.lots,
        n.delivery_municipality, n.suitable_for_smes, n.status, n.contact, n.version, n.created_at, n.updated_at,
-       o.name AS buyer_name, o.orgnr AS buyer_orgnr, o.buyer_category,
-       {PROCUREMENT_JSON}
-FROM registry.needs n
+       o.name AS buyer_name, o.orgnr AS buyer_orgnr, o.buyer_category"""
+_FROM = """FROM registry.needs n
 JOIN registry.organisations o ON o.id = n.buyer_id
-"""  # noqa: S608 - a fixed subquery
+"""
+_SELECT = f"""
+SELECT {_COLUMNS},
+       {PROCUREMENT_JSON}
+{_FROM}"""
 
 SELECT_NEED = _SELECT + "WHERE n.id = $1"
 
@@ -91,4 +98,15 @@ LIMIT $16
 """
 )
 
-EXPORT_NEEDS = _SELECT + _FILTERS + "ORDER BY n.created_at, n.id\nLIMIT $14\n"
+# Up to $14 needs with their procurement, read for all of them at once (see PICKED_PROCUREMENT_CTES).
+EXPORT_NEEDS = f"""
+WITH picked AS (
+SELECT {_COLUMNS}
+{_FROM}{_FILTERS}ORDER BY n.created_at, n.id
+LIMIT $14
+), {PICKED_PROCUREMENT_CTES}
+SELECT picked.*, {PICKED_PROCUREMENT}
+FROM picked
+{PICKED_PROCUREMENT_JOINS}
+ORDER BY picked.created_at, picked.id
+"""  # noqa: S608 - fixed fragments
