@@ -51,10 +51,12 @@ def link_token_in(value: str | None) -> str | None:
 
 
 def reception_user(request: web.Request, event_id: str) -> dict[str, Any]:
-    """The organiser, or the host of this very event; others are refused."""
-    person = require_user(request, Role.HOST)
+    """The organiser, the host of this very event, or a supporter granted it; others are refused."""
+    person = require_user(request, Role.HOST, Role.SUPPORTER)
     if person["role"] == Role.HOST.value and person.get("event_id") != event_id:
         raise BackendError(403)
+    if person["role"] == Role.SUPPORTER.value and event_id not in (person.get("event_access") or {}):
+        raise BackendError(403)  # the matcher would refuse it too; a read-only grant sees, its check-ins are refused
     return person
 
 

@@ -70,3 +70,15 @@ async def test_a_supporter_sees_its_events_and_edits_only_where_granted(
     edit_page = await web.page(f"/arrangor/evenemang/{editable['id']}")
     assert 'id="transition-open"' in edit_page and 'id="edit-event"' in edit_page and 'id="copy-event"' not in edit_page
     await web.page(f"/arrangor/evenemang/{readable['id']}/behorigheter", status=403)
+
+
+async def test_a_supporter_opens_the_reception_of_its_granted_event_only(
+    web: Browser, registry, db, make_token, organiser_token
+):
+    mine = await create_event(registry, organiser_token)
+    other = await create_event(registry, organiser_token, name="Affärsträff Mora")
+    supporter = await make_account(db, "supporter")
+    await grant(db, mine["id"], supporter, "read")
+    web.sign_in_with(await session(make_token, Role.SUPPORTER, supporter))
+    await web.page(f"/arrangor/evenemang/{mine['id']}/reception")
+    await web.page(f"/arrangor/evenemang/{other['id']}/reception", status=403)
