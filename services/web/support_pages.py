@@ -104,26 +104,25 @@ async def save_allowance(request: web.Request) -> web.Response:
     raise redirect(f"/arrangor/evenemang/{event_id}/stod?utfall={done}")
 
 
-async def assign_adviser(request: web.Request) -> web.Response:
-    """POST /arrangor/evenemang/{id}/stod/{organisation_id}/radgivare: give the firm's request to an adviser."""
+async def _request_change(request: web.Request, tail: str, body: dict[str, Any] | None) -> web.Response:
+    """PUT ``body`` to the firm's request's ``tail`` in the matcher (None: the form was not readable)."""
     require_user(request, Role.ORGANISER)
     event_id, organisation_id = path_uuid(request), path_uuid(request, "organisation_id")
-    adviser = str((await request.post()).get("adviser_account_id", ""))
-    path = f"/events/{event_id}/support-requests/{organisation_id}/adviser"
-    done = await _act(request, backend(request).put, path, {"adviser_account_id": adviser}) if adviser else "fel"
+    path = f"/events/{event_id}/support-requests/{organisation_id}/{tail}"
+    done = await _act(request, backend(request).put, path, body) if body is not None else "fel"
     raise redirect(f"/arrangor/evenemang/{event_id}/stod?utfall={done}")
+
+
+async def assign_adviser(request: web.Request) -> web.Response:
+    """POST /arrangor/evenemang/{id}/stod/{organisation_id}/radgivare: give the firm's request to an adviser."""
+    adviser = str((await request.post()).get("adviser_account_id", ""))
+    return await _request_change(request, "adviser", {"adviser_account_id": adviser} if adviser else None)
 
 
 async def change_status(request: web.Request) -> web.Response:
     """POST /arrangor/evenemang/{id}/stod/{organisation_id}/status: decline or close the request."""
-    require_user(request, Role.ORGANISER)
-    event_id, organisation_id = path_uuid(request), path_uuid(request, "organisation_id")
     status = str((await request.post()).get("status", ""))
-    path = f"/events/{event_id}/support-requests/{organisation_id}/status"
-    done = "fel"
-    if status in ("declined", "closed"):
-        done = await _act(request, backend(request).put, path, {"status": status})
-    raise redirect(f"/arrangor/evenemang/{event_id}/stod?utfall={done}")
+    return await _request_change(request, "status", {"status": status} if status in ("declined", "closed") else None)
 
 
 async def _adviser_page(

@@ -110,7 +110,7 @@ async def test_a_request_is_made_once_with_the_allowance_of_its_time(day_matcher
     assert refused.status == 403
 
 
-async def test_only_an_enabled_adviser_account_can_be_assigned(day_matcher, registry, world):
+async def test_only_an_enabled_adviser_account_can_be_assigned(day_matcher, registry, world, db):
     organiser = world["tokens"]["organiser"]
     other_organiser, _ = await account(registry, organiser, "Olle", role="organiser")
     assert (await ask(day_matcher, world, "a")).status == 201
@@ -123,6 +123,16 @@ async def test_only_an_enabled_adviser_account_can_be_assigned(day_matcher, regi
     adviser_id, _ = await account(registry, organiser, "Rut")
     found = await assigned(day_matcher, world, "a", adviser_id)
     assert (found["status"], found["adviser_account_id"]) == ("assigned", adviser_id)
+    # The firm and the adviser are told once; assigning the same adviser again sends nothing.
+    await assigned(day_matcher, world, "a", adviser_id)
+    mails = await db.fetch(
+        "SELECT destination, participant_id::text, payload->>'text' AS text FROM matcher.outbox "
+        "WHERE kind = 'support.assigned' ORDER BY destination"
+    )
+    assert [(m["destination"], m["participant_id"]) for m in mails] == sorted(
+        [(found["contact_email"], world["orgs"]["a"]), ("rut@radgivning.se", None)]
+    )
+    assert all("upp till 10 timmar" in m["text"] for m in mails)
 
 
 async def test_hours_stay_within_the_allowance_and_an_overshoot_stores_nothing(day_matcher, registry, world):

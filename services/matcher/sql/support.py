@@ -57,6 +57,13 @@ SET status = 'assigned', adviser_account_id = $2, assigned_at = $3, closed_at = 
 WHERE id = $1
 """
 
+# The assignment's e-mails (support/texts.py): $2 address, $3 payload, $4 the firm for its own (NULL: the
+# adviser's), so the firm's is in its export; both are scrubbed or dropped by its erasure as other mail is.
+INSERT_OUTBOX = """
+INSERT INTO matcher.outbox (event_id, kind, channel, destination, payload, participant_id)
+VALUES ($1, 'support.assigned', 'email', $2, $3, $4)
+"""
+
 # 'declined' or 'closed' ($2), at $3.
 SET_STATUS = "UPDATE matcher.support_requests SET status = $2, closed_at = $3, updated_at = $3 WHERE id = $1"
 

@@ -3,8 +3,11 @@ them; an adviser reads the requests assigned to it and records hours on them, ne
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
+import asyncpg
 from aiohttp import web
 
 from shared.auth import PRINCIPAL_KEY, Role, require
@@ -15,7 +18,7 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
-from ..audit import actor_of
+from ..audit import Actor, actor_of
 from ..auth import RegistryUnavailable
 from ..registry_client import RegistryDown, RegistryRefused
 from ..state import REGISTRY_KEY
@@ -33,6 +36,8 @@ from .model import (
 )
 
 PRIVATE = {"Cache-Control": "private, no-store"}
+# (conn, now, actor): one change of a request, in the store's own transaction.
+Change = Callable[[asyncpg.Connection, dt.datetime, Actor], Awaitable[object]]
 REQUEST_PATH = "/events/{event_id}/support-requests/{organisation_id}"
 
 
@@ -41,6 +46,14 @@ def _target(request: web.Request) -> tuple[UUID, UUID]:
         path_uuid_or_404(request, "event_id", "event"),
         path_uuid_or_404(request, "organisation_id", "organisation"),
     )
+
+
+async def _changed(request: web.Request, target: tuple[UUID, UUID], change: Change, status: int = 200) -> web.Response:
+    """Apply ``change(conn, now, actor)`` and answer with the request as it stands afterwards."""
+    async with request.app[POOL_KEY].acquire() as conn:
+        await change(conn, request.app[CLOCK_KEY].now(), actor_of(request))
+        found = await store.one_request(conn, *target)
+    return json_response(found, status=status, headers=PRIVATE)
 
 
 def _adviser_of(request: web.Request) -> UUID | None:
@@ -121,8 +134,8 @@ async def create_request(request: web.Request) -> web.Response:
     return json_response(found, status=201 if made else 200, headers=PRIVATE)
 
 
-async def _check_adviser_account(request: web.Request, account_id: UUID) -> None:
-    """422 unless the registry has an enabled account with the role adviser under that id."""
+async def _adviser_account(request: web.Request, account_id: UUID) -> tuple[UUID, str, str]:
+    """The adviser's (id, name, e-mail); 422 unless the registry has an enabled adviser account of that id."""
     try:
         account = await request.app[REGISTRY_KEY].account(account_id)
     except (RegistryDown, RegistryRefused):
@@ -134,7 +147,7 @@ async def _check_adviser_account(request: web.Request, account_id: UUID) -> None
     elif account.get("disabled_at") is not None:
         wrong = ("disabled", "Kontot är avstängt. / The account is disabled.")
     else:
-        return
+        return account_id, str(account.get("name") or ""), str(account.get("email") or "")
     raise ValidationProblem([FieldError(pointer="/adviser_account_id", code=wrong[0], detail=wrong[1])])
 
 
@@ -145,18 +158,18 @@ async def _check_adviser_account(request: web.Request, account_id: UUID) -> None
     response=SupportRequestOut,
     errors=(400, 404, 409, 415, 422, 503),
     description="Organisers. The account must be a registry account with the role adviser (422 otherwise); "
-    "409 once the request is declined or closed.",
+    "409 once the request is declined or closed. A new adviser and the firm's contact are told by e-mail.",
 )
 @require(Role.ORGANISER)
 async def put_adviser(request: web.Request) -> web.Response:
     event_id, organisation_id = _target(request)
     body = await read_json(request, AdviserIn)
-    await _check_adviser_account(request, body.adviser_account_id)
-    async with request.app[POOL_KEY].acquire() as conn:
-        now = request.app[CLOCK_KEY].now()
-        await store.assign(conn, event_id, organisation_id, body.adviser_account_id, now, actor_of(request))
-        found = await store.one_request(conn, event_id, organisation_id)
-    return json_response(found, headers=PRIVATE)
+    adviser = await _adviser_account(request, body.adviser_account_id)
+    return await _changed(
+        request,
+        (event_id, organisation_id),
+        lambda conn, now, actor: store.assign(conn, event_id, organisation_id, adviser, now, actor),
+    )
 
 
 @operation(
@@ -171,11 +184,11 @@ async def put_adviser(request: web.Request) -> web.Response:
 async def put_status(request: web.Request) -> web.Response:
     event_id, organisation_id = _target(request)
     body = await read_json(request, StatusIn)
-    async with request.app[POOL_KEY].acquire() as conn:
-        now = request.app[CLOCK_KEY].now()
-        await store.set_status(conn, event_id, organisation_id, body.status, now, actor_of(request))
-        found = await store.one_request(conn, event_id, organisation_id)
-    return json_response(found, headers=PRIVATE)
+    return await _changed(
+        request,
+        (event_id, organisation_id),
+        lambda conn, now, actor: store.set_status(conn, event_id, organisation_id, body.status, now, actor),
+    )
 
 
 @operation(
@@ -205,13 +218,13 @@ async def list_assigned(request: web.Request) -> web.Response:
 async def post_hours(request: web.Request) -> web.Response:
     event_id, organisation_id = _target(request)
     body = await read_json(request, HoursIn)
-    async with request.app[POOL_KEY].acquire() as conn:
-        now = request.app[CLOCK_KEY].now()
-        await store.add_hours(
-            conn, event_id, organisation_id, body, now, actor_of(request), adviser=_adviser_of(request)
-        )
-        found = await store.one_request(conn, event_id, organisation_id)
-    return json_response(found, status=201, headers=PRIVATE)
+    adviser = _adviser_of(request)
+    return await _changed(
+        request,
+        (event_id, organisation_id),
+        lambda conn, now, actor: store.add_hours(conn, event_id, organisation_id, body, now, actor, adviser=adviser),
+        status=201,
+    )
 
 
 @operation(
@@ -225,12 +238,12 @@ async def post_hours(request: web.Request) -> web.Response:
 async def delete_hours(request: web.Request) -> web.Response:
     event_id, organisation_id = _target(request)
     hours_id = path_uuid_or_404(request, "hours_id", "hours entry")
-    async with request.app[POOL_KEY].acquire() as conn:
-        await store.delete_hours(
-            conn, event_id, organisation_id, hours_id, actor_of(request), adviser=_adviser_of(request)
-        )
-        found = await store.one_request(conn, event_id, organisation_id)
-    return json_response(found, headers=PRIVATE)
+    adviser = _adviser_of(request)
+    return await _changed(
+        request,
+        (event_id, organisation_id),
+        lambda conn, now, actor: store.delete_hours(conn, event_id, organisation_id, hours_id, actor, adviser=adviser),
+    )
 
 
 def setup_support(app: web.Application) -> None:

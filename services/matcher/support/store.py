@@ -32,6 +32,7 @@ from .model import (
     SupportSettingsIn,
     SupportSettingsOut,
 )
+from .texts import assigned_mails
 
 NO_REQUEST = "Företaget har inte bett om stöd vid det här evenemanget. / The firm has not asked for support here."
 
@@ -182,18 +183,32 @@ async def _locked(conn: asyncpg.Connection, event_id: UUID, organisation_id: UUI
 
 
 async def assign(
-    conn: asyncpg.Connection, event_id: UUID, organisation_id: UUID, adviser: UUID, now: dt.datetime, actor: Actor
+    conn: asyncpg.Connection,
+    event_id: UUID,
+    organisation_id: UUID,
+    adviser: tuple[UUID, str, str],
+    now: dt.datetime,
+    actor: Actor,
 ) -> None:
-    """Give the request to the adviser (again, or to another one); 409 once declined or closed."""
+    """Give the request to the adviser ``(account id, name, e-mail)``, again or to another one; 409 once
+    declined or closed. A new adviser and the firm are told by e-mail, in the same transaction."""
     async with conn.transaction():
         row = await _locked(conn, event_id, organisation_id)
         if row["status"] in ("declined", "closed"):
             raise Conflict(
                 "Begäran är avslutad. / The request is closed or declined.", slug="support-closed", status=409
             )
-        await conn.execute(sql.ASSIGN, row["id"], adviser, now)
+        await conn.execute(sql.ASSIGN, row["id"], adviser[0], now)
+        if row["adviser_account_id"] != adviser[0]:
+            event_name, firms = await published_firms(conn, event_id)
+            firm = firms.get(organisation_id, Firm(name="–"))
+            left = float(row["allowance_hours"] - await conn.fetchval(sql.SUM_HOURS, row["id"]))
+            who = (firm.name, firm.contact_name, firm.contact_email)
+            for mail in assigned_mails(event_name or "Affärsträffen", who, adviser[1:], left):
+                participant = organisation_id if mail["to"] == firm.contact_email else None
+                await conn.execute(sql.INSERT_OUTBOX, event_id, mail["to"], mail, participant)
         await record(conn, actor, "support_request.assign", "support_request", row["id"], event_id=event_id,
-                     organisation_id=organisation_id, details={"adviser_account_id": str(adviser)})  # fmt: skip
+                     organisation_id=organisation_id, details={"adviser_account_id": str(adviser[0])})  # fmt: skip
 
 
 async def set_status(
