@@ -82,3 +82,16 @@ async def test_a_supporter_opens_the_reception_of_its_granted_event_only(
     web.sign_in_with(await session(make_token, Role.SUPPORTER, supporter))
     await web.page(f"/arrangor/evenemang/{mine['id']}/reception")
     await web.page(f"/arrangor/evenemang/{other['id']}/reception", status=403)
+
+
+async def test_a_read_only_supporter_sees_the_schedule_without_its_run_button(
+    web: Browser, registry, db, make_token, organiser_token
+):
+    event = await create_event(registry, organiser_token)
+    supporter = await make_account(db, "supporter")
+    await grant(db, event["id"], supporter, "read")
+    web.sign_in_with(await session(make_token, Role.SUPPORTER, supporter))
+    page = f"/arrangor/evenemang/{event['id']}/schema"
+    assert 'id="run-button"' not in await web.page(page)
+    await grant(db, event["id"], supporter, "edit")
+    assert 'id="run-button"' in await web.page(page)
