@@ -148,3 +148,15 @@ async def test_grants_go_with_their_account(registry, db, make_token, organiser_
     await grant(db, (await create_event(registry, organiser_token, name="Mora"))["id"], supporter_id, "edit")
     await db.execute("DELETE FROM registry.accounts WHERE id = $1", supporter_id)
     assert await db.fetchval("SELECT count(*) FROM registry.event_grants") == 0
+
+
+async def test_a_supporter_signs_in_and_its_session_carries_its_grants(registry, organiser_token):
+    event = await create_event(registry, organiser_token)
+    body = {"email": "naringsliv@falun.se", "password": "correct horse battery", "role": "supporter"}
+    account = await (await registry.post("/auth/accounts", json=body, headers=bearer(organiser_token))).json()
+    assert (await put_grant(registry, organiser_token, event["id"], account["id"], "read")).status == 201
+    login = await registry.post("/auth/login", json={"email": body["email"], "password": body["password"]})
+    assert login.status == 200, await login.text()
+    session_token = (await login.json())["token"]
+    me = await (await registry.get("/auth/whoami", headers=bearer(session_token))).json()
+    assert (me["role"], me["account_id"], me["event_access"]) == ("supporter", account["id"], {event["id"]: "read"})
