@@ -60,6 +60,7 @@ async def test_an_organiser_assigns_an_adviser_who_records_hours_within_the_allo
     signed_in = await web.submit("/logga-in", "/logga-in", {"email": "rut@radgivning.se", "password": PASSWORD})
     assert signed_in.status == 303 and signed_in.headers["Location"] == "/radgivare"
     mine = unescape(await web.page("/radgivare"))
+    assert '<a href="/radgivare" aria-current="page">Mina företag</a>' in mine
     assert "Hjälp med anbudet" in mine and f'id="firm-{firm}"' in mine
     assert f'id="firm-{world["orgs"]["b"]}"' not in mine  # not assigned to Rut
     action = f"/radgivare/{world['event']}/{firm}/timmar"
