@@ -13,7 +13,9 @@ so that the load generator in this process does not share the server's event loo
    by default, a large Affärsträff) through the API, and, after a short warm-up, ``--runs`` times for
    ``--seconds`` each with ``--clients`` concurrent clients on loopback, measures
    ``GET /events/{id}/snapshot`` and ``GET /organisations?cpv=…&municipality=…&q=…``: requests per
-   second and p50/p99 latency.
+   second and p50/p99 latency;
+3. imports ``--export-needs`` needs of one buyer as OCDS releases, every other one awarded, and measures
+   ``GET /needs/export/ocds`` (all of them with their procurement) with one client.
 
 Every run is printed, then a summary with the median of the runs of each figure. Figures only; nothing
 is asserted. Request logs are turned down (LOG_LEVEL=WARNING) so that the figures
@@ -24,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import csv
+import datetime as dt
 import io
 import os
 import random
@@ -43,16 +47,20 @@ import asyncpg
 
 from deploy import readiness
 from deploy.load_sample import load_sample
+from deploy.past_event import award_release
 from deploy.sample_data import generate_sample, sme_profile
 from services.registry.bulk import COLUMNS
+from services.registry.ocds import EXAMPLE_RELEASE
 from shared.auth import generate_token
 from shared.embedded import start_embedded_server, with_database
 from shared.reference.municipalities import dalarna_municipalities
+from shared.reference.orgnr import orgnr_from_serial
 from shared.settings import CommonSettings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORT_SERIAL_BASE = 1_000_000  # far from the sample event's organisation numbers
 SEARCH = {"cpv": "909", "municipality": "2080", "q": "städ"}
+NEEDS_PER_PACKAGE = 300  # OCDS releases of a package stay under the registry's 1 MiB body limit
 
 
 def free_port() -> int:
@@ -175,6 +183,33 @@ async def hammer(url: str, token: str, path: str, params: dict[str, str], client
     return ReadFigures(len(latencies), failures, elapsed, cuts[49] * 1000, cuts[98] * 1000)
 
 
+async def load_procured_needs(url: str, token: str, buyer: dict, count: int) -> float:
+    """``count`` needs of ``buyer`` through ``POST /needs/import/ocds`` (planning releases, every other need
+    also awarded to a firm), :data:`NEEDS_PER_PACKAGE` a package; the seconds it took."""
+    headers = {"Authorization": f"Bearer {token}"}
+    firm = {"orgnr": orgnr_from_serial(IMPORT_SERIAL_BASE), "name": "Anbudsgivaren AB"}
+    party = {"id": f"SE-BLV-{buyer['orgnr'].replace('-', '')}", "name": buyer["name"]}
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+        for first in range(0, count, NEEDS_PER_PACKAGE):
+            releases = []
+            for n in range(first, min(count, first + NEEDS_PER_PACKAGE)):
+                planning = copy.deepcopy(EXAMPLE_RELEASE)
+                ocid = f"ocds-bench-{n:06d}"
+                planning.update(ocid=ocid, id=f"{ocid}-planning", buyer=party)
+                planning["parties"][0].update(party, identifier={"scheme": "SE-BLV", "id": buyer["orgnr"]})
+                planning["tender"]["title"] = f"Behov {n}"
+                releases.append(planning)
+                if n % 2 == 0:
+                    need = {"ocid": ocid, "estimated_value_sek": 1_000_000 + n}
+                    releases.append(award_release(need, buyer, firm, dt.date(2026, 6, 1)))
+            document = {"uri": "https://example.org/bench.json", "version": "1.1", "releases": releases}
+            async with session.post(url + "/needs/import/ocds", json=document, headers=headers) as response:
+                if response.status != 200:
+                    raise SystemExit(f"OCDS import failed ({response.status}): {(await response.text())[:500]}")
+    return time.perf_counter() - started
+
+
 async def measure_reads(
     url: str, token: str, name: str, path: str, params: dict[str, str], args: argparse.Namespace
 ) -> str:
@@ -226,11 +261,20 @@ async def bench(args: argparse.Namespace) -> None:
             snapshot = f"/events/{loaded.event_id}/snapshot"
             summary["snapshot"] = await measure_reads(url, token, "snapshot", snapshot, {}, args)
             summary["search"] = await measure_reads(url, token, "search", "/organisations", SEARCH, args)
+            export_needs = args.export_needs if args.export_needs is not None else min(args.smes, 10_000)
+            if export_needs:
+                buyer = generate_sample(seed=2027, smes=event_smes).buyers[0]
+                seconds = await load_procured_needs(url, token, buyer, export_needs)
+                print(f"{export_needs} needs (half awarded) imported as OCDS in {seconds:.1f} s", flush=True)
+                one_client = argparse.Namespace(**{**vars(args), "clients": 1})  # one export at a time
+                summary["export"] = await measure_reads(url, token, "export", "/needs/export/ocds", {}, one_client)
             print(f"\n== registry benchmark ({args.clients} clients, {args.seconds:g} s per run, loopback) ==")
             print(f"bulk import of {args.smes} SMEs: {summary['import']}")
             print(f"GET /events/{{id}}/snapshot ({event_smes} SMEs): {summary['snapshot']}")
             query = "&".join(f"{k}={v}" for k, v in SEARCH.items())
             print(f"GET /organisations?{query}: {summary['search']}", flush=True)
+            if "export" in summary:
+                print(f"GET /needs/export/ocds ({export_needs} needs and the sample's, 1 client): {summary['export']}")
         finally:
             process.terminate()
             try:
@@ -249,6 +293,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for the read measurements")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per read measurement")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (median reported)")
+    parser.add_argument(
+        "--export-needs", type=int, default=None, help="needs for the OCDS export (default min(smes, 10000); 0: none)"
+    )
     asyncio.run(bench(parser.parse_args()))
 
 
