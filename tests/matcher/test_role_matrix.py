@@ -5,7 +5,7 @@ token), an SME and a buyer that own the resource the request is about ("owner": 
 event and in its published schedule), an SME and a buyer of other organisations ("other"), and the host
 (värd) of the world's event, an adviser, and a supporter (stödroll) holding an 'edit' grant on the world's
 event: it gets what an organiser gets for that event (after the organiser, so a second create or delete finds
-the first's result), and never webhooks, invitations, support, audit, statistics or a firm's own routes. Each row
+the first's result), and never webhooks, invitations, support, audit, statistics or the scan lookup. Each row
 runs on a fresh database with the same small world: an open event in the registry with the SME and the
 buyer signed up, version 1 of its schedule published (one meeting), version 2 a draft, and a finished job;
 rows that need a rule, a webhook or agenda links get them too. Callers who must be refused go first,
@@ -201,17 +201,25 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         "/events/{event}/organisations/{sme}/declines",
-        only(organiser={201}, sme={200}, host={200}),
+        only(organiser={201}, sme={200}, host={200}, supporter={200}),
         body={"counterpart_id": "{buyer}"},
     ),
-    Row("GET", "/events/{event}/organisations/{sme}/declines", only(organiser={200}, sme={200}, host={200})),
+    Row(
+        "GET",
+        "/events/{event}/organisations/{sme}/declines",
+        only(organiser={200}, sme={200}, host={200}, supporter={200}),
+    ),
     Row(
         "POST",
         "/events/{event}/organisations/{buyer}/busy",
-        only(organiser={201}, buyer={200}, host={200}),
+        only(organiser={201}, buyer={200}, host={200}, supporter={200}),
         body={"slot": 0},
     ),
-    Row("GET", "/events/{event}/organisations/{buyer}/busy", only(organiser={200}, buyer={200}, host={200})),
+    Row(
+        "GET",
+        "/events/{event}/organisations/{buyer}/busy",
+        only(organiser={200}, buyer={200}, host={200}, supporter={200}),
+    ),
     Row("GET", "/events/{event}/declines", only(organiser={200}, supporter={200}), setup=("decline",)),
     Row(
         "PATCH",
@@ -244,6 +252,8 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/feedback", only(organiser={200}, supporter={200})),
     Row("GET", "/events/{event}/feedback-settings", only(organiser={200}, supporter={200})),
     Row("PUT", "/events/{event}/feedback-settings", only(organiser={200}, supporter={200}), body={}),
+    Row("POST", "/events/{event}/invitations", only(organiser={200}), body={"took_part_before": True}),
+    Row("GET", "/events/{event}/invitations", only(organiser={200})),
     # Individual support: organisers keep it; the adviser the SME's request is assigned to records hours.
     Row("GET", "/events/{event}/support-settings", only(organiser={200})),
     Row("PUT", "/events/{event}/support-settings", only(organiser={200}), body={}),

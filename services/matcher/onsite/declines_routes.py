@@ -155,7 +155,7 @@ def _own(kind: str, summary: str, *, linked: bool):
     @operation(summary, tags=("event day",), body=body, response=DeclineOut, status=201,
                errors=(404, 409, 422), extra_responses={200: "Declared before: the stored one"},
                description=who + WHAT_HAPPENS)  # fmt: skip
-    @require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF)
+    @require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF, event=path_event)
     async def handler(request: web.Request) -> web.Response:
         event_id = path_uuid_or_404(request, "event_id", "event")
         organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
@@ -183,7 +183,9 @@ def _own_list(kind: str, summary: str, *, linked: bool):
         return linked_handler
 
     @operation(summary, tags=("event day",), response=UnavailabilityList, errors=(404,))
-    @require(Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF)
+    @require(
+        Role.SME, Role.BUYER, owner=access.path_organisation, superusers=access.STAFF, event=path_event, access="read"
+    )
     async def handler(request: web.Request) -> web.Response:
         event_id = path_uuid_or_404(request, "event_id", "event")
         organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
