@@ -64,6 +64,7 @@ async def test_a_supporter_sees_its_events_and_edits_only_where_granted(
     listing = unescape(await web.page("/arrangor"))
     assert "Affärsträff Läsbar" in listing and "Affärsträff Ändringsbar" in listing
     assert "Affärsträff Hemlig" not in listing
+    assert 'id="new-event"' not in listing and 'href="/arrangor/statistik"' not in listing
     read_page = await web.page(f"/arrangor/evenemang/{readable['id']}")
     for control in ("transition-open", "edit-event", "link-grants", "copy-event"):
         assert f'id="{control}"' not in read_page, control
