@@ -28,6 +28,7 @@ from ..links import link_key
 from ..settings import MatcherSettings
 from ..sql import notify as notify_sql
 from ..sql import schedules as sql
+from ..support.store import sync_signups
 from .notices import OutboxRow, Told, participant_emails, webhook_payload
 from .store import compare_meetings, stored_meetings
 
@@ -116,6 +117,7 @@ async def publish_version(
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
         rows = await _notifications(conn, settings, version, superseded)
         queued = await queue_news(conn, event_id, rows, version["number"], changed=superseded is not None)
+        await sync_signups(conn, event_id, version["published_at"])  # firms that asked for support at sign-up
     return Publication(version, superseded["number"] if superseded else None, queued, already_published=False)
 
 
