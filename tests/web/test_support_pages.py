@@ -96,3 +96,15 @@ async def test_a_firm_asks_for_the_support_when_it_signs_up(
     assert (stored["support_requested"], stored["support_note"]) == (True, "Hjälp att skriva anbud")
     shown = await web.page(page + "?sparad=1")
     assert 'name="support" value="1" checked' in shown and "Hjälp att skriva anbud" in unescape(shown)
+
+
+async def test_an_organiser_creates_an_adviser_account_on_the_accounts_page(
+    organiser_browser: Browser, registry
+) -> None:
+    page = unescape(await organiser_browser.page("/arrangor/konton"))
+    assert '<option value="adviser">Rådgivare</option>' in page
+    fields = {"email": "radgivare@almi.se", "name": "Rut Rådgivare", "role": "adviser", "organisation_id": ""}
+    made = await organiser_browser.submit("/arrangor/konton", "/arrangor/konton", {**fields, "password": PASSWORD})
+    assert made.status == 303, await made.text()
+    login = await registry.post("/auth/login", json={"email": "radgivare@almi.se", "password": PASSWORD})
+    assert login.status == 200 and (await login.json())["role"] == "adviser"
