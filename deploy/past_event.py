@@ -152,7 +152,11 @@ class PastSummary:
     def describe(self) -> str:
         """One line for people (Swedish first)."""
         if self.already_loaded:
-            return f"Tidigare träff fanns redan / past event already loaded: {PAST_EVENT_NAME} {self.day}"
+            # An earlier run stopped half-way leaves it without answers: say so (remove var/pgdata to rebuild).
+            return (
+                f"Tidigare träff fanns redan / past event already loaded: {PAST_EVENT_NAME} {self.day}, "
+                f"{self.answered} av {self.asked} svarade / answered"
+            )
         return (
             f"Tidigare träff / past event: {PAST_EVENT_NAME} {self.day}: {self.meetings} möten, "
             f"{self.no_shows} uteblev, "
@@ -282,7 +286,11 @@ async def load_past_event(
         matcher = RegistryClient(session, matcher_url, organiser_token)
         existing = [e for e in await registry.every("/events") if e["name"] == PAST_EVENT_NAME]
         if existing:
-            return PastSummary(existing[0]["id"], dt.date.fromisoformat(existing[0]["event_date"]), already_loaded=True)
+            found = existing[0]
+            status, feedback = await matcher.call("GET", f"/events/{found['id']}/feedback")
+            asked, answered = (feedback["asked"], feedback["answered"]) if status == 200 else (0, 0)
+            day = dt.date.fromisoformat(found["event_date"])
+            return PastSummary(found["id"], day, already_loaded=True, asked=asked, answered=answered)
         orgs = {org["orgnr"]: org for org in await registry.every("/organisations") if org.get("orgnr")}
         org_ids = {orgnr: org["id"] for orgnr, org in orgs.items()}
         try:

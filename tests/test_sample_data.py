@@ -165,3 +165,4 @@ async def test_the_past_event_is_held_answered_and_followed_by_an_award(
                 today=dt.date(2026, 12, 4),
             )  # fmt: skip
             assert again.already_loaded and again.event_id == past.event_id
+            assert (again.asked, again.answered) == (document["asked"], document["answered"])
