@@ -323,7 +323,15 @@ async def test_a_firm_that_asked_at_sign_up_has_a_request_once_its_version_is_pu
     assert declined.status == 200
     listed = await (await day_matcher.get(f"/events/{event}/support-requests", headers=organiser)).json()
     assert [i["status"] for i in listed["items"]] == ["declined"]
-    # The firm's words at sign-up go with its erasure, from the request and from the stored snapshot.
+    # The firm's words at sign-up are in its export, and go with its erasure: the registry's registration, the
+    # matcher's request and the stored snapshot.
+    exported = await registry.get(f"/organisations/{world['orgs']['b']}/export", headers=bearer(world["tokens"]["b"]))
+    assert exported.status == 200, await exported.text()
+    [signed_up] = (await exported.json())["registrations"]
+    assert (signed_up["support_requested"], signed_up["support_note"]) == (True, "Hjälp med upphandlingsregler")
+    erased = await registry.delete(f"/organisations/{world['orgs']['b']}", headers=organiser)
+    assert erased.status == 204, await erased.text()
+    assert await db.fetchval("SELECT count(*) FROM registry.registrations WHERE support_note <> ''") == 0
     async with day_matcher.server.app[POOL_KEY].acquire() as conn, conn.transaction():
         await apply_erasure(conn, uuid.UUID(world["orgs"]["b"]), dt.datetime.now(dt.UTC))
     assert await matcher_rows_containing(db, "upphandlingsregler") == []
