@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -148,6 +149,7 @@ class PastSummary:
     award: str = ""
     award_need_id: str = ""  # the need awarded, and the firm named that met its buyer about it
     award_firm_id: str = ""
+    seconds: float = 0.0
 
     def describe(self) -> str:
         """One line for people (Swedish first)."""
@@ -161,7 +163,7 @@ class PastSummary:
             f"Tidigare träff / past event: {PAST_EVENT_NAME} {self.day}: {self.meetings} möten, "
             f"{self.no_shows} uteblev, "
             f"{self.answered} av {self.asked} svarade på utvärderingen, {self.follow_up_answered} på uppföljningen; "
-            f"tilldelning / award: {self.award}"
+            f"tilldelning / award: {self.award} (spelad på / played in {self.seconds:.1f} s)"
         )
 
 
@@ -279,6 +281,7 @@ async def load_past_event(
     today: dt.date | None = None,
 ) -> PastSummary:
     """Play the past event through the services (see the module); skip it if an earlier run did."""
+    started = time.perf_counter()
     past = generate_past_event(sample, today or dt.date.today())
     rng = random.Random(past.seed)  # noqa: S311 - sample data, not security
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
@@ -344,5 +347,5 @@ async def load_past_event(
     return PastSummary(
         event_id, past.day, meetings=len(meetings), no_shows=len(absent), answered=feedback["answered"],
         asked=feedback["asked"], follow_up_answered=followed, award=f"{need['title']} → {firm['name']}",
-        award_need_id=need_id, award_firm_id=credited[0],
+        award_need_id=need_id, award_firm_id=credited[0], seconds=time.perf_counter() - started,
     )  # fmt: skip
