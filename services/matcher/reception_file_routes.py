@@ -126,7 +126,8 @@ class ScannedLink(BaseModel):
     "version is published, or when the organisation is not in it; 403 for a host of another event. A POST "
     "so that the token (the participant's secret) stays out of paths and logs.",
 )
-@require(Role.HOST)
+# A supporter passes the role check; serves_event below holds it to the events it may edit (check-in).
+@require(Role.HOST, Role.SUPPORTER)
 async def read_scan(request: web.Request) -> web.Response:
     """Look up a scanned link."""
     body = await read_json(request, ScanIn)

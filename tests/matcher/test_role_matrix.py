@@ -5,7 +5,7 @@ token), an SME and a buyer that own the resource the request is about ("owner": 
 event and in its published schedule), an SME and a buyer of other organisations ("other"), and the host
 (värd) of the world's event, an adviser, and a supporter (stödroll) holding an 'edit' grant on the world's
 event: it gets what an organiser gets for that event (after the organiser, so a second create or delete finds
-the first's result), and never webhooks, invitations, support, audit, statistics or the scan lookup. Each row
+the first's result), and never webhooks, invitations, support, audit or statistics. Each row
 runs on a fresh database with the same small world: an open event in the registry with the SME and the
 buyer signed up, version 1 of its schedule published (one meeting), version 2 a draft, and a finished job;
 rows that need a rule, a webhook or agenda links get them too. Callers who must be refused go first,
@@ -163,7 +163,7 @@ MATRIX: list[Row] = [
     Row(
         "POST",
         "/reception/scans",
-        only(organiser={200}, host={200}),
+        only(organiser={200}, host={200}, supporter={200}),
         body={"link_token": "{link_token}"},
         setup=("links",),
     ),

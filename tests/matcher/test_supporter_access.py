@@ -85,3 +85,16 @@ async def test_a_revoked_grant_stops_within_the_token_cache_lifetime(
         assert (await cached.get(versions, headers=bearer(token))).status == 200  # still the cached answer
         clock[0] += 1
         assert (await cached.get(versions, headers=bearer(token))).status == 403
+
+
+async def test_a_scanned_link_is_looked_up_only_by_a_supporter_that_may_check_in(
+    registry, matcher, db, make_org, make_token, service_token
+):
+    ids, _ = await build_world(registry, matcher, db, make_org, make_token, service_token, ("links",))
+    scan = {"link_token": ids["link_token"]}
+    _, reader = await supporter_token(db, make_token, ids["event"], "read")
+    _, editor = await supporter_token(db, make_token, ids["event"], "edit")
+    assert (await matcher.post("/reception/scans", json=scan, headers=bearer(reader))).status == 403
+    found = await matcher.post("/reception/scans", json=scan, headers=bearer(editor))
+    assert found.status == 200, await found.text()
+    assert (await found.json())["organisation_id"] == ids["sme"]
