@@ -96,3 +96,16 @@ async def test_a_read_only_supporter_sees_the_schedule_without_its_run_button(
     assert 'id="run-button"' not in await web.page(page)
     await grant(db, event["id"], supporter, "edit")
     assert 'id="run-button"' in await web.page(page)
+
+
+async def test_an_organiser_creates_a_supporter_account_then_grants_it(web: Browser, registry, db, make_token):
+    owner = await session(make_token, Role.ORGANISER, await make_account(db, "organiser"))
+    event = await create_event(registry, owner)
+    web.sign_in_with(owner)
+    assert "Stödroll" in unescape(await web.page("/arrangor/konton"))
+    fields = {"name": "Näringslivskontoret", "email": "stod@mora.se", "role": "supporter", "organisation_id": ""}
+    created = await web.submit("/arrangor/konton", "/arrangor/konton", {**fields, "password": "ett långt lösenord"})
+    assert created.status == 303, await created.text()
+    page = f"/arrangor/evenemang/{event['id']}/behorigheter"
+    assert (await web.submit(page, page, {"email": "stod@mora.se", "access": "read"})).status == 303
+    assert "stod@mora.se" in await web.page(page)
