@@ -34,11 +34,13 @@ async def test_an_organiser_assigns_an_adviser_who_records_hours_within_the_allo
     rut_id, _ = await account(registry, organiser, "Rut")
     await account(registry, organiser, "Sven")
     assert (await ask(matcher, world, "a", note="Hjälp med anbudet")).status == 201
-    assert (await ask(matcher, world, "b")).status == 201
+    assert (await ask(matcher, world, "b", note="<script>alert(1)</script>")).status == 201
     web.sign_in_with(organiser)
     path = f"/arrangor/evenemang/{world['event']}"
     assert f'href="{path}/stod"' in await web.page(path)
-    page = unescape(await web.page(f"{path}/stod"))
+    raw = await web.page(f"{path}/stod")
+    assert "<script>" not in raw and "&lt;script&gt;alert(1)&lt;/script&gt;" in raw  # a note is text, never HTML
+    page = unescape(raw)
     assert "Individuellt stöd efter träffen" in page and "Hjälp med anbudet" in page
     assert page.count('<option value="') >= 2 and "Rut" in page and "Sven" in page
     saved = await web.submit(f"{path}/stod", f"{path}/stod/installningar", {"allowance_hours": "3,5"})
