@@ -8,7 +8,7 @@ from typing import Any
 from ..reminders.texts import _payload
 
 
-def _hours(value: float) -> str:
+def _hours(value: float) -> tuple[str, str]:
     """Hours as people write them in Swedish and English (a comma, a point; no trailing zero).
 
     Examples
