@@ -66,10 +66,11 @@ async def test_a_supporter_sees_its_events_and_edits_only_where_granted(
     assert "Affärsträff Hemlig" not in listing
     assert 'id="new-event"' not in listing and 'href="/arrangor/statistik"' not in listing
     read_page = await web.page(f"/arrangor/evenemang/{readable['id']}")
-    for control in ("transition-open", "edit-event", "link-grants", "copy-event"):
+    for control in ("transition-open", "edit-event", "link-grants", "copy-event", "day-settings"):
         assert f'id="{control}"' not in read_page, control
     edit_page = await web.page(f"/arrangor/evenemang/{editable['id']}")
     assert 'id="transition-open"' in edit_page and 'id="edit-event"' in edit_page and 'id="copy-event"' not in edit_page
+    assert 'id="day-settings"' in edit_page
     await web.page(f"/arrangor/evenemang/{readable['id']}/behorigheter", status=403)
 
 
