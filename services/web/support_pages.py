@@ -115,12 +115,14 @@ async def _request_change(request: web.Request, tail: str, body: dict[str, Any] 
 
 async def assign_adviser(request: web.Request) -> web.Response:
     """POST /arrangor/evenemang/{id}/stod/{organisation_id}/radgivare: give the firm's request to an adviser."""
+    require_user(request, Role.ORGANISER)
     adviser = str((await request.post()).get("adviser_account_id", ""))
     return await _request_change(request, "adviser", {"adviser_account_id": adviser} if adviser else None)
 
 
 async def change_status(request: web.Request) -> web.Response:
     """POST /arrangor/evenemang/{id}/stod/{organisation_id}/status: decline or close the request."""
+    require_user(request, Role.ORGANISER)
     status = str((await request.post()).get("status", ""))
     return await _request_change(request, "status", {"status": status} if status in ("declined", "closed") else None)
 
