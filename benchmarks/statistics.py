@@ -144,7 +144,8 @@ async def generate(pool: asyncpg.Pool, years: int, per_year: int, firms: int, se
         )
         history.awards = await _outcomes(conn, rng, met_about, needs_of, population)
         await _support(conn, rng, met_about)
-        await conn.execute("ANALYZE")
+    async with pool.acquire() as conn:
+        await conn.execute("VACUUM ANALYZE")  # as autovacuum would after a load this size
     return history
 
 
@@ -228,6 +229,20 @@ async def measure(session: aiohttp.ClientSession, url: str, token: str, requests
     return statistics.median(times), max(times), size
 
 
+async def calibration(database_url: str) -> float:
+    """How long PostgreSQL takes to count a million generated rows (ms, best of three): the machine's load."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            await conn.fetchval("SELECT count(*) FROM generate_series(1, 1000000)")
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        await conn.close()
+    return min(times)
+
+
 async def bench(args: argparse.Namespace) -> None:
     async with scratch_stack(cpus=SERVICE_CPUS) as stack:
         pool = await asyncpg.create_pool(stack.database_url, min_size=1, max_size=2)
@@ -250,8 +265,11 @@ async def bench(args: argparse.Namespace) -> None:
             "  ?cpv_division": "/statistics?cpv_division=90",
             "GET /statistics.csv": "/statistics.csv",
             "GET /statistics.xlsx": "/statistics.xlsx",
+            "GET …/report/{year}.pdf": f"/statistics/report/{history.years[-1]}.pdf",
         }
         matcher = stack.services["matcher"].process
+        print(f"load: PostgreSQL counts a million rows in {await calibration(stack.database_url):.0f} ms "
+              "(an idle core: ~70 ms; more means other work shares the CPUs)")  # fmt: skip
         print(f"{'endpoint':<22} {'median ms':>10} {'max ms':>8} {'cpu ms':>8} {'bytes':>9}  ({args.requests} "
               "requests each; cpu: the matcher's and its PostgreSQL backends' per request)")  # fmt: skip
         async with aiohttp.ClientSession() as session:

@@ -268,7 +268,7 @@ async def test_the_exports_carry_the_same_figures_as_numbers_and_dates(day_match
     assert [line[0] for line in years] == [2025, 2026]
 
 
-async def test_the_facts_follow_an_erasure_a_publish_an_undone_mark_and_a_withdrawn_rating(db, world):
+async def test_the_facts_follow_an_erasure_a_publish_a_mark_a_rating_and_a_cancellation(db, world):
     names = "SELECT DISTINCT name FROM matcher.stat_participants WHERE organisation_id = $1"
     assert [r["name"] for r in await db.fetch(names, world["region"])] == ["Region Dalarna"]
     await db.execute(
@@ -288,6 +288,19 @@ async def test_the_facts_follow_an_erasure_a_publish_an_undone_mark_and_a_withdr
     assert tuple(await db.fetchrow(facts, world["e1"], b)) == (None, None, None)
     assert await db.fetchval(facts + " AND buyer_id = $3", world["e1"], a, falun) == "held"
     assert tuple(await db.fetchrow(facts + " AND buyer_id = $3", world["e1"], a, falun))[1:] == (None, "will_follow_up")
+    # A cancellation after publication takes the firm's unmarked meetings off; its withdrawal puts them back.
+    d, cancelled = (
+        world["firms"]["d"],
+        "SELECT cancelled FROM matcher.stat_meetings WHERE event_id = $1 AND sme_id = $2",
+    )
+    await db.execute(
+        "INSERT INTO matcher.cancellations (event_id, organisation_id, up_to_version, cancelled_at) "
+        "VALUES ($1, $2, 2, $3)",
+        world["e2"], d, NOW,
+    )  # fmt: skip
+    assert await db.fetchval(cancelled, world["e2"], d) is True
+    await db.execute("DELETE FROM matcher.cancellations WHERE organisation_id = $1", d)
+    assert await db.fetchval(cancelled, world["e2"], d) is False
 
 
 def test_the_mirror_reads_the_tender_start_and_the_registered_suppliers_only():

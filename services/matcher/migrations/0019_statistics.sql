@@ -58,9 +58,17 @@ CREATE TABLE stat_meetings (
     buyer_rating        text,
     last_version        integer NOT NULL,
     current             boolean NOT NULL,
+    -- A registration cancelled after publication, up to (at least) last_version (kept by a trigger).
+    cancelled           boolean NOT NULL DEFAULT false,
     PRIMARY KEY (event_id, sme_id, buyer_id)
 );
 CREATE INDEX stat_meetings_need_idx ON stat_meetings (need_id, sme_id) WHERE need_id IS NOT NULL;
+-- The filters (a filtered report reads only its meetings), and each firm's first event.
+CREATE INDEX stat_meetings_date_idx ON stat_meetings (event_date);
+CREATE INDEX stat_meetings_municipality_idx ON stat_meetings (sme_municipality);
+CREATE INDEX stat_meetings_buyer_idx ON stat_meetings (buyer_id);
+CREATE INDEX stat_meetings_division_idx ON stat_meetings (cpv_division);
+CREATE INDEX stat_meetings_firm_idx ON stat_meetings (sme_id, event_date);
 
 CREATE FUNCTION stat_record_version(version_id uuid) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -110,8 +118,31 @@ BEGIN
         last_version = greatest(sm.last_version, excluded.last_version);
     UPDATE matcher.stat_meetings SET current = (last_version = v.number)
     WHERE event_id = v.event_id AND current <> (last_version = v.number);
+    PERFORM matcher.stat_mark_cancelled(v.event_id);
 END
 $$;
+
+-- Which of an event's pairs a cancellation after publication took off (their last version is at most the
+-- cancellation's up_to_version).
+CREATE FUNCTION stat_mark_cancelled(event uuid) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE matcher.stat_meetings AS m SET cancelled = NOT m.cancelled
+    WHERE m.event_id = event AND m.cancelled <> EXISTS (
+        SELECT 1 FROM matcher.cancellations AS c
+        WHERE c.event_id = m.event_id AND c.organisation_id IN (m.sme_id, m.buyer_id)
+          AND c.up_to_version >= m.last_version)
+$$;
+
+CREATE FUNCTION stat_on_cancellation() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM matcher.stat_mark_cancelled(coalesce(NEW.event_id, OLD.event_id));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER cancellations_stat AFTER INSERT OR UPDATE OR DELETE ON cancellations
+    FOR EACH ROW EXECUTE FUNCTION stat_on_cancellation();
 
 -- A day mark made, changed or undone.
 CREATE FUNCTION stat_on_mark() RETURNS trigger

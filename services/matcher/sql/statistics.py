@@ -11,11 +11,7 @@ PostgreSQL does by hashing instead of sorting every meeting once per ``count(DIS
 # The meetings counted: a pair the current published version has, or one marked on the day (a no-show the
 # live fill left out of the next version happened as one), unless a cancellation after publication took it
 # off before it was marked; and passing the filters. ``m`` is a matcher.stat_meetings row.
-_COUNTS = """(m.current OR m.status IS NOT NULL)
-      AND (m.status IS NOT NULL OR NOT EXISTS (
-              SELECT 1 FROM matcher.cancellations AS c
-              WHERE c.event_id = m.event_id AND c.organisation_id IN (m.sme_id, m.buyer_id)
-                AND c.up_to_version >= m.last_version))"""
+_COUNTS = "(m.status IS NOT NULL OR (m.current AND NOT m.cancelled))"
 _PASSES = """($1::int IS NULL OR (m.event_date >= make_date($1, 1, 1) AND m.event_date < make_date($1 + 1, 1, 1)))
       AND ($2::text IS NULL OR m.sme_municipality = $2)
       AND ($3::uuid IS NULL OR m.buyer_id = $3) AND ($4::text IS NULL OR m.cpv_division = $4)"""
@@ -67,12 +63,16 @@ firsts AS (
     WHERE {_COUNTS} AND m.sme_id IN (SELECT sme_id FROM met)
     GROUP BY m.sme_id
 ),
+firm_events AS (SELECT event_id, year, sme_id, min(event_date) AS event_date FROM met GROUP BY event_id, year, sme_id),
 firms AS (
-    SELECT {_KEYS}, bool_or(met.event_date = f.first_date) AS first_here
-    FROM met JOIN firsts AS f USING (sme_id)
+    SELECT {_KEYS}, bool_or(e.event_date = f.first_date) AS first_here
+    FROM firm_events AS e JOIN firsts AS f USING (sme_id)
     {_distinct("sme_id")}
 ),
-buyers AS (SELECT {_KEYS} FROM met {_distinct("buyer_id")}),
+buyers AS (
+    SELECT {_KEYS} FROM (SELECT event_id, year, buyer_id FROM met GROUP BY event_id, year, buyer_id) AS b
+    {_distinct("buyer_id")}
+),
 meetings AS (
     SELECT {_KEYS}, count(*) AS events, sum(planned) AS meetings_planned, sum(held) AS meetings_held,
            sum(no_shows) AS no_shows, sum(planned_past) AS planned_past,
