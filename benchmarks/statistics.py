@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 import aiohttp
 import asyncpg
 
-from benchmarks.morning_burst import backend_pids, cpu_seconds, process_tree
+from benchmarks.morning_burst import backend_pids, cpu_seconds, process_tree, settle
 from benchmarks.stack import scratch_stack
 from shared.reference.municipalities import dalarna_municipalities
 
@@ -268,6 +268,8 @@ async def bench(args: argparse.Namespace) -> None:
             "GET …/report/{year}.pdf": f"/statistics/report/{history.years[-1]}.pdf",
         }
         matcher = stack.services["matcher"].process
+        if matcher is not None:  # the reminder scheduler plans the history's feedback rounds first
+            print(f"matcher quiet after {await settle(matcher.pid):.0f} s", flush=True)
         print(f"load: PostgreSQL counts a million rows in {await calibration(stack.database_url):.0f} ms "
               "(an idle core: ~70 ms; more means other work shares the CPUs)")  # fmt: skip
         print(f"{'endpoint':<22} {'median ms':>10} {'max ms':>8} {'cpu ms':>8} {'bytes':>9}  ({args.requests} "

@@ -179,6 +179,8 @@ FROM given
 {_GROUPS}
 """  # noqa: S608 - fixed fragments
 
+SET_QUERY_SETTINGS = "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL work_mem = '32MB'"
+
 # The events a report lists (name and date), those with a meeting counted under the filters.
 SELECT_EVENTS = "SELECT event_id, name, event_date FROM matcher.stat_events WHERE event_id = ANY($1::uuid[])"
 

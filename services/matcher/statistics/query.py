@@ -207,7 +207,10 @@ async def statistics_report(pool: asyncpg.Pool, filters: StatisticsFilters, now:
     args = (filters.year, filters.municipality, filters.buyer, filters.cpv_division, today)
 
     async def fetch(query: str, *extra: Any) -> list[asyncpg.Record]:
-        async with pool.acquire() as conn:
+        async with pool.acquire() as conn, conn.transaction(readonly=True):
+            # A plan for these very filters (a generic one cannot drop the unused ones and use the indexes),
+            # and room to hash the history's meetings in memory.
+            await conn.execute(sql.SET_QUERY_SETTINGS)
             return await conn.fetch(query, *extra)
 
     async def choices() -> FilterChoices:
