@@ -58,12 +58,12 @@ per_event AS (
            {_rated("will_bid_or_buy")} AS will_bid_or_buy
     FROM met GROUP BY event_id, year
 ),
-firsts AS (
-    SELECT m.sme_id, min(m.event_date) AS first_date FROM matcher.stat_meetings AS m
-    WHERE {_COUNTS} AND m.sme_id IN (SELECT sme_id FROM met)
-    GROUP BY m.sme_id
-),
 firm_events AS (SELECT event_id, year, sme_id, min(event_date) AS event_date FROM met GROUP BY event_id, year, sme_id),
+firsts AS (  -- by the index on (sme_id, event_date): the first counted meeting of each firm reached
+    SELECT f.sme_id, (SELECT m.event_date FROM matcher.stat_meetings AS m
+                      WHERE m.sme_id = f.sme_id AND {_COUNTS} ORDER BY m.event_date LIMIT 1) AS first_date
+    FROM (SELECT DISTINCT sme_id FROM firm_events) AS f
+),
 firms AS (
     SELECT {_KEYS}, bool_or(e.event_date = f.first_date) AS first_here
     FROM firm_events AS e JOIN firsts AS f USING (sme_id)
