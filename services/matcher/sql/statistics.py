@@ -167,9 +167,10 @@ WITH given AS (
                AS hours
     FROM matcher.support_requests AS r
     JOIN matcher.stat_events AS e ON e.event_id = r.event_id
-    WHERE EXISTS (
-        SELECT 1 FROM matcher.stat_meetings AS m
-        WHERE m.event_id = r.event_id AND m.sme_id = r.organisation_id AND {_COUNTS} AND {_PASSES})
+    -- A scalar subquery with LIMIT stays a probe of the primary key per request (an EXISTS would be turned
+    -- into a join that first groups every meeting of the history).
+    WHERE (SELECT true FROM matcher.stat_meetings AS m
+           WHERE m.event_id = r.event_id AND m.sme_id = r.organisation_id AND {_COUNTS} AND {_PASSES} LIMIT 1)
 )
 SELECT {_KEYS},
        count(*) AS support_requests,
