@@ -1,28 +1,41 @@
-"""The statistics across events on a generated history: GET /statistics, its CSV and its spreadsheet.
+"""The statistics across events on a generated history: GET /statistics, its CSV, spreadsheet and yearly PDF.
 
     python -m benchmarks.statistics                                   # 5 years × 20 events × 300 firms
     python -m benchmarks.statistics --years 1 --events 3 --firms 40 --requests 3   # quick (CI)
 
 It starts the registry and the matcher (pinned to CPUs 0 and 1, as ``taskset -c 0,1``) on a scratch
 database (:mod:`benchmarks.stack`), then writes a history straight into the matcher's tables with COPY:
-per event a published version of ``--firms`` firms (drawn from a population four times as large, so
-firms come back) and a fifth as many buyers, about four meetings a firm (~1,200 an event at full size)
-each driven by one of its buyer's needs, day marks with ~8 % no-shows (and a few cancellations on the
-day), the after-day feedback (~55 % answer, rating each meeting), follow-up answers (a fifth of the
-firms that met about a need say whether they bid), the needs' outcomes as the change feed mirrors them
-(a third advertised after an event, awards to firms that met the buyer about the need and to firms that
-did not) and support requests with hours. Publishing each version fires migration 0019's trigger, which
-writes the event's facts. Then it asks each endpoint ``--requests`` times over loopback (the token
-checked with the registry as always) and prints the median and the slowest in ms. Figures only.
+per event a published version of ``--firms`` firms (drawn from a population four times as large, so firms
+come back) and a fifth as many buyers, about four meetings a firm (~1,200 an event at full size) each
+driven by one of its buyer's needs, day marks with ~8 % no-shows (and a few cancellations on the day),
+the after-day feedback (~55 % of those asked answer; the firm rates half the meetings held), follow-up
+answers (a fifth of the firms that met about a need say whether they bid), the needs' outcomes as the
+change feed mirrors them (a third advertised after an event, awards to firms that met the buyer about the
+need and to firms that did not) and support requests with hours. Publishing each version fires migration
+0019's trigger, which writes the event's facts. Then it asks each endpoint ``--requests`` times over
+loopback (the token checked with the registry as always) and prints the median and the slowest in ms.
+Figures only.
 
-What it takes: the per-event fact tables of migration 0019 (stat_events, stat_participants, stat_needs,
-stat_meetings, written at publish time so no request parses a snapshot), the mirror need_outcomes /
-need_outcome_awards, and the indexes 0019 adds on meeting_status (event_id, status), follow-up bids by
-need, support requests by event, and stat_meetings by buyer, division and need; the four figure queries
-and the awards run side by side on the pool's connections (:mod:`services.matcher.statistics.query`).
+What it takes (migration 0019): facts written at publish time so that no request parses a snapshot —
+``stat_events``, ``stat_participants``, ``stat_needs`` and ``stat_meetings`` (each pair with its driving
+need and CPV division, the firm's municipality, the event's day, its day mark and both ratings, whether the
+current version has it and whether a cancellation took it off, kept by triggers on schedule_versions,
+meeting_status, feedback_answers and cancellations); the mirror ``need_outcomes`` / ``need_outcome_awards``;
+indexes on stat_meetings for each filter (event_date, sme_municipality, buyer_id, cpv_division), each firm's
+first event (sme_id, event_date) and awards by need, plus follow-up bids by need and support requests by
+event. Per request the four figure queries and the awards run side by side on the pool's connections, each
+planned for its own filters (``plan_cache_mode = force_custom_plan``, so an unused filter costs nothing and
+a used one takes its index) with ``work_mem`` 32 MB; distinct counts go through two-level grouping sets.
 
-Measured (2026-12-04, this machine's 2 CPUs for the services, PostgreSQL embedded, unpinned), with
-``python -m benchmarks.statistics``: see the README's statistics section for the figures of the last run.
+Measured 2026-12-04 with ``python -m benchmarks.statistics`` (100 events, 120 000 meetings, 1 200 firms,
+636 awards; services pinned to 2 CPUs, PostgreSQL embedded and unpinned) on a machine shared with other
+work — the "load" line said 122 ms for what an idle core does in ~70 ms — median (max) ms of 15 requests:
+``GET /statistics`` 502 (681), ``?year`` 156, ``?municipality`` 94, ``?buyer`` 58, ``?cpv_division`` 134,
+``.csv`` 401, ``.xlsx`` 443, the yearly PDF 577; CPU per unfiltered request (matcher and its PostgreSQL
+backends) 650 ms, which suggests 350–450 ms for the unfiltered report and its exports on two idle cores
+(not measured: no idle machine was at hand).
+Before the facts were kept per meeting (count(DISTINCT …) over joins with meeting_status, feedback_answers
+and cancellations at request time) the unfiltered report took 2–4 s.
 """
 
 from __future__ import annotations
