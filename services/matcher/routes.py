@@ -23,9 +23,9 @@ from .feedback.routes import setup_feedback
 from .invitations.routes import setup_invitations
 from .onsite import day_routes, reception_routes
 from .privacy import export_routes
-from .support.routes import setup_support
 from .statistics import report_routes
 from .statistics.routes import add_statistics_routes
+from .support.routes import setup_support
 
 
 @operation("Who am I? (token checked with the registry)", tags=("auth",), response=Principal, errors=(503,))
@@ -64,10 +64,10 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/privacy/organisations/{organisation_id}", export_routes.export_organisation)
     day_routes.add_day_routes(app)
     setup_feedback(app)
-    setup_support(app)
     setup_invitations(app)
     add_statistics_routes(app)
     app.router.add_get(report_routes.REPORT_PATH, report_routes.get_report_pdf)  # the yearly PDF
+    setup_support(app)
     app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)
     app.router.add_get("/events/{event_id}/arrivals", reception_routes.list_arrivals)
     app.router.add_delete("/events/{event_id}/arrivals/{organisation_id}", reception_routes.delete_arrival)
