@@ -106,6 +106,11 @@ MATRIX: list[Row] = [
     Row("GET", "/auth/accounts", only(organiser={200})),
     Row("GET", "/auth/accounts/{account}", only(organiser={200}, service={200})),
     Row("PATCH", "/auth/accounts/{account}", only(organiser={200}), body={"disabled": True}),
+    # GDPR for the people behind accounts: organisers for any account, a holder for its own (the adviser's
+    # and the supporter's tokens are sessions of their accounts); erasure by organisers only.
+    Row("GET", "/auth/accounts/{account}/export", only(organiser={200})),
+    Row("GET", "/auth/accounts/{adviser_account}/export", only(organiser={200}, adviser={200})),
+    Row("DELETE", "/auth/accounts/{account}", only(organiser={204})),
     Row("POST", "/auth/login", everyone(422), body={"email": "", "password": ""}),
     Row("POST", "/auth/logout", signed_in(204)),
     # Only the web front end's service token asks for SME sign-in links (organisers included are refused).
@@ -349,6 +354,7 @@ def test_every_route_is_in_the_matrix(registry):
         "{registration}": "{registration_id}",
         "{account}": "{account_id}",
         "{supporter_account}": "{account_id}",
+        "{adviser_account}": "{account_id}",
     }
 
     def canonical(path: str) -> str:

@@ -6,6 +6,7 @@ from shared.health import add_health_routes
 from shared.web import add_openapi_routes
 
 from . import (
+    account_privacy,
     accounts,
     audit_routes,
     bulk,
@@ -42,6 +43,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/auth/accounts", accounts.list_accounts)
     app.router.add_get("/auth/accounts/{account_id}", accounts.get_account)
     app.router.add_patch("/auth/accounts/{account_id}", accounts.update_account)
+    app.router.add_delete("/auth/accounts/{account_id}", account_privacy.erase_account)
+    app.router.add_get("/auth/accounts/{account_id}/export", account_privacy.export_account)
     app.router.add_post("/auth/login", accounts.login)
     app.router.add_post("/auth/logout", accounts.logout)
     app.router.add_post("/auth/sign-in-links", sign_in_links.create_sign_in_links)
