@@ -1,8 +1,16 @@
-"""Dalarna's 15 municipalities and Swedish municipality codes (kommunkoder).
+"""Sweden's 290 municipalities and 21 counties, Dalarna's in more detail, and their codes (kommunkoder).
 
 A kommunkod has four digits: the county code (län) and two more. Dalarna is county 20 (NUTS 3: SE312).
-Centroids in ``data/dalarna_municipalities.csv`` are approximate centres of each municipality's area, not
-of its main town, so distances between them are rough and run longer than the road between the towns.
+
+Two tables, both in ``data/`` with their sources in ``data/README.md``:
+
+- ``swedish_municipalities.csv``: every municipality's SCB code and name, its county, and a point (the
+  Wikidata coordinate, mostly in the main town). Events anywhere in Sweden pick their region and their
+  firms' municipalities from it.
+- ``dalarna_municipalities.csv``: Dalarna's 15 with approximate centres of each municipality's *area* and
+  their in-county neighbours. The matcher's distances are between these centres (tuned on them), so they
+  run longer than the road between the towns. For Dalarna the national table keeps these centres too, so
+  a code means one point wherever it is looked up.
 """
 
 from __future__ import annotations
@@ -21,15 +29,21 @@ __all__ = [
     "DALARNA_COUNTY_CODE",
     "NUTS3_DALARNA",
     "SWEDISH_COUNTY_CODES",
+    "County",
     "CountyCode",
     "Municipality",
     "MunicipalityCode",
     "check_county_code",
     "check_municipality_code",
+    "counties",
     "dalarna_municipalities",
     "distance_km",
+    "find_municipality",
+    "get_county",
     "get_municipality",
     "is_swedish_municipality_code",
+    "municipalities_by_county",
+    "swedish_municipalities",
 ]
 
 DALARNA_COUNTY_CODE = "20"
@@ -43,33 +57,72 @@ _KOMMUNKOD = re.compile(r"[0-9]{4}")
 
 
 @dataclass(frozen=True, slots=True)
+class County:
+    """A Swedish county (län): its two-digit code and SCB's name, e.g. ``20`` and ``Dalarnas län``."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Municipality:
-    """A Dalarna municipality: kommunkod, name, approximate centroid and in-county neighbours' codes."""
+    """A Swedish municipality: kommunkod, name, a point (WGS84), in-county neighbours' codes and county.
+
+    ``neighbours`` is known for Dalarna only (empty elsewhere); see the module docstring for the point.
+    """
 
     code: str
     name: str
     lat: float
     lon: float
     neighbours: tuple[str, ...]
+    county_code: str
+    county_name: str
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with files(__package__).joinpath("data", name).open("r", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@functools.cache
+def _national() -> dict[str, Municipality]:
+    """All 290 by code, read once; Dalarna's rows take their area centre and neighbours from its own file."""
+    dalarna = {row["code"]: row for row in _rows("dalarna_municipalities.csv")}
+    code_of = {row["name"]: row["code"] for row in dalarna.values()}
+    table = {}
+    for row in _rows("swedish_municipalities.csv"):
+        detail = dalarna.get(row["code"])
+        table[row["code"]] = Municipality(
+            code=row["code"],
+            name=row["name"],
+            lat=float((detail or row)["lat"]),
+            lon=float((detail or row)["lon"]),
+            neighbours=tuple(code_of[n] for n in detail["neighbours_in_county"].split(";") if n) if detail else (),
+            county_code=row["county_code"],
+            county_name=row["county_name"],
+        )
+    return table
 
 
 @functools.cache
 def _table() -> dict[str, Municipality]:
-    """Dalarna's municipalities by code, read once from the packaged CSV (neighbour names become codes)."""
-    path = files(__package__).joinpath("data", "dalarna_municipalities.csv")
-    with path.open("r", encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    code_of = {row["name"]: row["code"] for row in rows}
-    return {
-        row["code"]: Municipality(
-            code=row["code"],
-            name=row["name"],
-            lat=float(row["lat"]),
-            lon=float(row["lon"]),
-            neighbours=tuple(code_of[name] for name in row["neighbours_in_county"].split(";") if name),
-        )
-        for row in rows
-    }
+    """Dalarna's municipalities by code (the national table's county 20)."""
+    return {code: m for code, m in _national().items() if m.county_code == DALARNA_COUNTY_CODE}
+
+
+@functools.cache
+def _counties() -> dict[str, County]:
+    return {m.county_code: County(m.county_code, m.county_name) for m in _national().values()}
+
+
+def _swedish_order(name: str) -> str:
+    """A sort key for names the Swedish way (å, ä, ö after z; case ignored): the three map to the
+    characters after ``z`` in code-point order. Enough for municipality names, which have no other accents."""
+    return name.casefold().translate(_AFTER_Z)
+
+
+_AFTER_Z = str.maketrans({"å": "{", "ä": "|", "ö": "}"})
 
 
 def dalarna_municipalities() -> tuple[Municipality, ...]:
@@ -87,6 +140,96 @@ def dalarna_municipalities() -> tuple[Municipality, ...]:
     15
     """
     return tuple(sorted(_table().values(), key=lambda m: m.code))
+
+
+def swedish_municipalities() -> tuple[Municipality, ...]:
+    """Return all of Sweden's municipalities (SCB's 290) in code order.
+
+    Examples
+    --------
+    >>> len(swedish_municipalities()), swedish_municipalities()[0].name
+    (290, 'Upplands Väsby')
+    >>> [(m.name, m.county_name) for m in swedish_municipalities() if m.code == "1280"]
+    [('Malmö', 'Skåne län')]
+    """
+    return tuple(sorted(_national().values(), key=lambda m: m.code))
+
+
+def find_municipality(code: str) -> Municipality | None:
+    """Return the Swedish municipality with this kommunkod, or None when there is none.
+
+    Examples
+    --------
+    >>> find_municipality("0180").name, find_municipality("2080").county_name
+    ('Stockholm', 'Dalarnas län')
+    >>> find_municipality("2099") is None, find_municipality("1280 ") is None
+    (True, True)
+    """
+    return _national().get(code) if isinstance(code, str) else None
+
+
+def counties() -> tuple[County, ...]:
+    """Return Sweden's 21 counties in code order.
+
+    Examples
+    --------
+    >>> len(counties()), counties()[0]
+    (21, County(code='01', name='Stockholms län'))
+    """
+    return tuple(sorted(_counties().values(), key=lambda c: c.code))
+
+
+def get_county(code: str) -> County:
+    """Return the county with this two-digit code.
+
+    Raises
+    ------
+    ValueError
+        If ``code`` is not a county code in use.
+
+    Examples
+    --------
+    >>> get_county("20").name
+    'Dalarnas län'
+    """
+    county = _counties().get(code) if isinstance(code, str) else None
+    if county is None:
+        raise ValueError(f"{code!r} is not a Swedish county code (two digits such as 20)")
+    return county
+
+
+def municipalities_by_county(first: str | None = None) -> list[tuple[County, tuple[Municipality, ...]]]:
+    """Every county with its municipalities, for pickers: county ``first`` (e.g. the event's region) leads,
+    the rest follow in code order; within a county, names sort the Swedish way (å, ä, ö after z).
+
+    Parameters
+    ----------
+    first : str, optional
+        A county code to put first; an unknown code (or None) changes nothing.
+
+    Examples
+    --------
+    >>> groups = municipalities_by_county("12")
+    >>> groups[0][0].name, groups[0][1][0].name, groups[1][0].code, len(groups)
+    ('Skåne län', 'Bjuv', '01', 21)
+    >>> [m.name for m in municipalities_by_county()[15][1]][:3]
+    ['Avesta', 'Borlänge', 'Falun']
+    >>> [m.name for m in dict(municipalities_by_county())[get_county("01")]][-3:]
+    ['Vaxholm', 'Värmdö', 'Österåker']
+    """
+    groups = [
+        (
+            county,
+            tuple(
+                sorted(
+                    (m for m in _national().values() if m.county_code == county.code),
+                    key=lambda m: _swedish_order(m.name),
+                )
+            ),
+        )
+        for county in counties()
+    ]
+    return sorted(groups, key=lambda group: group[0].code != first)
 
 
 def get_municipality(code: str) -> Municipality:
@@ -149,18 +292,18 @@ def is_swedish_municipality_code(code: str) -> bool:
 
 
 def check_municipality_code(code: str) -> str:
-    """Return ``code`` when it is a well-formed Swedish kommunkod, else raise ValueError (for validators).
+    """Return ``code`` when it is one of SCB's 290 kommunkoder, else raise ValueError (for validators).
 
     Examples
     --------
-    >>> check_municipality_code("2080")
-    '2080'
-    >>> check_municipality_code("2000")
+    >>> check_municipality_code("2080"), check_municipality_code("1280")
+    ('2080', '1280')
+    >>> check_municipality_code("2099")
     Traceback (most recent call last):
     ...
     ValueError: not a Swedish municipality code (kommunkod, four digits such as 2080)
     """
-    if not is_swedish_municipality_code(code):
+    if find_municipality(code) is None:
         raise ValueError("not a Swedish municipality code (kommunkod, four digits such as 2080)")
     return code
 
@@ -183,7 +326,7 @@ def check_county_code(code: str) -> str:
 
 
 MunicipalityCode = Annotated[str, AfterValidator(check_municipality_code)]
-"""A pydantic field type: a Swedish kommunkod such as ``2080`` (Falun)."""
+"""A pydantic field type: the kommunkod of an existing Swedish municipality, such as ``2080`` (Falun)."""
 
 CountyCode = Annotated[str, AfterValidator(check_county_code)]
 """A pydantic field type: a Swedish county code such as ``20`` (Dalarna)."""
