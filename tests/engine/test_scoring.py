@@ -291,4 +291,4 @@ def test_explanation_names_the_need_the_sme_asked_for():
     no_wish = score_pairs(PairFeatures(**values | {"buyer_wish": np.zeros_like(features.buyer_wish)}))
     [only_sme] = explain_pairs(encoded, no_wish, [[0, 0]])
     assert only_sme.sentence_en.startswith("You marked interest in “Lokalvård i förskolor”")
-    assert only_sme.sentence_sv.startswith("Ni har anmält intresse för «Lokalvård i förskolor»")
+    assert only_sme.sentence_sv.startswith("Ni har anmält intresse för ”Lokalvård i förskolor”")

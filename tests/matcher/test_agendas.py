@@ -23,7 +23,7 @@ from services.matcher.agendas import (
     removed_meetings,
 )
 from services.matcher.agendas.html import grid_html, sme_agenda_html, table_sheets_html
-from services.matcher.agendas.pdf import agenda_pdf, table_sheets_pdf
+from services.matcher.agendas.pdf import agenda_pdf, reception_pdf, table_sheets_pdf
 from services.matcher.engine.encode import encode_snapshot
 from services.matcher.engine.examples import example_snapshot, synthetic_snapshot
 from services.matcher.engine.explain import explain_pairs
@@ -289,13 +289,34 @@ def test_pdf_in_english(example):
     assert "Why you meet" in text and "Cleaning services" in text and "Schedule version 1" in text
 
 
-def test_pdf_survives_names_outside_its_font(example):
+def test_pdfs_print_names_beyond_swedish_as_written(example):
+    """Noto Sans is embedded (shared/fonts): Polish, Danish and Norwegian letters print, in every agenda PDF."""
     snapshot, meetings, _ = example
     data = snapshot.model_dump()
-    data["buyers"][0]["organisation"]["name"] = "Łódź Spółka – “Kraków”"
+    data["buyers"][0]["organisation"]["name"] = "Łódź Spółka – ”Kraków”"
+    data["smes"][0]["organisation"]["name"] = "Ærø Rengøring ApS"
     agendas = publish(EventSnapshot.model_validate(data), meetings)
-    text = pdf_text(agenda_pdf(agendas.sme(snapshot.smes[0].organisation.id)))
-    assert "?ódz Spó?ka – “Kraków”" in text
+    sme = agendas.sme(snapshot.smes[0].organisation.id)
+    assert any(m.counterpart_name.startswith("Łódź") for m in sme.meetings)  # the firm meets that buyer
+    texts = {
+        "agenda": pdf_text(agenda_pdf(sme)),
+        "table sheets": pdf_text(table_sheets_pdf(agendas)),
+        "reception": pdf_text(reception_pdf(agendas.smes, {})),
+    }
+    for kind, text in texts.items():
+        assert "Łódź Spółka – ”Kraków”" in text and "Ærø Rengøring ApS" in text, kind
+        assert "?" not in text.replace("?lang", ""), kind  # nothing replaced
+
+
+def test_pdf_writes_dates_phones_and_the_zone_for_people(example):
+    snapshot, _, agendas = example
+    text = " ".join(pdf_text(agenda_pdf(agendas.sme(snapshot.smes[0].organisation.id))).split())
+    assert "Affärsträff Falun · tisdag 7 oktober 2025" in text
+    assert "publicerad onsdag 1 oktober 2025 kl. 15:00 · Alla tider i svensk tid" in text  # 13:00 UTC
+    assert "kontakt500@example.se, 070-123 05 00" in text and "+46" not in text and "Europe/Stockholm" not in text
+    english = " ".join(pdf_text(agenda_pdf(agendas.sme(snapshot.smes[0].organisation.id), lang="en")).split())
+    assert "Tuesday 7 October 2025" in english and "published Wednesday 1 October 2025 at 15:00" in english
+    assert "All times in Swedish time" in english and "+46 70 123 05 00" in english
 
 
 # --- HTML --------------------------------------------------------------------------------------------

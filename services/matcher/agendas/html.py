@@ -7,12 +7,10 @@ Every value is autoescaped. Swedish by default, ``lang="en"`` for English; the `
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -20,7 +18,7 @@ from markupsafe import Markup
 from .live import LivePage
 from .model import AgendaHeader, Agendas, EventGrid, SmeAgenda, TableAgenda
 from .qr import check_in_url, qr_svg
-from .words import contact_line, need_line, why, words
+from .words import contact_line, header_lines, need_line, why, words
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -35,18 +33,13 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(contact_line=contact_line, need_line=need_line, why=why)
+    env.globals.update(contact_line=contact_line, header_lines=header_lines, need_line=need_line, why=why)
     return env
 
 
 def _render(template: str, doc: AgendaHeader, lang: str, **extra: Any) -> str:
-    zone = ZoneInfo(doc.time_zone)
-
-    def local(moment: dt.datetime) -> str:
-        return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
-
     extra.setdefault("live", None)  # only a page read by its link follows re-plans (:mod:`.live`)
-    return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), local=local, **extra)
+    return environment().get_template(template).render(doc=doc, lang=lang, w=words(lang), **extra)
 
 
 def _qr(qr_url: str | None, lang: str, web_url: object | None) -> Markup | None:

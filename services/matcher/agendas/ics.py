@@ -7,8 +7,9 @@ when a later version drops the pair, the meeting is sent once more with STATUS:C
 
 Times are written in UTC (``DTSTART:20251007T070000Z``), not with a TZID and a VTIMEZONE: the schedule
 is stored in UTC, every calendar client shows UTC times in the reader's own zone, and a UTC file needs
-no VTIMEZONE block whose daylight-saving rules we would have to keep right. The local time (Europe/
-Stockholm) is spelled out in the DESCRIPTION for people reading the raw text. DTSTAMP is the version's
+no VTIMEZONE block whose daylight-saving rules we would have to keep right. The local day and time
+("tisdag 7 oktober 2025 kl. 09:00–09:20 (svensk tid)", :mod:`shared.formatting`) is spelled out in the
+DESCRIPTION for people reading the raw text. DTSTAMP is the version's
 ``published_at`` so the same version always gives the same bytes.
 
 Each meeting's SUMMARY names the event ("Affärsträff Falun: möte med Falu kommun"), since a calendar shows
@@ -26,6 +27,8 @@ from datetime import timedelta
 from uuid import UUID, uuid5
 
 from icalendar import Alarm, Calendar, Event, vDuration
+
+from shared import formatting
 
 from .model import AgendaMeeting, SmeAgenda, TableAgenda
 from .words import contact_line, need_line, why, words
@@ -55,7 +58,9 @@ def meeting_uid(event_id: UUID, sme_id: UUID, buyer_id: UUID) -> str:
 
 def _description(agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: str) -> str:
     w = words(lang)
-    lines = [f"{w['time']}: {meeting.local_time} ({agenda.time_zone}), {w['table'].lower()} {meeting.table}"]
+    when = formatting.span(meeting.start, meeting.end, lang, agenda.time_zone)
+    zone = formatting.zone_name(agenda.time_zone, lang)
+    lines = [f"{w['time']}: {when} ({zone}), {w['table'].lower()} {meeting.table}"]
     if meeting.needs:
         lines += [f"{w['needs']}:", *(f"- {need_line(need, lang)}" for need in meeting.needs)]
     if why(meeting, lang):
@@ -63,7 +68,7 @@ def _description(agenda: SmeAgenda | TableAgenda, meeting: AgendaMeeting, lang: 
     if meeting.contacts:
         lines += [
             f"{w['contacts']}:",
-            *(f"- {contact_line(c.name, c.title, c.email, c.phone)}" for c in meeting.contacts),
+            *(f"- {contact_line(c.name, c.title, c.email, c.phone, lang)}" for c in meeting.contacts),
         ]
     lines.append(f"{w['version']} {agenda.version}")
     return "\n".join(lines)

@@ -1,11 +1,10 @@
 """Agendas as PDF: an SME's or a table's agenda, and the venue's table sheets (one page per table).
 
-Fonts: fpdf2 ships no TrueType font (only the 14 standard PDF fonts), and a system font such as DejaVu
-is not on every machine the matcher runs on. So the PDFs use the standard Helvetica with fpdf2's
-``core_fonts_encoding = "cp1252"``, written as WinAnsiEncoding: that covers Swedish (å ä ö), the en dash
-of "09:00–09:20", the «» and “” quotes of the explanations and €, and every PDF reader has the font.
-Characters beyond Windows-1252 (rare in Swedish names: ł, ş, Greek …) are folded to their base letter
-where Unicode can decompose them and to "?" otherwise (:func:`printable`), never raising. The creation
+Fonts: Noto Sans, shipped with the package (:mod:`shared.fonts`) and embedded as a subset, so every
+name prints as written — "Łódź", "Ærø", "Åsa Öberg" — and the en dash of "09:00–09:20", the ”” quotes
+of the explanations and € with them; only what even Noto lacks (emoji, CJK) is folded or printed "?"
+(:func:`printable`), never raising. Dates, times and phone numbers are written as on the web pages
+(:mod:`shared.formatting`, via :func:`.words.header_lines` and :func:`.words.contact_line`). The creation
 date is the version's ``published_at`` so the same version always gives the same bytes.
 
 A participant's own agenda carries a QR code of its agenda link in the top right corner (``qr_url``,
@@ -17,52 +16,27 @@ has every firm's agenda, one firm per page, in Swedish alphabetical order, each 
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Mapping, Sequence
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from shared.fonts import FAMILY, add_fonts, printable
+
 from .model import AgendaHeader, AgendaMeeting, Agendas, SmeAgenda, TableAgenda
 from .qr import check_in_url, qr_png
-from .words import contact_line, need_line, why, words
+from .words import contact_line, header_lines, need_line, why, words
 
-ENCODING = "cp1252"
-FONT = "helvetica"
+FONT = FAMILY
 LEFT_MARGIN_MM = 15
 RIGHT_MARGIN_MM = 15
 QR_MM = 30
 
 
-def printable(text: str) -> str:
-    """``text`` with every character the PDF's font cannot encode folded or replaced.
-
-    Examples
-    --------
-    >>> printable("Åsa Öberg – 09:00–09:20 «städ»")
-    'Åsa Öberg – 09:00–09:20 «städ»'
-    >>> printable("Łódź Spółka ş")
-    '?ódz Spó?ka s'
-    """
-    out = []
-    for char in text:
-        try:
-            char.encode(ENCODING)
-            out.append(char)
-        except UnicodeEncodeError:
-            base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-            try:
-                out.append(base.encode(ENCODING).decode(ENCODING) if base else "?")
-            except UnicodeEncodeError:
-                out.append("?")
-    return "".join(out)
-
-
 def _document(header: AgendaHeader, title: str, lang: str) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.core_fonts_encoding = ENCODING
+    add_fonts(pdf)
     pdf.set_margins(LEFT_MARGIN_MM, 15, RIGHT_MARGIN_MM)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(printable(title))
@@ -79,15 +53,12 @@ def _line(pdf: FPDF, text: str, *, size: float = 10, style: str = "", height: fl
 
 
 def _heading(pdf: FPDF, title: str, header: AgendaHeader, lang: str, qr_url: str | None = None) -> None:
-    w = words(lang)
     top = pdf.get_y()
     if qr_url:
         pdf.set_right_margin(RIGHT_MARGIN_MM + QR_MM + 4)  # the heading wraps beside the code
     _line(pdf, title, size=16, style="B", height=8)
-    place = f" · {w['venue']}: {header.venue}" if header.venue else ""
-    _line(pdf, f"{header.event_name} · {header.event_date.isoformat()}{place}")
-    published = f"{header.published_at.astimezone(ZoneInfo(header.time_zone)):%Y-%m-%d %H:%M}"
-    _line(pdf, f"{w['version']} {header.version}, {w['published']} {published} · {w['times_in']} {header.time_zone}")
+    for line in header_lines(header, lang):
+        _line(pdf, line)
     if qr_url:
         pdf.set_right_margin(RIGHT_MARGIN_MM)
         pdf.set_y(max(pdf.get_y(), _qr_block(pdf, qr_url, lang, top)))
@@ -117,10 +88,10 @@ def _details(meeting: AgendaMeeting, lang: str, *, brief: bool) -> str:
     return "\n".join(lines)
 
 
-def _counterpart(meeting: AgendaMeeting, *, brief: bool) -> str:
+def _counterpart(meeting: AgendaMeeting, lang: str, *, brief: bool) -> str:
     if brief:
         return meeting.counterpart_name
-    contacts = [contact_line(c.name, c.title, c.email, c.phone) for c in meeting.contacts or []]
+    contacts = [contact_line(c.name, c.title, c.email, c.phone, lang) for c in meeting.contacts or []]
     return "\n".join([meeting.counterpart_name, *contacts])
 
 
@@ -129,7 +100,7 @@ def _meetings_table(
 ) -> None:
     w = words(lang)
     if not sheet.meetings:
-        _line(pdf, w["no_meetings"], style="I")
+        _line(pdf, w["no_meetings"])
         return
     pdf.set_font(FONT, "", 9)
     who = w["counterpart_buyer"] if sheet.kind == "sme" else w["counterpart_sme"]
@@ -140,7 +111,7 @@ def _meetings_table(
         table.row([printable(h) for h in headings])
         for meeting in sheet.meetings:
             cells = [meeting.local_time, *([str(meeting.table)] if show_table else [])]
-            cells += [_counterpart(meeting, brief=brief), _details(meeting, lang, brief=brief)]
+            cells += [_counterpart(meeting, lang, brief=brief), _details(meeting, lang, brief=brief)]
             table.row([printable(c) for c in cells])
 
 

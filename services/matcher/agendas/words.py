@@ -1,10 +1,16 @@
-"""The words on agendas, Swedish first, English on request; one place so the .ics, HTML and PDF agree."""
+"""The words on agendas, Swedish first, English on request; one place so the .ics, HTML and PDF agree.
+
+Dates, times, phone numbers and the time zone's name are written by :mod:`shared.formatting`, as on the
+web pages and in the e-mails ("torsdag 5 november 2026", "kl. 09:00", "070-174 07 58", "svensk tid").
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from .model import AgendaMeeting, AgendaNeed
+from shared import formatting
+
+from .model import AgendaHeader, AgendaMeeting, AgendaNeed
 
 Language = Literal["sv", "en"]
 
@@ -27,7 +33,7 @@ WORDS: dict[str, dict[str, str]] = {
         "live_changed": "Schemat har ändrats sedan ni öppnade sidan.",
         "live_show": "Visa det nya schemat",
         "published": "publicerad",
-        "times_in": "Tider i",
+        "times_in": "Alla tider i",
         "representative": "Vid bordet",
         "of_buyer": "av köparens bord",
         "empty": "–",
@@ -62,7 +68,7 @@ WORDS: dict[str, dict[str, str]] = {
         "live_changed": "The schedule has changed since you opened this page.",
         "live_show": "Show the new schedule",
         "published": "published",
-        "times_in": "Times in",
+        "times_in": "All times in",
         "representative": "At the table",
         "of_buyer": "of the buyer's tables",
         "empty": "–",
@@ -114,12 +120,36 @@ def why(meeting: AgendaMeeting, lang: str) -> str:
     return meeting.why_sv if lang == "sv" else meeting.why_en
 
 
-def contact_line(name: str, title: str, email: str, phone: str | None) -> str:
-    """A contact person on one line.
+def contact_line(name: str, title: str, email: str, phone: str | None, lang: str = "sv") -> str:
+    """A contact person on one line, the phone number as people dial it (:func:`shared.formatting.phone`).
 
     Examples
     --------
     >>> contact_line("Åsa Öberg", "Upphandlare", "asa@falun.se", None)
     'Åsa Öberg, Upphandlare, asa@falun.se'
+    >>> contact_line("Åsa Öberg", "", "asa@falun.se", "+46701740758")
+    'Åsa Öberg, asa@falun.se, 070-174 07 58'
     """
-    return ", ".join(part for part in (name, title, email, phone) if part)
+    return ", ".join(part for part in (name, title, email, formatting.phone(phone, lang)) if part)
+
+
+def header_lines(header: AgendaHeader, lang: str) -> tuple[str, str]:
+    """The two lines under an agenda's title: the event, its day and venue; the version and the time zone.
+
+    Examples
+    --------
+    >>> from services.matcher.agendas.build import build_agendas
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snapshot = example_snapshot()
+    >>> agendas = build_agendas(snapshot, [], version=1, published_at=snapshot.generated_at, include_contacts=False)
+    >>> header_lines(agendas.smes[0], "sv")[0]
+    'Affärsträff Falun · tisdag 7 oktober 2025'
+    >>> header_lines(agendas.smes[0], "en")[1].endswith("· All times in Swedish time")
+    True
+    """
+    w = words(lang)
+    place = f" · {w['venue']}: {header.venue}" if header.venue else ""
+    event = f"{header.event_name} · {formatting.day(header.event_date, lang)}{place}"
+    published = formatting.when(header.published_at, lang, header.time_zone)
+    zone = formatting.zone_name(header.time_zone, lang)
+    return event, f"{w['version']} {header.version}, {w['published']} {published} · {w['times_in']} {zone}"

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import numpy as np
 
+from shared.formatting import quoted
 from shared.reference.cpv import cpv_label
 from shared.reference.municipalities import get_municipality
 
@@ -208,8 +209,8 @@ def _parts(
         sv.append("ni har båda anmält intresse")
         en.append("you both marked interest")
     elif sme_wants:
-        sv.append(f"ni har anmält intresse för «{title}»")
-        en.append(f"you marked interest in “{title}”")
+        sv.append(f"ni har anmält intresse för {quoted(title)}")
+        en.append(f"you marked interest in {quoted(title, 'en')}")
     elif buyer_wants:
         sv.append(f"{buyer_name} vill träffa er")
         en.append(f"{buyer_name} asked to meet you")
@@ -226,8 +227,8 @@ def _parts(
             sv.append(f"CPV {need_code} {label_sv} ligger nära er {sme_code} {cpv_label(sme_code, 'sv')}")
             en.append(f"CPV {need_code} {label_en} is close to your {sme_code} {cpv_label(sme_code, 'en')}")
     if facts.text >= TEXT_MENTION:
-        sv.append(f"er beskrivning liknar «{title}»")
-        en.append(f"your description resembles “{title}”")
+        sv.append(f"er beskrivning liknar {quoted(title)}")
+        en.append(f"your description resembles {quoted(title, 'en')}")
     delivery = facts.delivery
     code = encoded.municipality_codes[delivery] if delivery >= 0 else None
     if code is not None:
@@ -285,7 +286,7 @@ def explain_pairs(encoded: EncodedEvent, scores: PairScores, pairs: Any) -> list
     >>> encoded = encode_snapshot(example_snapshot())
     >>> [first] = explain_pairs(encoded, encoded.scores, [[0, 0]])
     >>> print(first.sentence_sv)
-    Ni har båda anmält intresse; CPV 90910000 Städning stämmer; er beskrivning liknar «Lokalvård i förskolor»; leveransen i Falun ligger inom ert område; uppdraget har en storlek som passar ett mikroföretag.
+    Ni har båda anmält intresse; CPV 90910000 Städning stämmer; er beskrivning liknar ”Lokalvård i förskolor”; leveransen i Falun ligger inom ert område; uppdraget har en storlek som passar ett mikroföretag.
     >>> print(first.sentence_en)
     You both marked interest; CPV 90910000 Cleaning services matches; your description resembles “Lokalvård i förskolor”; delivery in Falun is within your area; the contract is sized for a micro firm.
     """  # noqa: E501

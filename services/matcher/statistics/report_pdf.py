@@ -6,24 +6,24 @@ The report is drawn from the statistics document alone (a pure function: the rou
 module only lays out), so the PDF, the web page and the exports always show the same numbers. The year's
 figures are its :attr:`~.model.StatisticsReport.per_year` entry (or the totals of a report filtered to
 that year); the comparison needs the year before in ``per_year`` too, which is why the route asks the query
-without a year filter. Layout and fonts are the agendas' (:mod:`..agendas.pdf`: Helvetica in Windows-1252,
-characters beyond it folded, never raising); numbers are written the Swedish way (``1 200 000 kr``,
-``12,5``, ``8 %``) or the English way with ``lang="en"``. The creation date is the report's
-``generated_at``, so the same document always gives the same bytes.
+without a year filter. Layout and fonts are the agendas' (:mod:`..agendas.pdf`: Noto Sans from
+:mod:`shared.fonts`, so "Łódź" prints as written); numbers, amounts and dates are :mod:`shared.formatting`'s,
+the Swedish way (``1 200 000 kr``, ``12,5``, ``8 %``) or the English way with ``lang="en"``. The creation
+date is the report's ``generated_at``, so the same document always gives the same bytes.
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_percent
 from fpdf import FPDF
 
-from ..agendas.pdf import ENCODING, FONT, LEFT_MARGIN_MM, RIGHT_MARGIN_MM, _line, printable
+from shared import formatting
+from shared.fonts import add_fonts, printable
+
+from ..agendas.pdf import FONT, LEFT_MARGIN_MM, RIGHT_MARGIN_MM, _line
 from .model import Figures, StatisticsReport
 from .report_words import FIGURES_SV, LIMITS, RATINGS, definition, figure_label, words
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 _LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 # The figures the comparison with the year before shows, in the report's order.
 COMPARED = (
@@ -42,8 +42,7 @@ def number(value: float, lang: str, digits: int = 0) -> str:
     >>> number(1200000, "sv").replace("\\xa0", " "), number(1200000, "en"), number(12.5, "sv", 1)
     ('1 200 000', '1,200,000', '12,5')
     """
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_LOCALES[lang])
+    return formatting.number(value, lang, digits)
 
 
 def figure_text(figures: Figures, name: str, lang: str) -> str:
@@ -62,7 +61,7 @@ def figure_text(figures: Figures, name: str, lang: str) -> str:
     if name in _RATES:
         return words(lang)["not_known"] if value is None else format_percent(value, locale=_LOCALES[lang])
     if name == "awarded_value_sek":
-        return f"{number(value, lang)} {words(lang)['kr']}"
+        return formatting.amount(value, lang)
     if name == "support_hours":
         return number(value, lang, 1)
     return number(value, lang)
@@ -71,7 +70,7 @@ def figure_text(figures: Figures, name: str, lang: str) -> str:
 def change_text(before: Figures, now: Figures, name: str, lang: str) -> str:
     """How a figure moved since the year before: ``+12``, ``-3`` or ``0`` (rates: ``–``).
 
-    The minus is a hyphen: the typographic minus (U+2212) is not in the PDF font's Windows-1252.
+    The minus is a hyphen, as people type it when they search the PDF for a figure.
 
     Examples
     --------
@@ -174,8 +173,7 @@ def _title_page(pdf: FPDF, report: StatisticsReport, year: int, lang: str, organ
     pdf.ln(8)
     if organiser:
         _line(pdf, f"{w['organiser']}: {organiser}", size=12, height=7)
-    generated = report.generated_at.astimezone(STOCKHOLM).date()
-    _line(pdf, f"{w['generated']} {generated.isoformat()}", size=12, height=7)
+    _line(pdf, f"{w['generated']} {formatting.day(report.generated_at, lang)}", size=12, height=7)
     pdf.ln(4)
     _line(pdf, w["filters"], size=12, style="B", height=7)
     for line in selection(report, lang):
@@ -236,7 +234,7 @@ def _events(pdf: FPDF, report: StatisticsReport, year: int, lang: str) -> None:
     _heading(pdf, w["per_event"])
     events = [entry for entry in report.per_event if entry.date.year == year]
     if not events:
-        _line(pdf, w["no_events"], style="I")
+        _line(pdf, w["no_events"])
         return
     names = ("firms_reached", "first_time_firms", "meetings_held", "no_shows", "awards_to_met_firms")
     rows = [[w["event"], w["date"], *(figure_label(n, lang) for n in names)]]
@@ -284,7 +282,7 @@ def report_pdf(report: StatisticsReport, year: int, *, lang: str = "sv", organis
     if figures is None:
         raise LookupError(f"the report holds no figures for {year}")
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.core_fonts_encoding = ENCODING
+    add_fonts(pdf)
     pdf.set_margins(LEFT_MARGIN_MM, 15, RIGHT_MARGIN_MM)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_title(printable(w["title"].format(year=year)))
