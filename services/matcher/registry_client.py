@@ -180,6 +180,14 @@ class RegistryClient:
                 return items, signed_up
             params["cursor"] = body["next_cursor"]
 
+    async def open_needs(self, buyer_id: UUID, *, limit: int = 200) -> list[dict[str, Any]]:
+        """A buyer's planned and published needs, the first ``limit`` of them (``GET /needs?buyer_id=``)."""
+        params = [("buyer_id", str(buyer_id)), ("status", "planned"), ("status", "published"), ("limit", str(limit))]
+        status, _, body = await self._call("GET", "/needs", params=params)
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"needs of buyer {buyer_id}")
+        return list(body.get("items") or [])
+
     async def organisation(self, organisation_id: UUID) -> dict[str, Any] | None:
         """An organisation as the registry shows it (``GET /organisations/{id}``); None when it has none."""
         status, _, body = await self._call("GET", f"/organisations/{organisation_id}")

@@ -23,6 +23,7 @@ from .feedback.routes import setup_feedback
 from .invitations.routes import setup_invitations
 from .onsite import day_routes, reception_routes
 from .privacy import export_routes
+from .relevance.routes import setup_relevance
 from .statistics import report_routes
 from .statistics.routes import add_statistics_routes
 from .support.routes import setup_support
@@ -68,6 +69,7 @@ def setup_routes(app: web.Application) -> None:
     add_statistics_routes(app)
     app.router.add_get(report_routes.REPORT_PATH, report_routes.get_report_pdf)  # the yearly PDF
     setup_support(app)
+    setup_relevance(app)  # the sign-up pages' lists, best fit first
     app.router.add_post("/events/{event_id}/arrivals", reception_routes.create_arrival)
     app.router.add_get("/events/{event_id}/arrivals", reception_routes.list_arrivals)
     app.router.add_delete("/events/{event_id}/arrivals/{organisation_id}", reception_routes.delete_arrival)

@@ -295,6 +295,9 @@ MATRIX: list[Row] = [
     Row("GET", "/support/assigned", only(organiser={200}, adviser={200})),
     Row("POST", "/events/{event}/invitations", only(organiser={200}), body={"took_part_before": True}),
     Row("GET", "/events/{event}/invitations", only(organiser={200})),
+    # The sign-up pages' relevance lists: organisers (and a supporter of the event), a firm or a buyer its own.
+    Row("GET", "/events/{event}/relevance?sme_id={sme}", only(organiser={200}, sme={200}, supporter={200})),
+    Row("GET", "/events/{event}/relevance?buyer_id={buyer}", only(organiser={200}, buyer={200}, supporter={200})),
     # The statistics across events: organisers, and the web as service.
     *(Row("GET", f"/statistics{suffix}", only(organiser={200}, service={200})) for suffix in ("", ".csv", ".xlsx")),
     Row("GET", f"/statistics/report/{NEXT_YEAR}.pdf", only(organiser={200}, service={200})),  # the world's year

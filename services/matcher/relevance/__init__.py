@@ -1,0 +1,1 @@
+"""Relevance lists for the sign-up pages: a firm's needs and a buyer's firms, best fit first (see routes)."""
