@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -40,6 +40,21 @@ async def create_event(registry, token: str, **overrides: object) -> dict:
     response = await registry.post("/events", json=event_body(**overrides), headers=bearer(token))
     assert response.status == 201, await response.text()
     return await response.json()
+
+
+async def create_past_event(
+    registry, db, token: str, event_date: str, signup_deadline: str, **overrides: object
+) -> dict:
+    """An event whose day has gone by: made while it lay ahead (the API refuses a past date), then moved back
+    in the database as the calendar would have moved on."""
+    event = await create_event(registry, token, **overrides)
+    await db.execute(
+        "UPDATE registry.events SET event_date = $2, signup_deadline = $3 WHERE id = $1",
+        event["id"],
+        date.fromisoformat(event_date),
+        datetime.fromisoformat(signup_deadline),
+    )
+    return event | {"event_date": event_date, "signup_deadline": signup_deadline}
 
 
 async def move(registry, token: str, event_id: str, to: str, reason: str = "") -> object:

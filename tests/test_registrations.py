@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from shared.auth import Role
@@ -142,11 +144,14 @@ async def test_ownership_and_roles(registry, world, organiser_token, service_tok
     assert missing.status == 404
 
 
-async def test_signup_window(registry, organiser_token, make_org, make_token):
+async def test_signup_window(registry, organiser_token, make_org, make_token, db):
     sme = await make_org("sme")
     token = await make_token(Role.SME, sme)
-    late = await create_event(registry, organiser_token, signup_deadline=PAST_DEADLINE)
+    late = await create_event(registry, organiser_token)
     await move_to(registry, organiser_token, late["id"], "open")
+    # Its deadline passes while it is open (the API takes no deadline already passed).
+    past = datetime.fromisoformat(PAST_DEADLINE)
+    await db.execute("UPDATE registry.events SET signup_deadline = $2 WHERE id = $1", late["id"], past)
     response = await registry.post(f"/events/{late['id']}/registrations", json={}, headers=bearer(token))
     assert response.status == 409 and "deadline" in (await response.json())["detail"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.auth import Role
 from tests.conftest import bearer
-from tests.test_events import NEXT_YEAR, PROBLEM, create_event
+from tests.test_events import NEXT_YEAR, PROBLEM, create_event, create_past_event
 
 
 async def segment(registry, token: str, **query: str):
@@ -40,8 +40,9 @@ async def contact(db, organisation_id, name: str, email: str, position: int = 0)
 
 async def world(registry, organiser_token, db, make_org) -> dict:
     """Five firms and a buyer around two events: last year's (Falun) and the coming one."""
-    earlier = await create_event(
+    earlier = await create_past_event(
         registry,
+        db,
         organiser_token,
         name="Affärsträff Falun 2025",
         event_date=f"{NEXT_YEAR - 2}-10-07",

@@ -18,12 +18,14 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import to_jsonable_python
 
 from shared.auth import PRINCIPAL_KEY, Role, require
+from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import read_json
 
 from . import audit, idempotency
+from .event_dates import date_errors
 from .event_models import Event, EventName, Venue, event_rule_errors
 from .events import EVENT_COLUMNS, _event_response, event_id_of
 from .sql import event_copy as sql
@@ -75,7 +77,8 @@ def copied_values(source: Any, body: EventCopy) -> dict[str, Any]:
     errors=(404,),
     description="A new draft with the source's slot grid (same local times on the new date), tables and settings; "
     "no registrations, wishes or pair rules. Without `signup_deadline` it closes as long before the day as the "
-    "source did. The same rules as a create apply (422 field by field). Send `Idempotency-Key` to make retries safe.",
+    "source did. The same rules as a create apply (422 field by field: a date or deadline in the past too). "
+    "Send `Idempotency-Key` to make retries safe.",
 )
 @require(Role.ORGANISER)
 async def copy_event(request: web.Request) -> web.Response:
@@ -90,7 +93,8 @@ async def copy_event(request: web.Request) -> web.Response:
         if source is None:
             raise NotFound("No event with that id.")
         values = copied_values(source, body)
-        if errors := event_rule_errors(values):
+        # A copy is a new event: its day and deadline lie ahead even when the source's are long gone.
+        if errors := date_errors(values, request.app[CLOCK_KEY].now()) + event_rule_errors(values):
             raise ValidationProblem(errors)  # rolls back, so the Idempotency-Key is free again
         event_id = await conn.fetchval(
             events_sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id

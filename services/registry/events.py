@@ -23,6 +23,7 @@ from aiohttp import web
 from pydantic_core import to_jsonable_python
 
 from shared.auth import PRINCIPAL_KEY, Principal, Role, path_event, require
+from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -30,6 +31,7 @@ from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
 from . import audit, idempotency
+from .event_dates import date_errors, opening_errors
 from .event_models import (
     GRID_EDITABLE_STATUSES,
     GRID_FIELDS,
@@ -128,14 +130,16 @@ def _event_response(row: Any, status: int = 200, warnings: list[EventWarning] | 
     body=EventCreate,
     response=Event,
     status=201,
-    description="Send `Idempotency-Key` to make retries safe. The computed slot grid is in `slots`.",
+    description="Send `Idempotency-Key` to make retries safe. The computed slot grid is in `slots`. A date before "
+    "today (in the event's zone, by the service's clock) is 422 `event_date_past`, a deadline already passed 422 "
+    "`deadline_passed`, one not before the first meeting 422 `deadline_not_before_start`.",
 )
 @require(Role.ORGANISER)
 async def create_event(request: web.Request) -> web.Response:
     """Create an event."""
     body = await read_json(request, EventCreate)
     values = {name: stored_value(name, getattr(body, name)) for name in EVENT_COLUMNS}
-    errors = event_rule_errors(values)
+    errors = date_errors(values, request.app[CLOCK_KEY].now()) + event_rule_errors(values)
     if errors:
         raise ValidationProblem(errors)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
@@ -222,7 +226,8 @@ def _grid_warnings(trimmed: list[Any], slot_count: int) -> list[EventWarning]:
     errors=(404, 409, 412),
     description="Send `If-Match` with the ETag you read. Grid fields (date, zone, times, breaks, tables) "
     "change only in draft, open or closed. When the grid shrinks, vanished slot indexes are removed from "
-    "registrations' availability and `warnings` lists them.",
+    "registrations' availability and `warnings` lists them. A date or deadline *changed* to the past is 422 "
+    "(`event_date_past`, `deadline_passed`); a past event's other fields may still change.",
 )
 @require(Role.ORGANISER, event=path_event)
 async def update_event(request: web.Request) -> web.Response:
@@ -245,7 +250,8 @@ async def update_event(request: web.Request) -> web.Response:
                 '{"to": "closed", "reason": "…"}.',
                 fields=grid_changes,
             )
-        if errors := event_rule_errors(merged):
+        # Only a date or deadline being moved must lie ahead: a past event's other fields stay editable.
+        if errors := date_errors(merged, request.app[CLOCK_KEY].now(), changed.keys()) + event_rule_errors(merged):
             raise ValidationProblem(errors)
         warnings: list[EventWarning] = []
         if changed:
@@ -295,7 +301,9 @@ async def delete_event(request: web.Request) -> web.Response:
     errors=(404, 409, 412),
     description="draft→open, open→closed, closed→open, closed→scheduled, scheduled→published "
     "(the last two also by the matcher's service token), and re-opening scheduled→closed or "
-    "published→closed (reason required). Any other move is 409 with `allowed` listing the next states.",
+    "published→closed (reason required). Any other move is 409 with `allowed` listing the next states. Opening "
+    "sign-up (to `open`) for an event whose day or deadline has passed is 409 `dates-passed`, with `errors` "
+    "pointing at the event's `/event_date` and `/signup_deadline`.",
 )
 @require(Role.ORGANISER, Role.SERVICE, event=path_event)
 async def transition_event(request: web.Request) -> web.Response:
@@ -326,6 +334,13 @@ async def transition_event(request: web.Request) -> web.Response:
                         detail="Say why the schedule is being re-opened; it is kept in the event's history.",
                     )
                 ]
+            )
+        if body.to == S.OPEN and (errors := opening_errors(current, request.app[CLOCK_KEY].now())):
+            # The request is fine; the event's dates are not: 409, with the event's fields to change.
+            raise Conflict(
+                "Sign-up cannot open: " + " ".join(error.detail for error in errors),
+                slug="dates-passed",
+                errors=errors,
             )
         await conn.execute(sql.UPDATE_EVENT_STATUS, event_id, body.to.value)
         await conn.execute(

@@ -19,7 +19,7 @@ from services.matcher.settings import MatcherSettings
 from shared.clock import ManualClock
 from tests.conftest import bearer
 from tests.matcher.test_erasure_across_services import deliver_all, inbox, message_text, pool  # noqa: F401 - fixtures
-from tests.test_events import NEXT_YEAR, PROBLEM, create_event, move_to
+from tests.test_events import NEXT_YEAR, PROBLEM, create_event, create_past_event, move_to
 from tests.test_segments import contact, sign_up
 
 WEB = "https://web.example"
@@ -41,8 +41,9 @@ async def inviting_matcher(matcher_settings, matcher_port, clock) -> AsyncIterat
 
 async def world(registry, organiser_token, db, make_org) -> dict:
     """Last year's Affärsträff Falun 2025 with two firms; the coming event, open; three more firms."""
-    earlier = await create_event(
+    earlier = await create_past_event(
         registry,
+        db,
         organiser_token,
         name="Affärsträff Falun 2025",
         event_date=f"{NEXT_YEAR - 1}-10-07",
