@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError
-from shared.reference.municipalities import MunicipalityCode
+from shared.reference.municipalities import DALARNA_COUNTY_CODE, CountyCode, MunicipalityCode
 from shared.snapshot import DEFAULT_MIN_RELEVANCE_PERCENT
 from shared.text import Name, Reason, multi_line, single_line
 from shared.wall_clock import WallClock, WallClockOut
@@ -96,6 +96,11 @@ class EventCreate(BaseModel):
         "not even to give a firm its only one (organiser locks and 'must meet' pairs excepted). The default, 20, "
         "keeps every pair with a real CPV or text fit and drops those with none.",
     )
+    region: CountyCode = Field(
+        default=DALARNA_COUNTY_CODE,
+        description="The county (län) the event serves, by SCB's two-digit code, e.g. 20 (Dalarna, the default) or "
+        "12 (Skåne): sign-up forms list its municipalities first",
+    )
 
 
 class EventUpdate(BaseModel):
@@ -119,6 +124,7 @@ class EventUpdate(BaseModel):
     default_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
     max_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
     min_relevance_percent: int | None = Field(default=None, ge=0, le=100)
+    region: CountyCode | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as column values (breaks as JSON-ready dicts)."""
@@ -271,6 +277,7 @@ class Event(BaseModel):
     default_meetings_per_sme: int
     max_meetings_per_sme: int
     min_relevance_percent: int = Field(description="Minimum relevance (0–100 %) of a pair for a meeting")
+    region: str = Field(description="The county (län) the event serves, two digits, e.g. 20 (Dalarna)")
     status: EventStatus
     version: int
     owner_account_id: UUID | None = Field(

@@ -83,6 +83,7 @@ EVENT_COLUMNS = (
     "default_meetings_per_sme",
     "max_meetings_per_sme",
     "min_relevance_percent",
+    "region",
 )
 
 
