@@ -28,9 +28,11 @@ import aiohttp
 import asyncpg
 
 from deploy import readiness
+from deploy.first_run import SampleEvent, first_run, pages_summary, registry_facts
 from deploy.load_sample import LoadError, load_sample
-from deploy.past_event import load_past_event
-from deploy.sample_accounts import SampleAccounts, ensure_accounts
+from deploy.open_event import generate_open_event, load_open_event
+from deploy.past_event import STOCKHOLM, load_past_event
+from deploy.sample_accounts import ensure_accounts
 from deploy.sample_data import generate_sample
 from deploy.schedule_sample import schedule_sample
 from services.matcher.reminders import tick
@@ -38,7 +40,7 @@ from services.matcher.settings import MatcherSettings
 from services.registry.settings import RegistrySettings
 from services.web.settings import WebSettings
 from shared.auth import generate_token
-from shared.clock import ManualClock, write_clock_file
+from shared.clock import ManualClock, clock_for, write_clock_file
 from shared.db import DatabaseUnavailable, init_connection, resolve_database_url
 from shared.settings import PROJECT_ROOT, CommonSettings, ConfigurationError, load_settings
 
@@ -168,27 +170,6 @@ def scheduler_round(database_url: str) -> Callable[[datetime], Awaitable[None]]:
     return round_at
 
 
-def pages_summary(web: Service, event_id: str, accounts: SampleAccounts) -> str:
-    """Where people start: the organiser's page of the sample event, and how each kind of user signs in."""
-    lines = [
-        "",
-        f"Arrangörens sida / organiser page: {web.url}/arrangor/evenemang/{event_id}",
-        f"Statistik över träffarna / statistics across events: {web.url}/arrangor/statistik",
-        f"  Logga in / sign in: {accounts.organiser_email}  lösenord / password: {accounts.organiser_password}",
-    ]
-    if accounts.buyer_email:
-        lines.append(
-            f"Köpare / buyer ({accounts.buyer_name}): {web.url}/logga-in  {accounts.buyer_email}  "
-            f"lösenord / password: {accounts.buyer_password}"
-        )
-    if accounts.sme_email:
-        lines.append(
-            f"Företag / SME ({accounts.sme_name}): {web.url}/logga-in/lank  med / with {accounts.sme_email} "
-            "(länken visas på sidan / the link is shown on the page)"
-        )
-    return "\n".join(lines)
-
-
 def summary(services: dict[str, Service], secrets: dict[str, str], database: str, seconds: float) -> str:
     registry, matcher = services["registry"], services["matcher"]
     return "\n".join(
@@ -281,27 +262,34 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
         print(summary(services, secrets, settings.describe_database(), time.perf_counter() - started), flush=True)
         if with_sample:
             try:
-                loaded = await load_sample(services["registry"].url, secrets["organiser_token"])
+                sample = generate_sample()
+                registry_url, token = services["registry"].url, secrets["organiser_token"]
+                loaded = await load_sample(registry_url, token, sample)
                 print(f"  {loaded.describe()}", flush=True)
-                scheduled = await schedule_sample(
-                    services["registry"].url, services["matcher"].url, secrets["organiser_token"], loaded.event_id
-                )
+                scheduled = await schedule_sample(registry_url, services["matcher"].url, token, loaded.event_id)
                 print("  " + "\n  ".join(scheduled.describe()), flush=True)
+                # The open event's day lies ahead of the services' clock (a rehearsal's own, or the real time).
+                today = clock_for(Path(env["CLOCK_FILE"])).now().astimezone(STOCKHOLM).date()
+                opened = await load_open_event(registry_url, token, sample=sample, today=today)
+                print(f"  {opened.describe()}", flush=True)
                 if own_clock:
                     past = await load_past_event(
-                        services["registry"].url, services["matcher"].url, secrets["organiser_token"],
-                        sample=generate_sample(), travel=travel_to, tick=scheduler_round(database_url),
+                        registry_url, services["matcher"].url, token,
+                        sample=sample, travel=travel_to, tick=scheduler_round(database_url),
                     )  # fmt: skip
                     print(f"  {past.describe()}", flush=True)
                 else:
                     print("  Tidigare träff hoppas över (CLOCK_FILE satt) / past event skipped (CLOCK_FILE set)")
                 accounts = await ensure_accounts(
-                    services["registry"].url,
-                    secrets["organiser_token"],
-                    secrets["organiser_password"],
-                    secrets["buyer_password"],
+                    registry_url, token, secrets["organiser_password"], secrets["buyer_password"]
                 )
-                print(pages_summary(services["web"], loaded.event_id, accounts), flush=True)
+                met, signed_up = await registry_facts(registry_url, token, scheduled.met_sme_ids, opened.event_id)
+                stored = SampleEvent(opened.event_id, opened.name)
+                run = first_run(
+                    sample, SampleEvent(loaded.event_id, loaded.event_name), accounts, met,
+                    open_event=(stored, generate_open_event(sample, today), signed_up),
+                )  # fmt: skip
+                print(pages_summary(services["web"].url, run), flush=True)
             except (LoadError, aiohttp.ClientError) as error:
                 print(f"Exempeldata kunde inte laddas / could not load the sample: {error}", file=sys.stderr)
                 if check_only:

@@ -26,6 +26,17 @@ class SampleAccounts:
     sme_name: str | None
 
 
+def buyer_account_email(orgnr: str) -> str:
+    """The sample account of a buyer organisation.
+
+    Examples
+    --------
+    >>> buyer_account_email("252000-0098")
+    'inkop.2520000098@exempel.se'
+    """
+    return f"inkop.{orgnr.replace('-', '')}@exempel.se"
+
+
 async def ensure_accounts(
     registry_url: str, organiser_token: str, organiser_password: str, buyer_password: str
 ) -> SampleAccounts:
@@ -41,7 +52,7 @@ async def ensure_accounts(
         buyers = await client.every("/organisations", {"kind": "buyer"})
         first_buyer: tuple[str, str] | None = None
         for buyer in buyers:
-            email = f"inkop.{buyer['orgnr'].replace('-', '')}@exempel.se"
+            email = buyer_account_email(buyer["orgnr"])
             await client.expect(
                 "POST",
                 "/auth/accounts",

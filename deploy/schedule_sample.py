@@ -40,6 +40,11 @@ class ScheduleSummary:
             f"{due} firms without a meeting because of the minimum relevance (no meeting without a fit)"
         ]
 
+    @property
+    def met_sme_ids(self) -> set[str]:
+        """The firms with at least one meeting in the published version."""
+        return {str(meeting["sme_id"]) for meeting in self.version.get("meetings") or ()}
+
     def describe(self) -> list[str]:
         """Lines for people (Swedish first)."""
         quality = self.version.get("summary") or {}
@@ -49,8 +54,8 @@ class ScheduleSummary:
         lines = [
             f"Schema / schedule: version {self.version['number']} publicerad{timing}: "
             f"{quality.get('meetings', self.version['meeting_count'])} möten, {met} av {self.smes} företag får möten",
-            f"  Relevans / relevance: {100 - quality.get('gap_percent', 0):.1f} % av den bevisade övre gränsen "
-            f"(of the proven bound); {100 * quality.get('smes_without_break_share', 1):.0f} % av företagen utan "
+            f"  Relevans / relevance: {100 - quality.get('gap_percent', 0):.1f} % av bästa möjliga "
+            f"(of the best possible); {100 * quality.get('smes_without_break_share', 1):.0f} % av företagen utan "
             "väntetid mellan möten (without a gap)",
             *self._floor_lines(quality),
             f"  Arrangörens rutnät / organiser's grid: {base}/agendas/grid.html (arrangörstoken / organiser token)",
@@ -91,6 +96,8 @@ async def schedule_sample(registry_url: str, matcher_url: str, organiser_token: 
         versions = (await matcher.expect("GET", f"/events/{event_id}/schedules"))["items"]
         published = next((v for v in versions if v["status"] == "published"), None)
         seconds = None
+        if published is not None:  # the list leaves the meetings out; who met whom is wanted (met_sme_ids)
+            published = await matcher.expect("GET", f"/events/{event_id}/schedules/{published['number']}")
         if published is None:
             if event["status"] == "open":
                 await registry.expect("POST", f"/events/{event_id}/transitions", {"to": "closed"})
