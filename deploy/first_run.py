@@ -32,6 +32,7 @@ class Person(NamedTuple):
 class SampleEvent(NamedTuple):
     id: str
     name: str
+    status: str = "open"  # the registry's; the open event may have been scheduled by hand since
 
 
 @dataclass
@@ -96,10 +97,12 @@ def pages_summary(web_url: str, run: FirstRun) -> str:
         f"Arrangörens sida / organiser page: {web_url}/arrangor/evenemang/{run.published.id}  "
         f"({run.published.name}, publicerad / published)",
     ]
+    open_now = run.open is not None and run.open.status == "open"
     if run.open:
-        lines.append(
-            f"Öppen för anmälan / open for sign-up: {web_url}/arrangor/evenemang/{run.open.id}  ({run.open.name})"
-        )
+        label = "Öppen för anmälan / open for sign-up"
+        if not open_now:  # scheduled by hand since (README.md, step 4): say so, offer no sign-up
+            label = f"Andra träffen / second event ({run.open.status})"
+        lines.append(f"{label}: {web_url}/arrangor/evenemang/{run.open.id}  ({run.open.name})")
     lines += [
         f"Statistik över träffarna / statistics across events: {web_url}/arrangor/statistik",
         f"  Logga in / sign in: {accounts.organiser_email}  lösenord / password: {accounts.organiser_password}",
@@ -111,7 +114,7 @@ def pages_summary(web_url: str, run: FirstRun) -> str:
             f"lösenord / password: {accounts.buyer_password}"
         )
     firms = [(run.met_firm, f"Företag med möten i / firm with meetings in {run.published.name}")]
-    if run.open:
+    if run.open and open_now:
         firms.append((run.new_firm, f"Företag som kan anmäla sig till / firm that can sign up for {run.open.name}"))
     for firm, label in firms:
         if firm:

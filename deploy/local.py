@@ -284,7 +284,7 @@ async def run(check_only: bool, with_sample: bool = True) -> int:
                     registry_url, token, secrets["organiser_password"], secrets["buyer_password"]
                 )
                 met, signed_up = await registry_facts(registry_url, token, scheduled.met_sme_ids, opened.event_id)
-                stored = SampleEvent(opened.event_id, opened.name)
+                stored = SampleEvent(opened.event_id, opened.name, opened.status)
                 run = first_run(
                     sample, SampleEvent(loaded.event_id, loaded.event_name), accounts, met,
                     open_event=(stored, generate_open_event(sample, today), signed_up),

@@ -167,6 +167,7 @@ class OpenSummary:
     day: dt.date
     deadline: str
     already_loaded: bool = False
+    status: str = "open"
     registrations: int = 0
 
     def describe(self) -> str:
@@ -191,7 +192,8 @@ async def load_open_event(
         existing = [e for e in await registry.every("/events") if e["name"] == name]
         if existing and existing[0]["status"] != "draft":
             day = dt.date.fromisoformat(existing[0]["event_date"])
-            return OpenSummary(existing[0]["id"], name, day, existing[0]["signup_deadline"], already_loaded=True)
+            found = existing[0]
+            return OpenSummary(found["id"], name, day, found["signup_deadline"], True, status=found["status"])
         org_ids, _ = await _load_organisations(registry, [*sample.buyers, *sample.smes])
         buyers = {org_ids[r["orgnr"]] for r in open_event.registrations if r["kind"] == "buyer"}
         needs = await _bounded([lambda b=b: registry.every("/needs", {"buyer_id": b}) for b in sorted(buyers)])

@@ -116,6 +116,16 @@ def test_first_run_names_a_firm_with_meetings_and_another_that_can_sign_up():
     assert re.search(r"Logga in / sign in: \S+@\S+ +lösenord / password: org-pw", "\n".join(lines))
 
 
+def test_once_the_open_event_is_closed_by_hand_no_firm_is_offered_to_sign_up_for_it():
+    sample = generate_sample()
+    open_event = generate_open_event(sample, dt.date(2026, 12, 4))
+    stored = SampleEvent("open-id", open_event.event["name"], "published")
+    run = first_run(sample, SampleEvent("pub-id", "D"), ACCOUNTS, set(), open_event=(stored, open_event, set()))
+    text = pages_summary("http://w", run)
+    assert "Andra träffen / second event (published): http://w/arrangor/evenemang/open-id" in text
+    assert "Öppen för anmälan" not in text and "kan anmäla sig" not in text
+
+
 def test_without_an_open_event_or_meetings_the_summary_leaves_those_lines_out():
     run = first_run(generate_sample(smes=10), SampleEvent("pub-id", "Affärsträff Dalarna 2027"), ACCOUNTS, set())
     text = pages_summary("http://w", run)
