@@ -12,6 +12,8 @@ that sets one of them first wins (the web pages' CSP allows their own scripts; a
   allowed by its SHA-256, so the self-contained agenda pages still print styled) and nothing else — no
   script, no fetch, no form, nothing loaded from anywhere; anything else (JSON, PDF, calendars) is
   ``default-src 'none'``, so even a document a browser is tricked into rendering can do nothing.
+  ``/docs`` sends its own, ``DOCS_VIEWER_POLICY``: its viewer runs from script and style files of the
+  service itself.
 """
 
 from __future__ import annotations
@@ -45,6 +47,17 @@ def content_security_policy(**sources: str) -> str:
 
 
 API_POLICY = content_security_policy(default_src="'none'", form_action="'none'")
+# /docs (shared/api_docs.py): the vendored Swagger UI's script and style files, fetches back to this service
+# (the OpenAPI document and "Try it out"), and the data: images its stylesheet draws icons with. Still no
+# inline script or style element, nothing from another origin, no form submission.
+DOCS_VIEWER_POLICY = content_security_policy(
+    default_src="'none'",
+    script_src="'self'",
+    style_src="'self'",
+    img_src="'self' data:",
+    connect_src="'self'",
+    form_action="'none'",
+)
 
 
 def document_policy(body: bytes, *, script: bool = False) -> str:

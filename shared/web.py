@@ -24,7 +24,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from shared import security_headers
+from shared import api_docs, security_headers
 from shared.clock import CLOCK_KEY, Clock, clock_for
 from shared.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -236,7 +236,8 @@ def script_response(body: bytes) -> web.Response:
 
 
 def add_openapi_routes(app: web.Application, *, title: str, version: str, description: str) -> None:
-    """Serve ``/openapi.json`` and the HTML page ``/docs``, built once on first request."""
+    """Serve ``/openapi.json`` (built once, on first request), ``/docs`` (the document in Swagger UI, its files
+    under ``/docs/static/``) and ``/docs/text`` (the same as a plain page)."""
     cache: dict[str, Any] = {}
 
     def document() -> dict[str, Any]:
@@ -249,13 +250,20 @@ def add_openapi_routes(app: web.Application, *, title: str, version: str, descri
         """The OpenAPI document."""
         return web.json_response(document())
 
-    @operation("This API as a readable page", tags=("meta",), response_content_type="text/html")
+    @operation("This API in a viewer (Swagger UI, with Try it out)", tags=("meta",), response_content_type="text/html")
     async def docs_page(request: web.Request) -> web.Response:
-        """Human-readable API documentation."""
+        """The OpenAPI document in Swagger UI, served by this service (shared/api_docs.py)."""
+        return api_docs.viewer_response(title)
+
+    @operation("This API as a plain page (no scripts)", tags=("meta",), response_content_type="text/html")
+    async def docs_text_page(request: web.Request) -> web.Response:
+        """Human-readable API documentation without the viewer."""
         return web.Response(text=render_docs_html(document()), content_type="text/html")
 
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/docs", docs_page)
+    app.router.add_get("/docs/text", docs_text_page)
+    api_docs.add_docs_routes(app)  # the viewer's files: no operations, so not in the document
 
 
 def base_application(settings: CommonSettings, service_name: str, clock: Clock | None = None) -> web.Application:

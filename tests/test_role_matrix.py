@@ -90,6 +90,12 @@ MATRIX: list[Row] = [
     Row("GET", "/readyz", everyone(200)),
     Row("GET", "/openapi.json", everyone(200)),
     Row("GET", "/docs", everyone(200)),
+    Row("GET", "/docs/text", everyone(200)),
+    # The docs viewer's files (shared/api_docs.py), one route each.
+    Row("GET", "/docs/static/swagger-ui-bundle.js", everyone(200)),
+    Row("GET", "/docs/static/swagger-ui.css", everyone(200)),
+    Row("GET", "/docs/static/docs-init.js", everyone(200)),
+    Row("GET", "/docs/static/docs.css", everyone(200)),
     Row("POST", "/auth/tokens", only(organiser={201}), body={"role": "organiser"}),
     Row("GET", "/auth/tokens", only(organiser={200})),
     Row("DELETE", "/auth/tokens/{token}", only(organiser={204})),
@@ -171,6 +177,8 @@ MATRIX: list[Row] = [
     Row("POST", "/events", only(organiser={201}), body=EVENT_BODY),
     Row("GET", "/events", signed_in(200)),
     Row("GET", "/events/{event}", signed_in(200)),
+    Row("GET", "/public/events", everyone(200)),
+    Row("GET", "/public/events/{event}", everyone(200)),
     # The supporter holds an 'edit' grant on the world's event: it changes the event as its organisers do.
     Row("PATCH", "/events/{event}", only(organiser={200}, supporter={200}), body={"venue": "Lugnet"}),
     Row("DELETE", "/events/{event}", only(organiser={409})),  # past draft: refused by state, not by role

@@ -29,6 +29,7 @@ from services.matcher.agendas import PlacedMeeting
 from services.matcher.app import create_app
 from services.matcher.links import token_for
 from services.matcher.settings import MatcherSettings
+from shared import api_docs
 from shared.auth import Role
 from shared.snapshot import EventSnapshot
 from tests.conftest import bearer
@@ -50,7 +51,9 @@ CALLERS = (
     "supporter",
 )
 # Served to everyone, and not part of the matrix (the registry's matrix checks the shared health and docs).
-UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
+UNCHECKED = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/text"}) | {
+    api_docs.asset_url(name) for name in api_docs.ASSETS
+}
 HOOK_URL = "https://mottagare.example/affarstraff"  # never called: no row both has a webhook and publishes
 
 

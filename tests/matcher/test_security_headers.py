@@ -1,6 +1,7 @@
-"""The no-login agenda documents (``/a/{token}`` in every format), ``/docs`` and API answers of both services
-send the web pages' security headers: a Content-Security-Policy that forbids framing and scripts, ``nosniff``
-and frame denial. HTML documents keep their inline styles, allowed by hash and by nothing broader."""
+"""The no-login agenda documents (``/a/{token}`` in every format), ``/docs``, ``/docs/text`` and API answers
+of both services send the web pages' security headers: a Content-Security-Policy that forbids framing and
+scripts (``/docs``: script files of the service only), ``nosniff`` and frame denial. HTML documents keep
+their inline styles, allowed by hash and by nothing broader."""
 
 from __future__ import annotations
 
@@ -65,9 +66,15 @@ async def test_agenda_links_docs_and_api_answers_send_the_security_headers(match
     assert_locked_down(unknown, "unknown link")
 
     for client, name in ((matcher, "matcher"), (registry, "registry")):
+        # /docs runs the vendored Swagger UI: script and style files of the service only, no inline script.
         docs = await client.get("/docs")
         assert docs.status == 200 and docs.content_type == "text/html"
-        assert_styles_allowed_by_hash(assert_locked_down(docs, f"{name} /docs"), await docs.text(), name)
+        policy = assert_locked_down(docs, f"{name} /docs", own_script=True)
+        assert re.search(r"style-src [^;]*", policy).group(0) == "style-src 'self'", policy
+        assert "<script>" not in await docs.text() and "<style" not in await docs.text()
+        text = await client.get("/docs/text")
+        assert text.status == 200 and text.content_type == "text/html"
+        assert_styles_allowed_by_hash(assert_locked_down(text, f"{name} /docs/text"), await text.text(), name)
         for path_ in ("/openapi.json", "/healthz", f"/events/{uuid.uuid4()}/nothing-here"):
             assert_locked_down(await client.get(path_), f"{name} {path_}")
     grid = await matcher.get(f"/events/{world['event']}/agendas/grid.html", headers=organiser)
