@@ -101,7 +101,14 @@ class NeedFields(BaseModel):
     lots: list[Lot] = Field(default_factory=list, max_length=MAX_LOTS)
     delivery_municipality: MunicipalityCode | None = None
     suitable_for_smes: bool = True
-    status: NeedStatus = "planning"
+    # The API keeps "planning" as its default; the buyer's web form offers "planned" (visible) first.
+    status: NeedStatus = Field(
+        default="planning",
+        description=(
+            "Who sees the need: planning = a draft only the buyer and organisers see; planned = visible to "
+            "firms; published = visible, and the procurement is advertised; cancelled = not going ahead"
+        ),
+    )
     reference: NeedReference | None = Field(default=None, description="Buyer's diarienummer")
     ocid: Ocid | None = Field(default=None, description="OCDS contracting process id")
     contact: Contact | None = None

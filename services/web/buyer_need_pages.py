@@ -1,5 +1,9 @@
 """A buyer's needs (kommande upphandlingar): create, edit, change status, delete, import from OCDS.
 
+A new need is visible to firms unless the buyer keeps it as a draft: needs are there to be seen, and
+a draft brought to a träff would be hidden from the very firms meant to see it. The signup page links
+here with ``?traff=<event id>`` and the buyer comes back to the signup after saving.
+
 The registry validates a need as a whole and answers with field errors (JSON Pointers); the form shows
 each next to its field and keeps what was typed. CPV codes are one text box of codes separated by
 commas (the first is the main code); ``data-cpv-picker`` lets a script enhance it, the form works
@@ -13,6 +17,7 @@ import asyncio
 import json
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from aiohttp import web
 
@@ -32,17 +37,21 @@ PROCEDURES = {
     "simplified": N_("Förenklat förfarande"),
     "open": N_("Öppet förfarande"),
 }
+# Who sees a new need: the create form's two choices, the default first. (The registry's own default,
+# "planning", stays as it was for API callers; an already advertised need is moved on after saving.)
+VISIBILITY = {"planned": N_("Synlig för företagen"), "planning": N_("Utkast – syns bara för er")}
+DEFAULT_VISIBILITY = "planned"
 # The registry's status machine, for offering only the moves it allows.
 NEXT_STATUSES = {"planning": ("planned", "cancelled"), "planned": ("published", "cancelled")}
 STATUS_ACTIONS = {
-    "planned": N_("Planerad: visa behovet för företagen"),
+    "planned": N_("Synlig för företagen: visa behovet för dem"),
     "published": N_("Publicerad: upphandlingen är annonserad"),
     "cancelled": N_("Avbruten: blir inte av"),
 }
 NEED_FIELDS = (
     "title", "description", "cpv", "estimated_value_sek", "procedure", "planned_tender_date", "contract_start",
     "contract_end", "delivery_municipality", "reference", "status", "contact_name", "contact_email",
-    "contact_phone", "version",
+    "contact_phone", "version", "for_event",
 )  # fmt: skip
 # Registry fields → form fields; specific names before the prefixes that would also match them.
 ALIASES = {
@@ -82,6 +91,7 @@ def stored_form(need: dict[str, Any]) -> dict[str, Any]:
         "contact_email": contact.get("email", ""),
         "contact_phone": contact.get("phone") or "",
         "version": str(need["version"]),
+        "for_event": "",
     }
 
 
@@ -128,7 +138,9 @@ def need_body(values: dict[str, Any], *, create: bool) -> dict[str, Any]:
         "contact": contact,
     }
     if create:
-        body["status"] = values["status"] if values["status"] in ("planning", "planned", "published") else "planning"
+        # "published" is still taken from a form of old that offered it.
+        chosen = values["status"]
+        body["status"] = chosen if chosen in ("planning", "planned", "published") else DEFAULT_VISIBILITY
     return body
 
 
@@ -170,8 +182,28 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) 
         "procedures": list(words(PROCEDURES).items()),
         "municipalities": municipalities,
         "need_status": words(NEED_STATUS),
+        "visibility": list(words(VISIBILITY).items()),
         **extra,
     }
+
+
+def valid_uuid(value: Any) -> str | None:
+    """``value`` as a UUID, else None: an id that goes into a path is checked first.
+
+    Examples
+    --------
+    >>> valid_uuid("9b2c8a6e-0f5e-4f0e-9a51-3c5d9f1b2a77"), valid_uuid("../ta-bort"), valid_uuid(None)
+    ('9b2c8a6e-0f5e-4f0e-9a51-3c5d9f1b2a77', None, None)
+    """
+    try:
+        return str(UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+def signup_url(event_id: str) -> str:
+    """The buyer's signup for a träff, at the list of needs to bring."""
+    return f"/kopare/evenemang/{event_id}/anmalan#f-brought_needs"
 
 
 # --- create ------------------------------------------------------------------------------------------
@@ -180,13 +212,15 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) 
 async def new_need_form(request: web.Request) -> web.Response:
     require_buyer(request)
     values = typed_form({})
-    values.update(procedure="other", status="planning", suitable_for_smes=True)
+    values.update(procedure="other", status=DEFAULT_VISIBILITY, suitable_for_smes=True)
+    values["for_event"] = valid_uuid(request.query.get("traff")) or ""
     return render(request, "buyer/need_form.html", _form_context(values, {}, need=None))
 
 
 async def create_need(request: web.Request) -> web.Response:
     require_buyer(request)
     values = typed_form(await request.post())
+    values["for_event"] = valid_uuid(values["for_event"]) or ""
     errors = local_errors(values)
     if not errors:
         try:
@@ -196,7 +230,9 @@ async def create_need(request: web.Request) -> web.Response:
                 raise
             errors = need_errors(error, values)
         else:
-            raise redirect(need_url(created["id"]) + "?sparad=1")
+            raise redirect(
+                signup_url(values["for_event"]) if values["for_event"] else need_url(created["id"]) + "?sparad=1"
+            )
     return render(request, "buyer/need_form.html", _form_context(values, errors, need=None), status=422)
 
 

@@ -18,7 +18,7 @@ from shared.auth import Role
 
 from .backend import BackendError
 from .forms import errors_by_field
-from .i18n import N_
+from .i18n import N_, NP_
 from .i18n import gettext as _
 from .pages_common import cpv_codes_of, if_match, require_own_organisation
 from .render import backend, redirect, render
@@ -37,10 +37,11 @@ EVENT_STATUS = {
     "scheduled": N_("Schemat planeras"),
     "published": N_("Schemat är publicerat"),
 }
+# Who sees the need, in words a buyer cannot misread ("planning" and "planned" once read alike).
 NEED_STATUS = {
-    "planning": N_("Planeras (syns bara för er)"),
-    "planned": N_("Planerad"),
-    "published": N_("Publicerad"),
+    "planning": N_("Utkast – syns bara för er"),
+    "planned": N_("Synlig för företagen"),
+    "published": NP_("need status", "Publicerad"),
     "cancelled": N_("Avbruten"),
 }
 REQUIRED = N_("Fyll i det här fältet.")

@@ -2,6 +2,9 @@
 
 Templates and handlers write Swedish text and wrap it in ``_()``; the English catalogues
 (``locale/en/*.po``, one per area so they can be edited apart) map each Swedish text to English.
+A Swedish word with several meanings ("Publicerad": a need whose procurement is advertised, or a
+schedule sent out) is told apart by a context: ``pgettext("need status", "Publicerad")`` in code and
+templates, ``NP_(context, text)`` where a text is defined, ``msgctxt`` in the ``.po`` file.
 The language of a request comes from ``?lang=`` (remembered in a cookie), then the cookie, then
 Swedish — the public-sector default, whatever the browser says.
 """
@@ -12,11 +15,15 @@ import contextvars
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -27,9 +34,65 @@ _BABEL_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 current_language: contextvars.ContextVar[str] = contextvars.ContextVar("web_language", default=DEFAULT_LANGUAGE)
 
 
+def _po_files(language: str) -> list[Path]:
+    """Every ``.po`` of ``language``, in name order (a later file's entry wins); none for Swedish."""
+    return sorted((LOCALE_DIR / language).glob("*.po")) if language != DEFAULT_LANGUAGE else []
+
+
+@cache
+def _parsed(path: Path) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=path.parent.name)
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The catalogues of ``language`` merged into one set of gettext translations (none for Swedish).
+
+    Each ``.po`` is compiled to the binary ``.mo`` form in memory when first needed, so a fresh clone
+    works without a build step and the ``.po`` files stay the only source. Fuzzy and empty entries are
+    left out, as gettext does: they show the Swedish text until someone translates them.
+
+    Examples
+    --------
+    >>> translations("en").gettext("Logga in"), translations("sv").gettext("Logga in")
+    ('Sign in', 'Logga in')
+    """
+    merged: Translations | None = None
+    for path in _po_files(language):
+        buffer = BytesIO()
+        write_mo(buffer, _parsed(path))
+        buffer.seek(0)
+        compiled = Translations(buffer, domain=path.stem)
+        merged = compiled if merged is None else merged.merge(compiled)
+    return merged or NullTranslations()
+
+
+@cache
+def entries(language: str) -> Mapping[tuple[str | None, str], str]:
+    """(context or None, Swedish text) → translation, every entry :func:`translations` holds (for tests).
+
+    Examples
+    --------
+    >>> entries("en")[(None, "Publicerad")], entries("en")[("need status", "Publicerad")]
+    ('Published', 'Advertised')
+    """
+    found: dict[tuple[str | None, str], str] = {}
+    for path in _po_files(language):
+        for message in _parsed(path):
+            if not message.id or message.fuzzy:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            for text, translated in zip(ids, strings, strict=False):
+                if translated:
+                    found[(message.context, str(text))] = str(translated)
+    return found
+
+
 @cache
 def catalogue(language: str) -> Mapping[str, str]:
-    """Swedish text → text in ``language`` (empty for Swedish), from every ``.po`` file of that language.
+    """Swedish text → text in ``language`` for the entries without a context (empty for Swedish).
 
     Examples
     --------
@@ -38,13 +101,13 @@ def catalogue(language: str) -> Mapping[str, str]:
     >>> catalogue("sv")
     {}
     """
-    messages: dict[str, str] = {}
-    for path in sorted((LOCALE_DIR / language).glob("*.po")) if language != DEFAULT_LANGUAGE else ():
-        with path.open("rb") as handle:
-            for message in read_po(handle):
-                if message.id and message.string:
-                    messages[str(message.id)] = str(message.string)
-    return messages
+    return {text: translated for (context, text), translated in entries(language).items() if context is None}
+
+
+class _InContext(str):
+    """A Swedish text marked with its context (:func:`NP_`), so that :func:`gettext` looks it up in it."""
+
+    context: str
 
 
 def gettext(text: str, **values: object) -> str:
@@ -59,13 +122,50 @@ def gettext(text: str, **values: object) -> str:
     >>> gettext("Logga in")
     'Logga in'
     """
-    translated = catalogue(current_language.get()).get(text, text)
+    if isinstance(text, _InContext):
+        return pgettext(text.context, str(text), **values)
+    # gettext's own catalogue keeps its header under the empty text: an empty text stays empty.
+    translated = translations(current_language.get()).gettext(text) if text else text
+    return translated % values if values else translated
+
+
+def pgettext(context: str, text: str, **values: object) -> str:
+    """``text`` in the current language as meant in ``context`` (``msgctxt`` in the ``.po`` files).
+
+    No fallback to the entry without a context: that would give the very meaning the context is there
+    to avoid; the catalogue test asks for every context a text is used in.
+
+    Examples
+    --------
+    >>> token = current_language.set("en")
+    >>> pgettext("need status", "Publicerad"), gettext("Publicerad")
+    ('Advertised', 'Published')
+    >>> current_language.reset(token)
+    >>> pgettext("need status", "Publicerad")
+    'Publicerad'
+    """
+    translated = translations(current_language.get()).pgettext(context, text)
     return translated % values if values else translated
 
 
 def N_(text: str) -> str:
     """Mark a Swedish text for translation where it is defined; :func:`gettext` translates it where it is shown."""
     return text
+
+
+def NP_(context: str, text: str) -> str:
+    """Like :func:`N_` for a text with several meanings: :func:`gettext` translates it as meant in ``context``.
+
+    Examples
+    --------
+    >>> token = current_language.set("en")
+    >>> gettext(NP_("need status", "Publicerad"))
+    'Advertised'
+    >>> current_language.reset(token)
+    """
+    marked = _InContext(text)
+    marked.context = context
+    return marked
 
 
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:

@@ -18,7 +18,7 @@ from aiohttp import web
 from shared.reference.cpv import cpv_label
 
 from .backend import BackendError
-from .i18n import N_
+from .i18n import N_, NP_
 from .i18n import gettext as _
 from .pages_common import page_language, path_uuid
 from .render import backend, error_page, redirect, render
@@ -26,7 +26,7 @@ from .sme_pages import require_sme
 from .sme_signup_pages import money
 
 STAGES = {
-    "planned": N_("Planerad"),
+    "planned": NP_("procurement stage", "Planerad"),
     "tender": N_("Annonserad"),
     "awarded": N_("Tilldelad"),
     "contract": N_("Avtal tecknat"),

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from deploy.load_sample import load_sample
 from deploy.sample_data import generate_sample
+from deploy.schedule_sample import ScheduleSummary
 from services.matcher.settings import MatcherSettings
 from shared.auth import Role
 from tests.conftest import bearer
@@ -111,6 +112,12 @@ async def test_run_inspect_rule_compare_publish_print_and_replan(
     for chart in ("chart-relevance", "chart-per-sme", "chart-breaks"):
         assert f'id="{chart}"' in html and f'aria-labelledby="{chart}-title {chart}-desc"' in html
     assert html.count("<svg") == 3 and 'class="chart-data"' in html and "style=" not in html
+    # Relevance in people's words, the same figure as the terminal summary of `dev.py up` prints.
+    terminal = ScheduleSummary(event_id, "", v1, smes=0).describe()[1]
+    figure = terminal.split("relevance: ", 1)[1].split(" %", 1)[0].replace(".", ",")
+    assert "av bästa möjliga" in terminal and "bevisad" not in terminal
+    assert f"{figure} % av bästa möjliga" in html and "bevisad" not in html and "övre gräns" not in html
+    assert f"Relevans: {figure} % av bästa möjliga" in await web.page(base)
     first = v1["meetings"][0]
     assert first["why_sv"] in html.replace("&#34;", '"').replace("&#39;", "'") or "<details>" in html
 
