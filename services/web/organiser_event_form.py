@@ -16,12 +16,14 @@ from datetime import date, datetime, time
 from typing import Any
 
 from services.registry.slots import slot_grid
-from shared.reference.municipalities import dalarna_municipalities
+from shared.reference.municipalities import DALARNA_COUNTY_CODE
 
 from .backend import Backend, BackendError
 from .forms import errors_by_field
 from .i18n import STOCKHOLM
 from .i18n import gettext as _
+from .places import county_options, municipality_groups
+from .places import municipality_options as all_municipalities
 
 TIME_ZONE = "Europe/Stockholm"
 # "Undvik par som redan träffats": kept in the matcher's day settings, sent as the schedule job's parameter.
@@ -29,12 +31,14 @@ REPEAT_PAIRS = "avoid_repeat_pairs"
 DAY_SETTINGS_METADATA = ("event_id", "updated_at", "etag")  # what the matcher's GET adds to the settings
 BREAK_ROWS = 3  # rows of break inputs shown without JavaScript (more when an event already has more)
 MAX_BREAKS = 20  # the registry's limit
-TEXT_FIELDS = ("name", "description", "venue", "municipality_code")
+# region: the county (län) the event serves; its municipalities come first in sign-up forms (issue 15).
+TEXT_FIELDS = ("name", "description", "venue", "municipality_code", "region")
 NUMBER_FIELDS = ("meeting_minutes", "changeover_minutes", "tables", "default_meetings_per_sme", "max_meetings_per_sme")
 # Left empty, these are not sent: the registry keeps its default (new event) or the current value (edit).
 OPTIONAL_NUMBER_FIELDS = ("min_relevance_percent",)
 NEW_EVENT_DEFAULTS = {
     "municipality_code": "2080",
+    "region": DALARNA_COUNTY_CODE,
     "day_start": "09:00",
     "day_end": "16:00",
     "meeting_minutes": "20",
@@ -155,6 +159,8 @@ def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
     if not form["municipality_code"]:
         errors["municipality_code"] = _("Välj kommun.")
     body["municipality_code"] = form["municipality_code"]
+    if form.get("region"):  # not on the page (an old form): the registry keeps the event's region
+        body["region"] = form["region"]
 
     event_date = _parse_date(form["event_date"])
     if event_date is None:
@@ -291,10 +297,21 @@ def timeline(
 
 
 def municipality_options(current: str | None) -> list[tuple[str, str]]:
-    options = [(m.code, m.name) for m in dalarna_municipalities()]
+    """Every Swedish municipality as (code, name), and ``current`` when it is none of them."""
+    options = all_municipalities()
     if current and current not in {code for code, _ in options}:
         options.append((current, current))
     return options
+
+
+def form_choices(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's pickers: the 21 counties for the region, the venue's municipality grouped by county with the
+    chosen region's first (Dalarna when none is chosen)."""
+    region = form.get("region") or DALARNA_COUNTY_CODE
+    return {
+        "counties": county_options(),
+        "municipalities": municipality_groups(region, form.get("municipality_code")),
+    }
 
 
 async def repeat_pairs_setting(api: Backend, event_id: str) -> bool:

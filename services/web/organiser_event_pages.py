@@ -28,6 +28,7 @@ from .organiser_event_form import (
     break_rows,
     event_body,
     event_preview,
+    form_choices,
     form_from_event,
     municipality_options,
     preview,
@@ -101,7 +102,7 @@ def _form_page(
                 for index in range(len(rows))
                 for part, suffix in (("", ""), (".start", ", " + _("början")), (".end", ", " + _("slut")))
             },
-            "municipalities": municipality_options(form.get("municipality_code")),
+            **form_choices(form),
             "preview": preview(body),
             "action": f"/arrangor/evenemang/{event['id']}/andra" if event else "/arrangor/evenemang/ny",
         },

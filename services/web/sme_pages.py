@@ -16,8 +16,8 @@ from aiohttp import web
 
 from shared.auth import Role
 from shared.reference.cpv import cpv_label, normalise_cpv
-from shared.reference.municipalities import dalarna_municipalities
 
+from . import places
 from .backend import BackendError
 from .forms import errors_by_field, listed
 from .i18n import gettext as _
@@ -46,7 +46,8 @@ def require_sme(request: web.Request) -> dict[str, Any]:
 
 
 def municipality_options() -> list[tuple[str, str]]:
-    return [(m.code, m.name) for m in dalarna_municipalities()]
+    """Every Swedish municipality as (code, name): firms may sit and deliver anywhere (issue 15)."""
+    return places.municipality_options()
 
 
 def band_options() -> list[tuple[str, str]]:
@@ -167,7 +168,8 @@ def form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, An
     return {
         "form": values,
         "errors": errors,
-        "municipalities": municipality_options(),
+        # Grouped by county, Dalarna's first: registration has no event in context.
+        "municipalities": places.municipality_groups(current=values.get("municipality_code")),
         "bands": band_options(),
         "picked": picked_cpv(cpv_codes_of(values.get("cpv_codes"))),
     }
