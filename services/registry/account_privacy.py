@@ -7,7 +7,8 @@ registry keeps about it, and ``DELETE /auth/accounts/{id}`` erases it.
 
 The erasure deletes the account with its sessions, sign-in links and event grants (the foreign keys
 cascade), its responses kept for idempotent retries and its failed-login counter; events it owned lose
-their owner (any organiser may then manage their grants, as for events made before owners existed). The
+their owner (any organiser may then manage their grants, as for events made before owners existed), and
+events that showed its address as their public contact show none. The
 audit log keeps its entries (who did what, when) but not the values recorded about the account (its name).
 The matcher holds account ids only (the adviser of a support request, who recorded support hours), never a
 name or an address, so nothing there needs to change: a request whose adviser was erased shows none.
@@ -47,6 +48,9 @@ class AccountExport(BaseModel):
     sign_in_links: list[dict[str, Any]] = Field(description="E-mailed sign-in links: when made and used")
     grants: list[dict[str, Any]] = Field(description="Events it was granted as a supporter, and how")
     owned_events: list[dict[str, Any]] = Field(description="Events it created (it manages their grants)")
+    contact_of_events: list[dict[str, Any]] = Field(
+        default_factory=list, description="Events that show its address as whom to ask (their public contact)"
+    )
     audit_entries: list[dict[str, Any]] = Field(description="Audit log entries about it or made by its sessions")
 
 
@@ -84,6 +88,7 @@ async def export_account(request: web.Request) -> web.Response:
             sign_in_links=_records(await conn.fetch(sql.EXPORT_LINKS, account_id)),
             grants=_records(await conn.fetch(sql.EXPORT_GRANTS, account_id)),
             owned_events=_records(await conn.fetch(sql.EXPORT_OWNED_EVENTS, account_id)),
+            contact_of_events=_records(await conn.fetch(sql.EXPORT_CONTACT_EVENTS, row["email"])),
             audit_entries=_records(await conn.fetch(sql.EXPORT_AUDIT_ENTRIES, account_id)),
         )
     response = json_response(export)
@@ -112,6 +117,7 @@ async def erase_account(request: web.Request) -> web.Response:
         await conn.execute(sql.DELETE_IDEMPOTENT_RESPONSES, account_id)
         await conn.execute(sql.ERASE_AUDIT_VALUES, account_id)
         await conn.execute(sql.DELETE_LOGIN_FAILURES, email_bucket("login", row["email"]))
+        await conn.execute(sql.ERASE_EVENT_CONTACTS, row["email"])  # no event names the person as its contact
         await conn.execute(sql.DELETE_ACCOUNT, account_id)
         await audit.record(
             conn,

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic_core import to_jsonable_python
 
 from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.clock import CLOCK_KEY
@@ -27,7 +26,7 @@ from shared.web import read_json
 from . import audit, idempotency
 from .event_dates import date_errors
 from .event_models import Event, EventName, Venue, event_rule_errors
-from .events import EVENT_COLUMNS, _event_response, event_id_of
+from .events import EVENT_COLUMNS, _event_response, audited, event_id_of
 from .sql import event_copy as sql
 from .sql import events as events_sql
 
@@ -106,7 +105,7 @@ async def copy_event(request: web.Request) -> web.Response:
             "event",
             event_id,
             event_id=event_id,
-            changes=to_jsonable_python({**values, "copied_from": source_id}),
+            changes=audited({**values, "copied_from": source_id}),
         )
         row = await conn.fetchrow(events_sql.SELECT_EVENT, event_id)
         # The create route's own answer (ETag, Location), so a copy reads back exactly like a new event.

@@ -72,7 +72,4 @@ def opening_errors(event: Mapping[str, Any], now: datetime) -> list[FieldError]:
     >>> [e.code for e in opening_errors(event, datetime(2027, 3, 6, tzinfo=UTC))]
     ['deadline_passed']
     """
-    errors = date_errors(event, now)
-    for error in errors:
-        error.detail += " Sign-up opens only for an event still to come with its deadline ahead: change it first."
-    return errors
+    return date_errors(event, now)

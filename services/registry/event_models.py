@@ -20,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError
 from shared.reference.municipalities import DALARNA_COUNTY_CODE, CountyCode, MunicipalityCode
+from shared.reference.phone import ContactPerson
 from shared.snapshot import DEFAULT_MIN_RELEVANCE_PERCENT
 from shared.text import Name, Reason, multi_line, single_line
 from shared.wall_clock import WallClock, WallClockOut
@@ -41,6 +42,8 @@ GRID_FIELDS = frozenset(
     {"event_date", "time_zone", "day_start", "day_end", "meeting_minutes", "changeover_minutes", "breaks", "tables"}
 )
 GRID_EDITABLE_STATUSES = frozenset({EventStatus.DRAFT, EventStatus.OPEN, EventStatus.CLOSED})
+# Fields a PATCH may clear with null (every other field keeps a value).
+NULLABLE_FIELDS = frozenset({"contact"})
 
 
 def _check_zone(name: str) -> str:
@@ -66,6 +69,10 @@ class BreakIn(BaseModel):
     start: WallClock
     end: WallClock
     label: BreakLabel = Field(default="", description="E.g. Lunch, Fika")
+
+
+class EventContact(ContactPerson):
+    """Whom firms ask about the event: the organisers' choice (often a shared mailbox), shown on its public page."""
 
 
 class EventCreate(BaseModel):
@@ -96,6 +103,11 @@ class EventCreate(BaseModel):
         "not even to give a firm its only one (organiser locks and 'must meet' pairs excepted). The default, 20, "
         "keeps every pair with a real CPV or text fit and drops those with none.",
     )
+    contact: EventContact | None = Field(
+        default=None,
+        description="Whom firms ask about the event, shown on its public page and when sign-up has closed "
+        "(personal data: give a shared mailbox where you can)",
+    )
     region: CountyCode = Field(
         default=DALARNA_COUNTY_CODE,
         description="The county (län) the event serves, by SCB's two-digit code, e.g. 20 (Dalarna, the default) or "
@@ -124,6 +136,7 @@ class EventUpdate(BaseModel):
     default_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
     max_meetings_per_sme: int | None = Field(default=None, ge=1, le=100)
     min_relevance_percent: int | None = Field(default=None, ge=0, le=100)
+    contact: EventContact | None = Field(default=None, description="null clears it")
     region: CountyCode | None = None
 
     def changes(self) -> dict[str, Any]:
@@ -134,13 +147,15 @@ class EventUpdate(BaseModel):
         """Every field of an event keeps a value: an explicit null is an error, not a clear."""
         return [
             FieldError(pointer=f"/{name}", code="null_not_allowed", detail="This field cannot be cleared.")
-            for name in sorted(self.model_fields_set)
+            for name in sorted(self.model_fields_set - NULLABLE_FIELDS)
             if getattr(self, name) is None
         ]
 
 
 def stored_value(name: str, value: Any) -> Any:
     """A validated field as the events table stores it (breaks become jsonb with "HH:MM" times)."""
+    if name == "contact" and isinstance(value, BaseModel):
+        return value.model_dump()
     if name == "breaks" and value is not None:
         return [
             {"start": f"{b.start:%H:%M}", "end": f"{b.end:%H:%M}", "label": b.label}
@@ -277,6 +292,7 @@ class Event(BaseModel):
     default_meetings_per_sme: int
     max_meetings_per_sme: int
     min_relevance_percent: int = Field(description="Minimum relevance (0–100 %) of a pair for a meeting")
+    contact: EventContact | None = Field(default=None, description="Whom firms ask about the event (public)")
     region: str = Field(description="The county (län) the event serves, two digits, e.g. 20 (Dalarna)")
     status: EventStatus
     version: int

@@ -84,7 +84,16 @@ EVENT_COLUMNS = (
     "max_meetings_per_sme",
     "min_relevance_percent",
     "region",
+    "contact",
 )
+
+
+def audited(values: dict[str, Any]) -> Any:
+    """Column values as the audit log keeps them: the contact person only as given or not (the log keeps no
+    personal data, so that erasing a person needs no rewrite of history)."""
+    if "contact" in values:
+        values = values | {"contact": values["contact"] is not None}
+    return to_jsonable_python(values)
 
 
 def sees_drafts(principal: Principal) -> bool:
@@ -150,9 +159,7 @@ async def create_event(request: web.Request) -> web.Response:
         event_id = await conn.fetchval(
             sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id
         )
-        await audit.record(
-            conn, request, "event.create", "event", event_id, event_id=event_id, changes=to_jsonable_python(values)
-        )
+        await audit.record(conn, request, "event.create", "event", event_id, event_id=event_id, changes=audited(values))
         row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
         return await idempotency.remember(conn, request, _event_response(row, status=201))
 
@@ -268,7 +275,7 @@ async def update_event(request: web.Request) -> web.Response:
                 "event",
                 event_id,
                 event_id=event_id,
-                changes=to_jsonable_python(
+                changes=audited(
                     {**changed, **({"trimmed_registrations": len(warnings[0].registrations)} if warnings else {})}
                 ),
             )
@@ -339,7 +346,8 @@ async def transition_event(request: web.Request) -> web.Response:
         if body.to == S.OPEN and (errors := opening_errors(current, request.app[CLOCK_KEY].now())):
             # The request is fine; the event's dates are not: 409, with the event's fields to change.
             raise Conflict(
-                "Sign-up cannot open: " + " ".join(error.detail for error in errors),
+                "Sign-up opens only for an event still to come with its deadline ahead: move the date or the "
+                "deadline first (PATCH /events/{id}), then open it.",
                 slug="dates-passed",
                 errors=errors,
             )

@@ -22,6 +22,7 @@ from . import (
     pair_rules,
     password_links,
     privacy,
+    public_events,
     registrations,
     segments,
     sign_in_links,
@@ -77,6 +78,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/events", events.create_event)
     app.router.add_get("/events", events.list_events)
     app.router.add_get("/events/{event_id}", events.get_event)
+    app.router.add_get("/public/events", public_events.list_public_events)
+    app.router.add_get("/public/events/{event_id}", public_events.get_public_event)
     app.router.add_patch("/events/{event_id}", events.update_event)
     app.router.add_delete("/events/{event_id}", events.delete_event)
     app.router.add_post("/events/{event_id}/transitions", events.transition_event)

@@ -29,6 +29,17 @@ SELECT id AS event_id, name AS event_name, event_date
   FROM registry.events WHERE owner_account_id = $1 ORDER BY event_date, id
 """
 
+# Events that show the account's address as their contact (public pages; migration 0017). $1: the e-mail.
+EXPORT_CONTACT_EVENTS = """
+SELECT id AS event_id, name AS event_name, event_date, contact
+  FROM registry.events WHERE lower(contact->>'email') = lower($1) ORDER BY event_date, id
+"""
+
+ERASE_EVENT_CONTACTS = """
+UPDATE registry.events SET contact = NULL, version = version + 1, updated_at = now()
+WHERE lower(contact->>'email') = lower($1)
+"""
+
 # Never the links' tokens: when they were made and used.
 EXPORT_LINKS = """
 SELECT id, created_at, expires_at, used_at FROM registry.sign_in_links WHERE account_id = $1 ORDER BY created_at

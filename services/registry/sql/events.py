@@ -5,7 +5,7 @@ EVENT_READ = """
 SELECT e.id, e.name, e.description, e.event_date, e.venue, e.municipality_code, e.time_zone,
        e.day_start, e.day_end, e.meeting_minutes, e.changeover_minutes, e.breaks, e.tables,
        e.signup_deadline, e.default_meetings_per_sme, e.max_meetings_per_sme, e.min_relevance_percent,
-       e.region, e.status, e.version, e.owner_account_id,
+       e.region, e.contact, e.status, e.version, e.owner_account_id,
        e.created_at, e.updated_at,
        (SELECT count(*) FROM registry.registrations r
          WHERE r.event_id = e.id AND r.kind = 'sme' AND r.status = 'active') AS sme_registrations,
@@ -29,8 +29,8 @@ INSERT_EVENT = """
 INSERT INTO registry.events
     (name, description, event_date, venue, municipality_code, time_zone, day_start, day_end,
      meeting_minutes, changeover_minutes, breaks, tables, signup_deadline,
-     default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent, region, owner_account_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+     default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent, region, contact, owner_account_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 RETURNING id
 """
 
@@ -39,7 +39,7 @@ UPDATE registry.events
 SET name = $2, description = $3, event_date = $4, venue = $5, municipality_code = $6, time_zone = $7,
     day_start = $8, day_end = $9, meeting_minutes = $10, changeover_minutes = $11, breaks = $12,
     tables = $13, signup_deadline = $14, default_meetings_per_sme = $15, max_meetings_per_sme = $16,
-    min_relevance_percent = $17, region = $18, version = version + 1, updated_at = now()
+    min_relevance_percent = $17, region = $18, contact = $19, version = version + 1, updated_at = now()
 WHERE id = $1
 """
 
