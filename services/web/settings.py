@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, EmailStr, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.proxies import parse_trusted
@@ -50,6 +50,11 @@ class WebSettings(CommonSettings):
     smtp_password: SecretStr | None = Field(default=None, description="WEB_SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, description="WEB_SMTP_STARTTLS: upgrade the connection with STARTTLS")
     mail_from: str = Field(default="Affärsträff <noreply@affarstraff.invalid>", description="WEB_MAIL_FROM")
+    accessibility_contact: EmailStr | None = Field(
+        default=None,
+        description="WEB_ACCESSIBILITY_CONTACT: the organiser's e-mail address for reports of accessibility "
+        "shortcomings, shown in the accessibility statement (/tillganglighet), as lag (2018:1937) asks.",
+    )
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="WEB_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxy or Ingress in "

@@ -89,3 +89,25 @@ async def test_docs_text_passes_axe(new_page, stack: Stack) -> None:
         await page.goto(f"{service}/docs/text")
         assert await page.locator("h2 code", has_text="GET /healthz").count() == 1
         await check_page(page, f"docs-text-{name}")
+
+
+async def test_the_accessibility_statement_passes_axe_and_every_footer_links_it(new_page, stack: Stack) -> None:
+    page = await new_page()
+    await page.goto("/")
+    footer = page.locator("footer").get_by_role("link", name="Tillgänglighetsredogörelse")
+    await footer.click()
+    await page.wait_for_url("**/tillganglighet")
+    assert await page.get_by_role("heading", level=1).inner_text() == "Tillgänglighet för Affärsträff"
+    assert await page.locator("footer a[aria-current='page']").inner_text() == "Tillgänglighetsredogörelse"
+    assert await page.get_by_role("link", name="Anmäl bristande tillgänglighet till Digg").is_visible()
+    await check_page(page, "accessibility-statement")
+    await page.get_by_role("link", name="English").click()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Accessibility of Affärsträff"
+    await check_page(page, "accessibility-statement-en")
+
+    phone = await new_page(width=375, height=740)
+    await phone.goto("/tillganglighet")
+    await check_page(phone, "accessibility-statement-phone")  # fails if the page scrolls sideways
+    for path in ("/logga-in", "/registrera", "/integritet"):
+        await phone.goto(path)
+        assert await phone.locator("footer a[href='/tillganglighet']").is_visible(), path
