@@ -133,6 +133,19 @@ class Backend:
     async def delete(self, service: Service, path: str, **kwargs: Any) -> Any:
         return await self.call("DELETE", service, path, **kwargs)
 
+    async def relevance(self, event_id: str, **party: str) -> dict[str, dict[str, Any]]:
+        """The matcher's relevance list (``sme_id=`` or ``buyer_id=``) by counterpart key, best first.
+
+        Keys are need ids for a firm's list and firm ids for a buyer's. The sign-up pages only order by
+        it: a matcher that cannot answer leaves the list in its plain order, the form works as before.
+        """
+        try:
+            body = await self.get("matcher", f"/events/{event_id}/relevance", params=party)
+        except BackendError:
+            return {}
+        key = "need_id" if "sme_id" in party else "organisation_id"
+        return {str(item[key]): item for item in body.get("items") or [] if item.get(key)}
+
     async def download(self, service: Service, path: str, params: Mapping[str, Any] | None = None) -> web.Response:
         """A file from a service (an agenda's .ics or PDF, a CSV) passed on to the browser as it came."""
         url = self._bases[service] + path

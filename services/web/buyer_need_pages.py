@@ -30,6 +30,7 @@ from .i18n import N_
 from .i18n import gettext as _
 from .pages_common import cpv_codes_of, if_match, path_uuid
 from .render import backend, redirect, render
+from .sme_pages import picked_cpv
 
 PROCEDURES = {
     "other": N_("Inte bestämt / annat"),
@@ -159,17 +160,32 @@ def need_errors(error: BackendError, values: dict[str, Any]) -> dict[str, str]:
     """The registry's refusal by field, naming the CPV code that is wrong."""
     errors = field_errors(error, values, ALIASES, REQUIRED_FIELDS)
     codes = cpv_codes_of(values["cpv"])
+    wrong: list[str] = []  # every code the registry refused, not only the first
     for problem in error.field_errors:
         pointer = str(problem.get("pointer") or "")
         position = 0 if pointer == "/cpv_main" else None
         if pointer.startswith("/cpv_additional/") and pointer.rsplit("/", 1)[1].isdigit():
             position = int(pointer.rsplit("/", 1)[1]) + 1
-        if position is not None and position < len(codes):
-            errors["cpv"] = _("%(code)s är ingen CPV-kod. Skriv åtta siffror, t.ex. 90620000.", code=codes[position])
-            break
+        if position is not None and position < len(codes) and codes[position] not in wrong:
+            wrong.append(codes[position])
+    if len(wrong) == 1:
+        errors["cpv"] = _("%(code)s är ingen CPV-kod. Skriv åtta siffror, t.ex. 90620000.", code=wrong[0])
+    elif wrong:
+        errors["cpv"] = _("%(codes)s är inga CPV-koder. Skriv åtta siffror, t.ex. 90620000.", codes=", ".join(wrong))
     if error.status == 409 and "_form" in errors and not error.field_errors:
         errors["_form"] = _("Behovet går inte att ändra: det är avbrutet, eller referensen används redan.")
     return errors
+
+
+def all_errors(error: BackendError, values: dict[str, Any]) -> dict[str, str]:
+    """The registry's errors and the page's own, in one round: the registry is asked even when the page has
+    found a mistake (it refuses a contract that ends before it starts too, so nothing is stored meanwhile),
+    and its field-less word for that mistake gives way to the page's message next to the field."""
+    local = local_errors(values)
+    errors = need_errors(error, values)
+    if local:
+        errors.pop("_form", None)
+    return {**errors, **local}
 
 
 def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -183,6 +199,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) 
         "municipalities": municipalities,
         "need_status": words(NEED_STATUS),
         "visibility": list(words(VISIBILITY).items()),
+        "picked": picked_cpv(cpv_codes_of(values["cpv"])),  # the CPV picker's chips
         **extra,
     }
 
@@ -221,18 +238,18 @@ async def create_need(request: web.Request) -> web.Response:
     require_buyer(request)
     values = typed_form(await request.post())
     values["for_event"] = valid_uuid(values["for_event"]) or ""
-    errors = local_errors(values)
-    if not errors:
-        try:
-            created = await backend(request).post("registry", "/needs", need_body(values, create=True))
-        except BackendError as error:
-            if error.status not in (409, 422):
-                raise
-            errors = need_errors(error, values)
-        else:
-            raise redirect(
-                signup_url(values["for_event"]) if values["for_event"] else need_url(created["id"]) + "?sparad=1"
-            )
+    # The registry is asked even when the page found a mistake, so that every error is named in one round
+    # (it refuses a contract ending before it starts too, so nothing is stored while one is shown).
+    try:
+        created = await backend(request).post("registry", "/needs", need_body(values, create=True))
+    except BackendError as error:
+        if error.status not in (409, 422):
+            raise
+        errors = all_errors(error, values)
+    else:
+        raise redirect(
+            signup_url(values["for_event"]) if values["for_event"] else need_url(created["id"]) + "?sparad=1"
+        )
     return render(request, "buyer/need_form.html", _form_context(values, errors, need=None), status=422)
 
 
@@ -273,19 +290,17 @@ async def save_need(request: web.Request) -> web.Response:
     need = await _own_need(request)
     values = typed_form(await request.post())
     values["status"] = need["status"]
-    errors = local_errors(values)
-    if not errors:
-        try:
-            await backend(request).patch(
-                "registry", f"/needs/{need['id']}", need_body(values, create=False), headers=if_match(values["version"])
-            )
-        except BackendError as error:
-            if error.status not in (409, 412, 422):
-                raise
-            errors = need_errors(error, values)
-            values["version"] = str(current_version(error, values["version"]))
-        else:
-            raise redirect(need_url(need["id"]) + "?sparad=1")
+    try:
+        await backend(request).patch(
+            "registry", f"/needs/{need['id']}", need_body(values, create=False), headers=if_match(values["version"])
+        )
+    except BackendError as error:
+        if error.status not in (409, 412, 422):
+            raise
+        errors = all_errors(error, values)
+        values["version"] = str(current_version(error, values["version"]))
+    else:
+        raise redirect(need_url(need["id"]) + "?sparad=1")
     return _edit_page(request, need, values, errors, status=422)
 
 

@@ -1,9 +1,13 @@
 """A buyer and one event: signing up (tables, availability, people at the tables, needs brought, SMEs
 to meet), changing or cancelling the sign-up, and the table agenda with its .ics and PDF.
 
-SMEs a buyer would like to meet are picked from ``GET /organisations?kind=sme`` (the registry lets any
-signed-in caller list organisations, never with contacts; an event's registrations list no SMEs to
-other participants). Each SME gets a rank box: SMEs with a number are wanted, sent best first.
+SMEs a buyer would like to meet are the firms signed up for the event, best fit for the buyer first (the
+matcher's ``GET /events/{id}/relevance?buyer_id=``, each with a short reason), then firms found in
+``GET /organisations?kind=sme`` (the registry lets any signed-in caller list organisations, never with
+contacts; an event's registrations list no SMEs to other participants). Each SME gets a rank box: SMEs
+with a number are wanted, sent best first; two with one number are refused rather than renumbered. The
+filter box hides rows as one types (``static/js/list-filter.js``); without JavaScript its button sends
+the form back, saving nothing and keeping everything typed, and also searches the registry.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from .forms import listed, text
 from .i18n import N_
 from .i18n import gettext as _
 from .pages_common import download, if_match, page_language, path_uuid
+from .relevance_lists import duplicate_ranks, firm_rows
 from .render import backend, redirect, render
 
 LANGUAGES = {"sv": N_("Svenska"), "en": N_("Engelska")}
 SME_CHOICES = 100
+NOTE_LENGTH = 2000  # the registry's limit of a registration's note
 
 
 def signup_form(event: dict[str, Any], registration: dict[str, Any] | None) -> dict[str, Any]:
@@ -43,7 +49,7 @@ def signup_form(event: dict[str, Any], registration: dict[str, Any] | None) -> d
     every_slot = [str(slot["index"]) for slot in event["slots"]]
     if registration is None or registration["status"] != "active":
         return {"tables": "1", "slots": every_slot, "representatives": [], "brought_needs": [], "ranks": {},
-                "languages": ["sv"], "note": "", "version": ""}  # fmt: skip
+                "languages": ["sv"], "note": "", "version": "", "q": ""}  # fmt: skip
     slots = registration["available_slots"]
     return {
         "tables": str(registration["tables"] or 1),
@@ -56,6 +62,7 @@ def signup_form(event: dict[str, Any], registration: dict[str, Any] | None) -> d
         "languages": list(registration["languages"]),
         "note": registration["note"],
         "version": str(registration["version"]),
+        "q": "",
     }
 
 
@@ -78,22 +85,32 @@ def typed_signup(form: Any) -> dict[str, Any]:
         "languages": listed(form, "languages"),
         "note": str(form.get("note", "")).strip(),
         "version": str(form.get("version", "")).strip(),
+        "q": str(form.get("q", "")).strip()[:200],
     }
 
 
 def signup_body(values: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The registration body, and what is wrong that the registry cannot say (empty boxes, ranks)."""
+    """The registration body, and every mistake the page can tell (empty boxes, ranks, the event's limits),
+    so that they are all named in one round; the registry names what is left once these pass."""
     errors: dict[str, str] = {}
     every_slot = {slot["index"] for slot in event["slots"]}
     slots = sorted({int(index) for index in values["slots"] if index.isdigit()})
+    tables = values["tables"]
+    if tables and (not tables.isdigit() or not 1 <= int(tables) <= event["tables"]):
+        errors["tables"] = _("Skriv ett heltal från 1 till %(max)s.", max=event["tables"])
     if not slots:
         errors["slots"] = _("Välj minst ett tidspass.")
+    if len(values["note"]) > NOTE_LENGTH:
+        errors["note"] = _("Texten är för lång: högst %(max)s tecken.", max=NOTE_LENGTH)
     ranked: list[tuple[int, str]] = []
     for sme, rank in values["ranks"].items():
         if not rank.isdigit() or int(rank) < 1:
             errors[f"rank.{sme}"] = _("Skriv ett heltal från 1 (helst) och uppåt, eller lämna tomt.")
         else:
             ranked.append((int(rank), sme))
+    # Two firms with one rank are refused, not renumbered: only the buyer knows which comes first.
+    duplicates = duplicate_ranks({f"rank.{sme}": rank for sme, rank in values["ranks"].items()})
+    errors.update({name: message for name, message in duplicates.items() if name not in errors})
     body: dict[str, Any] = {
         # A number that does not parse is sent as typed: the registry names the field.
         "tables": int(values["tables"]) if values["tables"].isdigit() else values["tables"] or None,
@@ -117,10 +134,16 @@ CLOSED = N_(
 )
 
 
-async def _sme_choices(request: web.Request, query: str, wanted: list[str]) -> list[dict[str, Any]]:
-    """SMEs to rank: the wanted ones first (whatever the filter), then those the filter finds."""
+async def _sme_choices(
+    request: web.Request, event_id: str, organisation_id: str, query: str, wanted: list[str]
+) -> list[dict[str, Any]]:
+    """SMEs to rank, as rows: the event's firms best fit first, then the wanted ones and those the registry's
+    search finds, by name. Rows the filter does not match are marked hidden (they stay in the form)."""
     api = backend(request)
-    found = await api.get("registry", "/organisations", params={"kind": "sme", "q": query, "limit": SME_CHOICES})
+    params = {"kind": "sme", "q": query, "limit": SME_CHOICES}
+    found, relevance = await asyncio.gather(
+        api.get("registry", "/organisations", params=params), api.relevance(event_id, buyer_id=organisation_id)
+    )
 
     async def named(sme_id: str) -> dict[str, Any] | None:
         try:
@@ -131,8 +154,16 @@ async def _sme_choices(request: web.Request, query: str, wanted: list[str]) -> l
             raise
 
     chosen = [org for org in await asyncio.gather(*(named(sme) for sme in wanted)) if org is not None]
-    known = {str(org["id"]) for org in chosen}
-    return chosen + [org for org in found["items"] if str(org["id"]) not in known and not org["erased"]]
+    listed_firms = [org for org in found["items"] if not org["erased"]]
+    at_event = [{**item, "id": item["organisation_id"]} for item in relevance.values()]
+    rows = firm_rows([*chosen, *listed_firms, *at_event], relevance, page_language(), query)
+    # Firms of the same name are told apart by org.nr: read it for those known only from the matcher.
+    unknown = [row for row in rows if row["same_name"] and not row["orgnr"]]
+    for row, org in zip(unknown, await asyncio.gather(*(named(row["id"]) for row in unknown)), strict=True):
+        if org is not None and org.get("orgnr"):
+            row["orgnr"] = org["orgnr"]
+            row["search"] += " " + org["orgnr"].casefold()
+    return rows
 
 
 async def _signup_page(
@@ -152,10 +183,10 @@ async def _signup_page(
     registration = own_registration(listing, organisation_id)
     if values is None:
         values = signup_form(event, registration)
-    query = (request.query.get("q") or "").strip()[:200]
+    query = values.get("q") or (request.query.get("q") or "").strip()[:200]
     ranks = values["ranks"]
     wanted = sorted(ranks, key=lambda sme: (int(ranks[sme]) if ranks[sme].isdigit() else 10**6, sme))
-    smes = await _sme_choices(request, query, wanted)
+    smes = await _sme_choices(request, event_id, organisation_id, query, wanted)
     tables = int(values["tables"]) if values["tables"].isdigit() else 1
     languages = dict(words(LANGUAGES))
     languages.update({code: code for code in values["languages"] if code not in languages})
@@ -197,7 +228,10 @@ async def save_signup(request: web.Request) -> web.Response:
     """Sign up (POST …/registrations) or change the active sign-up (PATCH /registrations/{id}, If-Match)."""
     organisation_id = require_buyer(request)
     event_id = path_uuid(request, "event_id")
-    values = typed_signup(await request.post())
+    posted = await request.post()
+    values = typed_signup(posted)
+    if posted.get("action") == "search":  # the filter without JavaScript: the page again, nothing saved
+        return await _signup_page(request, event_id, {**values, "searched": True})
     api = backend(request)
     event, listing = await asyncio.gather(
         api.get("registry", f"/events/{event_id}"), api.get("registry", f"/events/{event_id}/registrations")

@@ -22,11 +22,13 @@ from .backend import BackendError
 from .forms import errors_by_field, listed, text
 from .i18n import gettext as _
 from .pages_common import download, if_match, load_event, page_language, path_uuid
+from .relevance_lists import duplicate_ranks, need_rows
 from .render import backend, redirect, render
 from .sme_pages import require_sme
 
 RANK_PREFIX = "rank-"
 MAX_RANK = 50
+NOTE_LENGTH = 2000  # the registry's limit of a registration's note and support note
 NEED_PAGE = 200
 _CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
 SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("planned", "published")}
@@ -153,12 +155,18 @@ def _registration_form(event: dict[str, Any], registration: dict[str, Any] | Non
 
 
 async def _signup_context(
-    request: web.Request, event_id: str, extra: list[str] | None = None
+    request: web.Request, event_id: str, extra: list[str] | None = None, query: str = ""
 ) -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
-    event, listing = await _event_and_listing(request, event_id)
+    """The event, the firm's registration and the needs to rank, best fit for the firm first (the matcher's
+    relevance; ``query`` marks the rows the filter box hides)."""
+    person = require_sme(request)
+    (event, listing), relevance = await asyncio.gather(
+        _event_and_listing(request, event_id),
+        backend(request).relevance(event_id, sme_id=str(person["organisation_id"])),
+    )
     registration = _own(listing)
     rows = await _interest_rows(request, listing, registration, extra or [])
-    return event, registration, rows
+    return event, registration, need_rows(rows, relevance, page_language(), query)
 
 
 def _render_signup(
@@ -188,13 +196,14 @@ def _render_signup(
 async def signup_form(request: web.Request) -> web.Response:
     require_sme(request)
     event_id = path_uuid(request)
-    event, registration, rows = await _signup_context(request, event_id, request.query.getall("behov", []))
-    form = _registration_form(event, registration)
+    query = request.query.get("q", "").strip()[:200]
+    event, registration, rows = await _signup_context(request, event_id, request.query.getall("behov", []), query)
+    form = {**_registration_form(event, registration), "q": query}
     return _render_signup(request, event, registration, rows, form, {})
 
 
 def parse_ranks(form: Any, rows: list[dict[str, Any]]) -> tuple[list[str], dict[str, str], dict[str, str]]:
-    """Needs in the order the firm ranked them (1 = most wanted; ties keep the page's order).
+    """Needs in the order the firm ranked them (1 = most wanted; two with one rank are an error).
 
     Returns the ranked ids, the ranks as typed (to show again) and errors by field.
     """
@@ -211,6 +220,9 @@ def parse_ranks(form: Any, rows: list[dict[str, Any]]) -> tuple[list[str], dict[
             errors[name] = _("Skriv ett heltal från 1 till %(max)s, eller lämna tomt.", max=MAX_RANK)
             continue
         ranked.append((int(value), position, row["id"]))
+    # Two needs with one rank are refused, not renumbered: only the firm knows which comes first.
+    duplicates = duplicate_ranks({RANK_PREFIX + need_id: value for need_id, value in typed.items()})
+    errors.update({name: message for name, message in duplicates.items() if name not in errors})
     return [need_id for _rank, _position, need_id in sorted(ranked)], typed, errors
 
 
@@ -219,7 +231,8 @@ async def signup(request: web.Request) -> web.Response:
     require_sme(request)
     event_id = path_uuid(request)
     posted = await request.post()
-    event, registration, rows = await _signup_context(request, event_id)
+    query = str(posted.get("q", "")).strip()[:200]
+    event, registration, rows = await _signup_context(request, event_id, query=query)
     slots = listed(posted, "slot")
     wanted, typed_ranks, errors = parse_ranks(posted, rows)
     form = {
@@ -231,11 +244,13 @@ async def signup(request: web.Request) -> web.Response:
         "support_note": str(posted.get("support_note", "")).strip(),
         "ranks": typed_ranks,
         "version": text(posted, "version") or "",
+        "q": query,
     }
-    if not slots:
-        errors["slots"] = _("Välj minst ett tidspass då ni kan vara med.")
-    if form["max_meetings"] and not form["max_meetings"].isdigit():
-        errors["max_meetings"] = _("Skriv ett heltal.")
+    if posted.get("action") == "search":  # the filter without JavaScript: the page again, nothing saved
+        return _render_signup(request, event, registration, rows, {**form, "searched": True}, {})
+    # Everything the form can tell is checked here, so that every mistake is named in one round (the
+    # registry is asked only once these pass, and names what is left, such as a need withdrawn meanwhile).
+    errors.update(_local_errors(form, event))
     if not errors:
         every_slot = {str(slot["index"]) for slot in event["slots"]}
         body: dict[str, Any] = {
@@ -260,6 +275,22 @@ async def signup(request: web.Request) -> web.Response:
         else:
             raise redirect(f"/foretag/evenemang/{event_id}/anmalan?sparad=1")
     return _render_signup(request, event, registration, rows, form, errors, status=422)
+
+
+def _local_errors(form: dict[str, Any], event: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the typed sign-up that the page can tell (the registry's limits, checked here)."""
+    errors: dict[str, str] = {}
+    if not form["slots"]:
+        errors["slots"] = _("Välj minst ett tidspass då ni kan vara med.")
+    top = event["max_meetings_per_sme"]
+    if form["max_meetings"] and not form["max_meetings"].isdigit():
+        errors["max_meetings"] = _("Skriv ett heltal.")
+    elif form["max_meetings"] and not 1 <= int(form["max_meetings"]) <= top:
+        errors["max_meetings"] = _("Skriv ett heltal från 1 till %(max)s.", max=top)
+    for name in ("note", "support_note"):
+        if len(form[name]) > NOTE_LENGTH:
+            errors[name] = _("Texten är för lång: högst %(max)s tecken.", max=NOTE_LENGTH)
+    return errors
 
 
 def _signup_errors(error: BackendError, wanted: list[str]) -> dict[str, str]:

@@ -28,7 +28,8 @@
   }
 
   function setup(container) {
-    var field = container.querySelector("input[name=cpv_codes]");
+    // The field the codes travel in: cpv_codes (a firm's profile) unless the container names another.
+    var field = container.querySelector("input[name=" + (container.getAttribute("data-field") || "cpv_codes") + "]");
     if (!field || !window.fetch) {
       return;
     }
