@@ -29,12 +29,13 @@ REGISTRATION_STATUS: Mapping[str, tuple[str, str]] = {
 """A firm's or a buyer's registration for an event; ``none`` for one that has not registered."""
 
 NEED_STATUS: Mapping[str, tuple[str, str]] = {
-    "planning": ("Planeras (syns bara för köparen)", "Being planned (visible only to the buyer)"),
-    "planned": ("Planerad", "Planned"),
-    "published": ("Publicerad", "Published"),
+    "planning": ("Utkast – syns bara för köparen", "Draft – visible only to the buyer"),
+    "planned": ("Synlig för företagen", "Visible to firms"),
+    "published": ("Publicerad", "Advertised"),
     "cancelled": ("Avbruten", "Cancelled"),
 }
-"""A buyer's need as the registry holds it (services/registry/need_models.py NeedStatus)."""
+"""A buyer's need as the registry holds it (services/registry/need_models.py NeedStatus), in words that say
+who sees it ("planning" and "planned" once read alike); the buyer's own pages say "för er" (their catalogue)."""
 
 NEED_STAGE: Mapping[str, tuple[str, str]] = {
     "planned": ("Planerad", "Planned"),

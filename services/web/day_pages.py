@@ -14,21 +14,15 @@ from typing import Any
 
 from aiohttp import web
 
+from shared import labels
 from shared.auth import Role
 
 from .backend import BackendError
 from .i18n import N_
 from .i18n import gettext as _
-from .pages_common import path_uuid
+from .pages_common import page_language, path_uuid
 from .render import backend, redirect, require_user
 
-STATUS_WORDS = {
-    "planned": N_("Planerat"),
-    "held": N_("Genomfört"),
-    "no_show_sme": N_("Företaget uteblev"),
-    "no_show_buyer": N_("Köparen uteblev"),
-    "cancelled_day": N_("Inställt"),
-}
 STATE_WORDS = {"pending": N_("väntar på arrangören"), "applied": N_("genomfört"), "dismissed": N_("avslaget")}
 CAUSE_WORDS = {"no_show": N_("uteblev"), "decline": N_("kan inte"), "cancellation": N_("inställt")}
 FREED_WORDS = {
@@ -93,7 +87,7 @@ async def participant_day(request: web.Request, event_id: str, organisation_id: 
         "marks": {f"{m['sme_id']}/{m['buyer_id']}": m for m in day["meetings"]},
         "declined": {u["counterpart_id"]: u for u in day["unavailability"] if u["kind"] == "decline"},
         "busy": {u["slot"]: u for u in day["unavailability"] if u["kind"] == "busy"},
-        "status_words": words(STATUS_WORDS),
+        "status_words": labels.labels("meeting_status", page_language()),  # as on the matcher's day page
         "undoable": UNDOABLE,
         "state_words": words(STATE_WORDS),
         "outcome": outcome(request),

@@ -19,11 +19,12 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+
+from shared import formatting
 
 LANGUAGES = ("sv", "en")
 DEFAULT_LANGUAGE = "sv"
@@ -192,38 +193,30 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(STOCKHOLM)
 
 
-def _parse(moment: datetime | str) -> datetime:
-    return datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+def format_when(moment: datetime | str, style: str = "long") -> str:
+    """A date and time for people, in Stockholm time and the page language (:func:`shared.formatting.when`).
 
-
-def format_when(moment: datetime | str, style: str = "medium") -> str:
-    """A date and time for people, in Stockholm time and the page language.
+    ``style="short"`` leaves out the weekday, for a crowded table column.
 
     Examples
     --------
-    >>> format_when("2026-03-12T08:30:00+00:00")
-    '12 mars 2026 09:30'
+    >>> format_when("2026-11-05T08:00:00+00:00"), format_when("2026-03-12T08:30:00+00:00", "short")
+    ('torsdag 5 november 2026 kl. 09:00', '12 mars 2026 kl. 09:30')
     """
-    pattern = {"medium": "d MMMM y HH:mm", "long": "EEEE d MMMM y HH:mm"}.get(style, style)
-    return format_datetime(_parse(moment), pattern, tzinfo=STOCKHOLM, locale=_BABEL_LOCALE[current_language.get()])
+    return formatting.when(moment, current_language.get(), weekday=style != "short")
 
 
 def format_clock(moment: datetime | str) -> str:
     """The time of day in Stockholm, e.g. ``09:30``."""
-    return format_time(_parse(moment), "HH:mm", tzinfo=STOCKHOLM, locale=_BABEL_LOCALE[current_language.get()])
+    return formatting.clock(moment, current_language.get())
 
 
 def format_day(day: date | datetime | str) -> str:
-    """A date for people, e.g. ``torsdag 12 mars 2026``.
+    """A date for people, e.g. ``torsdag 12 mars 2026`` (a moment: the day it falls on in Stockholm).
 
     Examples
     --------
     >>> format_day("2026-03-12"), format_day("2026-03-12T23:30:00+00:00")
     ('torsdag 12 mars 2026', 'fredag 13 mars 2026')
     """
-    if isinstance(day, str) and len(day) == 10:
-        day = date.fromisoformat(day)  # a calendar date: no time zone to convert
-    value = day if isinstance(day, date) else _parse(day)
-    if isinstance(value, datetime):
-        value = local(value).date()
-    return format_date(value, "EEEE d MMMM y", locale=_BABEL_LOCALE[current_language.get()])
+    return formatting.day(day, current_language.get())

@@ -9,7 +9,7 @@ no stack trace, reaches the browser.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +17,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
+from shared import formatting, labels
 from shared.auth import Role
 from shared.proxies import forwarded_client
 from shared.security_headers import content_security_policy
@@ -71,7 +72,28 @@ def template_environment() -> jinja2.Environment:
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
     env.filters.update(when=i18n.format_when, clock=i18n.format_clock, day=i18n.format_day)
+    # The rest of shared.formatting and shared.labels, in the page language: {{ contact.phone|phone }},
+    # {{ value|amount }}, {{ need.title|quoted }}, {{ event.time_zone|zone }}, {{ m.status|label("meeting_status") }}.
+    env.filters.update(
+        phone=_in_page_language(formatting.phone),
+        amount=_in_page_language(formatting.amount),
+        number=_in_page_language(formatting.number),
+        quoted=_in_page_language(formatting.quoted),
+        zone=_in_page_language(formatting.zone_name),
+        label=lambda value, kind: labels.label(kind, value, i18n.current_language.get()),
+        sorted_sv=_sorted_sv,
+    )
     return env
+
+
+def _in_page_language(function: Callable[..., str]) -> Callable[..., str]:
+    """A :mod:`shared.formatting` function as a filter: the value, the page language, then the filter's arguments."""
+    return lambda value, *args: function(value, i18n.current_language.get(), *args)
+
+
+def _sorted_sv(items: Iterable[Any], attribute: str | None = None) -> list[Any]:
+    """``{{ municipalities|sorted_sv("name") }}``: in Swedish alphabetical order (å, ä, ö after z)."""
+    return formatting.sorted_sv(items, key=(lambda item: item[attribute]) if attribute else None)
 
 
 def settings_of(request: web.Request) -> WebSettings:

@@ -16,8 +16,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from babel.numbers import format_decimal
 
+from shared import formatting
 from shared.auth import Role
 
 from .backend import HTTP_SESSION_KEY, BackendError
@@ -40,7 +40,6 @@ _STATUS_TEXTS = {
     "infeasible": N_("Gick inte att schemalägga"),
 }
 _VERSION_STATUS_TEXTS = {"draft": N_("Utkast"), "published": N_("Publicerad"), "superseded": N_("Ersatt")}
-_NUMBER_LOCALE = {"sv": "sv_SE", "en": "en_GB"}
 # The matcher's and registry's refusals by problem type, in words for the organiser.
 _REFUSALS = {
     "urn:affarstraff:problem:event-not-open": N_(
@@ -58,8 +57,7 @@ def num(value: float | int, digits: int = 1) -> str:
     >>> num(44.56), num(3, 0)
     ('44,6', '3')
     """
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=_NUMBER_LOCALE[current_language.get()])
+    return formatting.number(value, current_language.get(), digits)
 
 
 def schedule_url(event_id: str, *parts: object) -> str:

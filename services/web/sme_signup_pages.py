@@ -13,8 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from aiohttp import web
-from babel.numbers import format_decimal
 
+from shared import formatting
 from shared.reference.cpv import cpv_label
 
 from . import day_pages
@@ -35,11 +35,8 @@ SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("pl
 
 
 def money(value: int | None) -> str:
-    """An amount in kronor for people, e.g. ``1 200 000 kr``."""
-    if value is None:
-        return "–"
-    locale = "en_GB" if page_language() == "en" else "sv_SE"
-    return f"{format_decimal(value, locale=locale)} kr"
+    """An amount in kronor for people in the page language: ``1 200 000 kr`` (:func:`shared.formatting.amount`)."""
+    return formatting.amount(value, page_language())
 
 
 async def _event_and_listing(request: web.Request, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

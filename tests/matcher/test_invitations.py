@@ -107,8 +107,11 @@ async def test_invitations_queue_once_each_with_why_and_the_link(
     assert [m["destination"] for m in mails] == ["bo@bygg.se", "eva@el.se"]
     assert {m["participant_id"] for m in mails} == {w["firms"]["bygg"], w["firms"]["el"]}
     text = mails[0]["payload"]["text"]
-    assert mails[0]["payload"]["subject"] == f"Inbjudan: Affärsträff Ludvika, {NEXT_YEAR}-10-07"
-    assert f"Välkommen till Affärsträff Ludvika, {NEXT_YEAR}-10-07, Folkets hus." in text
+    weekdays = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+    weekday = weekdays[dt.date(NEXT_YEAR, 10, 7).weekday()]
+    assert mails[0]["payload"]["subject"] == f"Inbjudan: Affärsträff Ludvika, {weekday} 7 oktober {NEXT_YEAR}"
+    assert f"Välkommen till Affärsträff Ludvika, {weekday} 7 oktober {NEXT_YEAR}, Folkets hus." in text
+    assert "kl. " in text and "(svensk tid)" in text and "Europe/Stockholm" not in text
     assert f"{WEB}/foretag/evenemang/{event_id}/anmalan" in text
     assert "ert företag är registrerat i Ludvika och ni säljer inom CPV 45 Anläggningsarbete" in text
     assert "you sell within CPV 45 Construction work" in text and "Kontakta arrangören" in text

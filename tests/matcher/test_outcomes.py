@@ -31,7 +31,7 @@ from tests.test_procurement import FALUN_ORGNR, award_release, package, tender_r
 __all__ = ["inbox"]  # a fixture used by name below
 
 WEB = "https://affarstraff.example"
-DATES = "Anbudstid (svensk tid): 2026-04-01 00:00 – 2026-05-04 23:59"
+DATES = "Anbudstid (svensk tid): onsdag 1 april 2026 kl. 00:00 – måndag 4 maj 2026 kl. 23:59"
 
 
 @pytest.fixture
@@ -182,8 +182,8 @@ async def test_an_advertised_tender_reaches_the_firms_that_met_the_buyer_and_its
         "Upphandlingen ni pratade om är nu annonserad: Snöröjning Falun"
     )
     assert "Hej Stina Sandberg!" in met_text and DATES in met_text
-    assert "som ni pratade om på Affärsträff Falun 2025-10-07" in met_text
-    assert "Tender period (Swedish time): 2026-04-01 00:00 – 2026-05-04 23:59" in met_text
+    assert "som ni pratade om på Affärsträff Falun tisdag 7 oktober 2025" in met_text
+    assert "Tender period (Swedish time): Wednesday 1 April 2026 at 00:00 – Monday 4 May 2026 at 23:59" in met_text
     assert f"{WEB}/foretag/behov/{world['need']}" in met_text
     assert met_text.index("Läs mer") < met_text.index("Read more")  # Swedish first
     follower_text = message_text(received[people["follower"][2]])

@@ -217,7 +217,8 @@ async def test_a_restarted_scheduler_sends_nothing_again_and_a_crash_before_comm
     mails = await reminder_mails(pool, "agenda")
     assert sorted(r["participant_id"] for r in mails) == sorted([CLEANER, BUILDER, BUYER])
     text = next(r["payload"]["text"] for r in mails if r["participant_id"] == CLEANER)
-    assert "I morgon är det Affärsträff Falun, 2025-10-07, Lugnet" in text and "Tomorrow is Affärsträff Falun" in text
+    assert "I morgon är det Affärsträff Falun, tisdag 7 oktober 2025, Lugnet" in text
+    assert "Tomorrow is Affärsträff Falun, Tuesday 7 October 2025" in text
     assert "09:00–09:20  bord 1  Falu kommun" in text and "Din agenda, alltid aktuell: {agenda_url}\n" in text
     assert "Prenumerera i din kalender (följer varje ändring): {agenda_url}/calendar.ics" in text
     # As the deliverer sends it: the participant's own link and its feed, Swedish then English.
@@ -374,7 +375,7 @@ async def test_the_signup_reminder_goes_once_to_firms_that_ranked_no_needs(db_ur
     mails = await reminder_mails(pool, "signup")
     assert [r["destination"] for r in mails] == [address_of(document)[BUILDER], "sen@example.se"]
     text = mails[0]["payload"]["text"]
-    assert "Anmälan till Affärsträff Falun stänger 2025-10-01 kl. 16:00 (svensk tid)" in text
+    assert "Anmälan till Affärsträff Falun stänger onsdag 1 oktober 2025 kl. 16:00 (svensk tid)" in text
     assert f"https://affarstraff.example/foretag/evenemang/{EVENT}/anmalan" in text
     assert registry.calls["event"] <= 4
 

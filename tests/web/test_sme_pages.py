@@ -247,7 +247,7 @@ async def test_agenda_before_publication_says_so(web: Browser, registry, world: 
     )
     assert response.status == 201
     start = await web.page("/foretag")
-    assert "Falu Städ AB" in start and "Anmälda" in start and "Affärsträff Falun" in start
+    assert "Falu Städ AB" in start and '<span class="badge ok">Anmäld</span>' in start and "Affärsträff Falun" in start
     html = await web.page(world["base"] + "/agenda")
     assert 'id="agenda-not-published"' in html and "inte publicerat" in html
     response = await web.client.get(world["base"] + "/agenda.ics")

@@ -35,6 +35,7 @@ async def test_the_page_shows_the_figures_charts_and_events_and_is_in_the_menu(o
     assert figure(html, "firms-reached") == "2" and figure(html, "first-time-firms") == "2"
     assert figure(html, "meetings-held") == "2" and figure(html, "no-shows") == "1"
     assert figure(html, "awards") == "1" and figure(html, "awarded-value") == "450 000 kr"
+    assert 'id="figure-awarded-value">450\u00a0000\u00a0kr<' in html  # no-break spaces: never split over lines
     # Each chart is drawn and says its numbers in a table too.
     for chart in ("chart-firms", "chart-meetings", "chart-chain", "chart-ratings"):
         part = html[html.index(f'id="{chart}"') :]
@@ -54,7 +55,7 @@ async def test_the_page_shows_the_figures_charts_and_events_and_is_in_the_menu(o
 
     english = shown(await organiser_browser.page("/arrangor/statistik?lang=en"))
     assert "Statistics across the events" in english and "Firms reached per year" in english
-    assert 'id="figure-awarded-value">450,000 kr<' in english
+    assert 'id="figure-awarded-value">SEK 450,000<' in english
 
 
 async def test_the_filters_keep_their_values_and_narrow_the_figures(organiser_browser: Browser, db) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
+
+from shared import formatting
 
 from ..agendas.model import AgendaHeader
 from ..reminders.texts import AGENDA_URL, _payload
@@ -40,8 +41,8 @@ def feedback_mail(
     >>> closes = dt.datetime(2025, 10, 21, 16, 0, tzinfo=dt.UTC)
     >>> mail = feedback_mail("anna@example.se", "Anna", agenda, 1, closes, UUID(int=7))
     >>> mail["subject"]
-    'Hur gick mötena? Affärsträff Falun, 2025-10-07'
-    >>> "{agenda_url}/utvardering" in mail["text"], "2025-10-21 18:00" in mail["text"]
+    'Hur gick mötena? Affärsträff Falun, tisdag 7 oktober 2025'
+    >>> "{agenda_url}/utvardering" in mail["text"], "tisdag 21 oktober 2025 kl. 18:00 (svensk tid)" in mail["text"]
     (True, True)
     >>> feedback_mail("a@x.se", "A", agenda, 1, closes, UUID(int=7), reminder=True)["subject"][:11]
     'Påminnelse:'
@@ -50,9 +51,10 @@ def feedback_mail(
     count_en = "your meeting" if meetings == 1 else f"your {meetings} meetings"
     return _round_mail(
         to, name, header, closes_at, link_id, reminder=reminder, subject="Hur gick mötena?", url=FEEDBACK_URL,
-        sv=[f"Tack för att ni var med på {header.event_name} {header.event_date:%Y-%m-%d}. Hur gick {count_sv}?",
+        sv=[f"Tack för att ni var med på {header.event_name} {formatting.day(header.event_date)}. Hur gick {count_sv}?",
             "Svara med några klick per möte: blev det av, och blir det något mer? Bara arrangören ser era svar."],
-        en=[f"Thank you for taking part in {header.event_name} on {header.event_date:%Y-%m-%d}. How did {count_en} go?",
+        en=[f"Thank you for taking part in {header.event_name} on {formatting.day(header.event_date, 'en')}. "
+            f"How did {count_en} go?",
             "A few clicks per meeting: did it take place, and will anything follow? Only the organiser sees your "
             "answers."],
         until=("Ni kan ändra era svar till", "You can change your answers until"),
@@ -64,12 +66,14 @@ def _round_mail(
     subject: str, url: str, sv: list[str], en: list[str], until: tuple[str, str],
 ) -> dict[str, Any]:  # fmt: skip
     """A round's e-mail: the Swedish lines, the link and the closing time, then the same in English."""
-    local = f"{closes_at.astimezone(ZoneInfo(header.time_zone)):%Y-%m-%d %H:%M}"
+    zone = header.time_zone
+    local_sv, local_en = formatting.when(closes_at, "sv", zone), formatting.when(closes_at, "en", zone)
+    zone_sv, zone_en = formatting.zone_name(zone, "sv"), formatting.zone_name(zone, "en")
     lines = [
-        f"Hej {name}!", "", *sv, "", f"Svara här (ingen inloggning): {url}", f"{until[0]} {local} (svensk tid).", "",
-        "---", *en, "", f"Answer here (no login): {url}?lang=en", f"{until[1]} {local} (Swedish time).", "",
+        f"Hej {name}!", "", *sv, "", f"Svara här (ingen inloggning): {url}", f"{until[0]} {local_sv} ({zone_sv}).", "",
+        "---", *en, "", f"Answer here (no login): {url}?lang=en", f"{until[1]} {local_en} ({zone_en}).", "",
     ]  # fmt: skip
-    full = f"{subject} {header.event_name}, {header.event_date:%Y-%m-%d}"
+    full = f"{subject} {header.event_name}, {formatting.day(header.event_date)}"
     return _payload(to, ("Påminnelse: " + full) if reminder else full, lines, link_id)
 
 
@@ -94,15 +98,15 @@ def follow_up_mail(
     ...                       venue="", time_zone="Europe/Stockholm", version=1,
     ...                       published_at=dt.datetime(2025, 10, 1, tzinfo=dt.UTC))
     >>> mail = follow_up_mail("a@x.se", "A", header, 2, dt.datetime(2026, 5, 7, 8, tzinfo=dt.UTC), UUID(int=7))
-    >>> mail["subject"], "{agenda_url}/uppfoljning" in mail["text"], "2026-05-07 10:00" in mail["text"]
-    ('Vad blev det av? Affärsträff Falun, 2025-10-07', True, True)
+    >>> mail["subject"], "{agenda_url}/uppfoljning" in mail["text"], "torsdag 7 maj 2026 kl. 10:00" in mail["text"]
+    ('Vad blev det av? Affärsträff Falun, tisdag 7 oktober 2025', True, True)
     """
     return _round_mail(
         to, name, header, closes_at, link_id, reminder=reminder, subject="Vad blev det av?", url=FOLLOW_UP_URL,
-        sv=[f"För några månader sedan var ni med på {header.event_name} {header.event_date:%Y-%m-%d}.",
+        sv=[f"För några månader sedan var ni med på {header.event_name} {formatting.day(header.event_date)}.",
             "Vad blev det av behoven ni pratade om? Har ni lämnat anbud, fått uppdraget, eller hur köptes det?",
             "Några klick per behov; bara arrangören ser era svar."],
-        en=[f"A few months ago you took part in {header.event_name} on {header.event_date:%Y-%m-%d}.",
+        en=[f"A few months ago you took part in {header.event_name} on {formatting.day(header.event_date, 'en')}.",
             "What came of the needs you discussed? Did you bid, win the contract, or how was it procured?",
             "A few clicks per need; only the organiser sees your answers."],
         until=("Ni kan svara till", "You can answer until"),

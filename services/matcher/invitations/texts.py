@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from shared import formatting
 from shared.reference.cpv import cpv_label
 from shared.reference.municipalities import get_municipality
 
@@ -78,17 +78,16 @@ def invitation_mail(
     >>> mail = invitation_mail("bo@bygg.se", "Bo", event, [("ni deltog i X", "you took part in X")],
     ...                        "https://web.example/foretag/evenemang/e/anmalan")
     >>> mail["subject"]
-    'Inbjudan: Affärsträff Ludvika, 2031-03-12'
+    'Inbjudan: Affärsträff Ludvika, onsdag 12 mars 2031'
     >>> print(*mail["text"].splitlines()[2:5], sep="\\n")
-    Välkommen till Affärsträff Ludvika, 2031-03-12, Folkets hus.
-    Anmäl er senast 2031-03-05 kl. 16:00 (svensk tid): https://web.example/foretag/evenemang/e/anmalan
+    Välkommen till Affärsträff Ludvika, onsdag 12 mars 2031, Folkets hus.
+    Anmäl er senast onsdag 5 mars 2031 kl. 16:00 (svensk tid): https://web.example/foretag/evenemang/e/anmalan
     Ni får den här inbjudan eftersom ni deltog i X.
     """
-    zone = ZoneInfo(str(event.get("time_zone") or "Europe/Stockholm"))
+    zone = str(event.get("time_zone") or "Europe/Stockholm")
     deadline = event["signup_deadline"]
     deadline = deadline if isinstance(deadline, dt.datetime) else dt.datetime.fromisoformat(str(deadline))
-    local = deadline.astimezone(zone)
-    day = str(event["event_date"])
+    day_sv, day_en = formatting.day(str(event["event_date"])), formatting.day(str(event["event_date"]), "en")
     where = f", {event['venue']}" if event.get("venue") else ""
     link_sv = f": {signup_url}" if signup_url else " på webbplatsen"
     link_en = f": {signup_url}" if signup_url else " on the web site"
@@ -97,16 +96,16 @@ def invitation_mail(
     lines = [
         f"Hej {name}!" if name else "Hej!",
         "",
-        f"Välkommen till {event['name']}, {day}{where}.",
-        f"Anmäl er senast {local:%Y-%m-%d} kl. {local:%H:%M} (svensk tid){link_sv}",
+        f"Välkommen till {event['name']}, {day_sv}{where}.",
+        f"Anmäl er senast {formatting.when(deadline, 'sv', zone)} ({formatting.zone_name(zone, 'sv')}){link_sv}",
         because_sv,
         "Vill ni inte få fler inbjudningar? Kontakta arrangören, så tar vi bort er från utskicken.",
         "",
         "---",
-        f"You are welcome to {event['name']}, {day}{where}.",
-        f"Sign up by {local:%Y-%m-%d} at {local:%H:%M} (Swedish time){link_en}",
+        f"You are welcome to {event['name']}, {day_en}{where}.",
+        f"Sign up by {formatting.when(deadline, 'en', zone)} ({formatting.zone_name(zone, 'en')}){link_en}",
         because_en,
         "Would you rather not receive invitations? Contact the organiser and we will take you off the list.",
         "",
     ]
-    return _payload(to, f"Inbjudan: {event['name']}, {day}", lines, None)
+    return _payload(to, f"Inbjudan: {event['name']}, {day_sv}", lines, None)

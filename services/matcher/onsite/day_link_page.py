@@ -19,6 +19,7 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pydantic import TypeAdapter, ValidationError
 
+from shared import labels
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import ProblemError
@@ -41,8 +42,7 @@ WORDS = {
         "cannot": "Kan inte", "reason": "Varför? (visas för arrangören)", "send_cannot": "Meddela att vi inte kan",
         "no_meetings": "Ni har inga möten i schemat.", "busy_heading": "Upptagen en stund?", "slot": "Pass",
         "busy": "upptagen", "send_busy": "Markera passet som upptaget",
-        "statuses": {"held": "Genomfört", "no_show_sme": "Företaget uteblev", "no_show_buyer": "Köparen uteblev",
-                     "cancelled_day": "Inställt"},
+        "statuses": labels.labels("meeting_status", "sv"),  # the same words as the web's day pages
         "outcomes": {"markerat": "Mötet är markerat.", "angrat": "Markeringen är ångrad: mötet är planerat igen.",
                      "gatt-vidare": "Tiden har redan gått till ett annat företag, så markeringen kan inte ångras.",
                      "avbojt": "Tack, arrangören ser att ni inte kan.",
@@ -58,8 +58,7 @@ WORDS = {
         "send_cannot": "Tell them we can't make it",
         "no_meetings": "You have no meetings in the schedule.", "busy_heading": "Busy for a while?", "slot": "Slot",
         "busy": "busy", "send_busy": "Mark the slot as busy",
-        "statuses": {"held": "Held", "no_show_sme": "The firm did not come", "no_show_buyer": "The buyer did not come",
-                     "cancelled_day": "Cancelled"},
+        "statuses": labels.labels("meeting_status", "en"),
         "outcomes": {"markerat": "The meeting is marked.",
                      "angrat": "The mark is undone: the meeting is planned again.",
                      "gatt-vidare": "The time has already gone to another firm, so the mark cannot be undone.",

@@ -13,6 +13,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from shared import formatting
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # What happened, per stage: (Swedish, English), the need's title in quotes as {title}.
@@ -58,26 +60,28 @@ class Reader:
     event_date: dt.date | None = None
 
 
-def local(moment: dt.datetime) -> str:
-    """A moment as Swedish local time.
+def local(moment: dt.datetime, lang: str = "sv") -> str:
+    """A moment as Swedish local time (:func:`shared.formatting.when`).
 
     Examples
     --------
     >>> local(dt.datetime(2026, 5, 4, 21, 59, 59, tzinfo=dt.UTC))
-    '2026-05-04 23:59'
+    'måndag 4 maj 2026 kl. 23:59'
+    >>> local(dt.datetime(2026, 5, 4, 21, tzinfo=dt.UTC), "en")
+    'Monday 4 May 2026 at 23:00'
     """
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    return formatting.when(moment, lang, STOCKHOLM)
 
 
-def _period(need: NeedFacts, words: tuple[str, str, str]) -> str | None:
+def _period(need: NeedFacts, words: tuple[str, str, str], lang: str) -> str | None:
     """The tender period line ("Anbudstid: … – …"), or None when the release gave no dates."""
     label, since, until = words
     if need.tender_start and need.tender_end:
-        return f"{label}: {local(need.tender_start)} – {local(need.tender_end)}"
+        return f"{label}: {local(need.tender_start, lang)} – {local(need.tender_end, lang)}"
     if need.tender_end:
-        return f"{label}: {until} {local(need.tender_end)}"
+        return f"{label}: {until} {local(need.tender_end, lang)}"
     if need.tender_start:
-        return f"{label}: {since} {local(need.tender_start)}"
+        return f"{label}: {since} {local(need.tender_start, lang)}"
     return None
 
 
@@ -92,9 +96,10 @@ def stage_notice(need: NeedFacts, stage: str, reader: Reader, link: str | None) 
     >>> mail = stage_notice(need, "tender", met, "https://web.example/foretag/behov/1")
     >>> mail["subject"]
     'Upphandlingen ni pratade om är nu annonserad: Snöröjning Falun'
-    >>> print(*mail["text"].splitlines()[2:5], sep="\\n")
-    Falu kommun har annonserat upphandlingen ”Snöröjning Falun”, som ni pratade om på Affärsträff Falun 2025-10-07.
-    Anbudstid (svensk tid): 2026-04-01 00:00 – 2026-05-04 23:59
+    >>> print(*mail["text"].splitlines()[2:5], sep="\\n")  # doctest: +NORMALIZE_WHITESPACE
+    Falu kommun har annonserat upphandlingen ”Snöröjning Falun”, som ni pratade om på Affärsträff Falun
+    tisdag 7 oktober 2025.
+    Anbudstid (svensk tid): onsdag 1 april 2026 kl. 00:00 – måndag 4 maj 2026 kl. 23:59
     Läs mer: https://web.example/foretag/behov/1
     >>> stage_notice(need, "awarded", Reader(UUID(int=3), "", "b@example.se"), None)["subject"]
     'Upphandlingen ni följer har tilldelats: Snöröjning Falun'
@@ -102,12 +107,13 @@ def stage_notice(need: NeedFacts, stage: str, reader: Reader, link: str | None) 
     move_sv, move_en = _MOVES[stage]
     subject_sv = _SUBJECTS[stage]
     met = reader.event_name is not None
-    when = f" {reader.event_date:%Y-%m-%d}" if reader.event_date else ""
-    about_sv = f", som ni pratade om på {reader.event_name}{when}" if met else ", som ni följer"
-    about_en = f", which you talked about at {reader.event_name}{when}" if met else ", which you follow"
+    when_sv = f" {formatting.day(reader.event_date)}" if reader.event_date else ""
+    when_en = f" on {formatting.day(reader.event_date, 'en')}" if reader.event_date else ""
+    about_sv = f", som ni pratade om på {reader.event_name}{when_sv}" if met else ", som ni följer"
+    about_en = f", which you talked about at {reader.event_name}{when_en}" if met else ", which you follow"
     which = "ni pratade om" if met and stage == "tender" else "ni följer"
-    period_sv = _period(need, ("Anbudstid (svensk tid)", "från", "till"))
-    period_en = _period(need, ("Tender period (Swedish time)", "from", "until"))
+    period_sv = _period(need, ("Anbudstid (svensk tid)", "från", "till"), "sv")
+    period_en = _period(need, ("Tender period (Swedish time)", "from", "until"), "en")
     greeting = f"Hej {reader.contact_name}!" if reader.contact_name else "Hej!"
     lines = [
         greeting,

@@ -18,6 +18,7 @@ from uuid import UUID
 
 import asyncpg
 
+from shared import formatting
 from shared.snapshot import EventSnapshot
 
 from ..agendas import AgendaMeeting, Agendas, SmeAgenda, TableAgenda, agenda_ics
@@ -37,9 +38,9 @@ def _lines(meetings: Sequence[AgendaMeeting], table_word: str) -> list[str]:
     return [f"  {m.local_time}  {table_word} {m.table}  {m.counterpart_name}" for m in meetings] or ["  –"]
 
 
-def _where(header: SmeAgenda | TableAgenda) -> str:
+def _where(header: SmeAgenda | TableAgenda, lang: str = "sv") -> str:
     venue = f", {header.venue}" if header.venue else ""
-    return f"{header.event_name}, {header.event_date:%Y-%m-%d}{venue}"
+    return f"{header.event_name}, {formatting.day(header.event_date, lang)}{venue}"
 
 
 def _calendar(filename: str, content: bytes, method: str) -> dict[str, str]:
@@ -94,7 +95,7 @@ def confirmation_email(
             "Er agendalänk visar att anmälan är avbokad: {agenda_url}",
             "",
             "---",
-            f"Your registration for {_where(header)} is cancelled. These meetings are off (Swedish time):",
+            f"Your registration for {_where(header, 'en')} is cancelled. These meetings are off (Swedish time):",
             *_lines(meetings, "table"),
             "",
             "The calendar file in this message removes them from your calendar.",
@@ -131,7 +132,7 @@ def counterpart_email(
             "Kalenderfilen i detta brev stryker mötet i din kalender.",
             "",
             "---",
-            f"{who} has cancelled their participation in {_where(header)}. This meeting is off:",
+            f"{who} has cancelled their participation in {_where(header, 'en')}. This meeting is off:",
             *_lines(off, "table"),
             "Your meetings now (Swedish time):",
             *_lines(meetings, "table"),

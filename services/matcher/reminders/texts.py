@@ -11,7 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
+
+from shared import formatting
 
 from ..agendas.model import AgendaHeader, AgendaMeeting
 
@@ -57,16 +58,16 @@ def agenda_reminder(
     ...                        include_contacts=False, venue="Lugnet").sme(sme)
     >>> mail = agenda_reminder("anna@example.se", "Anna", agenda, agenda.meetings, UUID(int=7))
     >>> mail["subject"]
-    'I morgon: Affärsträff Falun, 2025-10-07'
+    'I morgon: Affärsträff Falun, tisdag 7 oktober 2025'
     >>> print(mail["text"].splitlines()[2], mail["text"].splitlines()[4], sep="\\n")
-    I morgon är det Affärsträff Falun, 2025-10-07, Lugnet. Dina möten (svensk tid):
+    I morgon är det Affärsträff Falun, tisdag 7 oktober 2025, Lugnet. Dina möten (svensk tid):
       09:00–09:20  bord 1  Falu kommun — Lokalvård i förskolor
     """
     where = _where(header)
     lines = [
         f"Hej {name}!",
         "",
-        f"I morgon är det {header.event_name}, {header.event_date:%Y-%m-%d}{where}. Dina möten (svensk tid):",
+        f"I morgon är det {header.event_name}, {formatting.day(header.event_date)}{where}. Dina möten (svensk tid):",
         "",
         *_meeting_lines(meetings, "bord"),
         "",
@@ -74,7 +75,8 @@ def agenda_reminder(
         f"Prenumerera i din kalender (följer varje ändring): {AGENDA_URL}/calendar.ics",
         "",
         "---",
-        f"Tomorrow is {header.event_name}, {header.event_date:%Y-%m-%d}{where}. Your meetings (Swedish time):",
+        f"Tomorrow is {header.event_name}, {formatting.day(header.event_date, 'en')}{where}. "
+        "Your meetings (Swedish time):",
         "",
         *_meeting_lines(meetings, "table"),
         "",
@@ -82,7 +84,7 @@ def agenda_reminder(
         f"Subscribe in your calendar (follows every change): {AGENDA_URL}/calendar.ics",
         "",
     ]
-    return _payload(to, f"I morgon: {header.event_name}, {header.event_date:%Y-%m-%d}", lines, link_id)
+    return _payload(to, f"I morgon: {header.event_name}, {formatting.day(header.event_date)}", lines, link_id)
 
 
 def meeting_reminder(
@@ -129,27 +131,28 @@ def signup_reminder(
     >>> deadline = dt.datetime(2025, 10, 1, 14, 0, tzinfo=dt.UTC)
     >>> mail = signup_reminder("bo@bygg.se", "Bo", "Affärsträff Falun", deadline, "Europe/Stockholm", None)
     >>> mail["subject"]
-    'Anmälan stänger 2025-10-01 16:00: Affärsträff Falun'
-    >>> "Sign-up closes on 2025-10-01 at 16:00 (Swedish time)" in mail["text"]
+    'Anmälan stänger 1 oktober 2025 kl. 16:00: Affärsträff Falun'
+    >>> "Sign-up closes on Wednesday 1 October 2025 at 16:00 (Swedish time)" in mail["text"]
     True
     """
-    local = deadline.astimezone(ZoneInfo(time_zone))
-    when_sv, when_en = f"{local:%Y-%m-%d} kl. {local:%H:%M}", f"{local:%Y-%m-%d} at {local:%H:%M}"
+    when_sv, when_en = formatting.when(deadline, "sv", time_zone), formatting.when(deadline, "en", time_zone)
+    zone_sv, zone_en = formatting.zone_name(time_zone, "sv"), formatting.zone_name(time_zone, "en")
     where = [f"Logga in och välj behov: {signup_url}", ""] if signup_url else []
     where_en = [f"Sign in and choose needs: {signup_url}", ""] if signup_url else []
     lines = [
         f"Hej {name}!",
         "",
-        f"Anmälan till {event_name} stänger {when_sv} (svensk tid).",
+        f"Anmälan till {event_name} stänger {when_sv} ({zone_sv}).",
         "Ni har inte valt några av köparnas behov att prata om ännu. Rangordna de upphandlingar ni vill",
         "diskutera, så matchar vi er med rätt köpare.",
         "",
         *where,
         "---",
-        f"Sign-up closes on {when_en} (Swedish time) for {event_name}.",
+        f"Sign-up closes on {when_en} ({zone_en}) for {event_name}.",
         "You have not chosen any of the buyers' needs to discuss yet. Rank the procurements you would like to",
         "talk about, and we will match you with the right buyers.",
         "",
         *where_en,
     ]
-    return _payload(to, f"Anmälan stänger {local:%Y-%m-%d %H:%M}: {event_name}", lines, None)
+    closes = formatting.when(deadline, "sv", time_zone, weekday=False)
+    return _payload(to, f"Anmälan stänger {closes}: {event_name}", lines, None)

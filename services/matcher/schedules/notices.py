@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from shared import formatting
+
 from ..agendas import AgendaMeeting, Agendas, SmeAgenda, TableAgenda, agenda_ics
 
 # (channel, destination, payload, participant): the organisation an e-mail is for; None for webhooks.
@@ -40,7 +42,7 @@ def _text(name: str, header: SmeAgenda | TableAgenda, meetings: list[AgendaMeeti
         [
             f"Hej {name}!",
             "",
-            f"{sv_intro}: {header.event_name}, {header.event_date:%Y-%m-%d}{where} (version {header.version}).",
+            f"{sv_intro}: {header.event_name}, {formatting.day(header.event_date)}{where} (version {header.version}).",
             "Dina möten (svensk tid):",
             *_lines(meetings, "bord"),
             "",
@@ -48,7 +50,8 @@ def _text(name: str, header: SmeAgenda | TableAgenda, meetings: list[AgendaMeeti
             "Kalenderfilen i detta brev uppdaterar mötena i din kalender.",
             "",
             "---",
-            f"{en_intro}: {header.event_name}, {header.event_date:%Y-%m-%d}{where} (version {header.version}).",
+            f"{en_intro}: {header.event_name}, {formatting.day(header.event_date, 'en')}{where} "
+            f"(version {header.version}).",
             "Your meetings (Swedish time):",
             *_lines(meetings, "table"),
             "",
