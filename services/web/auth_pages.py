@@ -12,6 +12,7 @@ from aiohttp import web
 
 from shared.auth import Role
 
+from . import public_event_pages
 from .backend import BackendError
 from .forms import text
 from .i18n import gettext as _
@@ -39,7 +40,7 @@ async def home(request: web.Request) -> web.Response:
     person = user(request)
     if person is not None and start_page(person["role"], person.get("event_id")) != "/":
         raise redirect(start_page(person["role"], person.get("event_id")))
-    return render(request, "home.html")
+    return render(request, "home.html", {"coming_events": await public_event_pages.coming_events(request)})
 
 
 async def login_form(request: web.Request) -> web.Response:

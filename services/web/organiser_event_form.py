@@ -20,7 +20,7 @@ from shared.reference.municipalities import DALARNA_COUNTY_CODE
 
 from .backend import Backend, BackendError
 from .forms import errors_by_field
-from .i18n import STOCKHOLM
+from .i18n import N_, STOCKHOLM
 from .i18n import gettext as _
 from .places import county_options, municipality_groups
 from .places import municipality_options as all_municipalities
@@ -100,6 +100,15 @@ def _int(value: str) -> int | None:
         return None
 
 
+# Whom firms ask (the registry's optional ``contact``): all three empty sends none, which clears it.
+CONTACT_FIELDS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone"}
+# The registry's date refusals in the organiser's words (the codes of services/registry/event_dates.py).
+DATE_MESSAGES = {
+    "event_date_past": N_("Dagen har redan varit. Välj ett datum från och med i dag."),
+    "deadline_passed": N_("Sista anmälningsdag har redan passerat. Välj en tid som ligger framåt."),
+}
+
+
 def form_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """The form's values for an event as the registry returns it (times as Stockholm wall clock)."""
     form: dict[str, Any] = {name: str(event.get(name) or "") for name in TEXT_FIELDS}
@@ -111,6 +120,8 @@ def form_from_event(event: Mapping[str, Any]) -> dict[str, Any]:
     deadline = datetime.fromisoformat(event["signup_deadline"]).astimezone(STOCKHOLM)
     form["signup_deadline"] = f"{deadline:%Y-%m-%dT%H:%M}"
     form["breaks"] = [{"start": b["start"], "end": b["end"], "label": b.get("label", "")} for b in event["breaks"]]
+    contact = event.get("contact") or {}
+    form.update({name: str(contact.get(part) or "") for name, part in CONTACT_FIELDS.items()})
     return form
 
 
@@ -126,6 +137,7 @@ def typed_form(post: Mapping[str, Any]) -> dict[str, Any]:
             "day_start",
             "day_end",
             "signup_deadline",
+            *CONTACT_FIELDS,
         )
     }
     form["breaks"] = []
@@ -161,6 +173,14 @@ def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
     body["municipality_code"] = form["municipality_code"]
     if form.get("region"):  # not on the page (an old form): the registry keeps the event's region
         body["region"] = form["region"]
+    contact = {part: form.get(name, "") for name, part in CONTACT_FIELDS.items()}
+    if any(contact.values()):
+        for name, part in (("contact_name", "name"), ("contact_email", "email")):
+            if not contact[part]:
+                errors[name] = _("Fyll i både namn och e-post, eller lämna alla kontaktfält tomma.")
+        body["contact"] = {part: value for part, value in contact.items() if value}
+    else:
+        body["contact"] = None
 
     event_date = _parse_date(form["event_date"])
     if event_date is None:
@@ -208,7 +228,10 @@ def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
 
 def api_errors(error: BackendError, rows: list[int]) -> dict[str, str]:
     """The registry's field errors under the form's field names (breaks renumbered to their form rows)."""
-    errors = errors_by_field(error.field_errors)
+    errors = errors_by_field(error.field_errors, {f"contact.{part}": name for name, part in CONTACT_FIELDS.items()})
+    for item in error.field_errors:
+        if item.get("code") in DATE_MESSAGES and item.get("pointer") in ("/event_date", "/signup_deadline"):
+            errors[item["pointer"].strip("/")] = _(DATE_MESSAGES[item["code"]])
     named: dict[str, str] = {}
     for name, message in errors.items():
         parts = name.split(".")
@@ -220,6 +243,14 @@ def api_errors(error: BackendError, rows: list[int]) -> dict[str, str]:
         # The problem's detail is written for API clients (in English, naming fields): not for the page.
         named["_form"] = _("Evenemanget kunde inte sparas.")
     return named
+
+
+def opening_refusal(error: BackendError) -> str | None:
+    """Why sign-up could not open, in the organiser's words, when the registry refused for the dates."""
+    if not str(error.problem.get("type", "")).endswith(":dates-passed"):
+        return None
+    reasons = [_(DATE_MESSAGES[item["code"]]) for item in error.field_errors if item.get("code") in DATE_MESSAGES]
+    return " ".join([_("Anmälan kan inte öppnas."), *reasons, _("Ändra evenemanget först och öppna sedan anmälan.")])
 
 
 def preview(body: Mapping[str, Any]) -> dict[str, Any] | None:

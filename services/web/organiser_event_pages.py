@@ -13,7 +13,7 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from . import day_pages
+from . import day_pages, public_event_pages
 from .backend import BackendError
 from .forms import errors_by_field
 from .i18n import N_
@@ -31,6 +31,7 @@ from .organiser_event_form import (
     form_choices,
     form_from_event,
     municipality_options,
+    opening_refusal,
     preview,
     repeat_pairs_setting,
     save_repeat_pairs_setting,
@@ -180,7 +181,8 @@ async def event_page(request: web.Request) -> web.Response:
     require_user(request, Role.ORGANISER)
     event = await load_event(request, path_uuid(request))
     day = await day_pages.organiser_day(request, event["id"])
-    return render(request, "organiser/event.html", _event_context(event) | day)
+    public_url = public_event_pages.public_link(request, event["id"])
+    return render(request, "organiser/event.html", _event_context(event) | day | {"public_url": public_url})
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -198,6 +200,8 @@ async def change_status(request: web.Request) -> web.Response:
         errors = errors_by_field(error.field_errors) if error.status == 422 else {}
         if "reason" in errors:
             errors["reason"] = _("Skriv varför schemat öppnas igen; det sparas i evenemangets historik.")
+        if refusal := opening_refusal(error):
+            errors = {"_form": refusal}
         if not errors:
             errors["_form"] = _("Statusen kunde inte ändras: evenemanget har ändrats under tiden. Försök igen.")
         context = _event_context(event) | {"errors": errors, "form": {"reason": reason}}

@@ -28,6 +28,9 @@ def setup_routes(app: web.Application) -> None:
 
     app.router.add_get("/integritet", privacy_pages.privacy_page)
     app.router.add_get("/tillganglighet", accessibility_pages.accessibility_page)
+    from . import public_event_pages
+
+    app.router.add_get("/evenemang/{event_id}", public_event_pages.public_event)  # no sign-in: newsletters link it
 
     # --- SME pages (sme_pages.py) ---
     from . import reference_pages, sme_need_pages, sme_pages, sme_signup_pages

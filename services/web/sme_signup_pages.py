@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from aiohttp import web
 
 from shared import formatting
+from shared.clock import CLOCK_KEY
 from shared.reference.cpv import cpv_label
 
-from . import day_pages
+from . import day_pages, public_event_pages
 from .backend import BackendError
 from .forms import errors_by_field, listed, text
 from .i18n import gettext as _
@@ -177,6 +179,7 @@ def _render_signup(
     status: int = 200,
 ) -> web.Response:
     active = registration is not None and registration["status"] == "active"
+    now = request.app[CLOCK_KEY].now()
     context = {
         "event": event,
         "registration": registration,
@@ -185,7 +188,15 @@ def _render_signup(
         "form": form,
         "errors": errors,
         "saved": "sparad" in request.query,
-        "open": event["status"] == "open",
+        # Open by the web's clock too: after the deadline a firm sees when it closed and whom to ask, not a
+        # form whose sending could only fail.
+        "open": public_event_pages.signup_open(event, now),
+        "closed": {
+            "deadline_passed": now >= datetime.fromisoformat(str(event["signup_deadline"])),
+            "closes": public_event_pages.day_and_month(event["signup_deadline"], event["time_zone"]),
+            "contact": public_event_pages.contact_of(event),
+        },
+        "next_steps": public_event_pages.next_steps(event, registration),
     }
     return render(request, "sme/signup.html", context, status=status)
 
