@@ -34,6 +34,8 @@ async def test_the_form_in_swedish_and_english_saves_what_is_chosen_and_refuses_
     assert "form-action 'self'" in response.headers["Content-Security-Policy"]
     assert "script" not in html.lower()
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    until = re.search(r"Ni kan ändra svaren till ([^<]*)\.</p>", html)
+    assert until and re.fullmatch(r"[a-zåäö]+dag \d{1,2} [a-zåäö]+ \d{4} kl\. \d{2}:\d{2}", until.group(1)), html
     assert html.count('name="rating-') == 2 * 4  # a's two meetings, four choices each
     assert {"Mötet blev inte av", "Inget fortsatt intresse", "Vi följer upp", "Vi lämnar anbud eller köper"} <= {
         text.strip() for text in re.findall(r"<label for=\"r-[^\"]+\">([^<]+)</label>", html)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import ValidationError
 
+from shared import formatting
 from shared.clock import CLOCK_KEY
 from shared.openapi import operation
 
@@ -65,7 +65,6 @@ def _render(
     errors: dict[str, str] | None = None, saved: bool = False,
 ) -> web.Response:  # fmt: skip
     token = request.match_info["token"]
-    closes = found.closes_at.astimezone(ZoneInfo("Europe/Stockholm"))
     needs = []
     for n in found.needs:
         key = str(n.need_id)
@@ -77,7 +76,8 @@ def _render(
         lang=lang, prefix="follow-up", other_lang="en" if lang == "sv" else "sv", w=WORDS[lang],
         questions=QUESTIONS[found.side],
         needs=needs, open=found.open, not_yet=request.app[CLOCK_KEY].now() < found.opens_at,
-        until=f"{closes:%Y-%m-%d %H:%M}", saved=saved, errors=bool(errors), action=f"/a/{token}/uppfoljning",
+        until=formatting.when(found.closes_at, lang), saved=saved, errors=bool(errors),
+        action=f"/a/{token}/uppfoljning",
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
     ).encode()  # fmt: skip
     return html_response(body, status)

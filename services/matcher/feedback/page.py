@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
+from shared import formatting
 from shared.clock import CLOCK_KEY
 from shared.openapi import operation
 
@@ -65,7 +65,6 @@ def _render(
 ) -> web.Response:  # fmt: skip
     now = request.app[CLOCK_KEY].now()
     token = request.match_info["token"]
-    closes = found.closes_at.astimezone(ZoneInfo("Europe/Stockholm"))
     meetings = []
     for m in found.meetings:
         key = str(m.counterpart_id)
@@ -75,7 +74,7 @@ def _render(
     body = environment().get_template("feedback_link.html").render(
         lang=lang, prefix="feedback", other_lang="en" if lang == "sv" else "sv", w=WORDS[lang], ratings=RATINGS,
         meetings=meetings,
-        open=found.open, not_yet=now < found.opens_at, until=f"{closes:%Y-%m-%d %H:%M}", saved=saved,
+        open=found.open, not_yet=now < found.opens_at, until=formatting.when(found.closes_at, lang), saved=saved,
         errors=bool(errors), action=f"/a/{token}/utvardering", support=found.support,
         support_typed=(typed or {}).get("support"), support_error=(errors or {}).get("support"),
         agenda_url=f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
