@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -49,12 +51,18 @@ class ScratchPostgres:
 
 
 @pytest.fixture
-def scratch_pg(tmp_path: Path) -> Iterator[ScratchPostgres]:
-    (tmp_path / "pg").mkdir()
-    server = ScratchPostgres(tmp_path / "pg" / "data")
-    yield server
-    if (server.server.pgdata / "postmaster.pid").exists():
-        server.stop("immediate")
+def scratch_pg() -> Iterator[ScratchPostgres]:
+    # A folder of its own, not pytest's tmp_path: another pytest session started meanwhile makes
+    # /tmp/pytest-of-<user> private again (pytest tightens its mode), which locks the server's own user
+    # out of its data directory halfway through the test ("pg_ctl: could not access directory").
+    scratch = Path(tempfile.mkdtemp(prefix="affarstraff-outage-pg-"))
+    try:
+        server = ScratchPostgres(scratch / "data")
+        yield server
+        if (server.server.pgdata / "postmaster.pid").exists():
+            server.stop("immediate")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @pytest.fixture
