@@ -161,3 +161,28 @@ def test_the_font_covers_european_names_and_travels_with_its_licence() -> None:
     with (ROOT / "pyproject.toml").open("rb") as stream:
         package_data = tomllib.load(stream)["tool"]["setuptools"]["package-data"]
     assert all(any(fnmatch.fnmatch(name, p) for p in package_data["shared.fonts"]) for name in shipped)
+
+
+# --- the agendas --------------------------------------------------------------------------------------------
+
+
+def test_the_agendas_calendar_and_page_write_the_day_kl_and_svensk_tid() -> None:
+    from icalendar import Calendar
+
+    from services.matcher.agendas.build import build_agendas
+    from services.matcher.agendas.html import sme_agenda_html
+    from services.matcher.agendas.ics import agenda_ics
+    from services.matcher.engine.examples import example_snapshot
+
+    snapshot = example_snapshot()
+    sme, buyer = snapshot.smes[0].organisation.id, snapshot.buyers[0].organisation.id
+    agenda = build_agendas(
+        snapshot, [(sme, buyer, 0, 0, {})], version=1, published_at=snapshot.generated_at, include_contacts=False
+    ).sme(sme)
+    [event] = Calendar.from_ical(agenda_ics(agenda)).walk("VEVENT")
+    assert str(event["description"]).startswith("Tid: tisdag 7 oktober 2025 kl. 09:00–09:20 (svensk tid), bord 1")
+    [english] = Calendar.from_ical(agenda_ics(agenda, lang="en")).walk("VEVENT")
+    assert str(english["description"]).startswith("Time: Tuesday 7 October 2025, 09:00–09:20 (Swedish time)")
+    page = sme_agenda_html(agenda)
+    assert "Affärsträff Falun · tisdag 7 oktober 2025" in page and "Alla tider i svensk tid" in page
+    assert " kl. " in page and "Europe/Stockholm" not in page
