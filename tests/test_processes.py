@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -186,12 +189,16 @@ async def test_sigterm_during_an_unfinished_upload_commits_nothing_and_exits(emp
         await conn.close()
 
 
-def test_local_stack_starts_checks_and_stops(tmp_path, empty_db_url):
+def test_local_stack_starts_checks_and_stops(empty_db_url):
+    # The embedded server's data in a folder of its own, not under tmp_path: another pytest session started
+    # meanwhile makes pytest's tmp root private again, which locks the server's user out of its data.
+    scratch = Path(tempfile.mkdtemp(prefix="affarstraff-local-stack-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     env = base_env(
         REGISTRY_PORT=str(free_port()),
         MATCHER_PORT=str(free_port()),
         WEB_PORT=str(free_port()),
-        EMBEDDED_PG_DIR=str(tmp_path / "pgdata"),
+        EMBEDDED_PG_DIR=str(scratch / "pgdata"),
     )
     if os.environ.get("TEST_DATABASE_URL"):
         env["DATABASE_URL"] = empty_db_url
