@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.registry.app import create_app as create_registry_app
+from shared.auth import Role
 from shared.clock import ManualClock
 from tests.conftest import bearer
 from tests.test_events import NEXT_YEAR, PROBLEM, event_body, move, move_to
@@ -148,3 +149,17 @@ async def test_a_copy_of_a_past_event_lies_ahead(registry, organiser_token, cloc
     assert copied["event_date"] == f"{NEXT_YEAR + 1}-10-06"
     assert datetime.fromisoformat(copied["signup_deadline"]) > DAY_AFTER
     assert (await move(registry, organiser_token, copied["id"], "open")).status == 200
+
+
+async def test_a_firm_signs_up_until_the_deadline_by_the_service_clock(
+    registry, organiser_token, clock, make_org, make_token
+):
+    event = await (await create(registry, organiser_token)).json()
+    await move_to(registry, organiser_token, event["id"], "open")
+    firm = await make_token(Role.SME, await make_org("sme"))
+    url = f"/events/{event['id']}/registrations"
+    clock.set(DEADLINE_PASSED)
+    late = await registry.post(url, json={}, headers=bearer(firm))
+    assert late.status == 409 and "deadline" in (await late.json())["detail"]
+    clock.set(BEFORE)
+    assert (await registry.post(url, json={}, headers=bearer(firm))).status == 201

@@ -4,7 +4,7 @@ SMEs a registration points at. Used by :mod:`services.registry.registrations` in
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -30,8 +30,8 @@ async def event_for_change(conn: asyncpg.Connection, request: web.Request, event
     return event
 
 
-def check_signup_window(event: Any, principal: Principal, what: str) -> None:
-    """409 unless sign-ups may be made or changed now by this caller."""
+def check_signup_window(event: Any, principal: Principal, what: str, now: datetime) -> None:
+    """409 unless sign-ups may be made or changed at ``now`` (the service clock's) by this caller."""
     status = event["status"]
     if principal.may_edit_event(event["id"]):
         if status not in (EventStatus.OPEN, EventStatus.CLOSED):
@@ -39,7 +39,7 @@ def check_signup_window(event: Any, principal: Principal, what: str) -> None:
         return
     if status != EventStatus.OPEN:
         raise Conflict(f"{what} is possible only while sign-up is open; the event is {status}. Ask the organiser.")
-    if datetime.now(UTC) >= event["signup_deadline"]:
+    if now >= event["signup_deadline"]:
         raise Conflict(
             f"The sign-up deadline ({event['signup_deadline'].isoformat()}) has passed. Ask the organiser to add you."
         )

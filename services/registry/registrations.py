@@ -22,6 +22,7 @@ from aiohttp import web
 from pydantic_core import to_jsonable_python
 
 from shared.auth import PRINCIPAL_KEY, Role, path_event, require
+from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.openapi import operation
@@ -156,7 +157,7 @@ async def create_registration(request: web.Request) -> web.Response:
         if replay is not None:
             return replay
         event = await event_for_change(conn, request, event_id)
-        check_signup_window(event, principal, "Signing up")
+        check_signup_window(event, principal, "Signing up", request.app[CLOCK_KEY].now())
         organisation = await conn.fetchrow(sql.SELECT_ORGANISATION, organisation_id)
         if organisation is None or organisation["erased_at"] is not None:
             raise ValidationProblem(
@@ -322,7 +323,7 @@ async def update_registration(request: web.Request) -> web.Response:
         event, current = await _locked_registration(conn, request, registration_id, expected)
         if current["status"] == "cancelled":
             raise Conflict("The registration is cancelled; sign up again to reactivate it.")
-        check_signup_window(event, principal, "Changing a registration")
+        check_signup_window(event, principal, "Changing a registration", request.app[CLOCK_KEY].now())
         kind = current["kind"]
         errors = body.kind_errors(kind) or await event_fit_errors(
             conn, body, event, current["organisation_id"], principal

@@ -48,6 +48,8 @@ _MESSAGES = {
     "cpv": N_("Okänd CPV-kod."),
     "unknown_municipality": N_("Okänd kommun."),
     "deadline_not_before_start": N_("Sista anmälningsdag måste vara före evenemangets start."),
+    "event_date_past": N_("Dagen har redan varit. Välj ett datum från och med i dag."),
+    "deadline_passed": N_("Sista anmälningsdag har redan passerat. Välj en tid som ligger framåt."),
     "day_end_not_after_start": N_("Dagen måste sluta efter att den börjar."),
     "breaks_overlap": N_("Pauserna överlappar varandra."),
     "break_outside_day": N_("Pausen ligger utanför dagen."),

@@ -102,7 +102,8 @@ def _int(value: str) -> int | None:
 
 # Whom firms ask (the registry's optional ``contact``): all three empty sends none, which clears it.
 CONTACT_FIELDS = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone"}
-# The registry's date refusals in the organiser's words (the codes of services/registry/event_dates.py).
+# The registry's date refusals in the organiser's words (the codes of services/registry/event_dates.py; a form's
+# fields get the same words from forms.errors_by_field).
 DATE_MESSAGES = {
     "event_date_past": N_("Dagen har redan varit. Välj ett datum från och med i dag."),
     "deadline_passed": N_("Sista anmälningsdag har redan passerat. Välj en tid som ligger framåt."),
@@ -229,9 +230,6 @@ def event_body(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str],
 def api_errors(error: BackendError, rows: list[int]) -> dict[str, str]:
     """The registry's field errors under the form's field names (breaks renumbered to their form rows)."""
     errors = errors_by_field(error.field_errors, {f"contact.{part}": name for name, part in CONTACT_FIELDS.items()})
-    for item in error.field_errors:
-        if item.get("code") in DATE_MESSAGES and item.get("pointer") in ("/event_date", "/signup_deadline"):
-            errors[item["pointer"].strip("/")] = _(DATE_MESSAGES[item["code"]])
     named: dict[str, str] = {}
     for name, message in errors.items():
         parts = name.split(".")

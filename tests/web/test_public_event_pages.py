@@ -149,3 +149,18 @@ async def test_opening_after_the_deadline_says_why(
     assert response.status == 409
     assert "Anmälan kan inte öppnas." in html and "Sista anmälningsdag har redan passerat." in html
     assert (await events_in_registry(registry, organiser_token))[0]["status"] == "draft"
+
+
+async def test_a_copy_to_a_day_gone_by_is_refused_in_words(
+    organiser_browser: Browser, registry, organiser_token: str
+) -> None:
+    source = await create_event(registry, organiser_token)
+    page = f"/arrangor/evenemang/{source['id']}/kopiera"
+    gone = (date.today() - timedelta(days=3)).isoformat()
+    response = await organiser_browser.submit(
+        page, page, {"name": "Kopia", "event_date": gone, "signup_deadline": "", "venue": ""}
+    )
+    html = await response.text()
+    assert response.status == 422 and 'id="f-event_date-error"' in html
+    assert "Dagen har redan varit." in html and "The day has already passed" not in html
+    assert len(await events_in_registry(registry, organiser_token)) == 1
