@@ -29,13 +29,13 @@ REGISTRATION_STATUS: Mapping[str, tuple[str, str]] = {
 """A firm's or a buyer's registration for an event; ``none`` for one that has not registered."""
 
 NEED_STATUS: Mapping[str, tuple[str, str]] = {
-    "planning": ("Utkast – syns bara för köparen", "Draft – visible only to the buyer"),
+    "planning": ("Utkast – syns bara för er", "Draft – only you can see it"),
     "planned": ("Synlig för företagen", "Visible to firms"),
     "published": ("Publicerad", "Advertised"),
     "cancelled": ("Avbruten", "Cancelled"),
 }
 """A buyer's need as the registry holds it (services/registry/need_models.py NeedStatus), in words that say
-who sees it ("planning" and "planned" once read alike); the buyer's own pages say "för er" (their catalogue)."""
+who sees it ("planning" and "planned" once read alike). Only the buyer's own pages show it, hence "er"."""
 
 NEED_STAGE: Mapping[str, tuple[str, str]] = {
     "planned": ("Planerad", "Planned"),

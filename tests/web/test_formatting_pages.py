@@ -86,3 +86,21 @@ async def test_an_amount_has_no_break_spaces_and_an_english_form(
     html = await web.page(f"/foretag/behov/{need}")
     assert f"<dd>1{NBSP}200{NBSP}000{NBSP}kr</dd>" in html  # one unbreakable amount, as in the e-mails and PDFs
     assert "<dd>SEK 1,200,000</dd>" in await web.page(f"/foretag/behov/{need}?lang=en")
+
+
+def test_the_webs_catalogued_status_words_are_shared_labels_words() -> None:
+    """The buyer's pages translate need statuses and stages through the .po catalogues (with contexts); they
+    must say what shared.labels says, which the matcher's pages and the tests use."""
+    from services.web import i18n
+    from services.web.buyer_pages import NEED_STATUS
+    from services.web.sme_need_pages import STAGES
+    from shared import labels
+
+    for kind, table in (("need_status", NEED_STATUS), ("need_stage", STAGES)):
+        assert set(table) == set(labels.labels(kind)), kind
+        for lang in ("sv", "en"):
+            token = i18n.current_language.set(lang)
+            try:
+                assert {value: i18n.gettext(text) for value, text in table.items()} == labels.labels(kind, lang)
+            finally:
+                i18n.current_language.reset(token)
