@@ -43,8 +43,11 @@ def form(orgnr: str, **extra: object) -> dict:
 async def test_walk_ins_reuse_known_firms_refuse_buyers_and_other_events_hosts(
     registry, db, make_org, make_token, organiser_token, clock
 ):
+    clock.set(ON_THE_DAY - dt.timedelta(days=10))  # both made, and this one opened, while sign-up lay ahead
     event = await create_event(registry, organiser_token)
     await move_to(registry, organiser_token, event["id"], "open", "closed")
+    other = await create_event(registry, organiser_token)
+    clock.set(ON_THE_DAY)
     path = f"/events/{event['id']}/walk-ins"
     host = await make_token(Role.HOST, event_id=event["id"])
 
@@ -68,7 +71,6 @@ async def test_walk_ins_reuse_known_firms_refuse_buyers_and_other_events_hosts(
     buyer = await registry.post(path, json=form(orgnr_from_serial(55_002)), headers=bearer(host))
     assert buyer.status == 422 and (await buyer.json())["errors"][0]["code"] == "not_an_sme"
 
-    other = await create_event(registry, organiser_token)
     stranger = await make_token(Role.HOST, event_id=other["id"])
     refused = await registry.post(path, json=form(orgnr_from_serial(55_003)), headers=bearer(stranger))
     assert refused.status == 403

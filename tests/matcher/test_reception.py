@@ -54,7 +54,8 @@ async def matcher(matcher_settings, matcher_port, clock) -> AsyncIterator[TestCl
 async def published_event(registry, matcher, db, make_org, make_token, service_token) -> dict:
     """An event with two SMEs and a buyer signed up and version 1 published (the first SME meets the buyer)."""
     organiser = await make_token(Role.ORGANISER, label="reception organiser")
-    event = await create_event(registry, organiser)
+    # Sign-up open until the evening before (the clock starts the day before): the firms sign up in time.
+    event = await create_event(registry, organiser, signup_deadline=f"{NEXT_YEAR}-10-06T18:00:00+02:00")
     await move_to(registry, organiser, event["id"], "open")
     orgs = {
         "sme": await make_org("sme", name="Falu Städ & Fönsterputs AB"),

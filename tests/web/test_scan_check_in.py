@@ -20,8 +20,11 @@ from shared.clock import ManualClock
 from tests.conftest import bearer, free_port
 from tests.matcher.test_agenda_qr import pdf_codes, svg_codes
 from tests.matcher.test_reception import DAY_BEFORE, ON_THE_DAY, published_event
-from tests.test_events import create_event
+from tests.test_events import NEXT_YEAR, create_event
 from tests.web.conftest import Browser
+
+# Another event, a month on (the clock stands on this one's day, past its sign-up deadline).
+ANOTHER_DAY = {"event_date": f"{NEXT_YEAR}-11-05", "signup_deadline": f"{NEXT_YEAR}-11-01T12:00:00+01:00"}
 
 
 @pytest.fixture
@@ -95,7 +98,7 @@ async def test_the_code_opens_check_in_for_the_host_and_the_agenda_for_anyone_el
     web.sign_in_with(event["tokens"]["sme"])
     as_firm = await web.client.get(path + "?lang=sv", allow_redirects=False)  # Swedish again (the choice is kept)
     assert as_firm.headers["Location"].endswith(f"/a/{token}.html")
-    elsewhere = await create_event(registry, event["organiser"])
+    elsewhere = await create_event(registry, event["organiser"], **ANOTHER_DAY)
     other_event = await make_token(Role.HOST, label="Reception 2", event_id=elsewhere["id"])
     web.sign_in_with(other_event)
     assert (await web.client.get(path, allow_redirects=False)).status == 303
@@ -155,7 +158,7 @@ async def test_the_scan_lookup_api_serves_only_the_events_reception(registry, ma
     assert body["event_id"] == event["id"] and body["organisation_id"] == event["orgs"]["sme"]
     assert body["name"] == "Falu Städ & Fönsterputs AB" and body["kind"] == "sme"
     assert body["arrived_at"] is None and body["event_day"] is False and body["cancelled"] is False
-    elsewhere = await create_event(registry, event["organiser"])
+    elsewhere = await create_event(registry, event["organiser"], **ANOTHER_DAY)
     other = await make_token(Role.HOST, label="Reception 2", event_id=elsewhere["id"])
     assert (await matcher.post("/reception/scans", json=ask, headers=bearer(other))).status == 403
     for role_token in (event["tokens"]["sme"], event["tokens"]["buyer"]):
