@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.auth import Role
-from shared.reference.municipalities import get_municipality
+from shared.reference.municipalities import municipality_name
 
 from .backend import BackendError
 from .forms import errors_by_field, text
@@ -38,14 +38,6 @@ ROLE_LABELS = {
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PHONE = re.compile(r"^\+?[0-9 ()-]+$")
 _LOOKUPS = 8  # organisations read from the registry at a time for an export
-
-
-def municipality_name(code: str | None) -> str:
-    """The name of a Dalarna municipality, else its code."""
-    try:
-        return get_municipality(code or "").name
-    except ValueError:
-        return code or ""
 
 
 def spreadsheet_safe(value: Any) -> str:

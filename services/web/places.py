@@ -13,12 +13,13 @@ from shared.reference.municipalities import (
     counties,
     find_municipality,
     municipalities_by_county,
+    municipality_name,
     swedish_municipalities,
 )
 
 from .i18n import gettext as _
 
-__all__ = ["county_options", "municipality_groups", "municipality_label", "municipality_options"]
+__all__ = ["county_options", "municipality_groups", "municipality_name", "municipality_options"]
 
 Options = list[tuple[str, str]]
 
@@ -48,18 +49,6 @@ def municipality_groups(
 def municipality_options() -> Options:
     """Every municipality as (kommunkod, name), in code order: for looking names up."""
     return [(m.code, m.name) for m in swedish_municipalities()]
-
-
-def municipality_label(code: str | None) -> str:
-    """A municipality's name, else the code as given (empty for none).
-
-    Examples
-    --------
-    >>> municipality_label("1280"), municipality_label("2080"), municipality_label("9999"), municipality_label(None)
-    ('Malmö', 'Falun', '9999', '')
-    """
-    municipality = find_municipality(code or "")
-    return municipality.name if municipality else code or ""
 
 
 def county_options() -> Options:

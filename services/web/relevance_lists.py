@@ -15,23 +15,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from shared.reference.cpv import cpv_label
-from shared.reference.municipalities import find_municipality
+from shared.reference.municipalities import municipality_name
 
 from .i18n import gettext as _
 
 NO_SCORE = -1  # rows the matcher did not score (not at the event, or the matcher unavailable) go last
-
-
-def municipality_label(code: str | None) -> str:
-    """A municipality's name, else the code as stored (empty for none).
-
-    Examples
-    --------
-    >>> municipality_label("2080"), municipality_label("9999"), municipality_label(None)
-    ('Falun', '9999', '')
-    """
-    found = find_municipality(code or "")
-    return found.name if found else code or ""
 
 
 def cpv_text(code: str | None, lang: str) -> str:
@@ -99,7 +87,7 @@ def need_rows(
     for position, row in enumerate(rows):
         item = relevance.get(str(row["id"]))
         cpv = cpv_text(item.get("cpv_main") if item else None, lang)
-        place = municipality_label(item.get("municipality_code") if item else None)
+        place = municipality_name(item.get("municipality_code") if item else None)
         reason = _reason(item, lang)
         text = search_text(row["title"], row["buyer"], cpv, place, reason)
         score = int(item["score"]) if item else NO_SCORE
@@ -137,7 +125,7 @@ def firm_rows(
         item = relevance.get(firm_id)
         codes = list(firm.get("cpv_codes") or ([firm["cpv_main"]] if firm.get("cpv_main") else []))
         cpv = [cpv_text(code, lang) for code in codes[:3]]
-        place = municipality_label(firm.get("municipality_code"))
+        place = municipality_name(firm.get("municipality_code"))
         reason = _reason(item, lang)
         orgnr = firm.get("orgnr") or ""
         text = search_text(firm["name"], place, orgnr, *cpv, reason)

@@ -27,6 +27,7 @@ from pydantic import AfterValidator
 
 __all__ = [
     "DALARNA_COUNTY_CODE",
+    "EARTH_RADIUS_KM",
     "NUTS3_DALARNA",
     "SWEDISH_COUNTY_CODES",
     "County",
@@ -43,6 +44,7 @@ __all__ = [
     "get_municipality",
     "is_swedish_municipality_code",
     "municipalities_by_county",
+    "municipality_name",
     "swedish_municipalities",
 ]
 
@@ -52,7 +54,7 @@ SWEDISH_COUNTY_CODES = frozenset(
     {"01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14"}
     | {"17", "18", "19", "20", "21", "22", "23", "24", "25"}
 )
-_EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
 _KOMMUNKOD = re.compile(r"[0-9]{4}")
 
 
@@ -262,6 +264,18 @@ def get_municipality(code: str) -> Municipality:
     return municipality
 
 
+def municipality_name(code: str | None) -> str:
+    """The name of the Swedish municipality with this kommunkod, else the code as given (for display).
+
+    Examples
+    --------
+    >>> municipality_name("2080"), municipality_name("1280"), municipality_name("9999"), municipality_name(None)
+    ('Falun', 'Malmö', '9999', '')
+    """
+    found = find_municipality(code) if code else None
+    return found.name if found is not None else (code or "")
+
+
 def is_swedish_municipality_code(code: str) -> bool:
     """Tell whether ``code`` is a well-formed Swedish kommunkod.
 
@@ -333,12 +347,12 @@ CountyCode = Annotated[str, AfterValidator(check_county_code)]
 
 
 def distance_km(code_a: str, code_b: str) -> float:
-    """Return the great-circle (haversine) distance between two Dalarna municipalities' centroids.
+    """Return the great-circle (haversine) distance between two Swedish municipalities' points.
 
     Parameters
     ----------
     code_a, code_b : str
-        Kommunkoder of municipalities in Dalarna.
+        Kommunkoder of any of Sweden's 290 municipalities (Dalarna's points are their area centres).
 
     Returns
     -------
@@ -348,7 +362,7 @@ def distance_km(code_a: str, code_b: str) -> float:
     Raises
     ------
     ValueError
-        If either code is not a Dalarna municipality.
+        If either code is not a Swedish municipality's.
 
     Examples
     --------
@@ -356,10 +370,14 @@ def distance_km(code_a: str, code_b: str) -> float:
     43
     >>> distance_km("2062", "2062")
     0.0
+    >>> 300 < distance_km("2080", "1280") < 1000  # Falun to Malmö
+    True
     """
-    a, b = get_municipality(code_a), get_municipality(code_b)
+    a, b = find_municipality(code_a), find_municipality(code_b)
+    if a is None or b is None:
+        raise ValueError(f"not both Swedish municipality codes: {code_a!r}, {code_b!r}")
     lat_a, lat_b = math.radians(a.lat), math.radians(b.lat)
     half_dlat = (lat_b - lat_a) / 2
     half_dlon = math.radians(b.lon - a.lon) / 2
     h = math.sin(half_dlat) ** 2 + math.cos(lat_a) * math.cos(lat_b) * math.sin(half_dlon) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))

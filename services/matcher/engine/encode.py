@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shared.reference.cpv import cpv_ancestors, normalise_cpv, shared_depth
-from shared.reference.municipalities import dalarna_municipalities, distance_km
+from shared.reference.municipalities import EARTH_RADIUS_KM, dalarna_municipalities, find_municipality
 from shared.snapshot import EventSnapshot, SnapshotOrganisation
 
 from .model import BipartiteInstance, BoolArray, InstanceError, IntArray, apply_floor, frozen
@@ -106,12 +106,6 @@ def _cpv_path(code: str) -> tuple[int, tuple[int, ...]]:
     return shared_depth(code, code), tuple(lineage)
 
 
-@functools.cache
-def _dalarna_distances() -> tuple[tuple[str, ...], tuple[tuple[float, ...], ...]]:
-    codes = tuple(m.code for m in dalarna_municipalities())
-    return codes, tuple(tuple(distance_km(a, b) for b in codes) for a in codes)
-
-
 class _CpvVocabulary:
     """Distinct CPV codes in first-seen order; invalid codes raise InstanceError naming their owner."""
 
@@ -170,15 +164,19 @@ def _served_masks(organisations: Sequence[SnapshotOrganisation], municipalities:
 
 
 def _distance_matrix(municipalities: tuple[str, ...]) -> np.ndarray:
-    """(M, M) km between centroids where both are known (Dalarna), NaN elsewhere."""
-    known_codes, known_km = _dalarna_distances()
-    known = {code: k for k, code in enumerate(known_codes)}
-    positions = np.array([known.get(code, -1) for code in municipalities])
-    table = np.array(known_km)
-    out = np.full((len(municipalities), len(municipalities)), np.nan)
-    inside = np.flatnonzero(positions >= 0)
-    out[np.ix_(inside, inside)] = table[np.ix_(positions[inside], positions[inside])]
-    return out
+    """(M, M) great-circle km between the municipalities' points where both are known, NaN elsewhere.
+
+    Any of Sweden's 290 municipalities has a point (Dalarna's are their area centres), so an event in
+    another county scores distance as one in Dalarna does; a code outside the list scores as unknown.
+    """
+    points = [find_municipality(code) for code in municipalities]
+    lat = np.radians([p.lat if p else np.nan for p in points])
+    lon = np.radians([p.lon if p else np.nan for p in points])
+    # Haversine on the mean Earth radius, as shared.reference.municipalities.distance_km.
+    half_dlat = (lat[None, :] - lat[:, None]) / 2
+    half_dlon = (lon[None, :] - lon[:, None]) / 2
+    h = np.sin(half_dlat) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(half_dlon) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def _direct_award_limit(snapshot: EventSnapshot) -> float:

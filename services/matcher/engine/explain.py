@@ -16,7 +16,7 @@ import numpy as np
 
 from shared.formatting import quoted
 from shared.reference.cpv import cpv_label
-from shared.reference.municipalities import get_municipality
+from shared.reference.municipalities import municipality_name
 
 from .encode import EncodedEvent
 from .model import InstanceError
@@ -62,20 +62,6 @@ class Explanation:
     delivery_municipality: str | None
     sentence_sv: str
     sentence_en: str
-
-
-def municipality_name(code: str) -> str:
-    """A municipality's name where known (Dalarna), else ``kommun <code>``.
-
-    Examples
-    --------
-    >>> municipality_name("2080"), municipality_name("0180")
-    ('Falun', 'kommun 0180')
-    """
-    try:
-        return get_municipality(code).name
-    except ValueError:
-        return f"kommun {code}"
 
 
 def best_cpv_pair(encoded: EncodedEvent, sme: int, need: int) -> tuple[str | None, str | None, float]:

@@ -12,23 +12,9 @@ from typing import Any
 
 from shared import formatting
 from shared.reference.cpv import cpv_label
-from shared.reference.municipalities import get_municipality
+from shared.reference.municipalities import municipality_name
 
 from ..reminders.texts import _payload
-
-
-def municipality_name(code: str) -> str:
-    """A kommunkod's name (Dalarna's are known), else the code itself.
-
-    Examples
-    --------
-    >>> municipality_name("2085"), municipality_name("0180")
-    ('Ludvika', 'kommun 0180')
-    """
-    try:
-        return get_municipality(code).name
-    except ValueError:
-        return f"kommun {code}"
 
 
 def reasons(segment: Mapping[str, Any], earlier_event_name: str | None) -> list[tuple[str, str]]:

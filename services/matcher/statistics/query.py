@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from shared.reference.cpv import cpv_label
-from shared.reference.municipalities import get_municipality
+from shared.reference.municipalities import municipality_name
 
 from ..feedback.model import RATINGS
 from ..sql import statistics as sql
@@ -156,20 +156,6 @@ def assemble(
     )
 
 
-def municipality_label(code: str) -> str:
-    """A municipality's name where it is one of Dalarna's, else its code.
-
-    Examples
-    --------
-    >>> municipality_label("2080"), municipality_label("0180")
-    ('Falun', '0180')
-    """
-    try:
-        return get_municipality(code).name
-    except ValueError:
-        return code
-
-
 def division_label(division: str) -> str:
     """A CPV division's Swedish label, after its two digits.
 
@@ -195,7 +181,7 @@ async def filter_choices(conn: asyncpg.Connection) -> FilterChoices:
     divisions = [r["cpv_division"] for r in await conn.fetch(sql.SELECT_DIVISIONS)]
     return FilterChoices(
         years=years,
-        municipalities=[Choice(value=code, label=municipality_label(code)) for code in codes],
+        municipalities=[Choice(value=code, label=municipality_name(code)) for code in codes],
         buyers=buyers,
         cpv_divisions=[Choice(value=d, label=division_label(d)) for d in divisions],
     )
