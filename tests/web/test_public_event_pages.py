@@ -4,6 +4,7 @@ what a firm is told after signing up, and the organiser's form refusing a day go
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -164,3 +165,30 @@ async def test_a_copy_to_a_day_gone_by_is_refused_in_words(
     assert response.status == 422 and 'id="f-event_date-error"' in html
     assert "Dagen har redan varit." in html and "The day has already passed" not in html
     assert len(await events_in_registry(registry, organiser_token)) == 1
+
+
+async def test_after_the_day_the_organiser_still_edits_the_event(
+    organiser_browser: Browser, registry, organiser_token: str, db
+) -> None:
+    event = await create_event(registry, organiser_token)
+    await move_to(registry, organiser_token, event["id"], "open", "closed")
+    held = date.today() - timedelta(days=20)
+    await db.execute(
+        "UPDATE registry.events SET event_date = $2, signup_deadline = $3 WHERE id = $1",
+        event["id"],
+        held,
+        datetime.fromisoformat(f"{held - timedelta(days=7)}T12:00:00+01:00"),
+    )
+    page = f"/arrangor/evenemang/{event['id']}/andra"
+    html = await organiser_browser.page(page)
+    assert f'value="{held.isoformat()}"' in html
+    # The form sends every field back, the day and deadline as they were, with a new description.
+    values = dict(re.findall(r'<input id="f-([\w.]+)" name="[\w.]+" type="(?:text|date|time|number|email|tel|'
+                             r'datetime-local)" value="([^"]*)"', html))  # fmt: skip
+    form = event_form(**{name: values[name] for name in ("event_date", "signup_deadline", "day_start", "day_end")})
+    form.update(description="Tack för i år! Presentationerna finns hos arrangören.", version=str(event["version"] + 2))
+    form.update({"breaks.0.start": "10:15", "breaks.0.end": "10:30", "tables": "10", "day_end": "12:00"})
+    response = await organiser_browser.submit(page, page, form)
+    assert response.status == 303, (await response.text())[:3000]
+    [saved] = await events_in_registry(registry, organiser_token)
+    assert saved["description"].startswith("Tack för i år!") and saved["event_date"] == held.isoformat()
