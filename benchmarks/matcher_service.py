@@ -96,8 +96,8 @@ def large_sample(smes: int, buyers: int, seed: int = 2027) -> SampleData:
     Examples
     --------
     >>> sample = large_sample(30, 40, seed=1)
-    >>> sum(r["kind"] == "buyer" for r in sample.registrations), sample.event["name"]
-    (40, 'Affärsträff Dalarna 2027 (L)')
+    >>> sum(r["kind"] == "buyer" for r in sample.registrations), sample.event["name"].endswith(" (L)")
+    (40, True)
     >>> len({b["orgnr"] for b in sample.buyers}) == len(sample.buyers)
     True
     """

@@ -36,8 +36,31 @@ from services.registry.slots import slot_grid
 from shared.reference.municipalities import dalarna_municipalities, get_municipality
 from shared.reference.orgnr import orgnr_from_serial
 
-EVENT_NAME = "Affärsträff Dalarna 2027"
-EVENT_DATE = date(2027, 4, 21)
+FIRST_EVENT_DATE = date(2027, 4, 21)
+SIGNUP_DAYS = 14  # the sample's sign-up closes a fortnight before its day
+SIGNUP_LEAD = timedelta(days=7)  # and must still be that far ahead when the sample is made
+
+
+def sample_event_date(today: date) -> date:
+    """The sample event's day: 21 April 2027, or 52 weeks on (same weekday) until sign-up is still open.
+
+    The registry refuses an event whose deadline has passed, so a fixed date would break a fresh
+    clone's ``up`` (and every test that posts the sample event) once April 2027 has gone by.
+
+    Examples
+    --------
+    >>> sample_event_date(date(2026, 12, 4)), sample_event_date(date(2027, 4, 1))
+    (datetime.date(2027, 4, 21), datetime.date(2028, 4, 19))
+    """
+    day = FIRST_EVENT_DATE
+    while day - timedelta(days=SIGNUP_DAYS) < today + SIGNUP_LEAD:
+        day += timedelta(weeks=52)
+    return day
+
+
+# The machine's date when the sample is made (sample data, not a service: the services' clock is theirs).
+EVENT_DATE = sample_event_date(date.today())
+EVENT_NAME = f"Affärsträff Dalarna {EVENT_DATE.year}"
 
 
 @dataclass
@@ -130,7 +153,7 @@ def _needs_of(
     buyer: dict[str, Any],
     trades: list[str],
     prefix: str,
-    tenders_from: date = date(2027, 5, 1),
+    tenders_from: date = EVENT_DATE + timedelta(days=10),  # 1 May 2027 for the first choice
     count: tuple[int, int] = (3, 6),
 ) -> list[dict[str, Any]]:
     templates = [need for trade in trades for need in TRADES[trade]["needs"]]
@@ -206,7 +229,7 @@ def _event(tables: int) -> dict[str, Any]:
         "changeover_minutes": 5,
         "breaks": [{"start": "12:00", "end": "13:00", "label": "Lunch"}],
         "tables": tables,
-        "signup_deadline": f"{(EVENT_DATE - timedelta(days=14)).isoformat()}T23:59:00+02:00",
+        "signup_deadline": f"{(EVENT_DATE - timedelta(days=SIGNUP_DAYS)).isoformat()}T23:59:00+02:00",
         "default_meetings_per_sme": 4,
         "max_meetings_per_sme": 8,
     }
@@ -230,8 +253,8 @@ def generate_sample(seed: int = 2027, smes: int = 60) -> SampleData:
     Examples
     --------
     >>> sample = generate_sample(seed=1, smes=30)
-    >>> len(sample.buyers), len(sample.smes), sample.event["name"]
-    (19, 30, 'Affärsträff Dalarna 2027')
+    >>> len(sample.buyers), len(sample.smes), sample.event["name"] == EVENT_NAME
+    (19, 30, True)
     >>> generate_sample(seed=1, smes=30) == sample
     True
     """

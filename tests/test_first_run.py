@@ -27,7 +27,8 @@ from deploy.open_event import (
     open_event_date,
 )
 from deploy.sample_accounts import SampleAccounts, buyer_account_email
-from deploy.sample_data import EVENT_DATE, generate_sample, needs_fit
+from deploy.sample_data import EVENT_DATE, FIRST_EVENT_DATE, SIGNUP_DAYS, generate_sample, needs_fit, sample_event_date
+from deploy.sample_data import SIGNUP_LEAD as SAMPLE_SIGNUP_LEAD
 from deploy.schedule_sample import schedule_sample
 from services.matcher.app import create_app as create_matcher_app
 from services.matcher.settings import MatcherSettings
@@ -55,6 +56,16 @@ def test_the_open_event_lies_ahead_of_any_day_and_is_valid(today):
     assert day == FIRST_CHOICE or day - today < dt.timedelta(weeks=52) + DEADLINE_BEFORE + SIGNUP_LEAD
     event = EventCreate.model_validate(open_event.event)
     assert event.municipality_code == "2062"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2040, 12, 31)))
+def test_the_published_sample_event_rolls_on_so_a_fresh_clone_can_still_create_it(today):
+    day = sample_event_date(today)
+    assert day.weekday() == FIRST_EVENT_DATE.weekday() and day >= FIRST_EVENT_DATE
+    assert day - dt.timedelta(days=SIGNUP_DAYS) >= today + SAMPLE_SIGNUP_LEAD  # the registry accepts it
+    longest_wait = dt.timedelta(weeks=52, days=SIGNUP_DAYS) + SAMPLE_SIGNUP_LEAD
+    assert day == FIRST_EVENT_DATE or day - today < longest_wait
 
 
 def test_the_open_event_has_upper_dalarnas_buyers_with_their_needs_and_a_few_firms():

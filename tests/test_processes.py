@@ -20,6 +20,7 @@ import asyncpg
 import pytest
 
 from deploy import readiness
+from deploy.sample_data import EVENT_NAME
 from services.registry.app import migrator as registry_migrator
 from shared.auth import generate_token
 from tests.conftest import bearer, free_port
@@ -207,7 +208,7 @@ def test_local_stack_starts_checks_and_stops(empty_db_url):
     assert code == 0, err
     assert "Registry: http://127.0.0.1:" in out and "/docs" in out and "atr_" in out
     # The README's main command loads the sample event through the API.
-    assert "Exempeldata / sample loaded: Affärsträff Dalarna 2027" in out and "87 behov" in out
+    assert f"Exempeldata / sample loaded: {EVENT_NAME}" in out and "87 behov" in out
     # … and schedules and publishes it through the matcher, saying where the agendas are.
     assert "Schema / schedule: version 1 publicerad" in out and "/agendas/grid.pdf" in out and "/a/" in out
     # … and ends with the organiser's page of the sample event, with how to sign in.
