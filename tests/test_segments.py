@@ -125,6 +125,17 @@ async def test_paging_covers_the_segment_once(registry, organiser_token, db, mak
     assert pages == 3 and seen == [f"Mora firma {n}" for n in range(7)]
 
 
+async def test_a_segment_outside_dalarna(registry, organiser_token, make_org):
+    """Any of Sweden's municipalities is a criterion (issue 15): an event in Skåne invites Malmö's firms."""
+    await make_org(municipality_code="1280", name="Malmö Bygg AB", cpv_codes=["45210000"])
+    await make_org(municipality_code="1281", name="Lunds Bygg AB", cpv_codes=["45210000"])
+    await make_org(municipality_code="2080", name="Falu Bygg AB", cpv_codes=["45210000"])
+    event = await create_event(registry, organiser_token, municipality_code="1280", region="12")
+    malmo = await segment(registry, organiser_token, municipality="1280", cpv_division="45", event=event["id"])
+    assert (names(malmo), malmo["count"]) == (["Malmö Bygg AB"], 1)
+    assert malmo["items"][0]["municipality_code"] == "1280"
+
+
 async def test_invalid_criteria_are_named_one_by_one(registry, organiser_token):
     query = {"municipality": "9999", "cpv_division": "00", "took_part_before": "maybe", "event": "x", "limit": "0"}
     response = await registry.get("/segments/firms", params=query, headers=bearer(organiser_token))

@@ -21,14 +21,13 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared.reference.municipalities import dalarna_municipalities
-
 from .backend import BackendError
 from .buyer_pages import NEED_STATUS, current_version, field_errors, require_buyer, words
 from .forms import message_for, text
 from .i18n import N_
 from .i18n import gettext as _
 from .pages_common import cpv_codes_of, if_match, path_uuid
+from .places import home_county, municipality_groups
 from .render import backend, redirect, render
 from .sme_pages import picked_cpv
 
@@ -188,15 +187,20 @@ def all_errors(error: BackendError, values: dict[str, Any]) -> dict[str, str]:
     return {**errors, **local}
 
 
-def _form_context(values: dict[str, Any], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
-    municipalities = [("", _("Ingen särskild kommun"))] + [(m.code, m.name) for m in dalarna_municipalities()]
-    if values["delivery_municipality"] and values["delivery_municipality"] not in dict(municipalities):
-        municipalities.append((values["delivery_municipality"], values["delivery_municipality"]))
+async def buyer_county(request: web.Request, organisation_id: str) -> str:
+    """The county of the buyer's own municipality (its seat): the delivery picker lists that county first."""
+    organisation = await backend(request).get("registry", f"/organisations/{organisation_id}")
+    return home_county(organisation.get("municipality_code"))
+
+
+def _form_context(values: dict[str, Any], errors: dict[str, str], region: str, **extra: Any) -> dict[str, Any]:
+    """The form's context; ``region``: the county whose municipalities the delivery picker lists first."""
     return {
         "form": values,
         "errors": errors,
         "procedures": list(words(PROCEDURES).items()),
-        "municipalities": municipalities,
+        # All of Sweden grouped by county, the buyer's own first; an odd stored code is kept, not lost.
+        "municipalities": municipality_groups(region, values["delivery_municipality"]),
         "need_status": words(NEED_STATUS),
         "visibility": list(words(VISIBILITY).items()),
         "picked": picked_cpv(cpv_codes_of(values["cpv"])),  # the CPV picker's chips
@@ -227,15 +231,15 @@ def signup_url(event_id: str) -> str:
 
 
 async def new_need_form(request: web.Request) -> web.Response:
-    require_buyer(request)
+    region = await buyer_county(request, require_buyer(request))
     values = typed_form({})
     values.update(procedure="other", status=DEFAULT_VISIBILITY, suitable_for_smes=True)
     values["for_event"] = valid_uuid(request.query.get("traff")) or ""
-    return render(request, "buyer/need_form.html", _form_context(values, {}, need=None))
+    return render(request, "buyer/need_form.html", _form_context(values, {}, region, need=None))
 
 
 async def create_need(request: web.Request) -> web.Response:
-    require_buyer(request)
+    organisation_id = require_buyer(request)
     values = typed_form(await request.post())
     values["for_event"] = valid_uuid(values["for_event"]) or ""
     # The registry is asked even when the page found a mistake, so that every error is named in one round
@@ -250,7 +254,8 @@ async def create_need(request: web.Request) -> web.Response:
         raise redirect(
             signup_url(values["for_event"]) if values["for_event"] else need_url(created["id"]) + "?sparad=1"
         )
-    return render(request, "buyer/need_form.html", _form_context(values, errors, need=None), status=422)
+    region = await buyer_county(request, organisation_id)
+    return render(request, "buyer/need_form.html", _form_context(values, errors, region, need=None), status=422)
 
 
 # --- edit, status, delete ------------------------------------------------------------------------------
@@ -265,13 +270,14 @@ async def _own_need(request: web.Request) -> dict[str, Any]:
     return need
 
 
-def _edit_page(
+async def _edit_page(
     request: web.Request, need: dict[str, Any], values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> web.Response:
     moves = [(target, _(STATUS_ACTIONS[target])) for target in NEXT_STATUSES.get(need["status"], ())]
     context = _form_context(
         values,
         errors,
+        await buyer_county(request, str(need["buyer"]["id"])),
         need=need,
         moves=moves,
         saved="sparad" in request.query,
@@ -282,7 +288,7 @@ def _edit_page(
 
 async def edit_need_form(request: web.Request) -> web.Response:
     need = await _own_need(request)
-    return _edit_page(request, need, stored_form(need), {})
+    return await _edit_page(request, need, stored_form(need), {})
 
 
 async def save_need(request: web.Request) -> web.Response:
@@ -301,7 +307,7 @@ async def save_need(request: web.Request) -> web.Response:
         values["version"] = str(current_version(error, values["version"]))
     else:
         raise redirect(need_url(need["id"]) + "?sparad=1")
-    return _edit_page(request, need, values, errors, status=422)
+    return await _edit_page(request, need, values, errors, status=422)
 
 
 async def change_status(request: web.Request) -> web.Response:
@@ -309,7 +315,7 @@ async def change_status(request: web.Request) -> web.Response:
     form = await request.post()
     target = text(form, "status") or ""
     if target not in NEXT_STATUSES.get(need["status"], ()):
-        return _edit_page(request, need, stored_form(need), {"_status": _("Välj en ny status.")}, status=422)
+        return await _edit_page(request, need, stored_form(need), {"_status": _("Välj en ny status.")}, status=422)
     body = {"status": target, "reason": text(form, "reason") or ""}
     try:
         await backend(request).post(
@@ -322,7 +328,7 @@ async def change_status(request: web.Request) -> web.Response:
         if error.status != 412:
             message = _("Behovet kan inte få den statusen nu.")
         need = await backend(request).get("registry", f"/needs/{need['id']}")
-        return _edit_page(request, need, stored_form(need), {"_status": message}, status=error.status)
+        return await _edit_page(request, need, stored_form(need), {"_status": message}, status=error.status)
     raise redirect(need_url(need["id"]) + "?sparad=1")
 
 

@@ -21,7 +21,7 @@ from .forms import errors_by_field
 from .i18n import N_, NP_
 from .i18n import gettext as _
 from .pages_common import cpv_codes_of, if_match, require_own_organisation
-from .places import municipality_groups
+from .places import home_county, municipality_groups
 from .render import backend, redirect, render
 
 BUYER_CATEGORIES = {
@@ -202,8 +202,10 @@ def _profile_page(
             "form": values,
             "errors": errors,
             "categories": categories,
-            # All of Sweden's municipalities by county, Dalarna's first (no event in context here).
-            "municipalities": municipality_groups(current=values["municipality_code"]),
+            # All of Sweden's municipalities by county, the buyer's own first (Dalarna's before it has one).
+            "municipalities": municipality_groups(
+                home_county(values["municipality_code"]), values["municipality_code"]
+            ),
         },
         status=status,
     )

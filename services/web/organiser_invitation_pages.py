@@ -17,12 +17,12 @@ from aiohttp import web
 
 from shared.auth import Role
 from shared.reference.cpv import cpv_label
-from shared.reference.municipalities import dalarna_municipalities
 
 from .backend import BackendError
 from .forms import errors_by_field
 from .i18n import gettext as _
 from .pages_common import load_event, page_language, path_uuid
+from .places import municipality_groups
 from .render import backend, redirect, render, require_user
 
 CRITERIA = ("municipality", "cpv_division", "took_part_before")
@@ -99,7 +99,8 @@ async def _page(
     request: web.Request, event: Mapping[str, Any], context: dict[str, Any], status: int = 200
 ) -> web.Response:
     invitations = await backend(request).get("matcher", f"/events/{event['id']}/invitations")
-    municipalities = [("", _("Alla kommuner"))] + [(m.code, m.name) for m in dalarna_municipalities()]
+    # All of Sweden grouped by county, the event's region first: a firm may sit outside the county it serves.
+    municipalities = municipality_groups(event.get("region"), context.get("form", {}).get("municipality"))
     divisions = [("", _("Alla områden"))] + [
         (code, f"{code} {label}") for code, label in cpv_divisions(page_language())
     ]

@@ -19,7 +19,14 @@ from shared.reference.municipalities import (
 
 from .i18n import gettext as _
 
-__all__ = ["county_options", "municipality_groups", "municipality_name", "municipality_options"]
+__all__ = [
+    "county_folds",
+    "county_options",
+    "home_county",
+    "municipality_groups",
+    "municipality_name",
+    "municipality_options",
+]
 
 Options = list[tuple[str, str]]
 
@@ -44,6 +51,35 @@ def municipality_groups(
     if current and find_municipality(current) is None:
         groups.append((_("Annan kod"), [(current, current)]))
     return groups
+
+
+def home_county(municipality_code: str | None) -> str:
+    """The county of an organisation's seat, for its own pickers; Dalarna when the code is none (a new
+    organisation that has not chosen yet, or an odd stored code).
+
+    Examples
+    --------
+    >>> home_county("1280"), home_county(""), home_county("9999"), home_county(None)
+    ('12', '20', '20', '20')
+    """
+    home = find_municipality(municipality_code) if municipality_code else None
+    return home.county_code if home is not None else DALARNA_COUNTY_CODE
+
+
+def county_folds(region: str | None = DALARNA_COUNTY_CODE) -> list[tuple[str, str, Options]]:
+    """(county code, county name, [(kommunkod, name), …]) for every county, ``region``'s first: the served
+    areas' picker offers each county whole (the registry's ``areas_served.counties``) beside its municipalities.
+
+    Examples
+    --------
+    >>> folds = county_folds("12")
+    >>> folds[0][:2], folds[0][2][0], folds[1][:2], len(folds)
+    (('12', 'Skåne län'), ('1260', 'Bjuv'), ('01', 'Stockholms län'), 21)
+    """
+    return [
+        (county.code, county.name, [(m.code, m.name) for m in members])
+        for county, members in municipalities_by_county(region)
+    ]
 
 
 def municipality_options() -> Options:

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from shared.auth import Role
 from shared.reference.cpv import cpv_label, normalise_cpv
+from shared.reference.municipalities import get_county
 
 from . import places
 from .backend import BackendError
@@ -26,7 +27,6 @@ from .reference_pages import check_orgnr
 from .render import backend, redirect, render, settings_of
 from .session import set_session
 
-DALARNA = "20"
 EMPLOYEES_BANDS = ("0", "1-9", "10-49", "50-249", "250+")
 # Registry field names → the form's (a prefix also covers its sub-fields, e.g. /cpv_codes/2).
 ALIASES = {
@@ -48,6 +48,20 @@ def require_sme(request: web.Request) -> dict[str, Any]:
 def municipality_options() -> list[tuple[str, str]]:
     """Every Swedish municipality as (code, name): firms may sit and deliver anywhere (issue 15)."""
     return places.municipality_options()
+
+
+def county_name(code: str) -> str:
+    """A county's name for "Hela …", else the code as stored.
+
+    Examples
+    --------
+    >>> county_name("12"), county_name("11")
+    ('Skåne län', '11')
+    """
+    try:
+        return get_county(code).name
+    except ValueError:
+        return code
 
 
 def band_options() -> list[tuple[str, str]]:
@@ -78,7 +92,7 @@ def profile_form(organisation: dict[str, Any]) -> dict[str, Any]:
         "cpv_codes": ", ".join(organisation["cpv_codes"]),
         "employees_band": organisation.get("employees_band") or "",
         "whole_country": areas["whole_country"],
-        "whole_county": DALARNA in areas["counties"],
+        "counties": list(areas["counties"]),
         "municipalities": list(areas["municipalities"]),
         "contact_name": contact.get("name", ""),
         "contact_email": contact.get("email", ""),
@@ -98,7 +112,7 @@ def typed_form(form: Any) -> dict[str, Any]:
         )
     }  # fmt: skip
     values["whole_country"] = form.get("whole_country") == "on"
-    values["whole_county"] = form.get("whole_county") == "on"
+    values["counties"] = listed(form, "counties")
     values["municipalities"] = listed(form, "municipalities")
     return values
 
@@ -115,7 +129,7 @@ def profile_body(values: dict[str, Any]) -> dict[str, Any]:
         "cpv_codes": cpv_codes_of(values["cpv_codes"]),
         "areas_served": {
             "whole_country": values["whole_country"],
-            "counties": [DALARNA] if values["whole_county"] else [],
+            "counties": values["counties"],
             "municipalities": values["municipalities"],
         },
         "employees_band": values["employees_band"] or None,
@@ -165,11 +179,13 @@ def api_errors(error: BackendError) -> dict[str, str]:
 
 
 def form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    region = places.home_county(values.get("municipality_code"))
     return {
         "form": values,
         "errors": errors,
-        # Grouped by county, Dalarna's first: registration has no event in context.
-        "municipalities": places.municipality_groups(current=values.get("municipality_code")),
+        # Grouped by county, the firm's own first (Dalarna's before it has chosen).
+        "municipalities": places.municipality_groups(region, values.get("municipality_code")),
+        "folds": places.county_folds(region),
         "bands": band_options(),
         "picked": picked_cpv(cpv_codes_of(values.get("cpv_codes"))),
     }
@@ -179,7 +195,7 @@ def form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, An
 
 
 async def register_form(request: web.Request) -> web.Response:
-    empty = {"municipalities": [], "whole_country": False, "whole_county": False, "municipality_code": ""}
+    empty = {"municipalities": [], "whole_country": False, "counties": [], "municipality_code": ""}
     return render(request, "sme/register.html", form_context(empty, {}))
 
 
@@ -232,6 +248,7 @@ async def start(request: web.Request) -> web.Response:
         "organisation": organisation,
         "municipality": municipalities.get(organisation["municipality_code"], organisation["municipality_code"]),
         "served": [municipalities.get(code, code) for code in organisation["areas_served"]["municipalities"]],
+        "whole_counties": [county_name(code) for code in organisation["areas_served"]["counties"]],
         "picked": picked_cpv(organisation["cpv_codes"]),
         "events": [{"event": event, "registration": reg} for event, reg in zip(items, registrations, strict=True)],
         "just_registered": "registrerad" in request.query,

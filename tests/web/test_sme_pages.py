@@ -261,7 +261,7 @@ async def test_profile_change_is_saved(web: Browser, registry, organiser_token: 
     form = registration_form(name="Falu Städ & Fönster AB", cpv_codes="90910000")
     form = [(name, value) for name, value in form if name != "orgnr"]
     form.append(("version", html.split('name="version" value="', 1)[1].split('"', 1)[0]))
-    form.append(("whole_county", "on"))
+    form.append(("counties", "20"))  # the "Hela Dalarnas län" box
     response = await web.submit("/foretag/profil", "/foretag/profil", form)
     assert response.status == 303, await response.text()
     stored = await (await registry.get(f"/organisations/{world['sme']}", headers=bearer(organiser_token))).json()
