@@ -104,6 +104,7 @@ async def _read_job(request: web.Request, job_id: UUID) -> Job:
 async def create_schedule_job(request: web.Request) -> web.Response:
     event_id = path_uuid_or_404(request, "event_id", "event")
     body = await read_json(request, ScheduleRequest)
+    params = body.parameters()
     try:
         event = await request.app[REGISTRY_KEY].event(event_id)
     except RegistryRefused as error:
@@ -123,7 +124,7 @@ async def create_schedule_job(request: web.Request) -> web.Response:
             raise NotFound(f"The event has no schedule version {body.from_version}.")
         async with conn.transaction():  # the job and its audit entry, or neither
             job, created = await queue.enqueue(
-                conn, event_id, params=body.job_params(), created_by=request[PRINCIPAL_KEY].token_id
+                conn, event_id, params=params.stored(), created_by=request[PRINCIPAL_KEY].token_id
             )
             if created:
                 # As the worker decides: auto re-plans from the published version when there is one.
@@ -137,7 +138,7 @@ async def create_schedule_job(request: web.Request) -> web.Response:
                     "schedule_job",
                     job.id,
                     event_id=event_id,
-                    details=body.job_params(),
+                    details=params.stored(),
                 )
     out = await _job_out(request, job)
     return json_response(out, status=202 if created else 200, headers={"Location": out.links["self"]})

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from services.matcher.engine.examples import example_snapshot
 from services.matcher.engine.repeat_pairs import KEPT_EN, KEPT_SV
+from services.matcher.jobs.parameters import JobParameters
 from services.matcher.registry_client import Snapshot
 from services.matcher.schedules import store
 from services.matcher.schedules.compute import ComputeRequest, compute_schedule
@@ -59,9 +60,9 @@ async def store_version(conn: asyncpg.Connection, document: dict, *, publish: bo
     return version_id
 
 
-async def plan(conn: asyncpg.Connection, document: dict, params: dict | None = None) -> set[tuple[str, str]]:
+async def plan(conn: asyncpg.Connection, document: dict, params: JobParameters | None = None) -> set[tuple[str, str]]:
     """Pairs of the version a schedule job with ``params`` computes for ``document`` (as the runner does)."""
-    pairs = await met_before(conn, document, params or {})
+    pairs = await met_before(conn, document, params or JobParameters())
     result = compute_schedule(ComputeRequest(document, met_before=pairs))
     return {(str(m.sme_id), str(m.buyer_id)) for m in result.meetings}
 
@@ -69,25 +70,25 @@ async def plan(conn: asyncpg.Connection, document: dict, params: dict | None = N
 async def test_a_pair_that_met_at_a_published_earlier_event_is_not_paired_again_unless_asked(db: asyncpg.Connection):
     first, second = event_snapshot(dt.date(2026, 3, 10)), event_snapshot(dt.date(2026, 9, 15))
     await store_version(db, first, publish=True)
-    assert await met_before(db, second, {}) == (
+    assert await met_before(db, second, JobParameters()) == (
         tuple(sorted(((uuid.UUID(CLEANER), uuid.UUID(BUYER)), (uuid.UUID(BUILDER), uuid.UUID(BUYER)))))
     )
     # The cleaner ranked the buyer's need: met again. Nobody asked for the builder: not paired.
     assert await plan(db, second) == {(CLEANER, BUYER)}
     # The organiser turns the setting off for a run: both meet again.
-    assert await plan(db, second, {"avoid_repeat_pairs": False}) == {(CLEANER, BUYER), (BUILDER, BUYER)}
+    assert await plan(db, second, JobParameters(avoid_repeat_pairs=False)) == {(CLEANER, BUYER), (BUILDER, BUYER)}
     # The builder asks (wishes for the buyer's need): paired again.
     second["smes"][1]["wanted_needs"] = [{"need_id": second["needs"][0]["id"], "rank": 1}]
     assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
     # The earlier event's version is the record of the first event only: it never counts for itself.
-    assert await met_before(db, first, {}) == ()
+    assert await met_before(db, first, JobParameters()) == ()
 
 
 async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connection):
     second = event_snapshot(dt.date(2026, 9, 15))
     await store_version(db, event_snapshot(dt.date(2026, 3, 10)), publish=False)  # a draft: never held
     await store_version(db, event_snapshot(dt.date(2026, 10, 1)), publish=True)  # later than this one
-    assert await met_before(db, second, {}) == ()
+    assert await met_before(db, second, JobParameters()) == ()
 
     cancelled = event_snapshot(dt.date(2026, 4, 1))
     await store_version(db, cancelled, publish=True)
@@ -98,13 +99,14 @@ async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connec
         uuid.UUID(cancelled["event"]["id"]),
         uuid.UUID(BUILDER),
     )
-    assert await met_before(db, second, {}) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
+    assert await met_before(db, second, JobParameters()) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
     assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
 
 
 def test_the_setting_is_a_schedule_job_parameter_on_by_default():
-    assert "avoid_repeat_pairs" not in ScheduleRequest().job_params()  # on: earlier jobs' params read the same
-    assert ScheduleRequest(avoid_repeat_pairs=False).job_params()["avoid_repeat_pairs"] is False
+    assert "avoid_repeat_pairs" not in ScheduleRequest().parameters().stored()  # on: earlier jobs read the same
+    assert ScheduleRequest(avoid_repeat_pairs=False).parameters().stored()["avoid_repeat_pairs"] is False
+    assert JobParameters.model_validate({"mode": "auto", "seed": 0}).avoid_repeat_pairs  # a job stored before
     with pytest.raises(ValidationError) as raised:
         ScheduleRequest.model_validate({"avoid_repeat_pairs": "sometimes"})
     assert [error["loc"] for error in raised.value.errors()] == [("avoid_repeat_pairs",)]
@@ -127,7 +129,7 @@ async def test_the_worker_leaves_out_who_met_at_the_earlier_event(
     earlier = {**document, "event": {**document["event"], "id": str(uuid.uuid4())}}
     earlier["event"]["date"] = (dt.date.fromisoformat(document["event"]["date"]) - dt.timedelta(days=30)).isoformat()
     await store_version(db, earlier, publish=True)
-    met = {(str(s), str(b)) for s, b in await met_before(db, document, {})}
+    met = {(str(s), str(b)) for s, b in await met_before(db, document, JobParameters())}
     assert met == {(m["sme_id"], m["buyer_id"]) for m in first["meetings"]}
 
     second = await run_schedule(client, token, event_id, mode="fresh", seed=1)

@@ -31,11 +31,14 @@ from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 
 from ..audit import Actor, record
 from ..jobs import queue
+from ..jobs.parameters import JobParameters
 from ..sql import onsite_day as sql
 from .day_settings import load_day_settings
 from .day_version import DayVersion, Meeting, after_the_day, organisation_meetings, published_day
 from .meeting_status import free_table_slot, wake_live_fill
 
+# The job a decline before the day queues: a re-plan that keeps every other meeting where it was.
+REPLAN = JobParameters(mode="replan")
 DECLINE_RULE_REASON = "Avböjt av deltagaren (declined by the participant)"
 NOT_YOUR_MEETING = (
     "Ni har inget möte med den organisationen i det publicerade schemat. "
@@ -158,7 +161,7 @@ async def _apply_before_day(
         await conn.execute(
             sql.UPSERT_DECLINE_RULE, event_id, meeting.sme_id, meeting.buyer_id, DECLINE_RULE_REASON, actor.token_id
         )
-    job, created = await queue.enqueue(conn, event_id, params={"mode": "replan", "seed": 0}, created_by=actor.token_id)
+    job, created = await queue.enqueue(conn, event_id, params=REPLAN.stored(), created_by=actor.token_id)
     if created:
         await record(
             conn,

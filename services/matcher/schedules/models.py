@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.integers import Int32
 from shared.text import Reason
 
+from ..jobs.parameters import JobParameters
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -42,15 +44,15 @@ class ScheduleRequest(_Body):
             raise ValueError("from_version applies to mode replan or auto, not fresh")
         return self
 
-    def job_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"mode": self.mode, "seed": self.seed}
-        if self.from_version is not None:
-            params["from_version"] = self.from_version
-        if self.time_limit_seconds is not None:
-            params["time_limit"] = self.time_limit_seconds
-        if not self.avoid_repeat_pairs:  # the default is left out, so earlier jobs' params read the same
-            params["avoid_repeat_pairs"] = False
-        return params
+    def parameters(self) -> JobParameters:
+        """The job's parameters, as the queue stores them and the worker plans with them."""
+        return JobParameters(
+            mode=self.mode,
+            from_version=self.from_version,
+            time_limit_seconds=self.time_limit_seconds,
+            seed=self.seed,
+            avoid_repeat_pairs=self.avoid_repeat_pairs,
+        )
 
 
 class JobOut(BaseModel):

@@ -21,27 +21,15 @@ import numpy as np
 from ..engine.encode import EncodedEvent
 from ..engine.model import BipartiteInstance
 from ..engine.repeat_pairs import KEPT_EN, KEPT_SV, asked_pairs, met_before_mask, repeat_exclusion
+from ..jobs.parameters import JobParameters
 from ..sql import repeat_pairs as sql
-
-PARAM = "avoid_repeat_pairs"
-
-
-def avoiding(params: Mapping[str, Any]) -> bool:
-    """Whether a job with ``params`` keeps earlier events' pairs apart (the default).
-
-    Examples
-    --------
-    >>> avoiding({}), avoiding({"avoid_repeat_pairs": False})
-    (True, False)
-    """
-    return bool(params.get(PARAM, True))
 
 
 async def met_before(
-    conn: asyncpg.Connection, snapshot: Mapping[str, Any], params: Mapping[str, Any]
+    conn: asyncpg.Connection, snapshot: Mapping[str, Any], params: JobParameters
 ) -> tuple[tuple[UUID, UUID], ...]:
     """The (sme id, buyer id) pairs of ``snapshot``'s event that met at an earlier event (none when off)."""
-    if not avoiding(params):
+    if not params.avoid_repeat_pairs:
         return ()
     event = snapshot["event"]
     smes = [UUID(str(sme["organisation"]["id"])) for sme in snapshot.get("smes", [])]

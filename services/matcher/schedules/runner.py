@@ -26,6 +26,7 @@ from shared.db import POOL_KEY
 
 from ..engine.model import InstanceError
 from ..engine.pipeline import Infeasible as EngineInfeasible
+from ..jobs.parameters import JobParameters
 from ..jobs.queue import Job
 from ..jobs.worker import Infeasible, ProgressReporter, ResultWriter, Retryable, default_worker_id, run_worker
 from ..onsite.declines import applied_busy_slots, without_busy_slots
@@ -78,22 +79,22 @@ def solver_executor(processes: int) -> ProcessPoolExecutor:
 
 
 def job_request(
-    job: Job,
+    params: JobParameters,
     snapshot: dict[str, Any],
     rules: store.Rules,
     previous: list | None,
     default_time_limit: float,
     met_before: tuple[tuple[UUID, UUID], ...] = (),
 ) -> ComputeRequest:
-    """What the solver process gets for ``job``: a re-plan when there is a version to start from."""
+    """What the solver process gets for a job with ``params``: a re-plan when there is a version to start from."""
     return ComputeRequest(
         snapshot=snapshot,
         mode="replan" if previous is not None else "fresh",
         locks=rules.locks,
         forbidden=rules.forbidden,
         previous=previous or (),
-        seed=int(job.params.get("seed", 0)),
-        time_limit=float(job.params.get("time_limit") or default_time_limit),
+        seed=params.seed,
+        time_limit=params.time_limit(default_time_limit),
         met_before=met_before,
     )
 
@@ -108,6 +109,7 @@ def make_schedule_handler(
     """The job handler of schedule jobs, bound to a pool, a registry client and a solver executor."""
 
     async def handle(job: Job, report: ProgressReporter) -> ResultWriter:
+        params = JobParameters.model_validate(job.params)  # the stored JSON, parsed once for the whole run
         report(5, "Hämtar anmälningarna från registret (fetching the sign-ups)")
         started = time.perf_counter()
         try:
@@ -120,11 +122,11 @@ def make_schedule_handler(
         async with pool.acquire() as conn:
             rules = await store.load_rules(conn, job.event_id)
             busy = await applied_busy_slots(conn, job.event_id)  # "Upptagen" slots applied before the day
-            base_id = await store.replan_base(conn, job.event_id, job.params)
+            base_id = await store.replan_base(conn, job.event_id, params)
             previous = await store.stored_meetings(conn, base_id) if base_id is not None else None
-            met_before = await repeat_pairs.met_before(conn, snapshot.document, job.params)
+            met_before = await repeat_pairs.met_before(conn, snapshot.document, params)
         document = without_busy_slots(snapshot.document, busy)
-        request = job_request(job, document, rules, previous, default_time_limit, met_before)
+        request = job_request(params, document, rules, previous, default_time_limit, met_before)
         fetched = time.perf_counter()
         report(20, "Beräknar mötesschemat (computing the schedule)")
         loop = asyncio.get_running_loop()
@@ -160,7 +162,7 @@ def make_schedule_handler(
                 params={
                     "seed": request.seed,
                     "time_limit": request.time_limit,
-                    "avoid_repeat_pairs": repeat_pairs.avoiding(job.params),
+                    "avoid_repeat_pairs": params.avoid_repeat_pairs,
                 },
                 result=stored,
             )

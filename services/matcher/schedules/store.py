@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ..jobs.parameters import JobParameters
 from ..privacy.erasure import redact_erased
 from ..registry_client import Snapshot
 from ..sql import schedules as sql
@@ -31,17 +32,16 @@ async def load_rules(conn: asyncpg.Connection, event_id: UUID) -> Rules:
     )
 
 
-async def replan_base(conn: asyncpg.Connection, event_id: UUID, params: dict[str, Any]) -> UUID | None:
+async def replan_base(conn: asyncpg.Connection, event_id: UUID, params: JobParameters) -> UUID | None:
     """The version a run starts from: none for ``fresh``; ``from_version`` or the published (else the latest)
     one for ``replan``; the published one, if any, for ``auto`` (so people's calendars change as little as
     possible once they have an agenda)."""
-    mode = params.get("mode", "auto")
-    if mode == "fresh":
+    if params.mode == "fresh":
         return None
-    if params.get("from_version") is not None:
-        return await conn.fetchval(sql.SELECT_VERSION_ID, event_id, int(params["from_version"]))
+    if params.from_version is not None:
+        return await conn.fetchval(sql.SELECT_VERSION_ID, event_id, params.from_version)
     published = await conn.fetchval(sql.SELECT_PUBLISHED_ID, event_id)
-    if published is not None or mode == "auto":
+    if published is not None or params.mode == "auto":
         return published
     return await conn.fetchval(sql.SELECT_LATEST_ID, event_id)
 
