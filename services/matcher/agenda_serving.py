@@ -18,6 +18,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ProblemError, ValidationProblem
 from shared.security_headers import document_policy
@@ -173,15 +174,6 @@ def remembered_etag(key: tuple) -> str:
     return tag
 
 
-def not_modified(request: web.Request, tag: str) -> bool:
-    """Whether ``If-None-Match`` names ``tag`` (or ``*``); weak validators compare equal too."""
-    header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    candidates = {candidate.strip().removeprefix("W/") for candidate in header.split(",")}
-    return "*" in candidates or tag in candidates
-
-
 async def _since_version(
     source: Source,
     markers: SeenMarkers,
@@ -228,7 +220,7 @@ def _json_answer(request: web.Request, key: tuple, body: bytes, headers: dict[st
     tag = remembered_etag(key)
     response_headers = {**headers, "ETag": tag}
     if not_modified(request, tag):
-        return web.Response(status=304, headers=response_headers)
+        return not_modified_response(tag, response_headers)
     return web.Response(body=body, content_type="application/json", headers=response_headers)
 
 
@@ -347,7 +339,7 @@ async def participant_agenda(
             markers.saw(event_id, organisation_id, ref.number)
         tag = remembered_etag(key)
         if not_modified(request, tag):
-            return web.Response(status=304, headers={**(headers or TOKEN_READ_HEADERS), "ETag": tag})
+            return not_modified_response(tag, headers or TOKEN_READ_HEADERS)
         changes = None
         if since is not None:
             before = day_of(await AGENDA_CACHE.agendas(pool, since), participant)
@@ -367,7 +359,7 @@ async def participant_agenda(
     tag = etag(ref.cache_key, fmt, query.lang, participant, qr_url, web_url, live, *(old.cache_key for old in earlier))
     response_headers = {**(headers or TOKEN_READ_HEADERS), "ETag": tag}
     if not_modified(request, tag):
-        response: web.StreamResponse = web.Response(status=304, headers=response_headers)
+        response: web.StreamResponse = not_modified_response(tag, response_headers)
     else:
         key = (
             "day",
@@ -426,7 +418,7 @@ async def grid(request: web.Request, event_id: UUID) -> web.StreamResponse:
     tag = etag(ref.cache_key, fmt, query.lang, "grid")
     headers = {**TOKEN_READ_HEADERS, "ETag": tag}
     if not_modified(request, tag):
-        return web.Response(status=304, headers=headers)
+        return not_modified_response(tag, headers)
     agendas = await AGENDA_CACHE.agendas(pool, ref)
     if fmt == "json":
         return json_response(grid_document(agendas.grid, ref.status), headers=headers)

@@ -20,6 +20,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
@@ -99,8 +100,8 @@ async def _feed(request: web.Request, link: StoredLink, lang: str) -> web.Respon
         cancelled.update((meeting.pair, meeting) for meeting in day_meetings(old_day))
     tag = serving.etag(ref.cache_key, "feed", lang, participant, link.id, *(old.cache_key for old in earlier))
     headers = {**FEED_HEADERS, "ETag": tag}
-    if serving.not_modified(request, tag):
-        return web.Response(status=304, headers=headers)
+    if not_modified(request, tag):
+        return not_modified_response(tag, headers)
     agenda_url, source = agenda_link_url(settings, link.id) + ".html", feed_url(settings, link.id)
     key = ("feed", ref.cache_key, participant, lang, link.id, tuple(old.cache_key for old in earlier))
     body = await AGENDA_CACHE.file(

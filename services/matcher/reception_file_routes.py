@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.clock import CLOCK_KEY
+from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import Forbidden, NotFound
 from shared.event_day import is_event_day
@@ -78,8 +79,8 @@ async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
     web_url = settings.web_url  # the codes hold the web's check-in address when it is set
     tag = serving.etag(ref.cache_key, "reception", query.lang, web_url, *links)
     headers = {**serving.TOKEN_READ_HEADERS, "ETag": tag}
-    if serving.not_modified(request, tag):
-        return web.Response(status=304, headers=headers)
+    if not_modified(request, tag):
+        return not_modified_response(tag, headers)
     agendas = await AGENDA_CACHE.agendas(pool, ref)
     if not agendas.smes:
         raise NotFound("Inga företag i det publicerade schemat. / No companies in the published schedule.")

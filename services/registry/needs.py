@@ -45,7 +45,7 @@ from .pagination import PageQuery, link_headers, page_of, typed_cursor
 from .sql import escape_like
 from .sql import needs as sql
 from .thresholds import ThresholdTable, assess_need, load_thresholds, today_in_stockholm
-from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
+from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, raise_missing_or_stale
 
 _FIELD_NAMES = tuple(NeedFields.model_fields)
 
@@ -243,7 +243,7 @@ async def get_need(request: web.Request) -> web.Response:
     if row is None or not _visible(row, request[PRINCIPAL_KEY]):
         raise NotFound("No need with that id.")
     if not_modified(request, row["version"]):
-        return web.Response(status=304, headers=etag_headers(row["version"]))
+        return not_modified_response(row["version"])
     model = read_model(row, request[PRINCIPAL_KEY], await load_thresholds(pool))
     return json_response(model, headers=etag_headers(row["version"]))
 

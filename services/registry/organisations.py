@@ -42,7 +42,7 @@ from .organisation_models import (
 )
 from .sql import organisations as sql
 from .tokens import issue_token
-from .versioning import etag_headers, if_match_version, not_modified, stale
+from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, stale
 
 SIGNUP_WINDOW_SECONDS = 3600
 # Audit entries outlive erasure: a sole trader's identifying values are never copied into them.
@@ -228,7 +228,7 @@ async def get_organisation(request: web.Request) -> web.Response:
         if row is None:
             raise NotFound("No organisation with that id.")
         if not_modified(request, row["version"]):
-            return web.Response(status=304, headers=etag_headers(row["version"]))
+            return not_modified_response(row["version"])
         contacts = await conn.fetch(sql.SELECT_CONTACTS, organisation_id) if private else None
     return json_response(organisation_of_row(row, contacts, private=private), headers=etag_headers(row["version"]))
 

@@ -48,7 +48,7 @@ from .registration_models import (
 )
 from .sql import events as event_sql
 from .sql import registrations as sql
-from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
+from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, raise_missing_or_stale
 
 PUBLISHED_STATUSES = frozenset({EventStatus.SCHEDULED, EventStatus.PUBLISHED})
 
@@ -273,7 +273,7 @@ async def get_registration(request: web.Request) -> web.Response:
     if row is None:
         raise NotFound("No registration with that id.")
     if not_modified(request, row["version"]):
-        return web.Response(status=304, headers=etag_headers(row["version"]))
+        return not_modified_response(row["version"])
     return _registration_response(row)
 
 

@@ -28,6 +28,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, TypeAdapter
 
 from shared.auth import Role, path_event, require
+from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
@@ -417,14 +418,6 @@ async def read_snapshot(conn: asyncpg.Connection, event_id: UUID) -> SnapshotDoc
     return build_document(rows, event["generated_at"].astimezone(UTC))
 
 
-def _matches_any(if_none_match: str | None, tag: str) -> bool:
-    """True when an ``If-None-Match`` header names ``tag`` (or ``*``); weak tags compare equal."""
-    if if_none_match is None:
-        return False
-    tags = {candidate.strip().removeprefix("W/") for candidate in if_none_match.split(",")}
-    return "*" in tags or tag in tags
-
-
 @operation(
     "The event snapshot for the matcher (ETag = content hash)",
     tags=("snapshot",),
@@ -445,6 +438,6 @@ async def get_snapshot(request: web.Request) -> web.Response:
         raise NotFound("No event with that id.")
     # Contact data inside: never to be stored by shared caches.
     headers = {"ETag": f'"{document.content_hash}"', "Cache-Control": "private, no-cache"}
-    if _matches_any(request.headers.get("If-None-Match"), headers["ETag"]):
-        return web.Response(status=304, headers=headers)
+    if not_modified(request, headers["ETag"]):
+        return not_modified_response(headers["ETag"], headers)
     return web.Response(body=document.body, content_type="application/json", headers=headers)

@@ -16,6 +16,7 @@ import re
 import asyncpg
 from aiohttp import web
 
+from shared import conditional
 from shared.errors import NotFound, PreconditionFailed, ProblemError
 
 _ENTITY_TAG = re.compile(r'^\s*(?:W/)?"(\d{1,9})"\s*$')
@@ -57,11 +58,12 @@ def if_match_version(request: web.Request) -> int | None:
 
 def not_modified(request: web.Request, version: int) -> bool:
     """True when ``If-None-Match`` already names this version (answer 304 then)."""
-    header = request.headers.get("If-None-Match")
-    if header is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag(version) in tags
+    return conditional.not_modified(request, etag(version))
+
+
+def not_modified_response(version: int) -> web.Response:
+    """The 304 for a read whose ``If-None-Match`` names this version."""
+    return conditional.not_modified_response(etag(version))
 
 
 def stale(what: str, current: int) -> PreconditionFailed:

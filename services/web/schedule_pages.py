@@ -19,6 +19,7 @@ from aiohttp import web
 
 from shared import formatting
 from shared.auth import Role
+from shared.conditional import not_modified_response
 
 from .backend import HTTP_SESSION_KEY, BackendError
 from .i18n import N_, current_language
@@ -223,7 +224,7 @@ async def job_status(request: web.Request) -> web.Response:
     wait = LONG_POLL_SECONDS if seen and request.query.get("wait") != "0" else 0
     status, tag, job = await _poll_job(request, job_id, seen, wait)
     if status == 304:
-        return web.Response(status=304, headers={"ETag": tag or ""})
+        return not_modified_response(tag or "")
     if str(job["event_id"]) != event_id:
         raise web.HTTPNotFound()
     view = job_view(job, event_id)

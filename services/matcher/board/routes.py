@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from shared.auth import Role, path_event, require
 from shared.clock import CLOCK_KEY
+from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
@@ -18,7 +19,7 @@ from shared.paths import path_uuid_or_404
 from shared.security_headers import document_policy
 from shared.web import SETTINGS_KEY, json_response, read_query, script_response
 
-from ..agenda_serving import NotPublished, not_modified, remembered_etag
+from ..agenda_serving import NotPublished, remembered_etag
 from ..agendas.store import AGENDA_CACHE, VersionRef
 from ..audit import actor_of, record
 from ..link_cache import LINK_CACHE_KEY, read_through
@@ -178,7 +179,7 @@ async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_js
     key = ("board", ref.cache_key, tuple(moment), lang, query.tables, "json" if as_json else "html")
     tag = remembered_etag(key)
     if not_modified(request, tag):
-        return web.Response(status=304, headers={**BOARD_HEADERS, "ETag": tag})
+        return not_modified_response(tag, BOARD_HEADERS)
     body = AGENDA_CACHE.cached_file(key)
     if body is None:
         doc = board_document(agendas.grid, moment, lang, query.tables)
