@@ -17,6 +17,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from shared.backoff import backoff_seconds
 from shared.embedded import APPLICATION_DATABASE, start_embedded_server, with_database
 from shared.migrations import Migrator
 from shared.outage import OUTAGE_KEY, OutageLog, describe, observed_connect
@@ -29,6 +30,8 @@ POOL_KEY = web.AppKey("db_pool", asyncpg.Pool)
 # Errors that mean "not there (yet)": worth retrying while the database starts (the pool's connect
 # raises shared.outage.DatabaseUnreachable, a ConnectionError, for all of these).
 _TRANSIENT = (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+# The longest wait between tries to connect while the database starts.
+_LONGEST_RETRY_SECONDS = 2.0
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -62,8 +65,11 @@ async def retry_until_reachable(
 ) -> Any:
     """Call ``connect`` until it succeeds or ``timeout`` seconds pass, backing off between tries."""
     deadline = time.monotonic() + timeout
-    delay = first_delay
+    attempt = 0
     while True:
+        attempt += 1
+        # first_delay doubling up to 2 s (a first_delay longer than that is waited once, as given)
+        delay = first_delay if attempt == 1 else backoff_seconds(attempt, base=first_delay, cap=_LONGEST_RETRY_SECONDS)
         try:
             return await connect()
         except _TRANSIENT as error:
@@ -74,7 +80,6 @@ async def retry_until_reachable(
                 ) from None
             log.warning("database not reachable yet (%s), retrying in %.1f s", where, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 2.0)
         except asyncpg.InvalidCatalogNameError:
             raise DatabaseUnavailable(f"the database does not exist ({where})") from None
         except (asyncpg.InvalidAuthorizationSpecificationError, asyncpg.InvalidPasswordError) as error:

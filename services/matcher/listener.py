@@ -17,7 +17,11 @@ from collections.abc import Callable
 
 import asyncpg
 
+from shared.backoff import backoff_seconds
+
 log = logging.getLogger("services.matcher.listener")
+# The longest wait between tries to listen again, however long a poll is: 0.5 s doubled ten times.
+_LONGEST_RETRY_SECONDS = 512.0
 
 # Errors raised while talking to the database: logged, and tried again on the next turn.
 DATABASE_ERRORS = (
@@ -123,7 +127,9 @@ class ChannelListener:
         >>> listener.retry_delay(5.0)
         2.0
         """
-        return poll_seconds if self.failures == 0 else min(poll_seconds, 0.5 * 2 ** min(self.failures - 1, 10))
+        if self.failures == 0:
+            return poll_seconds
+        return backoff_seconds(self.failures, base=0.5, cap=min(poll_seconds, _LONGEST_RETRY_SECONDS))
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if self._notify_hook is not None:

@@ -17,6 +17,8 @@ from uuid import UUID
 
 import asyncpg
 
+from shared.backoff import backoff_seconds
+
 from ..sql import jobs as sql
 
 QUEUED, RUNNING, DONE, FAILED, INFEASIBLE = "queued", "running", "done", "failed", "infeasible"
@@ -77,27 +79,6 @@ class Job:
 
 def _job(record: asyncpg.Record | None) -> Job | None:
     return None if record is None else Job.from_record(record)
-
-
-def backoff_seconds(attempt: int, base: float = RETRY_BASE_SECONDS, cap: float = RETRY_CAP_SECONDS) -> float:
-    """Seconds to wait before the next try after ``attempt`` failed tries: doubling from ``base``, at most ``cap``.
-
-    Parameters
-    ----------
-    attempt : int
-        How many tries have run so far (1 after the first failure).
-    base, cap : float
-        The first wait and the longest one.
-
-    Examples
-    --------
-    >>> [backoff_seconds(n, base=5, cap=60) for n in (1, 2, 3, 4, 5)]
-    [5.0, 10.0, 20.0, 40.0, 60.0]
-    >>> backoff_seconds(0, base=5)
-    5.0
-    """
-    exponent = min(max(attempt - 1, 0), 30)  # 2**30 × any sane base is past every cap
-    return float(min(cap, base * 2**exponent))
 
 
 def clip_text(text: str, limit: int) -> str:
@@ -252,7 +233,7 @@ async def fail(
         if record is None:
             return None
         if retryable and record["attempts"] < record["max_attempts"]:
-            delay = backoff_seconds(record["attempts"], retry_base_seconds, retry_cap_seconds)
+            delay = backoff_seconds(record["attempts"], base=retry_base_seconds, cap=retry_cap_seconds)
             return _job(await conn.fetchrow(sql.REQUEUE_JOB, job_id, reason, delay))
         return _job(await conn.fetchrow(sql.FAIL_JOB, job_id, reason))
 

@@ -20,6 +20,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from shared.backoff import backoff_seconds
 from shared.db import POOL_KEY
 
 from ..links import LinkSecretMissing
@@ -45,17 +46,6 @@ VISIBILITY_SECONDS = 300.0
 CONCURRENCY = 8
 # On shutdown the batch being sent gets this long to finish before it is cancelled and handed back.
 SHUTDOWN_GRACE_SECONDS = 5.0
-
-
-def backoff_seconds(attempts: int, *, base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    """The wait after the ``attempts``-th failed attempt: ``base`` doubling, at most ``cap``.
-
-    Examples
-    --------
-    >>> [backoff_seconds(n) for n in (1, 2, 3, 12)]
-    [10.0, 20.0, 40.0, 3600.0]
-    """
-    return min(cap, base * 2 ** max(attempts - 1, 0))
 
 
 @dataclass(frozen=True)
