@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.errors import FieldError
+from shared.event_states import EventStatus
 from shared.reference.municipalities import DALARNA_COUNTY_CODE, CountyCode, MunicipalityCode
 from shared.reference.phone import ContactPerson
 from shared.snapshot import DEFAULT_MIN_RELEVANCE_PERCENT
@@ -27,15 +27,6 @@ from shared.wall_clock import WallClock, WallClockOut
 
 from .pagination import PageQuery
 from .slots import DEFAULT_TIME_ZONE, event_slot_grid
-
-
-class EventStatus(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-    SCHEDULED = "scheduled"
-    PUBLISHED = "published"
-
 
 # Fields that define the slot grid: changing them moves or removes slots, so only before scheduling.
 GRID_FIELDS = frozenset(

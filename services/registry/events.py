@@ -1,10 +1,7 @@
 """Events (Affärsträffar): create, list, read, update, delete, and move through their statuses.
 
-Status machine (who may move it in brackets; organisers may do every move)::
-
-    draft → open → closed ⇄ open
-                   closed → scheduled [service]  → published [service]
-    scheduled → closed, published → closed        (re-open; a reason is required)
+Statuses and who may move them are :mod:`shared.event_states` (organisers may make every move, the
+matcher's service token only closed → scheduled → published; re-opening a schedule needs a reason).
 
 Every change locks the event row (``SELECT … FOR UPDATE``) in its transaction, so two concurrent
 transitions are serialised and the second sees the first's result. Grid fields change only before
@@ -22,10 +19,12 @@ import asyncpg
 from aiohttp import web
 from pydantic_core import to_jsonable_python
 
+from shared import event_states
 from shared.auth import PRINCIPAL_KEY, Principal, Role, path_event, require
 from shared.clock import CLOCK_KEY
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
+from shared.event_states import Actor
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
@@ -54,17 +53,6 @@ from .sql import events as sql
 from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
 
 S = EventStatus
-NEXT_STATUSES: dict[EventStatus, tuple[EventStatus, ...]] = {
-    S.DRAFT: (S.OPEN,),
-    S.OPEN: (S.CLOSED,),
-    S.CLOSED: (S.OPEN, S.SCHEDULED),
-    S.SCHEDULED: (S.PUBLISHED, S.CLOSED),
-    S.PUBLISHED: (S.CLOSED,),
-}
-# The matcher stores a schedule and publishes it; everything else is the organisers' decision.
-SERVICE_TRANSITIONS = frozenset({(S.CLOSED, S.SCHEDULED), (S.SCHEDULED, S.PUBLISHED)})
-# Throwing away a schedule is a decision to document.
-REASON_REQUIRED = frozenset({(S.SCHEDULED, S.CLOSED), (S.PUBLISHED, S.CLOSED)})
 
 EVENT_COLUMNS = (
     "name",
@@ -323,17 +311,18 @@ async def transition_event(request: web.Request) -> web.Response:
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         current = await locked_event(conn, event_id, expected)
         source = EventStatus(current["status"])
-        allowed = NEXT_STATUSES[source]
-        if body.to not in allowed:
+        move = event_states.find_move(source, body.to)
+        if move is None:
+            allowed = event_states.next_statuses(source)
             raise Conflict(
                 f"An event that is {source} cannot become {body.to}; it can become: {', '.join(allowed)}.",
                 slug="invalid-transition",
                 allowed=list(allowed),
             )
-        move = (source, body.to)
-        if principal.role == Role.SERVICE and move not in SERVICE_TRANSITIONS:
+        actor = Actor.MATCHER if principal.role == Role.SERVICE else Actor.ORGANISER
+        if actor not in move.by:
             raise Forbidden("The service token may only mark an event scheduled or published.")
-        if move in REASON_REQUIRED and not body.reason:
+        if move.reason_required and not body.reason:
             raise ValidationProblem(
                 [
                     FieldError(
