@@ -17,6 +17,7 @@ from uuid import UUID
 
 import aiohttp
 
+from shared.event_states import EventStatus, matcher_path
 from shared.privacy import ChangeFeed
 
 log = logging.getLogger("services.matcher.registry_client")
@@ -123,9 +124,11 @@ class RegistryClient:
         not start from (still open for sign-up, say) is left as it is.
         """
         event = await self.event(event_id)
-        path = {"closed": ["scheduled", "published"], "scheduled": ["published"]}.get(event["status"], [])
         current = event["status"]
-        for step in path[: path.index(to) + 1] if to in path else []:
+        # The matcher's own moves (shared.event_states); an unknown status or target is no path.
+        known = {str(status) for status in EventStatus}
+        path = matcher_path(EventStatus(current), EventStatus(to)) if {current, to} <= known else []
+        for step in path:
             status, _, body = await self._call("POST", f"/events/{event_id}/transitions", json={"to": step})
             if status != 200:
                 log.warning("event %s: the registry refused %s → %s (%s)", event_id, current, step, status)
