@@ -15,8 +15,10 @@ from typing import Any
 from aiohttp import web
 
 from shared.auth import Role
+from shared.event_states import EventStatus
 
 from .backend import BackendError
+from .event_status_words import marked_labels
 from .forms import errors_by_field
 from .i18n import N_, NP_
 from .i18n import gettext as _
@@ -32,12 +34,8 @@ BUYER_CATEGORIES = {
     "state_agency": N_("Statlig myndighet"),
     "other": N_("Annan offentlig organisation"),
 }
-EVENT_STATUS = {
-    "open": N_("Öppen för anmälan"),
-    "closed": N_("Anmälan stängd"),
-    "scheduled": N_("Schemat planeras"),
-    "published": N_("Schemat är publicerat"),
-}
+# The events a buyer sees (not drafts), each with the one label of its status.
+EVENT_STATUS = marked_labels(status for status in EventStatus if status != EventStatus.DRAFT)
 # Who sees the need, in words a buyer cannot misread ("planning" and "planned" once read alike).
 NEED_STATUS = {
     "planning": N_("Utkast – syns bara för er"),

@@ -15,8 +15,8 @@ from shared.auth import Role
 
 from . import day_pages, public_event_pages
 from .backend import BackendError
+from .event_status_words import buttons, status_label
 from .forms import errors_by_field
-from .i18n import N_
 from .i18n import gettext as _
 from .organiser_event_form import (
     NEW_EVENT_BREAKS,
@@ -39,35 +39,6 @@ from .organiser_event_form import (
 )
 from .pages_common import all_pages, if_match, load_event, path_uuid
 from .render import backend, redirect, render, require_user
-
-STATUS_LABELS = {
-    "draft": N_("Utkast"),
-    "open": N_("Öppen för anmälan"),
-    "closed": N_("Anmälan stängd"),
-    "scheduled": N_("Schema klart"),
-    "published": N_("Schema publicerat"),
-}
-# The moves an organiser makes with a button (the matcher marks events scheduled and published itself).
-TRANSITIONS = {
-    "draft": ("open",),
-    "open": ("closed",),
-    "closed": ("open",),
-    "scheduled": ("closed",),
-    "published": ("closed",),
-}
-TRANSITION_LABELS = {
-    ("draft", "open"): N_("Öppna anmälan"),
-    ("open", "closed"): N_("Stäng anmälan"),
-    ("closed", "open"): N_("Öppna anmälan igen"),
-    ("scheduled", "closed"): N_("Släng schemat och öppna för ändringar"),
-    ("published", "closed"): N_("Dra tillbaka schemat och öppna för ändringar"),
-}
-REASON_NEEDED = {("scheduled", "closed"), ("published", "closed")}
-
-
-def status_label(status: str) -> str:
-    return _(STATUS_LABELS.get(status, status))
-
 
 # --- handlers ---------------------------------------------------------------------------------
 
@@ -167,10 +138,7 @@ def _event_context(event: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "event": event,
         "status_label": status_label(status),
-        "transitions": [
-            {"to": target, "label": _(TRANSITION_LABELS[(status, target)]), "reason": (status, target) in REASON_NEEDED}
-            for target in TRANSITIONS.get(status, ())
-        ],
+        "transitions": buttons(status),
         "preview": event_preview(event),
         "municipality": dict(municipality_options(event["municipality_code"])).get(event["municipality_code"]),
     }

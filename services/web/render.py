@@ -25,6 +25,7 @@ from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
 
 from . import i18n
 from .backend import Backend, BackendError
+from .event_status_words import status_label
 from .i18n import N_
 from .i18n import gettext as _
 from .session import (
@@ -81,6 +82,7 @@ def template_environment() -> jinja2.Environment:
         quoted=_in_page_language(formatting.quoted),
         zone=_in_page_language(formatting.zone_name),
         label=lambda value, kind: labels.label(kind, value, i18n.current_language.get()),
+        event_status=status_label,  # {{ event.status|event_status }}: shared.event_states' label
         sorted_sv=_sorted_sv,
     )
     return env
