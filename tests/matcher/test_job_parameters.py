@@ -58,7 +58,7 @@ def test_a_stored_job_that_is_not_a_schedule_job_is_refused():
 
 
 def test_the_solver_gets_the_jobs_seed_and_time_limit_else_the_services():
-    document = example_snapshot().model_dump(mode="json")
+    document = example_snapshot()
     own = job_request(JobParameters.model_validate({"seed": 5, "time_limit": 3}), document, Rules(), None, 60.0)
     assert (own.seed, own.time_limit, own.mode) == (5, 3.0, "fresh")
     default = job_request(JobParameters(), document, Rules(), [], 60.0)

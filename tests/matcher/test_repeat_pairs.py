@@ -60,9 +60,14 @@ async def store_version(conn: asyncpg.Connection, document: dict, *, publish: bo
     return version_id
 
 
+async def pairs_met(conn: asyncpg.Connection, document: dict, params: JobParameters | None = None) -> tuple:
+    """The pairs of ``document``'s event that met before, read as the runner reads them (from the model)."""
+    return await met_before(conn, EventSnapshot.model_validate(document), params or JobParameters())
+
+
 async def plan(conn: asyncpg.Connection, document: dict, params: JobParameters | None = None) -> set[tuple[str, str]]:
     """Pairs of the version a schedule job with ``params`` computes for ``document`` (as the runner does)."""
-    pairs = await met_before(conn, document, params or JobParameters())
+    pairs = await pairs_met(conn, document, params)
     result = compute_schedule(ComputeRequest(document, met_before=pairs))
     return {(str(m.sme_id), str(m.buyer_id)) for m in result.meetings}
 
@@ -70,7 +75,7 @@ async def plan(conn: asyncpg.Connection, document: dict, params: JobParameters |
 async def test_a_pair_that_met_at_a_published_earlier_event_is_not_paired_again_unless_asked(db: asyncpg.Connection):
     first, second = event_snapshot(dt.date(2026, 3, 10)), event_snapshot(dt.date(2026, 9, 15))
     await store_version(db, first, publish=True)
-    assert await met_before(db, second, JobParameters()) == (
+    assert await pairs_met(db, second) == (
         tuple(sorted(((uuid.UUID(CLEANER), uuid.UUID(BUYER)), (uuid.UUID(BUILDER), uuid.UUID(BUYER)))))
     )
     # The cleaner ranked the buyer's need: met again. Nobody asked for the builder: not paired.
@@ -81,14 +86,14 @@ async def test_a_pair_that_met_at_a_published_earlier_event_is_not_paired_again_
     second["smes"][1]["wanted_needs"] = [{"need_id": second["needs"][0]["id"], "rank": 1}]
     assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
     # The earlier event's version is the record of the first event only: it never counts for itself.
-    assert await met_before(db, first, JobParameters()) == ()
+    assert await pairs_met(db, first) == ()
 
 
 async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connection):
     second = event_snapshot(dt.date(2026, 9, 15))
     await store_version(db, event_snapshot(dt.date(2026, 3, 10)), publish=False)  # a draft: never held
     await store_version(db, event_snapshot(dt.date(2026, 10, 1)), publish=True)  # later than this one
-    assert await met_before(db, second, JobParameters()) == ()
+    assert await pairs_met(db, second) == ()
 
     cancelled = event_snapshot(dt.date(2026, 4, 1))
     await store_version(db, cancelled, publish=True)
@@ -99,7 +104,7 @@ async def test_only_published_earlier_attended_meetings_count(db: asyncpg.Connec
         uuid.UUID(cancelled["event"]["id"]),
         uuid.UUID(BUILDER),
     )
-    assert await met_before(db, second, JobParameters()) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
+    assert await pairs_met(db, second) == ((uuid.UUID(CLEANER), uuid.UUID(BUYER)),)
     assert await plan(db, second) == {(CLEANER, BUYER), (BUILDER, BUYER)}
 
 
@@ -129,7 +134,7 @@ async def test_the_worker_leaves_out_who_met_at_the_earlier_event(
     earlier = {**document, "event": {**document["event"], "id": str(uuid.uuid4())}}
     earlier["event"]["date"] = (dt.date.fromisoformat(document["event"]["date"]) - dt.timedelta(days=30)).isoformat()
     await store_version(db, earlier, publish=True)
-    met = {(str(s), str(b)) for s, b in await met_before(db, document, JobParameters())}
+    met = {(str(s), str(b)) for s, b in await pairs_met(db, document)}
     assert met == {(m["sme_id"], m["buyer_id"]) for m in first["meetings"]}
 
     second = await run_schedule(client, token, event_id, mode="fresh", seed=1)

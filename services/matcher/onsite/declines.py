@@ -18,16 +18,16 @@ erasure and the export, never copied into the audit log or the forbid rule.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal, TypeVar
 from uuid import UUID
 
 import asyncpg
 from pydantic import BaseModel, Field
 
 from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
+from shared.snapshot import EventSnapshot, SnapshotBuyer, SnapshotSme
 
 from ..audit import Actor, record
 from ..jobs import queue
@@ -39,6 +39,7 @@ from .meeting_status import free_table_slot, wake_live_fill
 
 # The job a decline before the day queues: a re-plan that keeps every other meeting where it was.
 REPLAN = JobParameters(mode="replan")
+_Party = TypeVar("_Party", SnapshotSme, SnapshotBuyer)
 DECLINE_RULE_REASON = "Avböjt av deltagaren (declined by the participant)"
 NOT_YOUR_MEETING = (
     "Ni har inget möte med den organisationen i det publicerade schemat. "
@@ -76,25 +77,30 @@ class Declared:
     job_id: UUID | None = None
 
 
-def without_busy_slots(snapshot: dict[str, Any], busy: dict[UUID, list[int]]) -> dict[str, Any]:
+def without_busy_slots(snapshot: EventSnapshot, busy: dict[UUID, list[int]]) -> EventSnapshot:
     """The snapshot with each participant's applied busy slots left out of its availability (a copy).
 
     Examples
     --------
-    >>> snap = {"smes": [{"organisation": {"id": "00000000-0000-0000-0000-000000000001"},
-    ...                   "available_slots": [0, 1, 2]}], "buyers": []}
-    >>> without_busy_slots(snap, {UUID(int=1): [1]})["smes"][0]["available_slots"], snap["smes"][0]["available_slots"]
-    ([0, 2], [0, 1, 2])
+    >>> from services.matcher.engine.examples import example_snapshot
+    >>> snap = example_snapshot()
+    >>> sme = snap.smes[0]
+    >>> without_busy_slots(snap, {sme.organisation.id: [1]}).smes[0].available_slots, sme.available_slots
+    ([0, 2, 3], [0, 1, 2, 3])
     """
     if not busy:
         return snapshot
-    result = copy.deepcopy(snapshot)
-    wanted = {str(org): set(slots) for org, slots in busy.items()}
-    for party in [*result.get("smes", []), *result.get("buyers", [])]:
-        slots = wanted.get(str(party["organisation"]["id"]))
-        if slots:
-            party["available_slots"] = [s for s in party["available_slots"] if s not in slots]
-    return result
+
+    def free(party: _Party) -> _Party:
+        slots = set(busy.get(party.organisation.id, ()))
+        if not slots:
+            return party
+        return party.model_copy(update={"available_slots": [s for s in party.available_slots if s not in slots]})
+
+    # The models are frozen: copies with the slots left out, the rest shared with ``snapshot``.
+    return snapshot.model_copy(
+        update={"smes": [free(sme) for sme in snapshot.smes], "buyers": [free(buyer) for buyer in snapshot.buyers]}
+    )
 
 
 async def applied_busy_slots(conn: asyncpg.Connection, event_id: UUID) -> dict[UUID, list[int]]:

@@ -1,8 +1,9 @@
 """One schedule computation, as the job worker runs it in a solver process: snapshot + rules → meetings.
 
-Pure (no I/O, seeded): everything comes in as plain data and goes out as plain data, so it can cross a
-process boundary and be tested without a server. Ids are the registry's; slots are the snapshot's grid
-indexes; ``table_index`` is the buyer's own table (0-based), as in ``schedule_meetings``.
+Pure (no I/O, seeded): everything comes in as plain data (the snapshot as its parsed, frozen model) and
+goes out as plain data, so it can cross a process boundary and be tested without a server. Ids are the
+registry's; slots are the snapshot's grid indexes; ``table_index`` is the buyer's own table (0-based), as
+in ``schedule_meetings``.
 
 Modes: ``fresh`` plans from scratch (organiser locks kept); ``replan`` starts from an earlier version and
 keeps every meeting that is still valid where it was (people may already have it in their calendars),
@@ -58,9 +59,13 @@ class StoredMeeting:
 
 @dataclass(frozen=True)
 class ComputeRequest:
-    """What one run needs; ``previous`` (meetings of the version to re-plan from) only in mode ``replan``."""
+    """What one run needs; ``previous`` (meetings of the version to re-plan from) only in mode ``replan``.
 
-    snapshot: dict[str, Any]
+    ``snapshot`` is the parsed model: the job parses the registry's document once where it fetches it. A
+    caller holding only the document (JSON) may pass that; it is parsed here, where the request is made.
+    """
+
+    snapshot: EventSnapshot
     mode: Literal["fresh", "replan"] = "fresh"
     locks: Sequence[Lock] = ()
     forbidden: Sequence[tuple[UUID, UUID]] = ()
@@ -69,6 +74,10 @@ class ComputeRequest:
     time_limit: float | None = None
     # (sme, buyer) pairs that met at an earlier event: no candidates unless one of them asked (issue 14).
     met_before: Sequence[tuple[UUID, UUID]] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.snapshot, EventSnapshot):
+            object.__setattr__(self, "snapshot", EventSnapshot.model_validate(self.snapshot))
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ class ComputeResult:
     quality: dict[str, Any]
     mode: str
     changes: dict[str, Any] = field(default_factory=dict)
-    # Seconds per phase in the solver process (validate, encode, plan, explain), for the job's timing log.
+    # Seconds per phase in the solver process (encode, plan, explain), for the job's timing log.
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -153,7 +162,7 @@ def compute_schedule(request: ComputeRequest) -> ComputeResult:
     Examples
     --------
     >>> from services.matcher.engine.examples import example_snapshot
-    >>> snapshot = example_snapshot().model_dump(mode="json")
+    >>> snapshot = example_snapshot()
     >>> first = compute_schedule(ComputeRequest(snapshot))
     >>> [(m.slot, m.table_index) for m in first.meetings], first.quality["meetings"]
     ([(1, 0), (0, 0)], 2)
@@ -162,8 +171,7 @@ def compute_schedule(request: ComputeRequest) -> ComputeResult:
     (True, 2, 0)
     """
     clock = _Stopwatch()
-    snapshot = EventSnapshot.model_validate(request.snapshot)
-    clock.lap("validate")
+    snapshot = request.snapshot
     encoded = encode_snapshot(snapshot)
     labels = {slot.index: slot.label for slot in snapshot.event.slots}
     repeats = avoid_repeats(encoded, _constrained(encoded, request), request.met_before)

@@ -10,13 +10,14 @@ pairs out of the candidates unless one side asked for the meeting (:func:`avoid_
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import numpy as np
+
+from shared.snapshot import EventSnapshot
 
 from ..engine.encode import EncodedEvent
 from ..engine.model import BipartiteInstance
@@ -26,19 +27,16 @@ from ..sql import repeat_pairs as sql
 
 
 async def met_before(
-    conn: asyncpg.Connection, snapshot: Mapping[str, Any], params: JobParameters
+    conn: asyncpg.Connection, snapshot: EventSnapshot, params: JobParameters
 ) -> tuple[tuple[UUID, UUID], ...]:
     """The (sme id, buyer id) pairs of ``snapshot``'s event that met at an earlier event (none when off)."""
     if not params.avoid_repeat_pairs:
         return ()
-    event = snapshot["event"]
-    smes = [UUID(str(sme["organisation"]["id"])) for sme in snapshot.get("smes", [])]
-    buyers = [UUID(str(buyer["organisation"]["id"])) for buyer in snapshot.get("buyers", [])]
+    smes = [sme.organisation.id for sme in snapshot.smes]
+    buyers = [buyer.organisation.id for buyer in snapshot.buyers]
     if not smes or not buyers:
         return ()
-    rows = await conn.fetch(
-        sql.SELECT_MET_BEFORE, UUID(str(event["id"])), dt.date.fromisoformat(str(event["date"])), smes, buyers
-    )
+    rows = await conn.fetch(sql.SELECT_MET_BEFORE, snapshot.event.id, snapshot.event.date, smes, buyers)
     return tuple((row["sme_id"], row["buyer_id"]) for row in rows)
 
 
