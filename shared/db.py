@@ -20,7 +20,7 @@ from aiohttp import web
 from shared.backoff import backoff_seconds
 from shared.embedded import APPLICATION_DATABASE, start_embedded_server, with_database
 from shared.migrations import Migrator
-from shared.outage import OUTAGE_KEY, OutageLog, describe, observed_connect
+from shared.outage import OUTAGE_KEY, OutageLog, cannot_be_reached, describe, observed_connect
 from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.db")
@@ -74,11 +74,10 @@ async def retry_until_reachable(
             return await connect()
         except _TRANSIENT as error:
             if time.monotonic() + delay > deadline:
-                reason = describe(error)
                 raise DatabaseUnavailable(
-                    f"cannot reach the database ({where}) within {timeout:g} s: {reason}"
+                    cannot_be_reached(f"the database ({where})", describe(error), within=timeout)
                 ) from None
-            log.warning("database not reachable yet (%s), retrying in %.1f s", where, delay)
+            log.warning("%s yet, retrying in %.1f s", cannot_be_reached(f"the database ({where})"), delay)
             await asyncio.sleep(delay)
         except asyncpg.InvalidCatalogNameError:
             raise DatabaseUnavailable(f"the database does not exist ({where})") from None

@@ -18,7 +18,7 @@ from shared.db import POOL_KEY
 from shared.errors import ProblemError
 from shared.migrations import Migrator
 from shared.openapi import operation
-from shared.outage import RETRY_AFTER_SECONDS
+from shared.outage import RETRY_AFTER_SECONDS, cannot_be_reached
 from shared.web import SERVICE_NAME_KEY, json_response
 
 MIGRATOR_KEY = web.AppKey("migrator", Migrator)
@@ -56,7 +56,7 @@ async def readyz(request: web.Request) -> web.Response:
                 status = await migrator.status(conn)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         raise ProblemError(
-            f"The database is not reachable: {type(error).__name__}.", status=503, slug="not-ready", headers=retry
+            f"{cannot_be_reached('The database', type(error).__name__)}.", status=503, slug="not-ready", headers=retry
         ) from None
     if not status.current:
         raise ProblemError(

@@ -33,6 +33,41 @@ log = logging.getLogger("shared.outage")
 # client a retry every few seconds, which is cheap for us (no connection is opened for an answered 503).
 RETRY_AFTER_SECONDS = 5
 
+# One wording for "the database cannot be reached", wherever it is said. People read the 503's problem
+# detail (Swedish first, then English, like every problem the services answer to people); operators read
+# the log lines, readiness answers and stored errors (English, through :func:`cannot_be_reached`).
+DATABASE_UNREACHABLE_SV = "Databasen går inte att nå just nu"
+DATABASE_UNREACHABLE_EN = "The database cannot be reached right now"
+DATABASE_UNREACHABLE_DETAIL = (
+    f"{DATABASE_UNREACHABLE_SV}; försök igen om en stund. / {DATABASE_UNREACHABLE_EN}; try again shortly."
+)
+
+
+def cannot_be_reached(what: str, reason: str | None = None, *, within: float | None = None) -> str:
+    """The one operator-facing wording of an outage: what cannot be reached, how long we tried, and why.
+
+    Parameters
+    ----------
+    what : str
+        What is away, as the sentence starts (e.g. ``"the database (127.0.0.1:5432/affarstraff)"``).
+    reason : str, optional
+        The driver's reason (see :func:`describe`), or the error's type name.
+    within : float, optional
+        How many seconds we kept trying.
+
+    Examples
+    --------
+    >>> cannot_be_reached("the database")
+    'the database cannot be reached'
+    >>> cannot_be_reached("the database (127.0.0.1:5432/app)", "ConnectionRefusedError: refused", within=1)
+    'the database (127.0.0.1:5432/app) cannot be reached within 1 s (ConnectionRefusedError: refused)'
+    """
+    text = f"{what} cannot be reached"
+    if within is not None:
+        text += f" within {within:g} s"
+    return f"{text} ({reason})" if reason else text
+
+
 # Connecting failed in a way that passes: the server is not there, not ready, or full.
 _CONNECT_FAILURES = (
     OSError,
@@ -158,9 +193,8 @@ class OutageLog:
         self._since = self._clock()
         self._answered = 0
         log.warning(
-            "%s unavailable (%s); answering 503 until it is back",
-            self.where,
-            describe(error),
+            "%s; answering 503 until it is back",
+            cannot_be_reached(self.where, describe(error)),
             extra={"outage": "began"},
         )
         return True

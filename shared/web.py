@@ -37,7 +37,7 @@ from shared.errors import (
 from shared.json_body import load_json, nul_parameters
 from shared.logs import quiet_malformed_requests, request_id_var
 from shared.openapi import build_openapi, operation, render_docs_html
-from shared.outage import OUTAGE_KEY, RETRY_AFTER_SECONDS, is_database_outage
+from shared.outage import DATABASE_UNREACHABLE_DETAIL, OUTAGE_KEY, RETRY_AFTER_SECONDS, is_database_outage
 from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.web")
@@ -152,8 +152,7 @@ def database_unavailable(request: web.Request, error: Exception, path: str, requ
         type=f"{PROBLEM_TYPE_BASE}database-unavailable",
         title="Service Unavailable",
         status=503,
-        detail="Databasen går inte att nå just nu; försök igen om en stund. / "
-        "The database cannot be reached right now; try again shortly.",
+        detail=DATABASE_UNREACHABLE_DETAIL,
         instance=path,
         request_id=request_id,
     )

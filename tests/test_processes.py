@@ -92,7 +92,8 @@ def test_unreachable_database_gives_a_clear_message():
     code, _, err = proc.finish()
     assert code == 1
     last = err.strip().splitlines()[-1]
-    assert "cannot reach the database" in last and "127.0.0.1" in last and "hunter2" not in err
+    assert "the database (" in last and "cannot be reached within 1 s" in last and "127.0.0.1" in last
+    assert "hunter2" not in err
     assert "Traceback" not in err
 
 

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from shared.backoff import backoff_seconds
 from shared.db import POOL_KEY
+from shared.outage import cannot_be_reached
 
 from ..links import LinkSecretMissing
 from ..listener import DATABASE_ERRORS, ChannelListener, RetryStreak, wait_for_either
@@ -137,7 +138,7 @@ async def _attempt(
         try:
             outcome = await _send(pool, settings, session, row)
         except DATABASE_ERRORS as error:
-            outcome = Outcome.retry(f"database unavailable: {type(error).__name__}")
+            outcome = Outcome.retry(cannot_be_reached("the database", type(error).__name__))
         except Exception as error:
             # A bug, not the receiver's fault: logged in full, the row retried (and given up after max).
             log.exception("outbox %s: sending failed unexpectedly", row.id)
