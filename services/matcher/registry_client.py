@@ -17,10 +17,13 @@ from uuid import UUID
 
 import aiohttp
 
+from shared.backoff import backoff_seconds
 from shared.event_states import EventStatus, matcher_path
 from shared.privacy import ChangeFeed
 
 log = logging.getLogger("services.matcher.registry_client")
+# Between tries of one call: 0.5 s doubling (the calls make three tries, so 0.5 s and 1 s), at most this.
+RETRY_CAP_SECONDS = 8.0
 
 _HASH = re.compile(r'^"?([0-9a-f]{64})"?$')
 
@@ -78,7 +81,7 @@ class RegistryClient:
             # Per try at info: the caller reports the outcome (a background poll once per outage).
             log.info("%s %s: %s (try %d of %d)", method, path, last, attempt, self._tries)
             if attempt < self._tries:
-                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+                await asyncio.sleep(backoff_seconds(attempt, base=0.5, cap=RETRY_CAP_SECONDS))
         raise RegistryDown(f"Registret svarar inte just nu ({last}); schemaläggningen försöker igen.")
 
     @staticmethod

@@ -50,7 +50,7 @@ from .event_models import (
 from .pagination import link_headers, page_of, typed_cursor
 from .slots import event_slot_grid
 from .sql import events as sql
-from .versioning import etag_headers, if_match_version, not_modified, raise_missing_or_stale
+from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, raise_missing_or_stale
 
 S = EventStatus
 
@@ -187,7 +187,7 @@ async def get_event(request: web.Request) -> web.Response:
     """One event with its grid; drafts are 404 for SMEs and buyers."""
     row = await visible_event(request.app[POOL_KEY], request, event_id_of(request))
     if not_modified(request, row["version"]):
-        return web.Response(status=304, headers=etag_headers(row["version"]))
+        return not_modified_response(row["version"])
     return _event_response(row)
 
 
