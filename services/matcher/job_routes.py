@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from shared.auth import PRINCIPAL_KEY, Role, path_event, require
+from shared.conditional import not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import Conflict, NotFound
 from shared.openapi import operation
@@ -165,6 +166,8 @@ async def list_event_jobs(request: web.Request) -> web.Response:
 async def get_job(request: web.Request) -> web.Response:
     job_id = path_uuid_or_404(request, "job_id", "job")
     query = read_query(request, WaitQuery)
+    # The long poll's own token (the one tag job-progress.js last saw), compared as sent rather than as a
+    # cache validator list (shared.conditional): '*' would otherwise answer 304 to every poll.
     seen = request.headers.get("If-None-Match")
     with request.app[WATCH_KEY].subscribe(job_id) as changed:
         job = await _read_job(request, job_id)
@@ -175,7 +178,7 @@ async def get_job(request: web.Request) -> web.Response:
             job = await _read_job(request, job_id)
     tag = job_etag(job)
     if seen == tag:
-        return web.Response(status=304, headers={"ETag": tag})
+        return not_modified_response(tag)
     return json_response(await _job_out(request, job), headers={"ETag": tag, "Cache-Control": "no-cache"})
 
 
