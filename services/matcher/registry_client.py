@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +21,7 @@ import aiohttp
 from shared.backoff import backoff_seconds
 from shared.event_states import EventStatus, matcher_path
 from shared.privacy import ChangeFeed
+from shared.snapshot import EventSnapshot
 
 log = logging.getLogger("services.matcher.registry_client")
 # Between tries of one call: 0.5 s doubling (the calls make three tries, so 0.5 s and 1 s), at most this.
@@ -46,10 +48,21 @@ class RegistryRefused(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An event snapshot as the registry sent it, and its content hash (the registry's ETag)."""
+    """An event snapshot as the registry sent it, and its content hash (the registry's ETag).
+
+    ``document`` is kept as sent (a version stores it so); :attr:`model` is its parsed contract.
+    """
 
     document: dict[str, Any]
     content_hash: str
+
+    @cached_property
+    def model(self) -> EventSnapshot:
+        """The document parsed into :class:`~shared.snapshot.EventSnapshot`, on first use and only once.
+
+        On first use, not on arrival: callers that only look up a few ids in ``document`` pay nothing.
+        """
+        return EventSnapshot.model_validate(self.document)
 
 
 class RegistryClient:

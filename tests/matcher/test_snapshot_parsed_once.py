@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from services.matcher.engine.examples import example_snapshot
 from services.matcher.jobs.parameters import JobParameters
 from services.matcher.onsite.declines import without_busy_slots
+from services.matcher.registry_client import Snapshot
 from services.matcher.schedules.compute import ComputeRequest, compute_schedule
 from services.matcher.schedules.runner import job_request
 from services.matcher.schedules.store import Rules
@@ -19,6 +20,14 @@ from shared.snapshot import UNHASHED_FIELDS, EventSnapshot
 from tests.matcher.test_schedules import run_schedule, sample_event, snapshot_of, working_matcher
 
 __all__ = ["sample_event", "working_matcher"]  # fixtures of test_schedules, used here
+
+
+def test_a_fetched_snapshot_is_parsed_once_and_keeps_its_document():
+    document = example_snapshot().model_dump(mode="json")
+    fetched = Snapshot(document, "0" * 64)
+    assert fetched.model == example_snapshot()
+    assert fetched.model is fetched.model  # one parse, however many readers
+    assert fetched.document is document and document == example_snapshot().model_dump(mode="json")
 
 
 def test_busy_slots_leave_a_copy_of_the_model_and_the_solver_gets_it():

@@ -56,7 +56,7 @@ class RelevanceCache:
         held = self._snapshots.get(event_id)
         if held is None or not await client.snapshot_unchanged(event_id, held[0]):
             fresh = await client.snapshot(event_id)
-            held = (fresh.content_hash, EventSnapshot.model_validate(fresh.document))
+            held = (fresh.content_hash, fresh.model)
             self._snapshots[event_id] = held
         self._snapshots.move_to_end(event_id)
         while len(self._snapshots) > KEPT_EVENTS:

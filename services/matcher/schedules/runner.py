@@ -121,9 +121,9 @@ def make_schedule_handler(
         except RegistryRefused as error:
             raise Infeasible(f"Evenemanget kan inte hämtas (the event cannot be read): {error.reason}") from None
         fetched = time.perf_counter()
-        # Parsed once, here: the busy slots, the repeat pairs and the solver process take the model. The
-        # document as the registry sent it (``snapshot.document``) is what the version stores.
-        model = EventSnapshot.model_validate(snapshot.document)
+        # Parsed once, on its first use here: the busy slots, the repeat pairs and the solver process take the
+        # model. The document as the registry sent it (``snapshot.document``) is what the version stores.
+        model = snapshot.model
         validated = time.perf_counter()
         async with pool.acquire() as conn:
             rules = await store.load_rules(conn, job.event_id)
