@@ -291,10 +291,16 @@ def test_distances_satisfy_the_triangle_inequality() -> None:
         assert distance_km(a, c) <= distance_km(a, b) + distance_km(b, c) + 1e-9
 
 
-@pytest.mark.parametrize("code", ["2000", "0180", "1999", "2580"])
+@pytest.mark.parametrize("code", ["2000", "1999", "2099", "9999"])
 def test_unknown_codes_raise(code: str) -> None:
-    with pytest.raises(ValueError, match="not the code of a municipality in Dalarna"):
+    with pytest.raises(ValueError, match="not both Swedish municipality codes"):
         distance_km("2080", code)
+
+
+def test_distances_reach_beyond_dalarna() -> None:
+    # Stockholm and Kiruna are real municipalities now that the engine scores any county's events.
+    assert 150 < distance_km("2080", "0180") < 250  # Falun to Stockholm
+    assert distance_km("2580", "2584") > 200  # Luleå to Kiruna
 
 
 @pytest.mark.parametrize(
