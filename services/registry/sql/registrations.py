@@ -77,6 +77,9 @@ LOCK_EXISTING_REGISTRATION = """
 SELECT id, status FROM registry.registrations WHERE event_id = $1 AND organisation_id = $2 FOR UPDATE
 """
 
+# One registration per organisation and event (UNIQUE (event_id, organisation_id) in 0002_registry_core.sql).
+REGISTRATION_UNIQUE = "registrations_event_id_organisation_id_key"
+
 INSERT_REGISTRATION = """
 INSERT INTO registry.registrations
     (event_id, organisation_id, kind, available_slots, max_meetings, languages, tables, representatives, note,
