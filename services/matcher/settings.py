@@ -78,6 +78,12 @@ class MatcherSettings(CommonSettings):
     job_retry_base_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="MATCHER_JOB_RETRY_BASE_SECONDS: first back-off after a failure"
     )
+    job_retry_cap_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="MATCHER_JOB_RETRY_CAP_SECONDS: the longest back-off between attempts (it doubles up to this)",
+    )
     solve_time_limit: float = Field(
         default=30.0, gt=0, le=3600, description="MATCHER_SOLVE_TIME_LIMIT: default seconds for one solve"
     )

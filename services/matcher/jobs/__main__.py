@@ -5,10 +5,12 @@
     python -m services.matcher.jobs --handler tests.matcher.test_worker_processes:stepping_handler
 
 Any number of these can run beside the matcher's web processes (set ``MATCHER_WORKERS=0`` there to keep
-solving out of them). The database and the registry come from the matcher's settings (``DATABASE_URL``,
-``REGISTRY_URL``, ``MATCHER_SERVICE_TOKEN`` …); solves run in ``MATCHER_SOLVER_PROCESSES`` processes.
-The lease, poll and retry times are ``MATCHER_JOB_LEASE_SECONDS``, ``MATCHER_JOB_POLL_SECONDS`` and
-``MATCHER_JOB_RETRY_BASE_SECONDS``, like the web processes' workers; a flag given overrides its setting.
+solving out of them); each runs one worker. It is built by :func:`services.matcher.worker_app.create_worker_app`
+from the matcher's settings and the same parts as the web processes' workers: the database pool and its
+migrations (``DATABASE_URL``, ``MIGRATE_ON_START``), the registry's session and client (``REGISTRY_URL``,
+``MATCHER_SERVICE_TOKEN`` …), solves in ``MATCHER_SOLVER_PROCESSES`` processes, and the lease, poll and
+back-off times ``MATCHER_JOB_LEASE_SECONDS``, ``MATCHER_JOB_POLL_SECONDS``, ``MATCHER_JOB_RETRY_BASE_SECONDS``
+and ``MATCHER_JOB_RETRY_CAP_SECONDS``; a time flag given overrides its setting.
 SIGTERM or SIGINT stops the worker cleanly, handing a running job back to the queue. ``--handler`` names
 another async callable ``handler(job, report_progress)`` (see :mod:`services.matcher.jobs.worker`).
 """
@@ -17,28 +19,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib
 import signal
 import sys
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
-import aiohttp
-import asyncpg
-
-from shared.db import DatabaseUnavailable, create_pool, resolve_database_url
+from shared.db import DatabaseUnavailable
 from shared.logs import configure_logging
 from shared.migrations import MigrationError
 from shared.serve import fail
-from shared.settings import ConfigurationError, secret_value
+from shared.settings import ConfigurationError
 
-from .. import SCHEMA
-from ..app import migrator
 from ..settings import MatcherSettings, load
-from .worker import JobHandler, default_worker_id, run_worker
+from ..worker_app import create_worker_app, run_until
+from .worker import JobHandler
 
 SERVICE = "matcher-worker"
+
+# Each time flag and the setting it overrides.
+TIME_FLAGS = {
+    "lease_seconds": "job_lease_seconds",
+    "poll_seconds": "job_poll_seconds",
+    "retry_base_seconds": "job_retry_base_seconds",
+}
 
 
 def import_handler(path: str) -> JobHandler:
@@ -49,54 +51,27 @@ def import_handler(path: str) -> JobHandler:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-@contextlib.asynccontextmanager
-async def schedule_handler(settings: MatcherSettings, pool: asyncpg.Pool) -> AsyncIterator[JobHandler]:
-    """The real schedule job handler, with its registry client and solver processes."""
-    from ..registry_client import RegistryClient
-    from ..schedules.runner import make_schedule_handler, solver_executor
-
-    executor = solver_executor(settings.solver_processes)
-    try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.registry_timeout)) as session:
-            registry = RegistryClient(session, str(settings.registry_url), secret_value(settings.service_token))
-            yield make_schedule_handler(pool, registry, executor, default_time_limit=settings.solve_time_limit)
-    finally:
-        executor.shutdown(wait=False, cancel_futures=True)
-
-
-@dataclass(frozen=True)
-class WorkerTimes:
-    """How long a lease lasts, how often an idle worker looks for jobs, the first back-off (seconds)."""
-
-    lease_seconds: float
-    poll_seconds: float
-    retry_base_seconds: float
-
-
-def worker_times(args: argparse.Namespace, settings: MatcherSettings) -> WorkerTimes:
-    """Each time from its flag when one was given, else from the settings (the environment).
+def worker_settings(args: argparse.Namespace, settings: MatcherSettings) -> MatcherSettings:
+    """The settings with each time flag given put in place of its setting; the rest as the environment says.
 
     The flags have no defaults of their own: a default there would override ``MATCHER_JOB_*`` and make
     a separate worker keep other times than the web processes' workers (a killed worker's job was once
-    taken over after 30 s where the operator had set a 6 s lease).
+    taken over after 30 s where the operator had set a 6 s lease). A flag is taken as given, unchecked
+    against the setting's bounds (tests run leases of 2 s).
 
     Examples
     --------
     >>> settings = MatcherSettings(job_lease_seconds=6, job_poll_seconds=1, job_retry_base_seconds=2)
-    >>> worker_times(parser().parse_args([]), settings)
-    WorkerTimes(lease_seconds=6.0, poll_seconds=1.0, retry_base_seconds=2.0)
-    >>> worker_times(parser().parse_args(["--lease-seconds", "10"]), settings).lease_seconds
+    >>> chosen = worker_settings(parser().parse_args([]), settings)
+    >>> chosen.job_lease_seconds, chosen.job_poll_seconds, chosen.job_retry_base_seconds
+    (6.0, 1.0, 2.0)
+    >>> worker_settings(parser().parse_args(["--lease-seconds", "10"]), settings).job_lease_seconds
     10.0
     """
-
-    def pick(flag: float | None, setting: float) -> float:
-        return float(setting if flag is None else flag)
-
-    return WorkerTimes(
-        lease_seconds=pick(args.lease_seconds, settings.job_lease_seconds),
-        poll_seconds=pick(args.poll_seconds, settings.job_poll_seconds),
-        retry_base_seconds=pick(args.retry_base_seconds, settings.job_retry_base_seconds),
-    )
+    given = {
+        setting: float(getattr(args, flag)) for flag, setting in TIME_FLAGS.items() if getattr(args, flag) is not None
+    }
+    return settings.model_copy(update=given) if given else settings
 
 
 async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
@@ -104,27 +79,9 @@ async def work(settings: MatcherSettings, args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    pool = await create_pool(settings, await resolve_database_url(settings), SCHEMA)
-    try:
-        async with pool.acquire() as conn:
-            await migrator().prepare(conn, apply=settings.migrate_on_start)
-        async with contextlib.AsyncExitStack() as stack:
-            if args.handler:
-                handler = import_handler(args.handler)
-            else:
-                handler = await stack.enter_async_context(schedule_handler(settings, pool))
-            times = worker_times(args, settings)
-            await run_worker(
-                pool,
-                handler,
-                worker_id=args.worker_id or default_worker_id(),
-                lease_seconds=times.lease_seconds,
-                poll_seconds=times.poll_seconds,
-                stop_event=stop,
-                retry_base_seconds=times.retry_base_seconds,
-            )
-    finally:
-        await pool.close()
+    handler = import_handler(args.handler) if args.handler else None
+    app = create_worker_app(worker_settings(args, settings), handler=handler, worker_id=args.worker_id)
+    await run_until(app, stop)
 
 
 def parser() -> argparse.ArgumentParser:
