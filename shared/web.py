@@ -42,11 +42,14 @@ from shared.settings import CommonSettings
 
 log = logging.getLogger("shared.web")
 ModelT = TypeVar("ModelT", bound=BaseModel)
+SettingsT = TypeVar("SettingsT", bound=CommonSettings)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
+# The common settings, for shared code; each service also has its own typed key to the same object
+# (services/<service>/keys.py, set by base_application).
 SETTINGS_KEY = web.AppKey("settings", CommonSettings)
 SERVICE_NAME_KEY = web.AppKey("service_name", str)
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
@@ -265,17 +268,27 @@ def add_openapi_routes(app: web.Application, *, title: str, version: str, descri
     api_docs.add_docs_routes(app)  # the viewer's files: no operations, so not in the document
 
 
-def base_application(settings: CommonSettings, service_name: str, clock: Clock | None = None) -> web.Application:
+def base_application(
+    settings: SettingsT,
+    service_name: str,
+    clock: Clock | None = None,
+    *,
+    settings_key: web.AppKey[SettingsT] | None = None,
+) -> web.Application:
     """An application with the shared middlewares, body limit, settings and clock; routes come from the service.
 
     ``clock``: what ``app[CLOCK_KEY]`` answers (tests pass a :class:`shared.clock.ManualClock`); by default
-    the one ``CLOCK_FILE`` names, else the system's.
+    the one ``CLOCK_FILE`` names, else the system's. ``settings_key``: the service's own settings key (typed
+    as its settings class, e.g. ``services.matcher.keys.SETTINGS_KEY``); it is given the same object as
+    :data:`SETTINGS_KEY`, here and nowhere else, so the two cannot disagree.
     """
     app = web.Application(
         middlewares=[request_context_middleware, problem_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS_KEY] = settings
+    if settings_key is not None:
+        app[settings_key] = settings
     app[CLOCK_KEY] = clock if clock is not None else clock_for(settings.clock_file)
     app[SERVICE_NAME_KEY] = service_name
     security_headers.install(app)

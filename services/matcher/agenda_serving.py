@@ -22,7 +22,7 @@ from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import FieldError, NotFound, ProblemError, ValidationProblem
 from shared.security_headers import document_policy
-from shared.web import SETTINGS_KEY, json_response, read_query
+from shared.web import json_response, read_query
 
 from .agendas.cancelled import cancelled_html, cancelled_ics
 from .agendas.documents import (
@@ -40,8 +40,7 @@ from .agendas.documents import (
 from .agendas.link_store import StoredLink, configured_key, link_and_published, organisation_link_url
 from .agendas.live import LivePage
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
-from .agendas.reads import READS_KEY
-from .agendas.seen import SEEN_KEY, SeenMarkers
+from .agendas.seen import SeenMarkers
 from .agendas.store import (
     AGENDA_CACHE,
     Kind,
@@ -57,7 +56,8 @@ from .agendas.store import (
     released_before,
     version_by_number,
 )
-from .link_cache import LINK_CACHE_KEY, read_through
+from .keys import LINK_CACHE_KEY, READS_KEY, SEEN_KEY, SETTINGS_KEY
+from .link_cache import read_through
 from .links import agenda_link_url, token_hash
 from .onsite.arrivals import arrived_counterparts
 from .sql import privacy as privacy_sql

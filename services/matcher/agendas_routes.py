@@ -17,12 +17,13 @@ from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
-from shared.web import SETTINGS_KEY, json_response
+from shared.web import json_response
 
 from . import agenda_serving as serving
 from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
 from .agendas.link_store import configured_key, ensure_links, event_links, revoke_link
 from .audit import actor_of, record
+from .keys import SETTINGS_KEY
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .sql import audit as audit_sql
 

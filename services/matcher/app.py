@@ -19,6 +19,7 @@ from .agendas.reads import reads_context
 from .agendas.seen import seen_context
 from .auth import RegistryTokenVerifier, http_session_context
 from .jobs.watch import watch_context
+from .keys import REGISTRY_KEY, SETTINGS_KEY
 from .notify.deliver import outbox_context
 from .onsite.filler import filler_context
 from .privacy.feed import delivery_gate, feed_context
@@ -26,7 +27,7 @@ from .reminders import reminders_context
 from .routes import setup_routes
 from .schedules.runner import workers_context
 from .settings import MatcherSettings
-from .state import REGISTRY_KEY, registry_client_context
+from .state import registry_client_context
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,7 +38,7 @@ def migrator() -> Migrator:
 
 def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.Application:
     """Build the matcher app; the database opens (and migrates) when the app starts."""
-    app = base_application(settings, SERVICE_NAME, clock)
+    app = base_application(settings, SERVICE_NAME, clock, settings_key=SETTINGS_KEY)
     app[MIGRATOR_KEY] = migrator()
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))

@@ -14,9 +14,9 @@ from shared.auth import Principal, hash_token
 from shared.errors import ProblemError
 from shared.outage import RETRY_AFTER_SECONDS, OutageLog
 
-log = logging.getLogger("services.matcher.auth")
+from .keys import HTTP_SESSION_KEY
 
-HTTP_SESSION_KEY = web.AppKey("registry_http", aiohttp.ClientSession)
+log = logging.getLogger("services.matcher.auth")
 
 
 class RegistryUnavailable(ProblemError):

@@ -24,7 +24,7 @@ from shared.conditional import not_modified, not_modified_response
 from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
-from shared.web import SETTINGS_KEY, read_query
+from shared.web import read_query
 
 from . import agenda_serving as serving
 from .agendas.ics import agenda_feed
@@ -32,6 +32,7 @@ from .agendas.link_store import StoredLink, link_for_token
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
 from .agendas.store import AGENDA_CACHE, Participant, day_meetings, day_of, participant_kind, released_before
 from .agendas_routes import LINK_NOT_FOUND
+from .keys import SETTINGS_KEY
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .settings import MatcherSettings
 

@@ -23,11 +23,10 @@ from .audit import actor_of, record
 from .auth import RegistryUnavailable
 from .jobs import queue
 from .jobs.queue import Job
-from .jobs.watch import WATCH_KEY
+from .keys import REGISTRY_KEY, WATCH_KEY
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import JobList, JobOut, ScheduleRequest
 from .sql import schedules as sql
-from .state import REGISTRY_KEY
 
 SSE_KEEPALIVE_SECONDS = 15.0
 log = logging.getLogger("services.matcher.job_routes")

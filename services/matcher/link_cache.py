@@ -34,6 +34,7 @@ from aiohttp import web
 
 from shared.db import POOL_KEY
 
+from .keys import LINK_CACHE_KEY
 from .listener import ChannelListener, wait_for_either
 
 CHANNEL = "matcher_link_cache"
@@ -166,9 +167,6 @@ async def read_through(
     if event_id is not None:
         cache.put(key, event_id, found, generation)
     return found
-
-
-LINK_CACHE_KEY = web.AppKey("link_cache", LinkCache)
 
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})

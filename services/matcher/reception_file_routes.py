@@ -29,7 +29,7 @@ from shared.errors import Forbidden, NotFound
 from shared.event_day import is_event_day
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import SETTINGS_KEY, json_response, read_json, read_query
+from shared.web import json_response, read_json, read_query
 
 from . import agenda_serving as serving
 from .agendas.documents import filename
@@ -37,6 +37,7 @@ from .agendas.link_store import event_links, link_for_token
 from .agendas.pdf import reception_pdf
 from .agendas.reception import reception_order
 from .agendas.store import AGENDA_CACHE
+from .keys import SETTINGS_KEY
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .onsite.arrivals import event_day
 from .sql import onsite_arrivals as arrivals_sql

@@ -16,10 +16,10 @@ from shared.web import json_response, read_json
 
 from .audit import actor_of, record
 from .auth import RegistryUnavailable
+from .keys import REGISTRY_KEY
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import RuleIn, RuleList, RuleOut
 from .sql import schedules as sql
-from .state import REGISTRY_KEY
 
 log = logging.getLogger("services.matcher.rule_routes")
 

@@ -12,16 +12,16 @@ from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import SETTINGS_KEY, json_response
+from shared.web import json_response
 
 from .audit import actor_of, record
+from .keys import REGISTRY_KEY, SETTINGS_KEY
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
 from .schedules.publish import publish_version
 from .schedules.store import compare_meetings, stored_meetings
 from .schedules.views import SnapshotNames, version_out
 from .sql import schedules as sql
-from .state import REGISTRY_KEY
 
 log = logging.getLogger("services.matcher.schedule_routes")
 

@@ -8,11 +8,9 @@ from aiohttp import web
 
 from shared.settings import secret_value
 
-from .auth import HTTP_SESSION_KEY
+from .keys import HTTP_SESSION_KEY, REGISTRY_KEY
 from .registry_client import RegistryClient
 from .settings import MatcherSettings
-
-REGISTRY_KEY = web.AppKey("registry_client", RegistryClient)
 
 
 def registry_client_context(settings: MatcherSettings):

@@ -19,9 +19,10 @@ from shared.auth import PRINCIPAL_KEY, Role, generate_token, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
-from shared.web import SETTINGS_KEY, json_response, read_json
+from shared.web import json_response, read_json
 
 from .audit import actor_of, record, url_host
+from .keys import SETTINGS_KEY
 from .notify.addresses import WebhookUrlRefused, check_webhook_url
 from .sql import notify as sql
 

@@ -17,6 +17,7 @@ from shared.web import base_application
 
 from . import SCHEMA, SERVICE_NAME
 from .bulk import validation_workers_context
+from .keys import SETTINGS_KEY
 from .matcher_client import matcher_session_context
 from .routes import setup_routes
 from .settings import RegistrySettings
@@ -31,7 +32,7 @@ def migrator() -> Migrator:
 
 def create_app(settings: RegistrySettings, *, clock: Clock | None = None) -> web.Application:
     """Build the registry app; the database opens (and migrates) when the app starts."""
-    app = base_application(settings, SERVICE_NAME, clock)
+    app = base_application(settings, SERVICE_NAME, clock, settings_key=SETTINGS_KEY)
     app[MIGRATOR_KEY] = migrator()
 
     async def accept_bootstrap_tokens(conn: asyncpg.Connection) -> None:

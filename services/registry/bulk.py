@@ -37,6 +37,7 @@ from shared.text import NUL_CODE, NUL_DETAIL
 from shared.web import json_response, read_query
 
 from . import audit
+from .keys import VALIDATION_WORKERS_KEY
 from .organisation_models import OrganisationCreate, organisation_row
 from .sql import bulk as sql
 
@@ -314,7 +315,6 @@ class ValidationWorkers:
 
 
 MAX_WORKERS = 4
-VALIDATION_WORKERS_KEY = web.AppKey("validation_workers", ValidationWorkers)
 
 
 async def validation_workers_context(app: web.Application) -> AsyncIterator[None]:

@@ -18,11 +18,10 @@ from aiohttp import web
 
 from shared.errors import ProblemError
 
+from .keys import MATCHER_SESSION_KEY
 from .settings import RegistrySettings
 
 log = logging.getLogger("services.registry.matcher_client")
-
-MATCHER_SESSION_KEY = web.AppKey("matcher_session", aiohttp.ClientSession)
 
 
 class MatcherUnavailable(ProblemError):

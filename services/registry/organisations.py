@@ -27,9 +27,10 @@ from shared.errors import (
 from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
 from shared.reference.orgnr import is_personal_number
-from shared.web import SETTINGS_KEY, json_response, read_json
+from shared.web import json_response, read_json
 
 from . import audit, idempotency, ratelimit
+from .keys import SETTINGS_KEY
 from .organisation_models import (
     ContactIn,
     CreatedOrganisation,

@@ -28,10 +28,11 @@ from shared.db import POOL_KEY
 from shared.errors import NotFound
 from shared.openapi import operation
 from shared.privacy import ERASED_NAME, ChangeKind
-from shared.web import SETTINGS_KEY, json_response
+from shared.web import json_response
 
 from . import audit
 from .changes import record_change
+from .keys import SETTINGS_KEY
 from .matcher_client import matcher_export
 from .organisation_models import Organisation, organisation_of_row
 from .organisations import locked_organisation, own_organisation, require_path_organisation

@@ -21,8 +21,8 @@ from aiohttp import web
 from shared.auth import Role
 from shared.errors import TooManyRequests
 from shared.proxies import ANY_ADDRESS, PROXY_TOKEN_HEADER, forwarded_client
-from shared.web import SETTINGS_KEY
 
+from .keys import SETTINGS_KEY
 from .sql import ratelimit as sql
 from .tokens import PgTokenVerifier
 
@@ -45,7 +45,7 @@ async def client_address(request: web.Request) -> str:
     forwarded_for = ",".join(request.headers.getall("X-Forwarded-For", [])) or None
     address = remote
     if forwarded_for:
-        trusted = getattr(request.app[SETTINGS_KEY], "trusted_proxies", ())
+        trusted = request.app[SETTINGS_KEY].trusted_proxies
         address = forwarded_client(remote, forwarded_for, trusted) or remote
         proof = request.headers.get(PROXY_TOKEN_HEADER)
         if address == remote and proof and await _is_service_token(request, proof):

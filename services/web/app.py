@@ -11,8 +11,9 @@ from shared.web import REDACTED_PATHS_KEY, base_application
 
 from . import SERVICE_NAME
 from .backend import http_session_context
+from .keys import SETTINGS_KEY, TEMPLATES_KEY
 from .organiser_grants_pages import may_edit
-from .render import TEMPLATES_KEY, page_middleware, template_environment
+from .render import page_middleware, template_environment
 from .routes import setup_routes
 from .settings import WebSettings
 
@@ -26,7 +27,7 @@ CHECK_IN_PREFIX = "/incheckning/"  # a scanned agenda link's token
 
 def create_app(settings: WebSettings, *, clock: Clock | None = None) -> web.Application:
     """Build the web app; it holds no data, only a connection pool to the services."""
-    app = base_application(settings, SERVICE_NAME, clock)
+    app = base_application(settings, SERVICE_NAME, clock, settings_key=SETTINGS_KEY)
     app.middlewares.append(page_middleware)
     app[TEMPLATES_KEY] = template_environment()
     app[TEMPLATES_KEY].globals["may_edit"] = may_edit  # may the signed-in person change this event?

@@ -17,10 +17,10 @@ from aiohttp import web
 from shared.proxies import PROXY_TOKEN_HEADER
 from shared.settings import secret_value
 
+from .keys import HTTP_SESSION_KEY
 from .settings import WebSettings
 
 Service = Literal["registry", "matcher"]
-HTTP_SESSION_KEY = web.AppKey("web_http_session", aiohttp.ClientSession)
 
 
 class BackendError(Exception):

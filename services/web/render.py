@@ -21,13 +21,14 @@ from shared import formatting, labels
 from shared.auth import Role
 from shared.proxies import forwarded_client
 from shared.security_headers import content_security_policy
-from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
+from shared.web import REQUEST_ID_KEY
 
 from . import i18n
 from .backend import Backend, BackendError
 from .event_status_words import status_label
 from .i18n import N_
 from .i18n import gettext as _
+from .keys import SETTINGS_KEY, TEMPLATES_KEY
 from .session import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -44,7 +45,6 @@ from .settings import WebSettings
 
 log = logging.getLogger("services.web")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-TEMPLATES_KEY = web.AppKey("web_templates", jinja2.Environment)
 BACKEND_KEY = web.RequestKey("web_backend", Backend)
 LANGUAGE_KEY = web.RequestKey("web_language", str)
 
@@ -99,7 +99,7 @@ def _sorted_sv(items: Iterable[Any], attribute: str | None = None) -> list[Any]:
 
 
 def settings_of(request: web.Request) -> WebSettings:
-    return request.app[SETTINGS_KEY]  # type: ignore[return-value]
+    return request.app[SETTINGS_KEY]
 
 
 def backend(request: web.Request) -> Backend:

@@ -21,9 +21,10 @@ from shared import formatting
 from shared.auth import Role
 from shared.conditional import not_modified_response
 
-from .backend import HTTP_SESSION_KEY, BackendError
+from .backend import BackendError
 from .i18n import N_, current_language
 from .i18n import gettext as _
+from .keys import HTTP_SESSION_KEY
 from .organiser_event_form import REPEAT_PAIRS, repeat_pairs_setting
 from .organiser_event_pages import status_label
 from .pages_common import all_pages, download, load_event, path_uuid

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from services.matcher.agendas.reads import READS_KEY
-from services.matcher.agendas.seen import SEEN_KEY, flush_views
+from services.matcher.agendas.seen import flush_views
+from services.matcher.keys import READS_KEY, SEEN_KEY
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import event, publish, second_version, store_version, world  # noqa: F401
 

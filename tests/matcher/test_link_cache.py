@@ -15,7 +15,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
-from services.matcher.link_cache import LINK_CACHE_KEY, MISSING, LinkCache
+from services.matcher.keys import LINK_CACHE_KEY
+from services.matcher.link_cache import MISSING, LinkCache
 from services.matcher.links import token_hash
 from services.matcher.privacy.erasure import apply_erasure, forget_cached
 from shared.db import init_connection

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.matcher.agendas import PlacedMeeting
 from services.matcher.app import create_app
 from services.matcher.jobs import queue
+from services.matcher.keys import REGISTRY_KEY
 from services.matcher.privacy.erasure import apply_erasure
 from services.matcher.schedules.runner import make_schedule_handler
 from services.matcher.sql.onsite_day import LIVE_FILL_CHANNEL
-from services.matcher.state import REGISTRY_KEY
 from shared.auth import Role
 from shared.clock import ManualClock
 from shared.db import POOL_KEY

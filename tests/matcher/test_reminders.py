@@ -15,6 +15,7 @@ import asyncpg
 import pytest
 
 from services.matcher.engine.examples import example_snapshot, synthetic_snapshot
+from services.matcher.keys import REGISTRY_KEY
 from services.matcher.notify.mail import build_message
 from services.matcher.privacy.erasure import apply_erasure
 from services.matcher.registry_client import Snapshot
@@ -25,7 +26,6 @@ from services.matcher.schedules.publish import publish_version
 from services.matcher.schedules.store import insert_version
 from services.matcher.settings import MatcherSettings
 from services.matcher.sql import reminders as sql
-from services.matcher.state import REGISTRY_KEY
 from shared.auth import Role
 from shared.clock import ManualClock
 from shared.db import POOL_KEY, init_connection

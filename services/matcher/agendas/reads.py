@@ -18,9 +18,9 @@ from shared.db import create_pool, resolve_database_url
 from shared.outage import OUTAGE_KEY
 
 from .. import SCHEMA
+from ..keys import READS_KEY
 from ..settings import MatcherSettings
 
-READS_KEY = web.AppKey("agenda_reads_pool", asyncpg.Pool)
 READ_CONNECTIONS = 4  # per process: one query each at a time, answered in well under a millisecond
 
 

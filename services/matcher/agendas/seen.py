@@ -26,6 +26,7 @@ from aiohttp import web
 
 from shared.db import POOL_KEY
 
+from ..keys import SEEN_KEY
 from ..listener import DATABASE_ERRORS, RetryStreak
 from ..sql import agendas as sql
 from ..sql import privacy as privacy_sql
@@ -84,9 +85,6 @@ class SeenMarkers:
         for event, org, number in markers:
             key = (event, org)
             self._pending[key] = max(number, self._pending.get(key, 0))
-
-
-SEEN_KEY = web.AppKey("seen_markers", SeenMarkers)
 
 
 async def flush(pool: asyncpg.Pool, markers: SeenMarkers) -> int:

@@ -17,12 +17,13 @@ from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.security_headers import document_policy
-from shared.web import SETTINGS_KEY, json_response, read_query, script_response
+from shared.web import json_response, read_query, script_response
 
 from ..agenda_serving import NotPublished, remembered_etag
 from ..agendas.store import AGENDA_CACHE, VersionRef
 from ..audit import actor_of, record
-from ..link_cache import LINK_CACHE_KEY, read_through
+from ..keys import LINK_CACHE_KEY, SETTINGS_KEY
+from ..link_cache import read_through
 from .links import (
     BoardLinkList,
     NewBoardLink,

@@ -19,14 +19,14 @@ from shared.db import POOL_KEY
 from shared.errors import Conflict, NotFound
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import SETTINGS_KEY, json_response, read_json
+from shared.web import json_response, read_json
 
 from ..audit import actor_of
 from ..auth import RegistryUnavailable
+from ..keys import REGISTRY_KEY, SETTINGS_KEY
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..reminders.signup import signup_url
 from ..sql import invitations as sql
-from ..state import REGISTRY_KEY
 from .model import Invitation, InvitationCriteria, InvitationList, InvitationOutcome
 from .store import queue_invitations
 

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from shared.db import POOL_KEY
 
+from ..keys import WATCH_KEY
 from ..sql.jobs import JOB_UPDATES_CHANNEL
 
 log = logging.getLogger("services.matcher.jobs.watch")
@@ -87,9 +88,6 @@ class JobWatch:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(retry_seconds):
                         await stop.wait()
-
-
-WATCH_KEY = web.AppKey("job_watch", JobWatch)
 
 
 async def watch_context(app: web.Application) -> AsyncIterator[None]:

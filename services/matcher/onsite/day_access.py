@@ -11,10 +11,11 @@ from shared.auth import PRINCIPAL_KEY, Role
 from shared.db import POOL_KEY
 from shared.errors import Forbidden, NotFound, ProblemError
 from shared.paths import path_uuid
-from shared.web import REQUEST_ID_KEY, SETTINGS_KEY
+from shared.web import REQUEST_ID_KEY
 
 from ..agendas.link_store import StoredLink, link_for_token
 from ..audit import Actor
+from ..keys import SETTINGS_KEY
 from ..links import LinkSecretMissing, link_key
 
 # The reception's helpers ("värd", an event-scoped token), once the registry knows the role.

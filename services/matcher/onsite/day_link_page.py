@@ -26,10 +26,11 @@ from shared.errors import ProblemError
 from shared.openapi import operation
 from shared.security_headers import document_policy
 from shared.text import Reason
-from shared.web import SETTINGS_KEY, read_form
+from shared.web import read_form
 
 from ..agendas.live import LivePage
 from ..agendas.words import words as agenda_words
+from ..keys import SETTINGS_KEY
 from ..sql import onsite_day as sql
 from . import day_access as access
 from . import declines, mark_undo, meeting_status

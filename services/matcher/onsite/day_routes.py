@@ -17,12 +17,12 @@ from shared.db import POOL_KEY
 from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
-from shared.web import SETTINGS_KEY, json_response, read_json
+from shared.web import json_response, read_json
 
 from ..audit import actor_of
 from ..auth import RegistryUnavailable
+from ..keys import REGISTRY_KEY, SETTINGS_KEY
 from ..registry_client import RegistryDown, RegistryRefused
-from ..state import REGISTRY_KEY
 from . import day_access as access
 from . import day_link_page, declines, mark_undo, meeting_status
 from . import declines_routes as dr

@@ -19,11 +19,11 @@ from aiohttp import web
 from shared.clock import CLOCK_KEY, Clock
 from shared.db import POOL_KEY
 
+from ..keys import REGISTRY_KEY
 from ..listener import DATABASE_ERRORS, ChannelListener, RetryStreak, wait_for_either
 from ..registry_client import Snapshot
 from ..settings import MatcherSettings
 from ..sql import onsite_fill as sql
-from ..state import REGISTRY_KEY
 from .live_fill import EncodingCache, FillOutcome, SnapshotSource, fill_event
 
 log = logging.getLogger("services.matcher.onsite.filler")

@@ -21,15 +21,15 @@ from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationP
 from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.reference.orgnr import normalise_orgnr
-from shared.web import SETTINGS_KEY, json_response, read_json, read_query
+from shared.web import json_response, read_json, read_query
 
 from ..agendas.link_store import link_for_token
 from ..audit import actor_of, record
 from ..auth import RegistryUnavailable
+from ..keys import REGISTRY_KEY, SETTINGS_KEY
 from ..links import LinkSecretMissing, link_key
 from ..registry_client import RegistryDown, RegistryRefused
 from ..sql import onsite_arrivals as sql
-from ..state import REGISTRY_KEY
 from . import standby
 from .arrivals import EventDay, check_in, event_day, matches, undo_check_in
 from .reception_models import (

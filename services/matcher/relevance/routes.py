@@ -30,8 +30,8 @@ from shared.web import json_response, read_query
 
 from ..auth import RegistryUnavailable
 from ..engine.encode import EncodedEvent, encode_snapshot
+from ..keys import REGISTRY_KEY, RELEVANCE_CACHE_KEY
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
-from ..state import REGISTRY_KEY
 from .guest import with_guest_buyer, with_guest_sme
 from .models import RelevanceItem, RelevanceList, RelevanceQuery
 from .rank import rank_for_buyer, rank_for_sme
@@ -73,9 +73,6 @@ class RelevanceCache:
         while len(self._encoded) > KEPT_ENCODINGS:
             self._encoded.popitem(last=False)
         return found
-
-
-RELEVANCE_CACHE_KEY = web.AppKey("relevance_cache", RelevanceCache)
 
 
 async def query_organisation(request: web.Request) -> UUID | None:

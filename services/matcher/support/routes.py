@@ -20,8 +20,8 @@ from shared.web import json_response, read_json
 
 from ..audit import Actor, actor_of
 from ..auth import RegistryUnavailable
+from ..keys import REGISTRY_KEY
 from ..registry_client import RegistryDown, RegistryRefused
-from ..state import REGISTRY_KEY
 from . import store
 from .model import (
     AdviserIn,
