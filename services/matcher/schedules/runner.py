@@ -29,7 +29,15 @@ from ..engine.model import InstanceError
 from ..engine.pipeline import Infeasible as EngineInfeasible
 from ..jobs.parameters import JobParameters
 from ..jobs.queue import Job
-from ..jobs.worker import Infeasible, ProgressReporter, ResultWriter, Retryable, default_worker_id, run_worker
+from ..jobs.worker import (
+    Infeasible,
+    JobHandler,
+    ProgressReporter,
+    ResultWriter,
+    Retryable,
+    default_worker_id,
+    run_worker,
+)
 from ..keys import EXECUTOR_KEY, REGISTRY_KEY
 from ..onsite.declines import applied_busy_slots, without_busy_slots
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
@@ -38,6 +46,10 @@ from . import repeat_pairs, store
 from .compute import ComputeRequest, ComputeResult, compute_schedule
 
 log = logging.getLogger("services.matcher.schedules.runner")
+
+# The job workers running in this process (a separate worker process ends when they do).
+WORKER_TASKS_KEY = web.AppKey("job_worker_tasks", list)
+
 
 def warm_up() -> bool:
     """Run in each new solver process: plan a tiny example event before the first job needs the engine.
@@ -183,36 +195,56 @@ def make_schedule_handler(
     return handle
 
 
-def workers_context(settings: MatcherSettings) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A ``cleanup_ctx`` entry: ``settings.workers`` job workers in this process and their solver processes."""
+def workers_context(
+    settings: MatcherSettings,
+    *,
+    count: int | None = None,
+    handler: JobHandler | None = None,
+    worker_id: str | None = None,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A ``cleanup_ctx`` entry: job workers in this process, with their lease, poll and back-off from ``settings``.
+
+    The one factory of workers, for the matcher's web processes (:func:`..app.create_app`: ``settings.workers``
+    of them) and for ``python -m services.matcher.jobs`` (:func:`..worker_app.create_worker_app`: one each).
+    ``handler`` runs other jobs than schedules (tests); schedule jobs get solver processes, warmed up at
+    start, and the app's pool and registry client. ``worker_id`` names the lease owner of a single worker
+    (default: unique per start). The running workers' tasks are ``app[WORKER_TASKS_KEY]``.
+    """
+    workers = settings.workers if count is None else count
+    if worker_id is not None and workers != 1:
+        raise ValueError(f"worker_id names one worker, not {workers}")
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks: list[asyncio.Task] = []
         warming: list[asyncio.Future] = []
         executor = None
-        if settings.workers:
-            executor = solver_executor(settings.solver_processes)
-            app[EXECUTOR_KEY] = executor
-            loop = asyncio.get_running_loop()
-            warming = [loop.run_in_executor(executor, warm_up) for _ in range(settings.solver_processes)]
-            handler = make_schedule_handler(
-                app[POOL_KEY], app[REGISTRY_KEY], executor, default_time_limit=settings.solve_time_limit
-            )
-            for _ in range(settings.workers):
+        if workers:
+            run = handler
+            if run is None:
+                executor = solver_executor(settings.solver_processes)
+                app[EXECUTOR_KEY] = executor
+                loop = asyncio.get_running_loop()
+                warming = [loop.run_in_executor(executor, warm_up) for _ in range(settings.solver_processes)]
+                run = make_schedule_handler(
+                    app[POOL_KEY], app[REGISTRY_KEY], executor, default_time_limit=settings.solve_time_limit
+                )
+            for _ in range(workers):
                 tasks.append(
                     asyncio.create_task(
                         run_worker(
                             app[POOL_KEY],
-                            handler,
-                            worker_id=default_worker_id(),
+                            run,
+                            worker_id=worker_id or default_worker_id(),
                             lease_seconds=settings.job_lease_seconds,
                             poll_seconds=settings.job_poll_seconds,
                             retry_base_seconds=settings.job_retry_base_seconds,
+                            retry_cap_seconds=settings.job_retry_cap_seconds,
                             stop_event=stop,
                         )
                     )
                 )
+        app[WORKER_TASKS_KEY] = tasks
         try:
             yield
         finally:
