@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import sys
 from collections.abc import Callable
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -21,6 +22,8 @@ from shared.migrations import MigrationError
 from shared.settings import CommonSettings, ConfigurationError
 
 log = logging.getLogger("shared.serve")
+# The service's own settings class: what load returns, create_app and host_port take.
+SettingsT = TypeVar("SettingsT", bound=CommonSettings)
 
 # Seconds a sibling process gets beyond the shutdown timeout before it is killed.
 SIBLING_GRACE = 5.0
@@ -34,15 +37,17 @@ def fail(message: str, code: int = 1) -> None:
 
 def serve(
     service: str,
-    load: Callable[[], CommonSettings],
-    create_app: Callable[[CommonSettings], web.Application],
-    host_port: Callable[[CommonSettings], tuple[str, int]],
+    load: Callable[[], SettingsT],
+    create_app: Callable[[SettingsT], web.Application],
+    host_port: Callable[[SettingsT], tuple[str, int]],
+    processes: Callable[[SettingsT], int] | None = None,
 ) -> None:
     """Load settings, build the app and serve it until SIGINT/SIGTERM.
 
     On SIGTERM the listening socket closes at once, in-flight requests get ``SHUTDOWN_TIMEOUT``
     seconds to finish, then the ``cleanup_ctx`` resources (the database pool) close. ``load`` and
-    ``create_app`` must be module-level functions when the settings ask for several processes.
+    ``create_app`` must be module-level functions when the settings ask for several processes;
+    ``processes`` reads how many from them (none: one, the services without such a setting).
     """
     try:
         settings = load()
@@ -51,7 +56,7 @@ def serve(
         return
     configure_logging(service, settings.log_level, settings.log_format)
     host, port = host_port(settings)
-    count = int(getattr(settings, "processes", 1))
+    count = processes(settings) if processes is not None else 1
     siblings = [_start_sibling(service, load, create_app, host, port, number) for number in range(2, count + 1)]
     try:
         _run(service, settings, create_app(settings), host, port, reuse_port=count > 1, number=1 if siblings else 0)
@@ -88,8 +93,8 @@ def _run(
 
 def _sibling(
     service: str,
-    load: Callable[[], CommonSettings],
-    create_app: Callable[[CommonSettings], web.Application],
+    load: Callable[[], SettingsT],
+    create_app: Callable[[SettingsT], web.Application],
     host: str,
     port: int,
     number: int,
@@ -102,8 +107,8 @@ def _sibling(
 
 def _start_sibling(
     service: str,
-    load: Callable[[], CommonSettings],
-    create_app: Callable[[CommonSettings], web.Application],
+    load: Callable[[], SettingsT],
+    create_app: Callable[[SettingsT], web.Application],
     host: str,
     port: int,
     number: int,

@@ -16,7 +16,7 @@ def main(argv: list[str]) -> None:
     root, _ = parser("python -m services.matcher", "The Affärsträff matcher service.")
     args = root.parse_args(argv)
     if args.command in (None, "serve"):
-        serve(SERVICE_NAME, load, create_app, lambda s: (s.host, s.port))
+        serve(SERVICE_NAME, load, create_app, lambda s: (s.host, s.port), lambda s: s.processes)
     elif args.command == "migrate":
         run_database_command(SERVICE_NAME, load, migrate_command(migrator(), SERVICE_NAME))
 
