@@ -8,7 +8,7 @@ see :func:`load_settings`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import AfterValidator, Field, SecretStr, ValidationError
@@ -143,7 +143,7 @@ def _variable_name(cls: type[BaseSettings], loc: tuple[int | str, ...]) -> str:
     return f"{prefix}{name}".upper()
 
 
-def load_settings(cls: type[SettingsT], **overrides: object) -> SettingsT:
+def load_settings(cls: type[SettingsT], **overrides: Any) -> SettingsT:
     """Read settings from the environment or raise :class:`ConfigurationError` with one clear line.
 
     Parameters

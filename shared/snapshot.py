@@ -13,12 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1  # Final: a type checker reads it as Literal[1], the field's type
 
 # An event's minimum relevance for a meeting, in percent, unless its organiser sets another. On the sample
 # event every pair with any CPV or text fit scores at least 0.27 (5th percentile 0.36) and 58 % of the

@@ -219,7 +219,7 @@ def json_response(model: BaseModel | None, status: int = 200, headers: dict[str,
     )
 
 
-async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | web.FileField]:
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
     """A posted form's fields; a body that cannot be read as one (e.g. multipart without its boundary) is the
     sender's mistake, answered 400 like bad JSON, never a 500."""
     try:
@@ -286,7 +286,8 @@ def base_application(
         middlewares=[request_context_middleware, problem_middleware],
         client_max_size=settings.max_body_bytes,
     )
-    app[SETTINGS_KEY] = settings
+    common: CommonSettings = settings  # as the shared key's type (mypy infers no type from a type variable here)
+    app[SETTINGS_KEY] = common
     if settings_key is not None:
         app[settings_key] = settings
     app[CLOCK_KEY] = clock if clock is not None else clock_for(settings.clock_file)

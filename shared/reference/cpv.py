@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import re
 from dataclasses import dataclass
 from importlib.resources import files
@@ -43,7 +44,8 @@ class CpvEntry:
 def _table() -> dict[str, CpvEntry]:
     """All CPV 2008 codes by 8-digit code, read once from the packaged CSV."""
     path = files(__package__).joinpath("data", "cpv_2008.csv")
-    with path.open("r", encoding="utf-8", newline="") as handle:
+    # Text over bytes: csv wants newline="", which Traversable.open() is not typed to take.
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8", newline="") as handle:
         return {
             row["code"]: CpvEntry(
                 code=row["code"],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -83,7 +84,9 @@ class Municipality:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with files(__package__).joinpath("data", name).open("r", encoding="utf-8", newline="") as handle:
+    # Text over bytes: csv wants newline="", which Traversable.open() is not typed to take.
+    path = files(__package__).joinpath("data", name)
+    with path.open("rb") as raw, io.TextIOWrapper(raw, "utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 

@@ -7,7 +7,7 @@ shown only to the organisation itself, organisers and the matcher), so both vali
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import phonenumbers
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
@@ -60,7 +60,10 @@ def normalise_phone(value: str) -> str:
 PhoneNumber = Annotated[str, Field(max_length=40), AfterValidator(normalise_phone)]
 """A phone number field: validated and stored in E.164."""
 
-PersonName = Name
+if TYPE_CHECKING:  # to a type checker a str (Name is built at run time); pydantic reads Name's constraints
+    PersonName = str
+else:
+    PersonName = Name
 """A person's (or organisation's) name: one line without control characters (see :mod:`shared.text`),
 surrounding whitespace dropped, 1–200 characters."""
 
