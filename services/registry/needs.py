@@ -28,7 +28,6 @@ from shared.reference.cpv import cpv_label
 from shared.text import single_line
 from shared.web import json_response, read_json, read_query
 
-from . import audit, idempotency
 from .need_models import (
     STATUS_TRANSITIONS,
     BuyerRef,
@@ -45,6 +44,7 @@ from .pagination import PageQuery, link_headers, page_of, typed_cursor
 from .sql import escape_like
 from .sql import needs as sql
 from .thresholds import ThresholdTable, assess_need, load_thresholds, today_in_stockholm
+from .unit_of_work import Audited, Outcome, write
 from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, raise_missing_or_stale
 
 _FIELD_NAMES = tuple(NeedFields.model_fields)
@@ -159,6 +159,9 @@ def _ocid_taken(pointer: str = "/ocid") -> ProblemError:
     )
 
 
+OCID_TAKEN = {sql.NEED_OCID_UNIQUE: _ocid_taken}
+
+
 @operation(
     "Create a need (buyers for their own organisation, organisers for any buyer); Idempotency-Key",
     tags=("needs",),
@@ -180,20 +183,15 @@ async def create_need(request: web.Request) -> web.Response:
         raise ValidationProblem([FieldError(pointer="/buyer_id", code="missing", detail="Name the buyer.")])
     else:
         buyer_id = body.buyer_id
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        replay = await idempotency.claim(conn, request)
-        if replay is not None:
-            return replay
+
+    async def insert(conn: asyncpg.Connection) -> Outcome:
         await _check_buyer(conn, buyer_id)
-        try:
-            need_id = await conn.fetchval(sql.INSERT_NEED, *need_row(body, buyer_id).values())
-        except asyncpg.UniqueViolationError:
-            raise _ocid_taken() from None
-        await audit.record(
-            conn, request, "need.create", "need", need_id, organisation_id=buyer_id,
-            changes=body.model_dump(mode="json", exclude={"buyer_id"}),
-        )  # fmt: skip
-        return await idempotency.remember(conn, request, await _respond(conn, request, need_id, status=201))
+        need_id = await conn.fetchval(sql.INSERT_NEED, *need_row(body, buyer_id).values())
+        changes = body.model_dump(mode="json", exclude={"buyer_id"})
+        audited = Audited("need", need_id, organisation_id=buyer_id, changes=changes)
+        return Outcome(await _respond(conn, request, need_id, status=201), audited)
+
+    return await write(request, insert, action="need.create", idempotent=True, violations=OCID_TAKEN)
 
 
 def filter_args(query: NeedFilters, principal: Principal) -> list[Any]:
@@ -261,7 +259,8 @@ async def patch_need(request: web.Request) -> web.Response:
     need_id = _need_id(request)
     patch = await read_json(request, NeedPatch)
     changes = patch.model_dump(mode="json", exclude_unset=True)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def update(conn: asyncpg.Connection) -> Outcome:
         row = await _editable(conn, request, need_id)
         if row["status"] == "cancelled":
             raise Conflict("A cancelled need cannot be changed.")
@@ -270,14 +269,11 @@ async def patch_need(request: web.Request) -> web.Response:
         except ValidationError as error:
             raise ValidationProblem(field_errors(error)) from None
         values = need_row(need, row["buyer_id"])
-        try:
-            await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
-        except asyncpg.UniqueViolationError:
-            raise _ocid_taken() from None
-        await audit.record(
-            conn, request, "need.update", "need", need_id, organisation_id=row["buyer_id"], changes=changes
-        )
-        return await _respond(conn, request, need_id)
+        await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
+        audited = Audited("need", need_id, organisation_id=row["buyer_id"], changes=changes)
+        return Outcome(await _respond(conn, request, need_id), audited)
+
+    return await write(request, update, action="need.update", violations=OCID_TAKEN)
 
 
 @operation(
@@ -292,23 +288,27 @@ async def change_status(request: web.Request) -> web.Response:
     """Move a need to another status."""
     need_id = _need_id(request)
     body = await read_json(request, StatusChange)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def move(conn: asyncpg.Connection) -> Outcome:
         row = await _editable(conn, request, need_id)
         current = row["status"]
-        if body.status != current:
-            allowed = STATUS_TRANSITIONS[current]
-            if body.status not in allowed:
-                raise Conflict(
-                    f"A need in status {current} cannot become {body.status}; "
-                    + (f"allowed: {', '.join(sorted(allowed))}." if allowed else f"{current} is final."),
-                    current_status=current,
-                )
-            await conn.execute(sql.UPDATE_STATUS, need_id, body.status)
-            await audit.record(
-                conn, request, "need.status", "need", need_id, organisation_id=row["buyer_id"],
-                changes={"status": body.status, "from_status": current, "reason": body.reason},
-            )  # fmt: skip
-        return await _respond(conn, request, need_id)
+        if body.status == current:
+            return Outcome(await _respond(conn, request, need_id))
+        allowed = STATUS_TRANSITIONS[current]
+        if body.status not in allowed:
+            raise Conflict(
+                f"A need in status {current} cannot become {body.status}; "
+                + (f"allowed: {', '.join(sorted(allowed))}." if allowed else f"{current} is final."),
+                current_status=current,
+            )
+        await conn.execute(sql.UPDATE_STATUS, need_id, body.status)
+        changes = {"status": body.status, "from_status": current, "reason": body.reason}
+        return Outcome(
+            await _respond(conn, request, need_id),
+            Audited("need", need_id, organisation_id=row["buyer_id"], changes=changes),
+        )
+
+    return await write(request, move, action="need.status")
 
 
 @operation(
@@ -321,7 +321,8 @@ async def change_status(request: web.Request) -> web.Response:
 async def delete_need(request: web.Request) -> web.Response:
     """Delete a need."""
     need_id = _need_id(request)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def delete(conn: asyncpg.Connection) -> Outcome:
         row = await _editable(conn, request, need_id)
         events = await conn.fetch(sql.EVENTS_USING_NEED, need_id)
         if events:
@@ -331,5 +332,6 @@ async def delete_need(request: web.Request) -> web.Response:
                 events=[{"id": str(e["id"]), "name": e["name"], "status": e["status"]} for e in events],
             )
         await conn.execute(sql.DELETE_NEED, need_id)
-        await audit.record(conn, request, "need.delete", "need", need_id, organisation_id=row["buyer_id"])
-    return web.Response(status=204)
+        return Outcome(web.Response(status=204), Audited("need", need_id, organisation_id=row["buyer_id"]))
+
+    return await write(request, delete, action="need.delete")

@@ -9,6 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from services.registry.sql import needs as need_sql
 from services.registry.sql import organisations as organisation_sql
 from services.registry.sql import registrations as registration_sql
 from services.registry.unit_of_work import Audited, Outcome, write
@@ -16,7 +17,11 @@ from shared.errors import Conflict, FieldError
 
 # A table of the test's own, so that the violation is PostgreSQL's real one.
 CREATE_TABLE = "CREATE TABLE IF NOT EXISTS uow_probe (name text CONSTRAINT uow_probe_name_key UNIQUE)"
-MAPPED_CONSTRAINTS = (organisation_sql.ORGANISATION_ORGNR_UNIQUE, registration_sql.REGISTRATION_UNIQUE)
+MAPPED_CONSTRAINTS = (
+    organisation_sql.ORGANISATION_ORGNR_UNIQUE,
+    registration_sql.REGISTRATION_UNIQUE,
+    need_sql.NEED_OCID_UNIQUE,
+)
 
 
 def _taken() -> Conflict:

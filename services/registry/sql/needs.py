@@ -46,6 +46,9 @@ UPDATE_NEED = (
     + ", version = version + 1, updated_at = now() WHERE id = $1 RETURNING id"
 )
 
+# At most one need per OCDS ocid (UNIQUE in 0002_registry_core.sql).
+NEED_OCID_UNIQUE = "needs_ocid_key"
+
 UPDATE_STATUS = """
 UPDATE registry.needs SET status = $2, version = version + 1, updated_at = now()
 WHERE id = $1
