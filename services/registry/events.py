@@ -29,7 +29,6 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
-from . import audit, idempotency
 from .event_dates import date_errors, opening_errors
 from .event_models import (
     GRID_EDITABLE_STATUSES,
@@ -50,6 +49,7 @@ from .event_models import (
 from .pagination import link_headers, page_of, typed_cursor
 from .slots import event_slot_grid
 from .sql import events as sql
+from .unit_of_work import Audited, Outcome, write
 from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, raise_missing_or_stale
 
 S = EventStatus
@@ -140,16 +140,16 @@ async def create_event(request: web.Request) -> web.Response:
     errors = date_errors(values, request.app[CLOCK_KEY].now()) + event_rule_errors(values)
     if errors:
         raise ValidationProblem(errors)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        replay = await idempotency.claim(conn, request)
-        if replay is not None:
-            return replay
+
+    async def insert(conn: asyncpg.Connection) -> Outcome:
         event_id = await conn.fetchval(
             sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id
         )
-        await audit.record(conn, request, "event.create", "event", event_id, event_id=event_id, changes=audited(values))
         row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
-        return await idempotency.remember(conn, request, _event_response(row, status=201))
+        entry = Audited("event", event_id, event_id=event_id, changes=audited(values))
+        return Outcome(_event_response(row, status=201), entry)
+
+    return await write(request, insert, action="event.create", idempotent=True)
 
 
 @operation(
@@ -234,7 +234,8 @@ async def update_event(request: web.Request) -> web.Response:
         raise ValidationProblem(errors)
     expected = if_match_version(request)
     changes = body.changes()
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def update(conn: asyncpg.Connection) -> Outcome:
         current = await locked_event(conn, event_id, expected)
         merged = {name: current[name] for name in EVENT_COLUMNS} | changes
         changed = {name: value for name, value in changes.items() if current[name] != value}
@@ -250,25 +251,19 @@ async def update_event(request: web.Request) -> web.Response:
         if errors := date_errors(merged, request.app[CLOCK_KEY].now(), changed.keys()) + event_rule_errors(merged):
             raise ValidationProblem(errors)
         warnings: list[EventWarning] = []
+        entry = None
         if changed:
             await conn.execute(sql.UPDATE_EVENT, event_id, *(merged[name] for name in EVENT_COLUMNS))
             if grid_changes:
                 slot_count = len(event_slot_grid(merged))
                 trimmed = await conn.fetch(sql.TRIM_AVAILABILITY, event_id, slot_count)
                 warnings = _grid_warnings(trimmed, slot_count)
-            await audit.record(
-                conn,
-                request,
-                "event.update",
-                "event",
-                event_id,
-                event_id=event_id,
-                changes=audited(
-                    {**changed, **({"trimmed_registrations": len(warnings[0].registrations)} if warnings else {})}
-                ),
-            )
+            trimmed_count = {"trimmed_registrations": len(warnings[0].registrations)} if warnings else {}
+            entry = Audited("event", event_id, event_id=event_id, changes=audited({**changed, **trimmed_count}))
         row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
-    return _event_response(row, warnings=warnings)
+        return Outcome(_event_response(row, warnings=warnings), entry)
+
+    return await write(request, update, action="event.update")
 
 
 @operation("Delete a draft event", tags=("events",), status=204, errors=(404, 409, 412))
@@ -277,7 +272,8 @@ async def delete_event(request: web.Request) -> web.Response:
     """Delete an event that is still a draft."""
     event_id = event_id_of(request)
     expected = if_match_version(request)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def delete(conn: asyncpg.Connection) -> Outcome:
         current = await locked_event(conn, event_id, expected)
         if current["status"] != S.DRAFT:
             raise Conflict(
@@ -285,8 +281,9 @@ async def delete_event(request: web.Request) -> web.Response:
                 "Events that were open keep their history."
             )
         await conn.execute(sql.DELETE_EVENT, event_id)
-        await audit.record(conn, request, "event.delete", "event", event_id, event_id=event_id)
-    return json_response(None, status=204)
+        return Outcome(json_response(None, status=204), Audited("event", event_id, event_id=event_id))
+
+    return await write(request, delete, action="event.delete")
 
 
 @operation(
@@ -308,7 +305,8 @@ async def transition_event(request: web.Request) -> web.Response:
     body = await read_json(request, TransitionRequest)
     expected = if_match_version(request)
     principal = request[PRINCIPAL_KEY]
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def move(conn: asyncpg.Connection) -> Outcome:
         current = await locked_event(conn, event_id, expected)
         source = EventStatus(current["status"])
         move = event_states.find_move(source, body.to)
@@ -344,17 +342,11 @@ async def transition_event(request: web.Request) -> web.Response:
         await conn.execute(
             sql.INSERT_TRANSITION, event_id, source.value, body.to.value, body.reason, principal.token_id
         )
-        await audit.record(
-            conn,
-            request,
-            "event.transition",
-            "event",
-            event_id,
-            event_id=event_id,
-            changes={"status": body.to.value, "from_status": source.value, "reason": body.reason},
-        )
         row = await conn.fetchrow(sql.SELECT_EVENT, event_id)
-    return _event_response(row)
+        changes = {"status": body.to.value, "from_status": source.value, "reason": body.reason}
+        return Outcome(_event_response(row), Audited("event", event_id, event_id=event_id, changes=changes))
+
+    return await write(request, move, action="event.transition")
 
 
 @operation("An event's status history", tags=("events",), response=TransitionList, errors=(404,))
