@@ -29,7 +29,7 @@ from shared.paths import path_uuid, path_uuid_or_404
 from shared.reference.orgnr import is_personal_number
 from shared.web import json_response, read_json
 
-from . import audit, idempotency, ratelimit
+from . import ratelimit
 from .keys import SETTINGS_KEY
 from .organisation_models import (
     ContactIn,
@@ -43,6 +43,7 @@ from .organisation_models import (
 )
 from .sql import organisations as sql
 from .tokens import issue_token
+from .unit_of_work import Audited, Outcome, write
 from .versioning import etag_headers, if_match_version, not_modified, not_modified_response, stale
 
 SIGNUP_WINDOW_SECONDS = 3600
@@ -118,6 +119,10 @@ def orgnr_conflict() -> Conflict:
     )
 
 
+# A second organisation with the same organisation number (a race past any check) is this 409.
+ORGNR_TAKEN = {sql.ORGANISATION_ORGNR_UNIQUE: orgnr_conflict}
+
+
 def _headers(row: asyncpg.Record) -> dict[str, str]:
     return {"Location": f"/organisations/{row['id']}", **etag_headers(row["version"])}
 
@@ -183,36 +188,24 @@ async def create_organisation(request: web.Request) -> web.Response:
         )
     # A self-registration's answer holds the SME token: it is stored (and replayed) without it.
     redact = _without_token if principal is None else None
-    try:
-        async with pool.acquire() as conn, conn.transaction():
-            replay = await idempotency.claim(conn, request)
-            if replay is not None:
-                return replay
-            row = await conn.fetchrow(sql.INSERT_ORGANISATION, *organisation_row(body).values())
-            await insert_contacts(conn, row["id"], body.contacts)
-            contacts = await conn.fetch(sql.SELECT_CONTACTS, row["id"])
-            created = organisation_of_row(row, contacts, private=True)
-            token = None
-            if principal is None:
-                token = await _issue_signup_token(conn, row["id"], body.name)
-            values = body.model_dump(mode="json", exclude={"contacts"})
-            values["contacts"] = len(body.contacts)
-            await audit.record(
-                conn,
-                request,
-                "organisation.created",
-                "organisation",
-                row["id"],
-                organisation_id=row["id"],
-                changes=audit_values(values, body.orgnr),
-            )
-            result = created if token is None else CreatedOrganisation(**created.model_dump(), token=token)
-            response = json_response(result, status=201, headers=_headers(row))
-            return await idempotency.remember(conn, request, response, redact=redact)
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == sql.ORGANISATION_ORGNR_UNIQUE:
-            raise orgnr_conflict() from None
-        raise
+
+    async def insert(conn: asyncpg.Connection) -> Outcome:
+        row = await conn.fetchrow(sql.INSERT_ORGANISATION, *organisation_row(body).values())
+        await insert_contacts(conn, row["id"], body.contacts)
+        contacts = await conn.fetch(sql.SELECT_CONTACTS, row["id"])
+        created = organisation_of_row(row, contacts, private=True)
+        token = None
+        if principal is None:
+            token = await _issue_signup_token(conn, row["id"], body.name)
+        values = body.model_dump(mode="json", exclude={"contacts"})
+        values["contacts"] = len(body.contacts)
+        entry = Audited("organisation", row["id"], organisation_id=row["id"], changes=audit_values(values, body.orgnr))
+        result = created if token is None else CreatedOrganisation(**created.model_dump(), token=token)
+        return Outcome(json_response(result, status=201, headers=_headers(row)), entry)
+
+    return await write(
+        request, insert, action="organisation.created", idempotent=True, redact=redact, violations=ORGNR_TAKEN
+    )
 
 
 # --- read -----------------------------------------------------------------------------------------------
@@ -285,35 +278,26 @@ async def update_organisation(request: web.Request) -> web.Response:
     update = await read_json(request, OrganisationUpdate)
     expected = if_match_version(request)
     principal = request[PRINCIPAL_KEY]
-    try:
-        async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-            current = await locked_organisation(conn, organisation_id, expected)
-            if current["erased_at"] is not None:
-                raise Conflict("This organisation was erased; it cannot be changed.")
-            merged = _merge(current, update, principal)
-            new_row = organisation_row(merged)
-            changed = _changed_fields(current, new_row)
+
+    async def change(conn: asyncpg.Connection) -> Outcome:
+        current = await locked_organisation(conn, organisation_id, expected)
+        if current["erased_at"] is not None:
+            raise Conflict("This organisation was erased; it cannot be changed.")
+        merged = _merge(current, update, principal)
+        new_row = organisation_row(merged)
+        changed = _changed_fields(current, new_row)
+        if update.contacts is not None:
+            changed["contacts"] = len(update.contacts)
+        row, entry = current, None
+        if changed:
+            row = await conn.fetchrow(sql.UPDATE_ORGANISATION, organisation_id, *list(new_row.values())[1:])
             if update.contacts is not None:
-                changed["contacts"] = len(update.contacts)
-            if not changed:
-                row = current
-            else:
-                row = await conn.fetchrow(sql.UPDATE_ORGANISATION, organisation_id, *list(new_row.values())[1:])
-                if update.contacts is not None:
-                    await conn.execute(sql.DELETE_CONTACTS, organisation_id)
-                    await insert_contacts(conn, organisation_id, update.contacts)
-                await audit.record(
-                    conn,
-                    request,
-                    "organisation.updated",
-                    "organisation",
-                    organisation_id,
-                    organisation_id=organisation_id,
-                    changes=audit_values(changed, current["orgnr"], merged.orgnr),
-                )
-            contacts = await conn.fetch(sql.SELECT_CONTACTS, organisation_id)
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == sql.ORGANISATION_ORGNR_UNIQUE:
-            raise orgnr_conflict() from None
-        raise
-    return json_response(organisation_of_row(row, contacts, private=True), headers=etag_headers(row["version"]))
+                await conn.execute(sql.DELETE_CONTACTS, organisation_id)
+                await insert_contacts(conn, organisation_id, update.contacts)
+            changes = audit_values(changed, current["orgnr"], merged.orgnr)
+            entry = Audited("organisation", organisation_id, organisation_id=organisation_id, changes=changes)
+        contacts = await conn.fetch(sql.SELECT_CONTACTS, organisation_id)
+        organisation = organisation_of_row(row, contacts, private=True)
+        return Outcome(json_response(organisation, headers=etag_headers(row["version"])), entry)
+
+    return await write(request, change, action="organisation.updated", violations=ORGNR_TAKEN)
