@@ -23,9 +23,9 @@ from shared.snapshot import SnapshotPairRule
 from shared.text import Reason
 from shared.web import json_response, read_json
 
-from . import audit
 from .events import event_id_of
 from .sql import pair_rules as sql
+from .unit_of_work import Audited, Outcome, write
 
 # The organisation kind each path parameter must name.
 EXPECTED_KINDS = {"sme_id": "sme", "buyer_id": "buyer"}
@@ -88,6 +88,20 @@ async def _check_pair(conn: asyncpg.Connection, event_id: UUID, sme_id: UUID, bu
         raise ValidationProblem(errors)
 
 
+def _unknown_organisation(name: str) -> ValidationProblem:
+    return ValidationProblem(
+        [FieldError(parameter=name, code="unknown_organisation", detail="No organisation with that id.")]
+    )
+
+
+# The event or an organisation deleted between the check and the insert.
+GONE_MEANWHILE = {
+    "pair_rules_event_id_fkey": lambda: NotFound("No event with that id."),
+    "pair_rules_sme_id_fkey": lambda: _unknown_organisation("sme_id"),
+    "pair_rules_buyer_id_fkey": lambda: _unknown_organisation("buyer_id"),
+}
+
+
 @operation(
     "Set the rule for an SME–buyer pair (must meet / never)",
     tags=("pair rules",),
@@ -103,38 +117,24 @@ async def put_pair_rule(request: web.Request) -> web.Response:
     event_id = event_id_of(request)
     sme_id, buyer_id = _pair_ids(request)
     body = await read_json(request, PairRuleRequest)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def upsert(conn: asyncpg.Connection) -> Outcome:
         await _check_pair(conn, event_id, sme_id, buyer_id)
-        try:
-            row = await conn.fetchrow(
-                sql.UPSERT_PAIR_RULE,
-                event_id,
-                sme_id,
-                buyer_id,
-                body.rule,
-                body.reason,
-                request[PRINCIPAL_KEY].token_id,
-            )
-        except asyncpg.ForeignKeyViolationError as error:
-            # Deleted between the check and the insert.
-            if error.constraint_name == "pair_rules_event_id_fkey":
-                raise NotFound("No event with that id.") from None
-            name = "sme_id" if error.constraint_name == "pair_rules_sme_id_fkey" else "buyer_id"
-            raise ValidationProblem(
-                [FieldError(parameter=name, code="unknown_organisation", detail="No organisation with that id.")]
-            ) from None
+        row = await conn.fetchrow(
+            sql.UPSERT_PAIR_RULE, event_id, sme_id, buyer_id, body.rule, body.reason, request[PRINCIPAL_KEY].token_id
+        )
         created = row["inserted"]
-        await audit.record(
-            conn,
-            request,
-            "pair_rule.create" if created else "pair_rule.replace",
+        rule = StoredPairRule(**{name: row[name] for name in StoredPairRule.model_fields})
+        entry = Audited(
             "pair_rule",
             f"{sme_id}/{buyer_id}",
             event_id=event_id,
             changes={"rule": body.rule, "reason": body.reason, "sme_id": str(sme_id), "buyer_id": str(buyer_id)},
+            action="pair_rule.create" if created else "pair_rule.replace",
         )
-    rule = StoredPairRule(**{name: row[name] for name in StoredPairRule.model_fields})
-    return json_response(rule, status=201 if created else 200)
+        return Outcome(json_response(rule, status=201 if created else 200), entry)
+
+    return await write(request, upsert, action="pair_rule.create", violations=GONE_MEANWHILE)
 
 
 @operation("Remove the rule of an SME–buyer pair", tags=("pair rules",), status=204, errors=(404,))
@@ -146,20 +146,16 @@ async def delete_pair_rule(request: web.Request) -> web.Response:
         sme_id, buyer_id = _pair_ids(request)
     except ValidationProblem:
         raise NotFound("No rule for that pair.") from None
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def delete(conn: asyncpg.Connection) -> Outcome:
         removed = await conn.fetchval(sql.DELETE_PAIR_RULE, event_id, sme_id, buyer_id)
         if removed is None:
             raise NotFound("No rule for that pair.")
-        await audit.record(
-            conn,
-            request,
-            "pair_rule.delete",
-            "pair_rule",
-            f"{sme_id}/{buyer_id}",
-            event_id=event_id,
-            changes={"rule": removed, "sme_id": str(sme_id), "buyer_id": str(buyer_id)},
-        )
-    return json_response(None, status=204)
+        changes = {"rule": removed, "sme_id": str(sme_id), "buyer_id": str(buyer_id)}
+        entry = Audited("pair_rule", f"{sme_id}/{buyer_id}", event_id=event_id, changes=changes)
+        return Outcome(json_response(None, status=204), entry)
+
+    return await write(request, delete, action="pair_rule.delete")
 
 
 @operation("The pair rules of an event", tags=("pair rules",), response=PairRuleList, errors=(404,))

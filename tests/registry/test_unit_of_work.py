@@ -9,6 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from services.registry.pair_rules import GONE_MEANWHILE
 from services.registry.sql import needs as need_sql
 from services.registry.sql import organisations as organisation_sql
 from services.registry.sql import registrations as registration_sql
@@ -21,6 +22,7 @@ MAPPED_CONSTRAINTS = (
     organisation_sql.ORGANISATION_ORGNR_UNIQUE,
     registration_sql.REGISTRATION_UNIQUE,
     need_sql.NEED_OCID_UNIQUE,
+    *GONE_MEANWHILE,
 )
 
 
