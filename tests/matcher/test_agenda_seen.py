@@ -10,6 +10,7 @@ from services.matcher.agendas.seen import flush_views
 from services.matcher.keys import READS_KEY, SEEN_KEY
 from tests.conftest import bearer
 from tests.matcher.test_agenda_routes import event, publish, second_version, store_version, world  # noqa: F401
+from tests.matcher.test_link_cache import cache_of, delivered
 
 VIEWS = "SELECT last_seen_version FROM matcher.agenda_views WHERE event_id = $1 AND organisation_id = $2"
 
@@ -73,8 +74,11 @@ async def test_json_read_by_link_is_rendered_once_and_follows_a_redaction(matche
     again = await matcher.get(path + ".json")
     assert await again.read() == body and again.headers["ETag"] == tag
     assert (await matcher.get(path + ".json", headers={"If-None-Match": tag})).status == 304
-    # A redaction bumps the version's revision: the copy rendered before is not what is served now.
+    # A redaction bumps the version's revision: the copy rendered before is not what is served now. The
+    # link cache learns of it by NOTIFY (asynchronously): wait for that delivery, not for time.
+    generation = cache_of(matcher).generation
     await db.execute("UPDATE matcher.schedule_versions SET revision = revision + 1 WHERE event_id = $1", event_id)
+    await delivered(matcher, generation)
     after = await matcher.get(path + ".json", headers={"If-None-Match": tag})
     assert after.status == 200 and after.headers["ETag"] != tag
 
