@@ -13,22 +13,22 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.auth import PRINCIPAL_KEY, Role, require
 from shared.clock import CLOCK_KEY
-from shared.db import POOL_KEY
 from shared.errors import NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import read_json
 
-from . import audit, idempotency
 from .event_dates import date_errors
 from .event_models import Event, EventName, Venue, event_rule_errors
 from .events import EVENT_COLUMNS, _event_response, audited, event_id_of
 from .sql import event_copy as sql
 from .sql import events as events_sql
+from .unit_of_work import Audited, Outcome, write
 
 
 class EventCopy(BaseModel):
@@ -84,10 +84,8 @@ async def copy_event(request: web.Request) -> web.Response:
     """Create a draft event from another one's grid and settings."""
     source_id = event_id_of(request)
     body = await read_json(request, EventCopy)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        replay = await idempotency.claim(conn, request)
-        if replay is not None:
-            return replay
+
+    async def copy(conn: asyncpg.Connection) -> Outcome:
         source = await conn.fetchrow(sql.SELECT_SOURCE_EVENT, source_id)
         if source is None:
             raise NotFound("No event with that id.")
@@ -98,15 +96,9 @@ async def copy_event(request: web.Request) -> web.Response:
         event_id = await conn.fetchval(
             events_sql.INSERT_EVENT, *(values[name] for name in EVENT_COLUMNS), request[PRINCIPAL_KEY].account_id
         )
-        await audit.record(
-            conn,
-            request,
-            "event.copy",
-            "event",
-            event_id,
-            event_id=event_id,
-            changes=audited({**values, "copied_from": source_id}),
-        )
         row = await conn.fetchrow(events_sql.SELECT_EVENT, event_id)
+        entry = Audited("event", event_id, event_id=event_id, changes=audited({**values, "copied_from": source_id}))
         # The create route's own answer (ETag, Location), so a copy reads back exactly like a new event.
-        return await idempotency.remember(conn, request, _event_response(row, status=201))
+        return Outcome(_event_response(row, status=201), entry)
+
+    return await write(request, copy, action="event.copy", idempotent=True)
