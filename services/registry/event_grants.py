@@ -34,9 +34,9 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
-from . import audit
 from .events import event_id_of
 from .sql import event_grants as sql
+from .unit_of_work import Audited, Outcome, write
 
 
 class GrantRequest(BaseModel):
@@ -121,7 +121,8 @@ async def put_grant(request: web.Request) -> web.Response:
     account_id = _account_id_of(request)
     body = await read_json(request, GrantRequest)
     principal = request[PRINCIPAL_KEY]
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def grant(conn: asyncpg.Connection) -> Outcome:
         event_id = await _managed_event(conn, request, sql.LOCK_EVENT_OWNER)
         account = await conn.fetchrow(sql.SELECT_GRANTEE, account_id)
         if account is None:
@@ -132,17 +133,11 @@ async def put_grant(request: web.Request) -> web.Response:
                 slug="not-a-supporter",
             )
         created = await conn.fetchval(sql.UPSERT_GRANT, event_id, account_id, body.access, principal.account_id)
-        await audit.record(
-            conn,
-            request,
-            "event.grant",
-            "account",
-            account_id,
-            event_id=event_id,
-            changes={"access": body.access},
-        )
         row = await conn.fetchrow(sql.SELECT_GRANT, event_id, account_id)
-    return json_response(Grant(**dict(row)), status=201 if created else 200)
+        entry = Audited("account", account_id, event_id=event_id, changes={"access": body.access})
+        return Outcome(json_response(Grant(**dict(row)), status=201 if created else 200), entry)
+
+    return await write(request, grant, action="event.grant")
 
 
 @operation("Revoke a supporter's grant to an event", tags=("events", "auth"), status=204, errors=(404,))
@@ -150,9 +145,11 @@ async def put_grant(request: web.Request) -> web.Response:
 async def delete_grant(request: web.Request) -> web.Response:
     """Revoke a grant."""
     account_id = _account_id_of(request)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def revoke(conn: asyncpg.Connection) -> Outcome:
         event_id = await _managed_event(conn, request, sql.LOCK_EVENT_OWNER)
         if await conn.fetchval(sql.DELETE_GRANT, event_id, account_id) is None:
             raise NotFound("That account has no grant to this event.")
-        await audit.record(conn, request, "event.grant_revoked", "account", account_id, event_id=event_id)
-    return json_response(None, status=204)
+        return Outcome(json_response(None, status=204), Audited("account", account_id, event_id=event_id))
+
+    return await write(request, revoke, action="event.grant_revoked")
