@@ -35,9 +35,9 @@ from shared.openapi import operation
 from shared.text import single_line
 from shared.web import json_response, read_json, read_query
 
-from . import audit
 from .need_models import NeedWarning, ValueBand
 from .sql import thresholds as sql
+from .unit_of_work import Audited, Outcome, write
 
 DIRECT_AWARD = "direct_award_lou"
 EU_WORKS = "eu_works"
@@ -205,16 +205,16 @@ async def list_thresholds(request: web.Request) -> web.Response:
 async def create_threshold(request: web.Request) -> web.Response:
     """Add a threshold row."""
     body = await read_json(request, Threshold)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-        try:
-            row = await conn.fetchrow(sql.INSERT_THRESHOLD, body.kind, body.valid_from, body.amount_sek, body.source)
-        except asyncpg.UniqueViolationError:
-            raise Conflict(
-                f"There is already a {body.kind} value from {body.valid_from}.",
-                errors=[FieldError(pointer="/valid_from", code="duplicate", detail="Kind and date already exist.")],
-            ) from None
-        await audit.record(
-            conn, request, "threshold.create", "procurement_threshold", f"{body.kind}@{body.valid_from}",
-            changes=body.model_dump(mode="json"),
-        )  # fmt: skip
-    return json_response(Threshold(**dict(row)), status=201)
+
+    async def insert(conn: asyncpg.Connection) -> Outcome:
+        row = await conn.fetchrow(sql.INSERT_THRESHOLD, body.kind, body.valid_from, body.amount_sek, body.source)
+        entry = Audited("procurement_threshold", f"{body.kind}@{body.valid_from}", changes=body.model_dump(mode="json"))
+        return Outcome(json_response(Threshold(**dict(row)), status=201), entry)
+
+    def taken() -> Conflict:
+        return Conflict(
+            f"There is already a {body.kind} value from {body.valid_from}.",
+            errors=[FieldError(pointer="/valid_from", code="duplicate", detail="Kind and date already exist.")],
+        )
+
+    return await write(request, insert, action="threshold.create", violations={sql.THRESHOLD_KEY: taken})

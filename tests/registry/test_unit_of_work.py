@@ -13,6 +13,7 @@ from services.registry.pair_rules import GONE_MEANWHILE
 from services.registry.sql import needs as need_sql
 from services.registry.sql import organisations as organisation_sql
 from services.registry.sql import registrations as registration_sql
+from services.registry.sql import thresholds as threshold_sql
 from services.registry.unit_of_work import Audited, Outcome, write
 from shared.errors import Conflict, FieldError
 
@@ -22,6 +23,7 @@ MAPPED_CONSTRAINTS = (
     organisation_sql.ORGANISATION_ORGNR_UNIQUE,
     registration_sql.REGISTRATION_UNIQUE,
     need_sql.NEED_OCID_UNIQUE,
+    threshold_sql.THRESHOLD_KEY,
     *GONE_MEANWHILE,
 )
 

@@ -19,3 +19,6 @@ INSERT INTO registry.procurement_thresholds (kind, valid_from, amount_sek, sourc
 VALUES ($1, $2, $3, $4)
 RETURNING kind, valid_from, amount_sek, source
 """
+
+# One value per kind and date (PRIMARY KEY (kind, valid_from) in 0002_registry_core.sql).
+THRESHOLD_KEY = "procurement_thresholds_pkey"
