@@ -37,8 +37,36 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+# Ports handed out below the kernel's ephemeral range, in order. A port the kernel picked for a bind to port 0
+# was free when asked but could be given to any outgoing connection or port-0 bind before the test binds it
+# ("Address already in use", seen once in a few thousand); ports below the range are never picked that way.
+_PORTS = itertools.count(max(1024, _ephemeral_range()[0] - 12000) + os.getpid() % 4000)
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
+    """A loopback port nothing listens on, for a server a test starts later (and must name first).
+
+    Taken below the kernel's ephemeral range, each port once per test process, probed by binding it.
+    """
+    ceiling = _ephemeral_range()[0]
+    for port in _PORTS:
+        if port >= ceiling:
+            break
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as probe:  # the range below is used up: the kernel's choice, as before
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
