@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from shared.auth import Role
 from tests.conftest import bearer
+from tests.matcher.test_erasure_across_services import database_hits
 from tests.supporters import make_account, session
 from tests.test_events import NEXT_YEAR, create_event, move_to
 
@@ -91,3 +92,5 @@ async def test_an_accounts_export_and_erasure_cover_the_events_naming_it(registr
     assert await db.fetchval("SELECT contact FROM registry.events WHERE id = $1", event["id"]) is None
     kept = await db.fetchval("SELECT contact->>'email' FROM registry.events WHERE id = $1", other["id"])
     assert kept == "info@mora.se"
+    # Nowhere else either: no text column of either schema holds the erased address or name.
+    assert await database_hits(db, ["karin.arrangor@falun.se", "Karin Arrangör"]) == []
