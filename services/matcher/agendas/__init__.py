@@ -5,7 +5,7 @@ every SME's agenda, every buyer table's sheet and the organiser's grid; the rend
 calendar files (:func:`agenda_ics`), printable pages (:mod:`.html`) and PDFs (:mod:`.pdf`).
 """
 
-from .build import PlacedMeeting, build_agendas, explanation_dict, meetings_from_engine, removed_meetings
+from .build import PlacedMeeting, build_agendas, meetings_from_engine, removed_meetings
 from .html import grid_html, sme_agenda_html, table_sheets_html
 from .ics import agenda_ics, meeting_uid
 from .model import AgendaMeeting, Agendas, EventGrid, SmeAgenda, TableAgenda
@@ -21,7 +21,6 @@ __all__ = [
     "agenda_ics",
     "agenda_pdf",
     "build_agendas",
-    "explanation_dict",
     "grid_html",
     "meeting_uid",
     "meetings_from_engine",

@@ -8,7 +8,6 @@ staffs tables, so the same snapshot always gives the same numbers.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -19,7 +18,7 @@ from shared.reference.cpv import cpv_label
 from shared.snapshot import EventSnapshot, SnapshotBuyer, SnapshotContact, SnapshotNeed, SnapshotSlot, SnapshotSme
 
 from ..engine.encode import EncodedEvent
-from ..engine.explain import Explanation, explain_pairs
+from ..engine.explain import Explanation, explain_pairs, explanation_dict
 from ..engine.model import Schedule
 from .model import (
     AgendaContact,
@@ -42,7 +41,7 @@ class PlacedMeeting(NamedTuple):
 
     ``slot`` is the slot index in the event's grid and ``table`` the buyer's own table index (0-based, as
     in the engine's schedule); ``explanation`` holds at least ``sentence_sv``, ``sentence_en`` and
-    ``need_id`` (see :func:`explanation_dict`).
+    ``need_id`` (see :func:`..engine.explain.explanation_dict`).
     """
 
     sme_id: UUID
@@ -63,32 +62,6 @@ def local_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
     '09:00–09:20'
     """
     return f"{start.astimezone(zone):%H:%M}–{end.astimezone(zone):%H:%M}"
-
-
-def explanation_dict(explanation: Explanation) -> dict[str, Any]:
-    """The JSON-ready fields of an engine :class:`~..engine.explain.Explanation` that agendas use and store.
-
-    Examples
-    --------
-    >>> from services.matcher.engine.encode import encode_snapshot
-    >>> from services.matcher.engine.examples import example_snapshot
-    >>> encoded = encode_snapshot(example_snapshot())
-    >>> [first] = explain_pairs(encoded, encoded.scores, [[0, 0]])
-    >>> sorted(explanation_dict(first))[:4], explanation_dict(first)["need_id"]
-    (['components', 'delivery_municipality', 'need_cpv', 'need_id'], '00000000-0000-0000-0000-0000000001f4')
-    """
-    # Field by field, not dataclasses.asdict: its deep copies were a second per 8,000 meetings.
-    fields = {
-        field.name: getattr(explanation, field.name)
-        for field in dataclasses.fields(explanation)
-        if field.name not in _ROW_FIELDS
-    }
-    fields["components"] = dict(explanation.components)
-    fields["need_id"] = None if explanation.need_id is None else str(explanation.need_id)
-    return fields
-
-
-_ROW_FIELDS = frozenset({"sme", "buyer", "sme_id", "buyer_id"})  # the meeting row carries these
 
 
 def meetings_from_engine(

@@ -42,10 +42,9 @@ import numpy as np
 from shared.clock import Clock
 from shared.snapshot import EventSnapshot, content_hash
 
-from ..agendas.build import explanation_dict
 from ..audit import Actor, record
 from ..engine.encode import EncodedEvent, encode_snapshot
-from ..engine.explain import explain_pairs
+from ..engine.explain import explain_pairs, explanation_dict
 from ..engine.live_fill import DUPLICATE, FROZEN, FillResult, live_fill
 from ..registry_client import RegistryDown, RegistryRefused, Snapshot
 from ..schedules.compute import StoredMeeting

@@ -24,9 +24,8 @@ import numpy as np
 
 from shared.snapshot import EventSnapshot
 
-from ..agendas.build import explanation_dict
 from ..engine.encode import EncodedEvent, encode_snapshot
-from ..engine.explain import explain_pairs
+from ..engine.explain import explain_pairs, explanation_dict
 from ..engine.model import Schedule, apply_floor
 from ..engine.pipeline import Infeasible, lock_conflict, plan_bipartite
 from ..engine.quality import quality_report
