@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.registry.slots import Break, Slot, local_to_utc, slot_grid
+from shared.slot_grid import Break, Slot, local_to_utc, slot_grid
 
 ZONES = ["Europe/Stockholm", "UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"]
 # Days on which clocks change in some of those zones, plus ordinary ones.
