@@ -12,7 +12,7 @@ from shared.web import REDACTED_PATHS_KEY, base_application
 from . import SERVICE_NAME
 from .backend import http_session_context
 from .keys import SETTINGS_KEY, TEMPLATES_KEY
-from .organiser_grants_pages import may_edit
+from .organiser.grants import may_edit
 from .render import page_middleware, template_environment
 from .routes import setup_routes
 from .settings import WebSettings

@@ -84,9 +84,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/kopare/evenemang/{event_id}/agenda.ics", buyer_signups.agenda_ics)
     # --- end buyer pages ---
 
-    # --- organiser pages (organiser_pages.py) ---
-    from . import organiser_event_pages as events
-    from . import organiser_list_pages as lists
+    # --- organiser pages (organiser/) ---
+    from .organiser import accounts, audit, event_copy, events, grants, invitations, signups
 
     app.router.add_get("/arrangor", events.events_list)
     app.router.add_get("/arrangor/evenemang/ny", events.new_event_form)
@@ -95,19 +94,11 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/arrangor/evenemang/{event_id}/andra", events.edit_event_form)
     app.router.add_post("/arrangor/evenemang/{event_id}/andra", events.save_event)
     app.router.add_post("/arrangor/evenemang/{event_id}/status", events.change_status)
-    app.router.add_get("/arrangor/evenemang/{event_id}/anmalningar", lists.signups)
-    from . import organiser_audit_pages
-
-    app.router.add_get("/arrangor/evenemang/{event_id}/logg", organiser_audit_pages.audit_page)
-    from . import organiser_event_copy
-
-    organiser_event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
-    from . import organiser_grants_pages
-
-    organiser_grants_pages.add_routes(app)  # "Behörigheter": supporters' grants, /arrangor/evenemang/{id}/behorigheter
-    from . import organiser_invitation_pages
-
-    organiser_invitation_pages.add_routes(app)  # "Bjud in företag": GET and POST /arrangor/evenemang/{id}/bjud-in
+    app.router.add_get("/arrangor/evenemang/{event_id}/anmalningar", signups.signups)
+    app.router.add_get("/arrangor/evenemang/{event_id}/logg", audit.audit_page)
+    event_copy.add_routes(app)  # "Kopiera som mall": GET and POST /arrangor/evenemang/{id}/kopiera
+    grants.add_routes(app)  # "Behörigheter": supporters' grants, /arrangor/evenemang/{id}/behorigheter
+    invitations.add_routes(app)  # "Bjud in företag": GET and POST /arrangor/evenemang/{id}/bjud-in
     from . import support_pages
 
     support_pages.add_routes(app)  # individual support: /arrangor/evenemang/{id}/stod and the adviser's /radgivare
@@ -118,12 +109,12 @@ def setup_routes(app: web.Application) -> None:
 
     app.router.add_get("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.feedback_page)
     app.router.add_post("/arrangor/evenemang/{event_id}/utvardering", feedback_pages.save_feedback_settings)
-    app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", lists.export_signups)
-    app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", lists.export_meetings)
-    app.router.add_get("/arrangor/konton", lists.accounts)
-    app.router.add_post("/arrangor/konton", lists.create_account)
-    app.router.add_post("/arrangor/konton/{account_id}/losenord", lists.change_password)
-    app.router.add_post("/arrangor/konton/{account_id}/status", lists.change_account_status)
+    app.router.add_get("/arrangor/evenemang/{event_id}/export/anmalningar.csv", signups.export_signups)
+    app.router.add_get("/arrangor/evenemang/{event_id}/export/moten.csv", signups.export_meetings)
+    app.router.add_get("/arrangor/konton", accounts.accounts)
+    app.router.add_post("/arrangor/konton", accounts.create_account)
+    app.router.add_post("/arrangor/konton/{account_id}/losenord", accounts.change_password)
+    app.router.add_post("/arrangor/konton/{account_id}/status", accounts.change_account_status)
     from . import schedule_pages, schedule_review_pages
 
     schedule = "/arrangor/evenemang/{event_id}/schema"

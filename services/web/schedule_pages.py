@@ -22,11 +22,11 @@ from shared.auth import Role
 from shared.conditional import not_modified_response
 
 from .backend import BackendError
+from .event_status_words import status_label
 from .i18n import N_, current_language
 from .i18n import gettext as _
 from .keys import HTTP_SESSION_KEY
-from .organiser_event_form import REPEAT_PAIRS, repeat_pairs_setting
-from .organiser_event_pages import status_label
+from .organiser.event_form import REPEAT_PAIRS, repeat_pairs_setting
 from .pages_common import all_pages, download, load_event, path_uuid
 from .render import backend, redirect, render, require_user, settings_of
 

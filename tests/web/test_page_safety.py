@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from services.web.backend import BackendError
-from services.web.organiser_event_form import api_errors
+from services.web.organiser.event_form import api_errors
 from services.web.render import safe_next
 from services.web.schedule_pages import refusal_text
 from shared.auth import Role

@@ -1,7 +1,7 @@
 """The organiser's events: the list, the create/edit form, the event page and its status buttons.
 
-What the form's fields mean, how they become the registry's event body and the preview of the slot grid
-are in :mod:`services.web.organiser_event_form`.
+What the form's fields mean and how they become the registry's event body are in
+:mod:`services.web.organiser.event_form`; the preview of the slot grid in :mod:`services.web.organiser.event_preview`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from . import day_pages, public_event_pages
-from .backend import BackendError
-from .event_status_words import buttons, status_label
-from .forms import errors_by_field
-from .i18n import gettext as _
-from .organiser_event_form import (
+from .. import day_pages, public_event_pages
+from ..backend import BackendError
+from ..event_status_words import buttons, status_label
+from ..forms import errors_by_field
+from ..i18n import gettext as _
+from ..pages_common import all_pages, if_match, load_event, path_uuid
+from ..render import backend, redirect, render, require_user
+from .event_form import (
     NEW_EVENT_BREAKS,
     NEW_EVENT_DEFAULTS,
     NUMBER_FIELDS,
@@ -27,18 +29,15 @@ from .organiser_event_form import (
     api_errors,
     break_rows,
     event_body,
-    event_preview,
     form_choices,
     form_from_event,
     municipality_options,
     opening_refusal,
-    preview,
     repeat_pairs_setting,
     save_repeat_pairs_setting,
     typed_form,
 )
-from .pages_common import all_pages, if_match, load_event, path_uuid
-from .render import backend, redirect, render, require_user
+from .event_preview import event_preview, preview
 
 # --- handlers ---------------------------------------------------------------------------------
 

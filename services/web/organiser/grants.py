@@ -19,10 +19,10 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from .backend import BackendError
-from .i18n import gettext as _
-from .pages_common import load_event, path_uuid
-from .render import backend, redirect, render, require_user
+from ..backend import BackendError
+from ..i18n import gettext as _
+from ..pages_common import load_event, path_uuid
+from ..render import backend, redirect, render, require_user
 
 ACCESS_VALUES = ("read", "edit")
 

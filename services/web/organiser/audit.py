@@ -10,10 +10,10 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from .i18n import N_
-from .i18n import gettext as _
-from .pages_common import load_event, path_uuid
-from .render import backend, render, require_user
+from ..i18n import N_
+from ..i18n import gettext as _
+from ..pages_common import load_event, path_uuid
+from ..render import backend, render, require_user
 
 PAGE_SIZE = 100
 ACTIONS = {

@@ -18,12 +18,12 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from .backend import BackendError
-from .forms import errors_by_field
-from .i18n import gettext as _
-from .organiser_event_form import parse_local_datetime
-from .pages_common import load_event, path_uuid
-from .render import backend, redirect, render, require_user
+from ..backend import BackendError
+from ..forms import errors_by_field
+from ..i18n import gettext as _
+from ..pages_common import load_event, path_uuid
+from ..render import backend, redirect, render, require_user
+from .event_form import parse_local_datetime
 
 log = logging.getLogger(__name__)
 

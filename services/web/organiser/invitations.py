@@ -18,12 +18,12 @@ from aiohttp import web
 from shared.auth import Role
 from shared.reference.cpv import cpv_label
 
-from .backend import BackendError
-from .forms import errors_by_field
-from .i18n import gettext as _
-from .pages_common import load_event, page_language, path_uuid
-from .places import municipality_groups
-from .render import backend, redirect, render, require_user
+from ..backend import BackendError
+from ..forms import errors_by_field
+from ..i18n import gettext as _
+from ..pages_common import load_event, page_language, path_uuid
+from ..places import municipality_groups
+from ..render import backend, redirect, render, require_user
 
 CRITERIA = ("municipality", "cpv_division", "took_part_before")
 

@@ -1,11 +1,8 @@
-"""The organiser's event form: what was typed, turned into the registry's event body, and the preview of
-the slot grid.
+"""The organiser's event form: what was typed, turned into the registry's event body, and back.
 
 Organisers type times as Stockholm wall-clock times; the form turns the sign-up deadline into an aware
-time in Europe/Stockholm before it goes to the registry. The preview lays out the slots with the
-registry's own pure :func:`~services.registry.slots.slot_grid`, so what the page shows is what the
-registry will store; ``static/js/slot-preview.js`` redoes the same layout live while the form changes.
-The handlers are in :mod:`services.web.organiser_event_pages`.
+time in Europe/Stockholm before it goes to the registry. The preview of the slot grid is
+:mod:`services.web.organiser.event_preview`; the handlers are in :mod:`services.web.organiser.events`.
 """
 
 from __future__ import annotations
@@ -15,15 +12,14 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
-from services.registry.slots import slot_grid
 from shared.reference.municipalities import DALARNA_COUNTY_CODE
 
-from .backend import Backend, BackendError
-from .forms import errors_by_field
-from .i18n import N_, STOCKHOLM
-from .i18n import gettext as _
-from .places import county_options, municipality_groups
-from .places import municipality_options as all_municipalities
+from ..backend import Backend, BackendError
+from ..forms import errors_by_field
+from ..i18n import N_, STOCKHOLM
+from ..i18n import gettext as _
+from ..places import county_options, municipality_groups
+from ..places import municipality_options as all_municipalities
 
 TIME_ZONE = "Europe/Stockholm"
 # "Undvik par som redan träffats": kept in the matcher's day settings, sent as the schedule job's parameter.
@@ -249,80 +245,6 @@ def opening_refusal(error: BackendError) -> str | None:
         return None
     reasons = [_(DATE_MESSAGES[item["code"]]) for item in error.field_errors if item.get("code") in DATE_MESSAGES]
     return " ".join([_("Anmälan kan inte öppnas."), *reasons, _("Ändra evenemanget först och öppna sedan anmälan.")])
-
-
-def preview(body: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The slot grid the registry would lay out for this body, as rows and a timeline; None when the
-    form does not yet describe a day."""
-    try:
-        slots = slot_grid(
-            date.fromisoformat(body["event_date"]),
-            TIME_ZONE,
-            body["day_start"],
-            body["day_end"],
-            body["meeting_minutes"],
-            body["changeover_minutes"],
-            body["breaks"],
-        )
-    except (KeyError, ValueError, TypeError):
-        return None
-    local = [(s.start.astimezone(STOCKHOLM).time(), s.end.astimezone(STOCKHOLM).time()) for s in slots]
-    return timeline(body["day_start"], body["day_end"], local, body["breaks"], body.get("tables"))
-
-
-def event_preview(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The timeline of a stored event from the slots the registry computed."""
-    local = [
-        (
-            datetime.fromisoformat(s["start"]).astimezone(STOCKHOLM).time(),
-            datetime.fromisoformat(s["end"]).astimezone(STOCKHOLM).time(),
-        )
-        for s in event["slots"]
-    ]
-    return timeline(str(event["day_start"])[:5], str(event["day_end"])[:5], local, event["breaks"], event["tables"])
-
-
-def _minutes(value: time | str) -> int:
-    clock = value if isinstance(value, time) else time.fromisoformat(value)
-    return clock.hour * 60 + clock.minute
-
-
-def timeline(
-    day_start: str, day_end: str, slots: list[tuple[time, time]], breaks: list[Mapping[str, Any]], tables: Any
-) -> dict[str, Any]:
-    """Rows (slots and breaks in time order) and x/width on a 0–1000 axis for the SVG timeline.
-
-    Examples
-    --------
-    >>> view = timeline("09:00", "10:00", [(time(9), time(9, 20))], [{"start": "09:30", "end": "10:00"}], 2)
-    >>> [(r["kind"], r["time"], r["x"], r["width"]) for r in view["rows"]], view["capacity"]
-    ([('slot', '09:00–09:20', 0.0, 333.3), ('break', '09:30–10:00', 500.0, 500.0)], 2)
-    """
-    origin, span = _minutes(day_start), max(1, _minutes(day_end) - _minutes(day_start))
-
-    def place(start: time | str, end: time | str) -> tuple[float, float]:
-        x = round((_minutes(start) - origin) * 1000 / span, 1)
-        return x, round((_minutes(end) - _minutes(start)) * 1000 / span, 1)
-
-    rows = []
-    for number, (start, end) in enumerate(slots, start=1):
-        x, width = place(start, end)
-        rows.append({"kind": "slot", "number": number, "time": f"{start:%H:%M}–{end:%H:%M}", "x": x, "width": width})
-    for pause in breaks:
-        x, width = place(pause["start"], pause["end"])
-        rows.append(
-            {
-                "kind": "break",
-                "label": pause.get("label") or "",
-                "time": f"{pause['start']}–{pause['end']}",
-                "x": x,
-                "width": width,
-            }
-        )
-    rows.sort(key=lambda row: row["x"])
-    count = len(slots)
-    tables = tables if isinstance(tables, int) else None
-    return {"rows": rows, "count": count, "tables": tables, "capacity": count * tables if tables else None}
 
 
 def municipality_options(current: str | None) -> list[tuple[str, str]]:
