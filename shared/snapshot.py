@@ -49,6 +49,11 @@ class SnapshotEvent(_Contract):
 
     id: UUID = Field(description="Event id")
     name: str = Field(description="Event name")
+    venue: str = Field(
+        default="",
+        description="Where the event is held, as the agendas print it ('' when not set; absent in snapshots "
+        "stored before the venue was part of the snapshot)",
+    )
     date: dt.date = Field(description="The day of the event (in its time zone)")
     time_zone: str = Field(description="IANA time zone of the event, e.g. Europe/Stockholm")
     status: Literal["draft", "open", "closed", "scheduled", "published"] = Field(description="Event status")

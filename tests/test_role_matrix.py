@@ -239,6 +239,8 @@ MATRIX: list[Row] = [
     Row("GET", "/events/{event}/grants", only(organiser={200})),
     Row("PUT", "/events/{event}/grants/{supporter_account}", only(organiser={200}), body={"access": "read"}),
     Row("DELETE", "/events/{event}/grants/{supporter_account}", only(organiser={204})),
+    # The matcher's record of a publication; last, as it moves the world's event on to published.
+    Row("POST", "/events/{event}/publication", only(service={200}), body={"snapshot_hash": "0" * 64}),
 ]
 
 

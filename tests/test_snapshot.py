@@ -419,6 +419,7 @@ def sample_rows() -> SnapshotRows:
         "default_meetings_per_sme": 3,
         "max_meetings_per_sme": 5,
         "min_relevance_percent": 20,
+        "venue": "Lugnet, Falun",
     }
     registrations = [_registration(n, "sme", available_slots=[n % 4, 2, 0]) for n in range(10, 16)]
     registrations += [_registration(n, "buyer") for n in range(20, 23)]

@@ -1,4 +1,4 @@
-"""The matcher's calls to the registry: the event snapshot, the event itself, status moves, and needs.
+"""The matcher's calls to the registry: the event snapshot, the event itself, its publication, and needs.
 
 Every call carries the service token and the session's timeout, and is tried a few times with a short
 pause before giving up: a registry that is down delays a job (:class:`RegistryDown`, retried with
@@ -19,7 +19,6 @@ from uuid import UUID
 import aiohttp
 
 from shared.backoff import backoff_seconds
-from shared.event_states import EventStatus, matcher_path
 from shared.privacy import ChangeFeed
 from shared.snapshot import EventSnapshot
 
@@ -63,6 +62,14 @@ class Snapshot:
         On first use, not on arrival: callers that only look up a few ids in ``document`` pay nothing.
         """
         return EventSnapshot.model_validate(self.document)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The registry's answer to a publication: the event's status, and whether its sign-ups changed."""
+
+    status: str
+    snapshot_unchanged: bool
 
 
 class RegistryClient:
@@ -133,24 +140,19 @@ class RegistryClient:
             raise self._refused(status, body, "organisations by org.nr")
         return [UUID(item["id"]) for item in body.get("items", [])]
 
-    async def move_event(self, event_id: UUID, to: str) -> str:
-        """Move the event towards ``to`` ("scheduled" or "published"), through "scheduled" if need be.
+    async def record_publication(self, event_id: UUID, snapshot_hash: str) -> Publication:
+        """Tell the registry a version computed from ``snapshot_hash`` is published (one call).
 
-        Returns the event's status afterwards. An event already there stays; one in a state the move does
-        not start from (still open for sign-up, say) is left as it is.
+        The registry answers whether the sign-ups are still what that hash was computed from, and moves
+        the event to ``published`` by the matcher's own moves (through ``scheduled``); an event already
+        published stays, one still open for sign-up is left as it is.
         """
-        event = await self.event(event_id)
-        current = event["status"]
-        # The matcher's own moves (shared.event_states); an unknown status or target is no path.
-        known = {str(status) for status in EventStatus}
-        path = matcher_path(EventStatus(current), EventStatus(to)) if {current, to} <= known else []
-        for step in path:
-            status, _, body = await self._call("POST", f"/events/{event_id}/transitions", json={"to": step})
-            if status != 200:
-                log.warning("event %s: the registry refused %s → %s (%s)", event_id, current, step, status)
-                break
-            current = body["status"]
-        return current
+        status, _, body = await self._call(
+            "POST", f"/events/{event_id}/publication", json={"snapshot_hash": snapshot_hash}
+        )
+        if status != 200 or not isinstance(body, dict):
+            raise self._refused(status, body, f"publication of event {event_id}")
+        return Publication(status=str(body["status"]), snapshot_unchanged=bool(body["snapshot_unchanged"]))
 
     async def changes(self, after: int, *, limit: int = 100) -> ChangeFeed:
         """The registry's change feed after the cursor ``after`` (``GET /changes``), oldest first."""

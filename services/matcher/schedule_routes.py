@@ -134,13 +134,14 @@ async def publish(request: web.Request) -> web.Response:
     warnings: list[str] = []
     registry, status = request.app[REGISTRY_KEY], None
     try:
-        # Asked before the status move: the snapshot carries the event's status, so the move changes its hash.
-        if not await registry.snapshot_unchanged(event_id, done.version["snapshot_hash"]):
+        # One call: the registry compares the hash before it moves the event (the move changes the hash).
+        recorded = await registry.record_publication(event_id, done.version["snapshot_hash"])
+        status = recorded.status
+        if not recorded.snapshot_unchanged:
             warnings.append(
                 "Anmälningarna har ändrats sedan versionen beräknades; kör om schemaläggningen för att ta med "
                 "ändringarna. (Sign-ups changed since this version was computed; re-run to include them.)"
             )
-        status = await registry.move_event(event_id, "published")
     except (RegistryDown, RegistryRefused) as error:
         log.warning("event %s: published, but the registry could not be updated: %s", event_id, error)
         warnings.append("Registret kunde inte nås; evenemangets status uppdateras inte. (Registry unreachable.)")

@@ -13,6 +13,7 @@ from . import (
     changes,
     event_copy,
     event_grants,
+    event_publication,
     events,
     follows,
     needs,
@@ -84,6 +85,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_delete("/events/{event_id}", events.delete_event)
     app.router.add_post("/events/{event_id}/transitions", events.transition_event)
     app.router.add_get("/events/{event_id}/transitions", events.list_transitions)
+    app.router.add_post("/events/{event_id}/publication", event_publication.record_publication)
     app.router.add_post("/events/{event_id}/copy", event_copy.copy_event)
     app.router.add_get("/events/{event_id}/grants", event_grants.list_grants)
     app.router.add_put("/events/{event_id}/grants/{account_id}", event_grants.put_grant)

@@ -198,6 +198,7 @@ def _event(row: Row) -> dict[str, Any]:
         "status": row["status"],
         "tables": row["tables"],
         "time_zone": row["time_zone"],
+        "venue": row["venue"],
     }
 
 
@@ -248,7 +249,7 @@ def build_document(rows: SnapshotRows, generated_at: datetime) -> SnapshotDocume
     Examples
     --------
     >>> from datetime import date, time
-    >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "event_date": date(2025, 10, 7),
+    >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "venue": "Lugnet", "event_date": date(2025, 10, 7),
     ...          "time_zone": "Europe/Stockholm", "status": "closed", "tables": 10,
     ...          "day_start": time(9), "day_end": time(10), "meeting_minutes": 20, "changeover_minutes": 5,
     ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8,
@@ -384,7 +385,7 @@ def build_snapshot(rows: SnapshotRows, generated_at: datetime) -> EventSnapshot:
     Examples
     --------
     >>> from datetime import date, time
-    >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "event_date": date(2025, 10, 7),
+    >>> event = {"id": UUID(int=1), "name": "Affärsträff Falun", "venue": "Lugnet", "event_date": date(2025, 10, 7),
     ...          "time_zone": "Europe/Stockholm", "status": "closed", "tables": 10,
     ...          "day_start": time(9), "day_end": time(10), "meeting_minutes": 20, "changeover_minutes": 5,
     ...          "breaks": [], "default_meetings_per_sme": 4, "max_meetings_per_sme": 8,

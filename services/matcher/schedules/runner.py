@@ -123,8 +123,8 @@ def make_schedule_handler(
         report(5, "Hämtar anmälningarna från registret (fetching the sign-ups)")
         started = time.perf_counter()
         try:
+            # One consistent read: the snapshot carries everything the job stores, the venue included.
             snapshot = await registry.snapshot(job.event_id)
-            event = await registry.event(job.event_id)
         except RegistryDown as error:
             raise Retryable(error.reason) from None
         except RegistryRefused as error:
@@ -173,7 +173,7 @@ def make_schedule_handler(
                 job_id=job.id,
                 based_on=base_id,
                 snapshot=snapshot,
-                venue=str(event.get("venue") or ""),
+                venue=model.event.venue,
                 params={
                     "seed": request.seed,
                     "time_limit": request.time_limit,

@@ -6,8 +6,9 @@ so the snapshot costs the same few round trips for 5 SMEs or 500.
 
 # now() is the start of the snapshot's transaction: the moment its data is from.
 SELECT_EVENT = """
-SELECT now() AS generated_at, id, name, event_date, time_zone, status, tables, day_start, day_end, meeting_minutes,
-       changeover_minutes, breaks, default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent
+SELECT now() AS generated_at, id, name, venue, event_date, time_zone, status, tables, day_start, day_end,
+       meeting_minutes, changeover_minutes, breaks,
+       default_meetings_per_sme, max_meetings_per_sme, min_relevance_percent
 FROM registry.events
 WHERE id = $1
 """
