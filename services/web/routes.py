@@ -59,6 +59,7 @@ def setup_routes(app: web.Application) -> None:
     # --- end SME pages ---
 
     # --- buyer pages (buyer_pages.py) ---
+    from . import buyer_need_import as need_import
     from . import buyer_need_pages as needs
     from . import buyer_pages as buyers
     from . import buyer_signup_pages as buyer_signups
@@ -68,8 +69,8 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/kopare/organisation", buyers.save_organisation)
     app.router.add_get("/kopare/behov/ny", needs.new_need_form)
     app.router.add_post("/kopare/behov/ny", needs.create_need)
-    app.router.add_get("/kopare/behov/importera", needs.import_form)
-    app.router.add_post("/kopare/behov/importera", needs.import_needs)
+    app.router.add_get("/kopare/behov/importera", need_import.import_form)
+    app.router.add_post("/kopare/behov/importera", need_import.import_needs)
     app.router.add_get("/kopare/behov/{need_id}", needs.edit_need_form)
     app.router.add_post("/kopare/behov/{need_id}", needs.save_need)
     app.router.add_post("/kopare/behov/{need_id}/status", needs.change_status)
@@ -115,21 +116,19 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/arrangor/konton", accounts.create_account)
     app.router.add_post("/arrangor/konton/{account_id}/losenord", accounts.change_password)
     app.router.add_post("/arrangor/konton/{account_id}/status", accounts.change_account_status)
-    from . import schedule_pages, schedule_review_pages
+    from .schedule import publishing, runs, versions
 
     schedule = "/arrangor/evenemang/{event_id}/schema"
-    app.router.add_get(schedule, schedule_pages.overview)
-    app.router.add_post(schedule + "/kor", schedule_pages.run)
-    app.router.add_get(schedule + "/jobb/{job_id}", schedule_pages.job_page)
-    app.router.add_get(schedule + "/jobb/{job_id}/status.json", schedule_pages.job_status)
-    app.router.add_post(schedule + "/regler", schedule_review_pages.rule)
-    app.router.add_get(schedule + r"/{number:\d+}", schedule_review_pages.version_page)
-    app.router.add_get(schedule + r"/{number:\d+}/publicera", schedule_review_pages.publish_confirm)
-    app.router.add_post(schedule + r"/{number:\d+}/publicera", schedule_review_pages.publish)
-    app.router.add_get("/arrangor/evenemang/{event_id}/utskrift/schema.pdf", schedule_pages.print_grid)
-    app.router.add_get(
-        "/arrangor/evenemang/{event_id}/utskrift/kopare/{organisation_id}.pdf", schedule_pages.print_buyer
-    )
+    app.router.add_get(schedule, runs.overview)
+    app.router.add_post(schedule + "/kor", runs.run)
+    app.router.add_get(schedule + "/jobb/{job_id}", runs.job_page)
+    app.router.add_get(schedule + "/jobb/{job_id}/status.json", runs.job_status)
+    app.router.add_post(schedule + "/regler", versions.rule)
+    app.router.add_get(schedule + r"/{number:\d+}", versions.version_page)
+    app.router.add_get(schedule + r"/{number:\d+}/publicera", publishing.publish_confirm)
+    app.router.add_post(schedule + r"/{number:\d+}/publicera", publishing.publish)
+    app.router.add_get("/arrangor/evenemang/{event_id}/utskrift/schema.pdf", publishing.print_grid)
+    app.router.add_get("/arrangor/evenemang/{event_id}/utskrift/kopare/{organisation_id}.pdf", publishing.print_buyer)
     # --- the reception on the event's day (reception_pages.py): organisers and the event's hosts ---
     from . import reception_pages as reception
 

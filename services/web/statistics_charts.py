@@ -1,6 +1,6 @@
 """The geometry of the statistics page's charts: two figures side by side per year, and rows of one figure
 each (the outcome chain, the feedback answers), in the style of the version page's charts
-(:mod:`.schedule_charts`: inline SVG from presentation attributes, each chart with its data table).
+(:mod:`.schedule.charts`: inline SVG from presentation attributes, each chart with its data table).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .schedule_charts import CHART_HEIGHT, CHART_WIDTH, Bar
+from .schedule.charts import CHART_HEIGHT, CHART_WIDTH, Bar
 
 _LEFT, _RIGHT, _TOP, _BOTTOM = 40, 10, 20, 40
 ROW_HEIGHT = 28

@@ -26,7 +26,7 @@ from .i18n import N_
 from .i18n import gettext as _
 from .pages_common import page_language
 from .render import backend, render, require_user
-from .schedule_pages import num
+from .schedule.common import num
 from .sme_signup_pages import money
 
 PAGE = "/arrangor/statistik"

@@ -16,7 +16,7 @@ import pytest
 from services.web.backend import BackendError
 from services.web.organiser.event_form import api_errors
 from services.web.render import safe_next
-from services.web.schedule_pages import refusal_text
+from services.web.schedule.runs import refusal_text
 from shared.auth import Role
 from tests.conftest import bearer
 from tests.test_events import create_event, move_to

@@ -1,10 +1,8 @@
-"""The organiser's schedule pages, part two: inspect a version, lock and forbid, compare, publish.
+"""A schedule version for the organiser: inspect it, lock and forbid, compare it with another.
 
 A version page shows the matcher's quality report as numbers and charts, the grid of tables × slots
 with a small form per meeting (lock it, forbid the pair), why each meeting was chosen, and how it
-differs from another version. Publishing asks for confirmation first, then shows what the matcher
-answered: warnings (sign-ups changed since the version was computed), notifications queued, and the
-printouts.
+differs from another version. Publishing it is :mod:`services.web.schedule.publishing`.
 """
 
 from __future__ import annotations
@@ -17,21 +15,13 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from . import schedule_charts as charts
-from .backend import BackendError
-from .i18n import N_, current_language
-from .i18n import gettext as _
-from .pages_common import load_event, path_uuid
-from .render import backend, redirect, render, require_user
-from .schedule_pages import (
-    changed_since,
-    load_registrations,
-    num,
-    phase_text,
-    read_time,
-    schedule_url,
-    version_status_text,
-)
+from ..backend import BackendError
+from ..i18n import N_, current_language
+from ..i18n import gettext as _
+from ..pages_common import load_event, path_uuid
+from ..render import backend, redirect, render, require_user
+from . import charts
+from .common import load_registrations, meeting_buyers, num, number_of, schedule_url, version_status_text
 
 # What a rule form did, by the code the redirect carries (no names in the address bar).
 RULE_NOTICES = {
@@ -65,13 +55,6 @@ def fit_flag(relevance: float, floor: float) -> str | None:
     return None
 
 
-def number_of(request: web.Request, name: str = "number") -> int:
-    text = request.match_info[name]
-    if not text.isdigit() or not 1 <= int(text) < 2**31:
-        raise web.HTTPNotFound()
-    return int(text)
-
-
 def _uuid(value: object) -> str | None:
     try:
         return str(UUID(str(value)))
@@ -81,12 +64,6 @@ def _uuid(value: object) -> str | None:
 
 def _why(meeting: Mapping[str, Any]) -> str:
     return str(meeting["why_en"] if current_language.get() == "en" else meeting["why_sv"])
-
-
-def _buyers(meetings: list[Mapping[str, Any]]) -> list[dict[str, str]]:
-    """The buyers of a version's meetings, by name (for the print links)."""
-    buyers = {str(m["buyer_id"]): str(m["buyer_name"]) for m in meetings}
-    return [{"id": key, "name": name} for key, name in sorted(buyers.items(), key=lambda item: item[1])]
 
 
 async def _rules(request: web.Request, event_id: str, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -180,7 +157,7 @@ async def version_page(request: web.Request) -> web.Response:
         "compare_to": compare_to,
         "compare_missing": compare_missing,
         "published": published,
-        "buyers": _buyers(meetings),
+        "buyers": meeting_buyers(meetings),
         "urls": {
             "overview": schedule_url(event_id),
             "self": schedule_url(event_id, number),
@@ -222,44 +199,3 @@ async def rule(request: web.Request) -> web.Response:
             raise
     target = schedule_url(event_id, back) if back.isdigit() else schedule_url(event_id)
     raise redirect(f"{target}?regel={notice}#regler")
-
-
-async def _publish_context(request: web.Request, event_id: str, number: int) -> dict[str, Any]:
-    matcher = backend(request)
-    version = await matcher.get("matcher", f"/events/{event_id}/schedules/{number}")
-    jobs = (await matcher.get("matcher", f"/events/{event_id}/jobs"))["items"]
-    changes = changed_since(await load_registrations(request, event_id), read_time(version, jobs))
-    return {
-        "event": await load_event(request, event_id),
-        "event_id": event_id,
-        "num": num,
-        "version": version,
-        "status_text": version_status_text(version["status"]),
-        "changes": changes,
-        "buyers": _buyers(version["meetings"]),
-        "urls": {
-            "overview": schedule_url(event_id),
-            "self": schedule_url(event_id, number),
-            "publish": schedule_url(event_id, number, "publicera"),
-            "run": schedule_url(event_id, "kor"),
-        },
-    }
-
-
-async def publish_confirm(request: web.Request) -> web.Response:
-    """Ask before publishing: participants are told, and the version published before is replaced."""
-    require_user(request, Role.ORGANISER)
-    event_id, number = path_uuid(request), number_of(request)
-    context = await _publish_context(request, event_id, number)
-    return render(request, "organiser/schedule_publish.html", context | {"result": None})
-
-
-async def publish(request: web.Request) -> web.Response:
-    """Publish the version; the page shows the matcher's answer (posting again changes nothing)."""
-    require_user(request, Role.ORGANISER)
-    event_id, number = path_uuid(request), number_of(request)
-    result = await backend(request).post("matcher", f"/events/{event_id}/schedules/{number}/publish")
-    # The matcher's warnings are "Svenska (English)", like job phases.
-    result["warnings"] = [phase_text(str(warning)) for warning in result.get("warnings") or []]
-    context = await _publish_context(request, event_id, number)
-    return render(request, "organiser/schedule_publish.html", context | {"result": result})

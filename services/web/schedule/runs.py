@@ -1,39 +1,37 @@
-"""The organiser's schedule pages, part one: the overview, running the matcher, following its job, printing.
+"""The organiser's schedule overview and its runs: the versions and the last job, running the matcher,
+following its job.
 
 The matcher does the work; these pages call its API with the organiser's token. A job is followed
 without JavaScript by reloading the job page, and with JavaScript (``static/js/job-progress.js``) by
 long polls on a same-origin proxy of ``GET /jobs/{id}`` — the browser holds a session cookie, not the
-bearer token the matcher wants. Inspecting, ruling on and publishing a version is in
-:mod:`services.web.schedule_review_pages`.
+bearer token the matcher wants. Inspecting and ruling on a version is :mod:`services.web.schedule.versions`,
+publishing it and the printouts :mod:`services.web.schedule.publishing`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from shared import formatting
 from shared.auth import Role
 from shared.conditional import not_modified_response
 
-from .backend import BackendError
-from .event_status_words import status_label
-from .i18n import N_, current_language
-from .i18n import gettext as _
-from .keys import HTTP_SESSION_KEY
-from .organiser.event_form import REPEAT_PAIRS, repeat_pairs_setting
-from .pages_common import all_pages, download, load_event, path_uuid
-from .render import backend, redirect, render, require_user, settings_of
+from ..backend import BackendError
+from ..event_status_words import status_label
+from ..i18n import N_
+from ..i18n import gettext as _
+from ..keys import HTTP_SESSION_KEY
+from ..organiser.event_form import REPEAT_PAIRS, repeat_pairs_setting
+from ..pages_common import load_event, path_uuid
+from ..render import backend, redirect, render, require_user, settings_of
+from .common import changed_since, load_registrations, num, phase_text, read_time, schedule_url, version_status_text
 
 ACTIVE = ("queued", "running")
 # The longest a status.json request waits for the job to change (the web's backend timeout is 30 s).
 LONG_POLL_SECONDS = 15.0
-_PHASE = re.compile(r"^(?P<sv>.*?)\s*\((?P<en>[^()]*)\)\s*$")
 _STATUS_TEXTS = {
     "queued": N_("I kö"),
     "running": N_("Pågår"),
@@ -41,7 +39,6 @@ _STATUS_TEXTS = {
     "failed": N_("Misslyckades"),
     "infeasible": N_("Gick inte att schemalägga"),
 }
-_VERSION_STATUS_TEXTS = {"draft": N_("Utkast"), "published": N_("Publicerad"), "superseded": N_("Ersatt")}
 # The matcher's and registry's refusals by problem type, in words for the organiser.
 _REFUSALS = {
     "urn:affarstraff:problem:event-not-open": N_(
@@ -49,36 +46,6 @@ _REFUSALS = {
         "sedan anmälan innan du kör matchningen."
     ),
 }
-
-
-def num(value: float | int, digits: int = 1) -> str:
-    """A number for people in the page language (``44,6`` in Swedish, ``44.6`` in English).
-
-    Examples
-    --------
-    >>> num(44.56), num(3, 0)
-    ('44,6', '3')
-    """
-    return formatting.number(value, current_language.get(), digits)
-
-
-def schedule_url(event_id: str, *parts: object) -> str:
-    """A schedule page's path: ``schedule_url(e, 3)`` → ``/arrangor/evenemang/e/schema/3``."""
-    return "/".join([f"/arrangor/evenemang/{event_id}/schema", *(str(part) for part in parts)])
-
-
-def phase_text(phase: str) -> str:
-    """The job's phase in the page language (the matcher writes "Svenska (English)").
-
-    Examples
-    --------
-    >>> phase_text("Beräknar mötesschemat (computing the schedule)")
-    'Beräknar mötesschemat'
-    """
-    found = _PHASE.match(phase or "")
-    if not found:
-        return phase or ""
-    return found.group("en") if current_language.get() == "en" else found.group("sv")
 
 
 def job_view(job: Mapping[str, Any], event_id: str) -> dict[str, Any]:
@@ -108,36 +75,11 @@ def _phase_of(job: Mapping[str, Any], status: str) -> str:
     return phase or _(_STATUS_TEXTS.get(status, status))
 
 
-def version_status_text(status: str) -> str:
-    return _(_VERSION_STATUS_TEXTS.get(status, status))
-
-
 def refusal_text(error: BackendError) -> str:
     """A refusal of the matcher or the registry in words: ours for known kinds, else a plain one (the
     problem's detail is written for API clients, in English: not shown on the page)."""
     known = _REFUSALS.get(str(error.problem.get("type", "")))
     return _(known) if known else _("Det gick inte just nu.")
-
-
-async def load_registrations(request: web.Request, event_id: str) -> list[dict[str, Any]]:
-    """Every registration of the event (active and cancelled), following the pages."""
-    return await all_pages(request, f"/events/{event_id}/registrations")
-
-
-def changed_since(registrations: list[Mapping[str, Any]], moment: str | datetime | None) -> list[Mapping[str, Any]]:
-    """Registrations made, changed or cancelled after ``moment`` (when a version's sign-ups were read)."""
-    if moment is None:
-        return []
-    since = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return [r for r in registrations if datetime.fromisoformat(str(r["updated_at"])) > since]
-
-
-def read_time(version: Mapping[str, Any], jobs: list[Mapping[str, Any]]) -> str | None:
-    """When the sign-ups of ``version`` were read: its job's start, else the version's creation."""
-    for job in jobs:
-        if str(job["id"]) == str(version.get("job_id")) and job.get("started_at"):
-            return str(job["started_at"])
-    return version.get("created_at")
 
 
 async def overview_context(request: web.Request, event_id: str) -> dict[str, Any]:
@@ -257,16 +199,3 @@ async def _poll_job(
             return response.status, tag, body
     except (TimeoutError, aiohttp.ClientError, ValueError):
         raise BackendError(503) from None
-
-
-async def print_grid(request: web.Request) -> web.Response:
-    """The published schedule's grid (tables × slots) as the matcher's PDF."""
-    require_user(request, Role.ORGANISER)
-    return await download(request, "matcher", f"/events/{path_uuid(request)}/agendas/grid.pdf")
-
-
-async def print_buyer(request: web.Request) -> web.Response:
-    """One buyer's table sheets of the published schedule, as the matcher's PDF."""
-    require_user(request, Role.ORGANISER)
-    event_id, organisation = path_uuid(request), path_uuid(request, "organisation_id")
-    return await download(request, "matcher", f"/events/{event_id}/agendas/buyers/{organisation}.pdf")
