@@ -1,5 +1,5 @@
-"""Helpers every area's pages share: ids from the path, the signed-in organisation, paged lists,
-CPV codes as typed, ``If-Match`` headers and files passed through from a service.
+"""Helpers every area's pages share: ids from the path, the signed-in organisation, numbers and amounts in
+the page language, paged lists, CPV codes as typed, ``If-Match`` headers and files passed through from a service.
 
 Kept in one place so that the SME, buyer and organiser pages check ids and roles the same way.
 """
@@ -13,6 +13,7 @@ from uuid import UUID
 
 from aiohttp import web
 
+from shared import formatting
 from shared.auth import Role
 
 from .backend import BackendError, Service
@@ -48,6 +49,22 @@ def require_own_organisation(request: web.Request, role: Role) -> dict[str, Any]
 def page_language() -> str:
     """The page language as the services take it (``sv`` or ``en``)."""
     return "en" if current_language.get() == "en" else "sv"
+
+
+def num(value: float | int, digits: int = 1) -> str:
+    """A number for people in the page language (``44,6`` in Swedish, ``44.6`` in English).
+
+    Examples
+    --------
+    >>> num(44.56), num(3, 0)
+    ('44,6', '3')
+    """
+    return formatting.number(value, current_language.get(), digits)
+
+
+def money(value: int | None) -> str:
+    """An amount in kronor for people in the page language: ``1 200 000 kr`` (:func:`shared.formatting.amount`)."""
+    return formatting.amount(value, page_language())
 
 
 def cpv_codes_of(value: str | None) -> list[str]:

@@ -20,10 +20,9 @@ from shared.reference.cpv import cpv_label
 from .backend import BackendError
 from .i18n import N_, NP_
 from .i18n import gettext as _
-from .pages_common import page_language, path_uuid
+from .pages_common import money, page_language, path_uuid
 from .render import backend, error_page, redirect, render
 from .sme_pages import require_sme
-from .sme_signup_pages import money
 
 STAGES = {
     "planned": NP_("procurement stage", "Planerad"),

@@ -15,7 +15,6 @@ from uuid import UUID
 
 from aiohttp import web
 
-from shared import formatting
 from shared.clock import CLOCK_KEY
 from shared.reference.cpv import cpv_label
 
@@ -23,7 +22,7 @@ from . import day_pages, public_event_pages
 from .backend import BackendError
 from .forms import errors_by_field, listed, text
 from .i18n import gettext as _
-from .pages_common import download, if_match, load_event, page_language, path_uuid
+from .pages_common import download, if_match, load_event, money, page_language, path_uuid
 from .relevance_lists import duplicate_ranks, need_rows
 from .render import backend, redirect, render
 from .sme_pages import require_sme
@@ -34,11 +33,6 @@ NOTE_LENGTH = 2000  # the registry's limit of a registration's note and support 
 NEED_PAGE = 200
 _CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
 SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("planned", "published")}
-
-
-def money(value: int | None) -> str:
-    """An amount in kronor for people in the page language: ``1 200 000 kr`` (:func:`shared.formatting.amount`)."""
-    return formatting.amount(value, page_language())
 
 
 async def _event_and_listing(request: web.Request, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

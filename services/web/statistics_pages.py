@@ -24,10 +24,8 @@ from shared.auth import Role
 from . import statistics_charts as charts
 from .i18n import N_
 from .i18n import gettext as _
-from .pages_common import page_language
+from .pages_common import money, num, page_language
 from .render import backend, render, require_user
-from .schedule.common import num
-from .sme_signup_pages import money
 
 PAGE = "/arrangor/statistik"
 FILTERS = ("year", "municipality", "buyer", "cpv_division")

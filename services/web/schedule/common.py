@@ -1,4 +1,4 @@
-"""What the organiser's schedule pages share: their paths, numbers and statuses in the page language, the
+"""What the organiser's schedule pages share: their paths, statuses and job phases in the page language, the
 version number from the path, the buyers of a version's meetings, and which sign-ups changed since a
 version's sign-ups were read.
 """
@@ -12,25 +12,12 @@ from typing import Any
 
 from aiohttp import web
 
-from shared import formatting
-
 from ..i18n import N_, current_language
 from ..i18n import gettext as _
 from ..pages_common import all_pages
 
 _PHASE = re.compile(r"^(?P<sv>.*?)\s*\((?P<en>[^()]*)\)\s*$")
 _VERSION_STATUS_TEXTS = {"draft": N_("Utkast"), "published": N_("Publicerad"), "superseded": N_("Ersatt")}
-
-
-def num(value: float | int, digits: int = 1) -> str:
-    """A number for people in the page language (``44,6`` in Swedish, ``44.6`` in English).
-
-    Examples
-    --------
-    >>> num(44.56), num(3, 0)
-    ('44,6', '3')
-    """
-    return formatting.number(value, current_language.get(), digits)
 
 
 def schedule_url(event_id: str, *parts: object) -> str:

@@ -12,13 +12,12 @@ from aiohttp import web
 
 from shared.auth import Role
 
-from ..pages_common import download, load_event, path_uuid
+from ..pages_common import download, load_event, num, path_uuid
 from ..render import backend, render, require_user
 from .common import (
     changed_since,
     load_registrations,
     meeting_buyers,
-    num,
     number_of,
     phase_text,
     read_time,

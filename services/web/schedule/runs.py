@@ -25,9 +25,9 @@ from ..i18n import N_
 from ..i18n import gettext as _
 from ..keys import HTTP_SESSION_KEY
 from ..organiser.event_form import REPEAT_PAIRS, repeat_pairs_setting
-from ..pages_common import load_event, path_uuid
+from ..pages_common import load_event, num, path_uuid
 from ..render import backend, redirect, render, require_user, settings_of
-from .common import changed_since, load_registrations, num, phase_text, read_time, schedule_url, version_status_text
+from .common import changed_since, load_registrations, phase_text, read_time, schedule_url, version_status_text
 
 ACTIVE = ("queued", "running")
 # The longest a status.json request waits for the job to change (the web's backend timeout is 30 s).

@@ -18,10 +18,10 @@ from shared.auth import Role
 from ..backend import BackendError
 from ..i18n import N_, current_language
 from ..i18n import gettext as _
-from ..pages_common import load_event, path_uuid
+from ..pages_common import load_event, num, path_uuid
 from ..render import backend, redirect, render, require_user
 from . import charts
-from .common import load_registrations, meeting_buyers, num, number_of, schedule_url, version_status_text
+from .common import load_registrations, meeting_buyers, number_of, schedule_url, version_status_text
 
 # What a rule form did, by the code the redirect carries (no names in the address bar).
 RULE_NOTICES = {
