@@ -80,14 +80,14 @@ def solve(raw: Any, *, seed: int, time_limit: float | None) -> Any:
             ) from None
         return bipartite_output(result.schedule, result.selection, result.report, ids)
     try:
-        instance, participant_ids, labels = encode_general_input(document)
+        general, participant_ids, labels = encode_general_input(document)
     except InstanceError as error:
         raise Failure(EXIT_INVALID, str(error)) from None
-    result = plan_general(instance, seed=seed, time_limit=10.0 if time_limit is None else time_limit)
-    if result.schedule.status == "infeasible":
-        reason = _name_participants(result.schedule.reason, participant_ids)
+    planned = plan_general(general, seed=seed, time_limit=10.0 if time_limit is None else time_limit)
+    if planned.schedule.status == "infeasible":
+        reason = _name_participants(planned.schedule.reason, participant_ids)
         raise Failure(EXIT_INFEASIBLE, f"infeasible: {reason}", InfeasibleOutput(mode="general", reason=reason))
-    return general_output(instance, result.schedule, result.report, participant_ids, labels)
+    return general_output(general, planned.schedule, planned.report, participant_ids, labels)
 
 
 def _name_participants(text: str, ids: list[str]) -> str:

@@ -198,7 +198,7 @@ def tiny_features(
         need_value=np.full(needs, np.nan),
         sme_micro=np.zeros(smes, dtype=bool),
         need_small=np.zeros(needs, dtype=bool),
-        sme_need_interest=np.zeros((smes, needs)),
+        sme_need_interest=sp.csr_matrix((smes, needs)),
         buyer_wish=np.zeros((smes, buyers), dtype=bool),
         need_buyer=owners,
         must_meet=np.zeros((smes, buyers), dtype=bool),
@@ -281,7 +281,7 @@ def synthetic_snapshot(smes: int = 2000, buyers: int = 300, needs_per_buyer: int
         wanted = (
             rng.choice(len(need_ids), size=min(len(need_ids), int(rng.integers(0, 4))), replace=False)
             if need_ids
-            else []
+            else np.zeros(0, np.int64)
         )
         sme_rows.append(
             base["smes"][0]

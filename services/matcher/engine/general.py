@@ -34,7 +34,7 @@ from .general_model import (
     participant_lower_bounds,
 )
 from .general_search import add_hint, build_model, cap_total, make_solver, read_slots
-from .model import GeneralInstance, GeneralSchedule, IntArray, frozen
+from .model import GeneralInstance, GeneralSchedule, IntArray, any_along, frozen
 
 # Share of the call's time the "total breaks ≤ k" checks may use before the search turns to minimising.
 ASCENT_SHARE = 0.75
@@ -159,9 +159,10 @@ def solve_general(instance: GeneralInstance, *, time_limit: float = 10.0, seed: 
             "optimal", frozen(np.zeros(0), np.int64), frozen(np.zeros(n_participants), np.int64), 0, 0
         )
     bounds = participant_lower_bounds(arrays)
-    static_bound = fairness_lower_bound(bounds, arrays.incidence.any(axis=1), arrays.fairness)
+    static_bound = fairness_lower_bound(bounds, any_along(arrays.incidence, 1), arrays.fairness)
     most_breaks = int(np.maximum(arrays.incidence.sum(axis=1) - 1, 0).sum())
     lower, slots = _ascend(arrays, bounds, static_bound, most_breaks, time_limit, seed)
+    proven_optimal = False
     if lower > most_breaks:
         return _empty("infeasible", n_participants, 0, _infeasible_reason(arrays))
     if slots is None:
@@ -176,11 +177,13 @@ def solve_general(instance: GeneralInstance, *, time_limit: float = 10.0, seed: 
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return _empty("unknown", n_participants, lower, "time limit reached before any schedule was found")
         slots = read_slots(solver, cp)
-        proven = math.inf if status == cp_model.OPTIMAL else math.ceil(solver.best_objective_bound - 1e-6)
-        lower = max(lower, proven)
+        proven_optimal = status == cp_model.OPTIMAL
+        if not proven_optimal:
+            lower = max(lower, math.ceil(solver.best_objective_bound - 1e-6))
     breaks = count_breaks(instance, slots)
     total = int(breaks.sum())
-    lower_bound = int(min(total, lower))
+    # A schedule CP-SAT proved optimal is its own bound.
+    lower_bound = total if proven_optimal else int(min(total, lower))
     return GeneralSchedule(
         status="optimal" if lower_bound == total else "feasible",
         slots=frozen(slots, np.int64),

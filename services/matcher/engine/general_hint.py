@@ -47,7 +47,7 @@ def _one_pass(arrays: GeneralArrays, rng: np.random.Generator) -> tuple[IntArray
     degree = arrays.incidence.sum(axis=1)
     pair_degree = degree[meetings[:, 0]] + degree[meetings[:, 1]] if n_meetings else np.zeros(0, np.int64)
     # Fixed meetings first, then the fewest allowed slots, then the busiest pairs; random among equals.
-    order = np.lexsort((rng.random(n_meetings), -pair_degree, allowed.sum(axis=1), arrays.fixed_slot < 0))
+    order = np.lexsort((rng.random(int(n_meetings)), -pair_degree, allowed.sum(axis=1), arrays.fixed_slot < 0))
     busy = np.zeros((arrays.n_participants, n_slots), dtype=bool)
     load = np.zeros(n_slots, dtype=np.int64)
     first = np.full(arrays.n_participants, -1, dtype=np.int64)

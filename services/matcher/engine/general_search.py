@@ -30,7 +30,7 @@ class CpGeneral:
     model: cp_model.CpModel
     x: list[dict[int, cp_model.IntVar]]
     breaks: list[cp_model.IntVar]
-    objective: cp_model.LinearExpr
+    objective: cp_model.LinearExprT  # the plain 0 of an empty sum when nobody has a meeting
     windows: list[list[cp_model.IntVar]]
     has_break: list[cp_model.IntVar]
 
@@ -74,9 +74,9 @@ def build_model(arrays: GeneralArrays, bounds: IntArray, *, blocks: bool = True,
             if not here:
                 busy.append(None)
                 continue
-            literal = model.new_bool_var(f"busy{p}_{t}")
-            model.add(sum(here) == literal)
-            busy.append(literal)
+            is_busy = model.new_bool_var(f"busy{p}_{t}")
+            model.add(sum(here) == is_busy)
+            busy.append(is_busy)
         starts = []
         for t, literal in enumerate(busy):
             before = busy[t - 1] if t else None

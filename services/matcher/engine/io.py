@@ -16,6 +16,7 @@ functions of :mod:`.io_output` turn results back into documents with ids. Pure: 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -172,7 +173,7 @@ def _lookup(index: dict[str, int], item_id: str, kind: str, where: str) -> int:
     return index[item_id]
 
 
-def _availability(rows: list[SmeIn] | list[BuyerIn], where: str, n_slots: int) -> np.ndarray:
+def _availability(rows: Sequence[SmeIn | BuyerIn], where: str, n_slots: int) -> np.ndarray:
     available = np.ones((len(rows), n_slots), dtype=bool)
     for i, row in enumerate(rows):
         if row.available is None:

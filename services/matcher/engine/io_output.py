@@ -135,5 +135,5 @@ def general_output(
         for (a, b), t, k in zip(meetings.tolist(), slots.tolist(), table.tolist(), strict=True)
     ]
     breaks = np.asarray(schedule.breaks).tolist()
-    status = "optimal" if schedule.status == "optimal" else "feasible"
+    status: Literal["optimal", "feasible"] = "optimal" if schedule.status == "optimal" else "feasible"
     return GeneralOutput(status=status, meetings=rows, breaks=dict(zip(ids, breaks, strict=True)), report=report)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, linear_sum_assignment, milp
 
 from .model import BoolArray, FloatArray, InstanceError, IntArray, frozen
@@ -100,12 +101,13 @@ def _eligible(
     sme_slot_free: np.ndarray,
     meets: np.ndarray,
     spare: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(cell rows, firm positions) of every cell × firm pairing that respects the rules on its own."""
     b, t = cells[:, 0], cells[:, 1]
     ok = open_cell[:, None] & (spare[firms] > 0)[None, :]
     ok &= fits[np.ix_(firms, b)].T & sme_slot_free[np.ix_(firms, t)].T & ~meets[np.ix_(firms, b)].T
-    return np.nonzero(ok)
+    rows, positions = np.nonzero(ok)
+    return rows, positions
 
 
 def _solve(

@@ -45,6 +45,20 @@ def frozen(array: Any, dtype: Any) -> NDArray[Any]:
     return result
 
 
+def any_along(array: BoolArray, axis: int) -> BoolArray:
+    """``array.any(axis=axis)``, typed as the array it is (numpy's stubs say "scalar or array").
+
+    Examples
+    --------
+    >>> any_along(np.array([[True, False], [False, False]]), 1).tolist()
+    [True, False]
+    """
+    result = array.any(axis=axis)
+    # Reducing along one axis of an array of two or more dimensions always leaves an array.
+    assert isinstance(result, np.ndarray)
+    return result
+
+
 @dataclass(frozen=True, eq=False)
 class BipartiteInstance:
     """One event in bipartite mode: SMEs meet buyers (each buyer staffs ``buyer_tables`` tables).
@@ -178,6 +192,7 @@ def apply_floor(instance: BipartiteInstance, min_relevance: float) -> BipartiteI
     >>> bool(apply_floor(floored, 0.0).allowed.all())
     True
     """
+    assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     organiser_allowed = instance.allowed | instance.below_floor
     keep = (instance.relevance >= min_relevance) | instance.must_meet
     if len(instance.locked):

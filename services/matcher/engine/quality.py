@@ -17,7 +17,16 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import BipartiteInstance, BoolArray, GeneralInstance, GeneralSchedule, IntArray, Schedule, Selection
+from .model import (
+    BipartiteInstance,
+    BoolArray,
+    GeneralInstance,
+    GeneralSchedule,
+    IntArray,
+    Schedule,
+    Selection,
+    any_along,
+)
 
 
 class BreakFigures(BaseModel):
@@ -219,13 +228,14 @@ def quality_report(
 
     sme_busy, table_busy = person_busy(instance, meetings)
     sme_breaks, table_breaks = breaks_per_row(sme_busy), breaks_per_row(table_busy)
-    sme_meets, table_meets = sme_busy.any(axis=1), table_busy.any(axis=1)
+    sme_meets, table_meets = any_along(sme_busy, 1), any_along(table_busy, 1)
 
     met = np.zeros((smes, buyers), dtype=bool)
     met[meetings[:, 0], meetings[:, 1]] = True
     capacity = int(instance.buyer_capacity().sum())
     phases = dict(phase_seconds or {})
     without_floor = selection.min_zero_meeting_smes
+    assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     if selection.min_zero_without_floor is not None:
         without_floor = selection.min_zero_without_floor
     return QualityReport(

@@ -63,6 +63,8 @@ def _indexes(values: object, limit: int, item: str) -> np.ndarray:
 def _removal_reasons(instance: BipartiteInstance, rows: np.ndarray, gone_smes: set, gone_buyers: set) -> list[str]:
     """Why each previous meeting cannot stay ("" when it can): checked in order, best pairs kept first."""
     reasons = [""] * len(rows)
+    below_floor = instance.below_floor
+    assert below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     locked = instance.locked.tolist()
     locked_slot = {(s, b): t for s, b, t in locked}
     busy = {(s, t) for s, _, t in locked}
@@ -81,7 +83,7 @@ def _removal_reasons(instance: BipartiteInstance, rows: np.ndarray, gone_smes: s
             reasons[i] = f"sme {s} cancelled"
         elif b in gone_buyers:
             reasons[i] = f"buyer {b} cancelled"
-        elif instance.below_floor[s, b]:
+        elif below_floor[s, b]:
             reasons[i] = f"pair (sme {s}, buyer {b}) is under the event's minimum relevance"
         elif not instance.allowed[s, b]:
             reasons[i] = f"pair (sme {s}, buyer {b}) is no longer allowed"

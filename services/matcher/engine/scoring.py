@@ -30,10 +30,14 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import NDArray
 
 from .model import BoolArray, FloatArray, InstanceError, IntArray, frozen
 from .text import TextSimilarity
 from .weights import ScoringWeights
+
+# The components are float32 (half the memory of the S × N blocks); relevance, the solvers' input, is float64.
+Float32Array = NDArray[np.float32]
 
 BLOCK_ENTRIES = 1_000_000  # SME × need entries per block: a few 8 MB temporaries at a time
 NEUTRAL = 0.5
@@ -93,7 +97,7 @@ class PairFeatures:
     need_value: FloatArray
     sme_micro: BoolArray
     need_small: BoolArray
-    sme_need_interest: FloatArray
+    sme_need_interest: sp.csr_matrix
     buyer_wish: BoolArray
     need_buyer: IntArray
     must_meet: BoolArray
@@ -154,15 +158,15 @@ class PairScores:
     """
 
     relevance: FloatArray
-    fit: FloatArray
-    cpv: FloatArray
-    text: FloatArray
-    geography: FloatArray
-    size: FloatArray
-    sme_interest: FloatArray
+    fit: Float32Array
+    cpv: Float32Array
+    text: Float32Array
+    geography: Float32Array
+    size: Float32Array
+    sme_interest: Float32Array
     buyer_wish: BoolArray
-    interest: FloatArray
-    driving_need: IntArray
+    interest: Float32Array
+    driving_need: NDArray[np.int32]
 
 
 def cpv_similarity(cpv_lineage: IntArray, cpv_depth: IntArray) -> FloatArray:
@@ -355,4 +359,15 @@ def score_pairs(features: PairFeatures, weights: ScoringWeights | None = None) -
             out[name][block] = values.ravel()[flat].reshape(chosen.shape)
     relevance = np.where(features.must_meet, np.maximum(relevance, weights.must_meet_score), relevance)
     relevance = np.clip(np.where(features.never, 0.0, relevance), 0.0, 1.0)
-    return PairScores(relevance=relevance, buyer_wish=np.array(features.buyer_wish), driving_need=driving, **out)
+    return PairScores(
+        relevance=relevance,
+        fit=out["fit"],
+        cpv=out["cpv"],
+        text=out["text"],
+        geography=out["geography"],
+        size=out["size"],
+        sme_interest=out["sme_interest"],
+        buyer_wish=np.array(features.buyer_wish),
+        interest=out["interest"],
+        driving_need=driving,
+    )

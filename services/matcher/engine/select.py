@@ -150,6 +150,7 @@ def select_meetings(
     idle = weight == 0
     min_zero, target, cover = _coverage(sme, buyer, weight, forced_per_sme, room_sme, room_buyer, time_limit)
     # What the floor costs in firms: the same stage-1 flow with the pairs under it (needed only if any).
+    assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     floored = min_zero > 0 and bool(instance.below_floor.any())
     min_zero_unfloored = _min_zero_without_floor(instance, forced, room_sme, room_buyer) if floored else min_zero
     level, lower, fair = _level(sme, buyer, idle, target, cover, forced_per_sme, room_sme, room_buyer)
@@ -224,6 +225,7 @@ def _min_zero_without_floor(
     Same forced pairs and capacities; only the candidate set differs, so the difference to stage 1's
     minimum is exactly the firms the floor leaves without a meeting in every schedule.
     """
+    assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     sme, buyer = np.nonzero(instance.allowed | instance.below_floor)
     keep = share_a_slot(instance, sme, buyer) & ~forced[sme, buyer] & (room_sme[sme] > 0) & (room_buyer[buyer] > 0)
     sme, buyer = sme[keep], buyer[keep]

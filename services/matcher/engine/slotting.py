@@ -45,7 +45,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ._board import Board, priority_order
-from .model import BipartiteInstance, InstanceError, Schedule, Selection
+from .model import BipartiteInstance, InstanceError, Schedule, Selection, any_along
 
 #: Seat-choice scores when building blocks: a free seat between two busy ones closes a gap, next to one
 #: extends a run, an empty table starts a fresh day, and a seat away from its table's run opens a break.
@@ -253,7 +253,7 @@ def _fill_candidates(board: Board) -> np.ndarray:
     # A common free slot now, or (Kempe-chain candidates) room on both sides and a common available slot.
     reach = sme_free.astype(np.float32) @ seat_free.T.astype(np.float32) > 0
     common = inst.sme_available.astype(np.float32) @ inst.buyer_available.T.astype(np.float32) > 0
-    reach |= common & sme_free.any(axis=1)[:, None] & seat_free.any(axis=1)[None, :]
+    reach |= common & any_along(sme_free, 1)[:, None] & any_along(seat_free, 1)[None, :]
     reach &= inst.allowed
     reach[board.m_sme, board.m_buyer] = False
     reach &= (inst.relevance > 0) | (load == 0)[:, None]
