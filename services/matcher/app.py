@@ -15,11 +15,12 @@ from shared.settings import secret_value
 from shared.web import base_application
 
 from . import SCHEMA, SERVICE_NAME, link_cache
+from .agendas.cache import AgendaCache
 from .agendas.reads import reads_context
 from .agendas.seen import seen_context
 from .auth import RegistryTokenVerifier, http_session_context
 from .jobs.watch import watch_context
-from .keys import REGISTRY_KEY, SETTINGS_KEY
+from .keys import AGENDA_CACHE_KEY, REGISTRY_KEY, SETTINGS_KEY
 from .notify.deliver import outbox_context
 from .onsite.filler import filler_context
 from .privacy.feed import delivery_gate, feed_context
@@ -40,6 +41,7 @@ def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.
     """Build the matcher app; the database opens (and migrates) when the app starts."""
     app = base_application(settings, SERVICE_NAME, clock, settings_key=SETTINGS_KEY)
     app[MIGRATOR_KEY] = migrator()
+    app[AGENDA_CACHE_KEY] = AgendaCache()  # agendas of stored versions and their files, built once per app
 
     app.cleanup_ctx.append(pool_context(settings, app[MIGRATOR_KEY]))
     app.cleanup_ctx.append(seen_context)  # what participants opened, written in the background
@@ -50,7 +52,10 @@ def create_app(settings: MatcherSettings, *, clock: Clock | None = None) -> web.
     # Erasures and cancellations from the registry: in the background, and before each batch of notifications.
     app.cleanup_ctx.append(feed_context(settings, lambda app: app[REGISTRY_KEY]))
     app.cleanup_ctx.append(
-        outbox_context(settings, lambda app: delivery_gate(app[POOL_KEY], settings, lambda: app[REGISTRY_KEY]))
+        outbox_context(
+            settings,
+            lambda app: delivery_gate(app[POOL_KEY], settings, lambda: app[REGISTRY_KEY], cache=app[AGENDA_CACHE_KEY]),
+        )
     )
     app.cleanup_ctx.append(watch_context)
     app.cleanup_ctx.append(workers_context(settings))

@@ -26,17 +26,18 @@ from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.web import read_query
 
-from . import agenda_serving as serving
+from .agendas import reading
+from .agendas.days import Participant, day_meetings, day_of, participant_kind
 from .agendas.ics import agenda_feed
 from .agendas.link_store import StoredLink, link_for_token
 from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
-from .agendas.store import AGENDA_CACHE, Participant, day_meetings, day_of, participant_kind, released_before
-from .agendas_routes import LINK_NOT_FOUND
-from .keys import SETTINGS_KEY
+from .agendas.routes import LINK_NOT_FOUND
+from .agendas.versions import released_before
+from .keys import AGENDA_CACHE_KEY, SETTINGS_KEY
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .settings import MatcherSettings
 
-FEED_PATH = "/a/{token:" + serving.SEGMENT + "}/calendar.ics"
+FEED_PATH = "/a/{token:" + reading.SEGMENT + "}/calendar.ics"
 FEED_HEADERS = {"Cache-Control": "private, no-cache", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
@@ -76,13 +77,13 @@ def _whole_day(day: SmeAgenda | list[TableAgenda], meetings: list[AgendaMeeting]
 
 
 async def _feed(request: web.Request, link: StoredLink, lang: str) -> web.Response:
-    pool, settings = request.app[POOL_KEY], request.app[SETTINGS_KEY]
-    ref = await serving.resolve_version(pool, link.event_id, None, organiser=False)
+    pool, settings, cache = request.app[POOL_KEY], request.app[SETTINGS_KEY], request.app[AGENDA_CACHE_KEY]
+    ref = await reading.resolve_version(pool, link.event_id, None, organiser=False)
     # As published (meetings with a party that cancelled since are withdrawn), as it stands, and before.
-    published = await AGENDA_CACHE.agendas(pool, ref.as_published())
-    now_on = await AGENDA_CACHE.agendas(pool, ref)
+    published = await cache.agendas(pool, ref.as_published())
+    now_on = await cache.agendas(pool, ref)
     earlier = await released_before(pool, ref)
-    before = [await AGENDA_CACHE.agendas(pool, old) for old in earlier]
+    before = [await cache.agendas(pool, old) for old in earlier]
     kinds = (participant_kind(agendas, link.organisation_id) for agendas in (published, *reversed(before)))
     kind = next((found for found in kinds if found is not None), None)
     participant = Participant(link.organisation_id, kind or "sme", link.table_index)
@@ -99,13 +100,13 @@ async def _feed(request: web.Request, link: StoredLink, lang: str) -> web.Respon
     cancelled: dict[tuple[UUID, UUID], AgendaMeeting] = {}
     for old_day in days[1:]:
         cancelled.update((meeting.pair, meeting) for meeting in day_meetings(old_day))
-    tag = serving.etag(ref.cache_key, "feed", lang, participant, link.id, *(old.cache_key for old in earlier))
+    tag = reading.etag(ref.cache_key, "feed", lang, participant, link.id, *(old.cache_key for old in earlier))
     headers = {**FEED_HEADERS, "ETag": tag}
     if not_modified(request, tag):
         return not_modified_response(tag, headers)
     agenda_url, source = agenda_link_url(settings, link.id) + ".html", feed_url(settings, link.id)
     key = ("feed", ref.cache_key, participant, lang, link.id, tuple(old.cache_key for old in earlier))
-    body = await AGENDA_CACHE.file(
+    body = await cache.file(
         key,
         lambda: agenda_feed(
             _whole_day(shape, current),

@@ -21,6 +21,7 @@ from aiohttp import web
 from .settings import MatcherSettings
 
 if TYPE_CHECKING:
+    from .agendas.cache import AgendaCache
     from .agendas.seen import SeenMarkers
     from .jobs.watch import JobWatch
     from .link_cache import LinkCache
@@ -35,6 +36,8 @@ REGISTRY_KEY: web.AppKey[RegistryClient] = web.AppKey("registry_client")
 READS_KEY = web.AppKey("agenda_reads_pool", asyncpg.Pool)
 SEEN_KEY: web.AppKey[SeenMarkers] = web.AppKey("seen_markers")
 LINK_CACHE_KEY: web.AppKey[LinkCache] = web.AppKey("link_cache")
+# Stored versions' agendas and rendered files, built once per app (see services/matcher/agendas/cache.py).
+AGENDA_CACHE_KEY: web.AppKey[AgendaCache] = web.AppKey("agenda_cache")
 RELEVANCE_CACHE_KEY: web.AppKey[RelevanceCache] = web.AppKey("relevance_cache")
 WATCH_KEY: web.AppKey[JobWatch] = web.AppKey("job_watch")
 EXECUTOR_KEY = web.AppKey("solver_executor", Executor)

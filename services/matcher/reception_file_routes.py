@@ -31,13 +31,12 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
-from . import agenda_serving as serving
+from .agendas import reading
 from .agendas.documents import filename
 from .agendas.link_store import event_links, link_for_token
 from .agendas.pdf import reception_pdf
 from .agendas.reception import reception_order
-from .agendas.store import AGENDA_CACHE
-from .keys import SETTINGS_KEY
+from .keys import AGENDA_CACHE_KEY, SETTINGS_KEY
 from .links import LinkSecretMissing, agenda_link_url, link_key
 from .onsite.arrivals import event_day
 from .sql import onsite_arrivals as arrivals_sql
@@ -68,7 +67,7 @@ async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
     event_id = path_uuid_or_404(request, "event_id", "event")
     query = read_query(request, ReceptionQuery)
     pool, settings = request.app[POOL_KEY], request.app[SETTINGS_KEY]
-    ref = await serving.resolve_version(pool, event_id, None, organiser=True)
+    ref = await reading.resolve_version(pool, event_id, None, organiser=True)
     urls = {}
     try:
         for link in await event_links(pool, event_id):
@@ -78,16 +77,17 @@ async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
         urls = {}  # no link can be made or read: pages without codes
     links = tuple(sorted((str(org), url) for org, url in urls.items()))
     web_url = settings.web_url  # the codes hold the web's check-in address when it is set
-    tag = serving.etag(ref.cache_key, "reception", query.lang, web_url, *links)
-    headers = {**serving.TOKEN_READ_HEADERS, "ETag": tag}
+    tag = reading.etag(ref.cache_key, "reception", query.lang, web_url, *links)
+    headers = {**reading.TOKEN_READ_HEADERS, "ETag": tag}
     if not_modified(request, tag):
         return not_modified_response(tag, headers)
-    agendas = await AGENDA_CACHE.agendas(pool, ref)
+    cache = request.app[AGENDA_CACHE_KEY]
+    agendas = await cache.agendas(pool, ref)
     if not agendas.smes:
         raise NotFound("Inga företag i det publicerade schemat. / No companies in the published schedule.")
     key = ("reception", ref.cache_key, query.lang, web_url, links)
     smes = reception_order(agendas.smes)
-    body = await AGENDA_CACHE.file(key, lambda: reception_pdf(smes, urls, lang=query.lang, web_url=web_url))
+    body = await cache.file(key, lambda: reception_pdf(smes, urls, lang=query.lang, web_url=web_url))
     name = filename(f"{agendas.grid.event_name} reception", ref.number, "pdf")
     headers["Content-Disposition"] = f'inline; filename="{name}"'
     return web.Response(body=body, content_type="application/pdf", headers=headers)

@@ -8,7 +8,6 @@ from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
 from . import (
-    agendas_routes,
     audit_routes,
     calendar_routes,
     job_routes,
@@ -18,6 +17,7 @@ from . import (
     webhooks,
 )
 from .agendas import live as agenda_live
+from .agendas import routes as agendas_routes
 from .board import routes as board_routes
 from .feedback.routes import setup_feedback
 from .invitations.routes import setup_invitations

@@ -19,6 +19,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
+from services.matcher.keys import AGENDA_CACHE_KEY
 from services.matcher.privacy.erasure import apply_erasure, forget_cached
 from shared.clock import ManualClock
 from shared.db import init_connection
@@ -246,7 +247,7 @@ async def test_an_erased_firm_leaves_the_board(clocked_matcher, clock, db, db_ur
             result = await apply_erasure(conn, firm.organisation.id, clock.now())
     finally:
         await conn.close()
-    forget_cached(result)
+    forget_cached(result, clocked_matcher.server.app[AGENDA_CACHE_KEY])
     assert result.versions == 1
     for suffix in (".json", ""):
         shown_now = await (await clocked_matcher.get(path + suffix)).text()

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.matcher.app import create_app as create_matcher_app
-from services.matcher.keys import LINK_CACHE_KEY
+from services.matcher.keys import AGENDA_CACHE_KEY, LINK_CACHE_KEY
 from services.matcher.link_cache import MISSING, LinkCache
 from services.matcher.links import token_hash
 from services.matcher.privacy.erasure import apply_erasure, forget_cached
@@ -150,7 +150,7 @@ async def test_a_re_publish_shows_at_once_and_an_erasure_ends_the_link(matcher, 
             result = await apply_erasure(conn, world["sme"], dt.datetime.now(dt.UTC))
     finally:
         await conn.close()
-    forget_cached(result)
+    forget_cached(result, second.server.app[AGENDA_CACHE_KEY])
     await delivered(second, generation)
     assert (await second.get(path)).status == 404
 

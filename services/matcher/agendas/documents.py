@@ -13,13 +13,14 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import pdf as pdf_module
+from .days import AgendaChanges, day_meetings
 from .html import grid_html, sme_agenda_html, table_sheets_html
 from .ics import agenda_ics
 from .live import LivePage
 from .model import AgendaHeader, AgendaMeeting, Agendas, EventGrid, SmeAgenda, TableAgenda
 from .pdf import agenda_pdf, table_sheets_pdf
 from .qr import check_in_url
-from .store import AgendaChanges, Status, day_meetings
+from .versions import Status
 from .words import words
 
 Format = Literal["json", "ics", "html", "pdf"]

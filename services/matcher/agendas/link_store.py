@@ -19,7 +19,7 @@ from ..links import LinkSecretMissing, agenda_link_url, link_id_of, link_key, to
 from ..settings import MatcherSettings
 from ..sql import agendas as sql
 from ..sql import privacy as privacy_sql
-from .store import VersionRef
+from .versions import VersionRef
 
 
 class LinksNotConfigured(ProblemError):

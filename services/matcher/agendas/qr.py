@@ -6,7 +6,7 @@ the link's token (``{MATCHER_WEB_URL}/incheckning/{token}``, :func:`check_in_url
 lands on the one-tap check-in, anyone else is sent on to the agenda (the web decides by who is signed in).
 Unset, it holds the agenda link itself (``{MATCHER_PUBLIC_URL}/a/{token}``). Either way the token is the
 secret: the code is as unguessable as the link. Which link goes on which document is decided where the
-documents are served (:mod:`services.matcher.agenda_serving`); this module only draws.
+documents are served (:mod:`services.matcher.agendas.serving`); this module only draws.
 
 - :func:`qr_svg`: an inline ``<svg>`` element for the HTML pages. It is markup inside the page, not an
   image loaded from anywhere, so the pages stay self-contained and the CSP (nothing loaded, no

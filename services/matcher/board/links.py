@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..agendas.store import VersionRef
+from ..agendas.versions import VersionRef
 from ..sql import board as sql
 
 Source = asyncpg.Pool | asyncpg.Connection

@@ -19,10 +19,10 @@ from shared.paths import path_uuid_or_404
 from shared.security_headers import document_policy
 from shared.web import json_response, read_query, script_response
 
-from ..agenda_serving import NotPublished, remembered_etag
-from ..agendas.store import AGENDA_CACHE, VersionRef
+from ..agendas.reading import NotPublished, remembered_etag
+from ..agendas.versions import VersionRef
 from ..audit import actor_of, record
-from ..keys import LINK_CACHE_KEY, SETTINGS_KEY
+from ..keys import AGENDA_CACHE_KEY, LINK_CACHE_KEY, SETTINGS_KEY
 from ..link_cache import read_through
 from .links import (
     BoardLinkList,
@@ -173,20 +173,18 @@ def _event_of(screen: Screen) -> UUID | None:
 
 
 async def _board(request: web.Request, ref: VersionRef, query: BoardQuery, as_json: bool) -> web.Response:
-    lang = query.lang
-    agendas = await AGENDA_CACHE.agendas(request.app[POOL_KEY], ref)
+    lang, cache = query.lang, request.app[AGENDA_CACHE_KEY]
+    agendas = await cache.agendas(request.app[POOL_KEY], ref)
     moment = moment_of(agendas.grid.slots, request.app[CLOCK_KEY].now())
     # Every screen of the event shows the same for one version and one point in the day.
     key = ("board", ref.cache_key, tuple(moment), lang, query.tables, "json" if as_json else "html")
     tag = remembered_etag(key)
     if not_modified(request, tag):
         return not_modified_response(tag, BOARD_HEADERS)
-    body = AGENDA_CACHE.cached_file(key)
+    body = cache.cached_file(key)
     if body is None:
         doc = board_document(agendas.grid, moment, lang, query.tables)
-        body = await AGENDA_CACHE.file(
-            key, lambda: doc.model_dump_json().encode() if as_json else board_html(doc, lang)
-        )
+        body = await cache.file(key, lambda: doc.model_dump_json().encode() if as_json else board_html(doc, lang))
     if as_json:
         return web.Response(body=body, content_type="application/json", headers={**BOARD_HEADERS, "ETag": tag})
     return _page(body, 200, {"ETag": tag})

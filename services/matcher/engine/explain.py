@@ -323,12 +323,11 @@ def explanation_dict(explanation: Explanation) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from services.matcher.engine.encode import encode_snapshot
-    >>> from services.matcher.engine.examples import example_snapshot
-    >>> encoded = encode_snapshot(example_snapshot())
-    >>> [first] = explain_pairs(encoded, encoded.scores, [[0, 0]])
-    >>> sorted(explanation_dict(first))[:4], explanation_dict(first)["need_id"]
-    (['components', 'delivery_municipality', 'need_cpv', 'need_id'], '00000000-0000-0000-0000-0000000001f4')
+    >>> why = Explanation(0, 1, UUID(int=10), UUID(int=20), UUID(int=500), "Lokalvård", 0.8, {"cpv": 1.0},
+    ...                   "90910000", "90911000", "2080", "Ni passar.", "You fit.")
+    >>> fields = explanation_dict(why)
+    >>> sorted(fields)[:4], fields["need_id"], "sme_id" in fields
+    (['components', 'delivery_municipality', 'need_cpv', 'need_id'], '00000000-0000-0000-0000-0000000001f4', False)
     """
     # Field by field, not dataclasses.asdict: its deep copies were a second per 8,000 meetings.
     fields = {

@@ -20,6 +20,7 @@ import asyncpg
 
 from shared.errors import FieldError, ValidationProblem
 
+from ..agendas.cache import AgendaCache
 from ..agendas.link_store import StoredLink
 from ..agendas.model import AgendaNeed
 from ..reminders.scheduler import EventState, event_state
@@ -111,9 +112,11 @@ def _view(
     )  # fmt: skip
 
 
-async def my_follow_up(conn: asyncpg.Connection, link: StoredLink, now: dt.datetime) -> MyFollowUp:
+async def my_follow_up(
+    conn: asyncpg.Connection, link: StoredLink, now: dt.datetime, *, cache: AgendaCache | None
+) -> MyFollowUp:
     """The link's participant: the needs it discussed, and its answers so far (404 before a round exists)."""
-    state, found = await link_context(conn, link, KIND)
+    state, found = await link_context(conn, link, KIND, cache=cache)
     needs = await needs_discussed(conn, state, link.organisation_id)
     rows = await conn.fetch(sql.SELECT_OWN_FOLLOW_UP, link.event_id, link.organisation_id)
     return _view(state, found, link, needs, list(rows), now)
@@ -142,10 +145,12 @@ def _errors(body: FollowUpIn, mine: dict[UUID, Discussed], side: str) -> list[Fi
     return errors
 
 
-async def save_follow_up(conn: asyncpg.Connection, link: StoredLink, body: FollowUpIn, now: dt.datetime) -> MyFollowUp:
+async def save_follow_up(
+    conn: asyncpg.Connection, link: StoredLink, body: FollowUpIn, now: dt.datetime, *, cache: AgendaCache | None
+) -> MyFollowUp:
     """Store the participant's answers (all or nothing): 422 field by field, nothing stored."""
     async with conn.transaction():
-        state, found = await link_context(conn, link, KIND)
+        state, found = await link_context(conn, link, KIND, cache=cache)
         check_open(found, now, NOT_YET)
         needs = await needs_discussed(conn, state, link.organisation_id)
         mine = {n.need_id: n for n in needs}
@@ -165,9 +170,9 @@ async def save_follow_up(conn: asyncpg.Connection, link: StoredLink, body: Follo
     return _view(state, found, link, needs, list(rows), now)
 
 
-async def follow_up_figures(conn: asyncpg.Connection, event_id: UUID) -> FollowUpFigures:
+async def follow_up_figures(conn: asyncpg.Connection, event_id: UUID, cache: AgendaCache | None) -> FollowUpFigures:
     """The organisers' figures of the follow-up round: rates, bids and awards per need, procured how."""
-    state = await event_state(conn, event_id)
+    state = await event_state(conn, event_id, cache)
     found = await load_round(conn, state, event_id, KIND)
     sides, asked, answered, rate = response_rates(await conn.fetch(sql.SELECT_REQUESTS, event_id, KIND))
     rows = await conn.fetch(sql.SELECT_EVENT_FOLLOW_UP, event_id)

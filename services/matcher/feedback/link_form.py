@@ -8,13 +8,11 @@ wrong (nothing stored), else stores all the answers at once and answers 303 back
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -24,12 +22,13 @@ from shared.errors import Conflict, ProblemError, ValidationProblem
 from shared.security_headers import document_policy
 from shared.web import read_form
 
-from ..agendas.link_store import StoredLink
+from ..keys import AGENDA_CACHE_KEY
 from ..onsite import day_access as access
 
 # (conn, link, now) -> the participant's document; (conn, link, body, now) -> the stored document.
-Load = Callable[[asyncpg.Connection, StoredLink, dt.datetime], Awaitable[Any]]
-Save = Callable[[asyncpg.Connection, StoredLink, Any, dt.datetime], Awaitable[Any]]
+# Both are called with the app's agendas as ``cache=`` (:data:`..keys.AGENDA_CACHE_KEY`).
+Load = Callable[..., Awaitable[Any]]  # (conn, link, now, *, cache)
+Save = Callable[..., Awaitable[Any]]  # (conn, link, body, now, *, cache)
 # (found, form, lang) -> (what was typed per block, errors per block, the body to save).
 Parse = Callable[[Any, Mapping[str, Any], str], tuple[dict, dict[str, str], Any]]
 # (request, found, lang, status=, typed=, errors=) -> the page.
@@ -68,7 +67,7 @@ async def own_by_link(request: web.Request, load: Load) -> Any:
     try:
         link = await access.link_of(request)
         async with request.app[POOL_KEY].acquire() as conn:
-            return await load(conn, link, request.app[CLOCK_KEY].now())
+            return await load(conn, link, request.app[CLOCK_KEY].now(), cache=request.app[AGENDA_CACHE_KEY])
     except ProblemError as error:
         raise access.private(error) from None
 
@@ -83,12 +82,12 @@ async def post_form(
         lang, saved = lang_of(form.get("lang")), True
         async with request.app[POOL_KEY].acquire() as conn:
             now = request.app[CLOCK_KEY].now()
-            found = await load(conn, link, now)
+            found = await load(conn, link, now, cache=request.app[AGENDA_CACHE_KEY])
             typed, errors, body = parse(found, form, lang)
             if errors:
                 return render(request, found, lang, status=422, typed=typed, errors=errors)
             try:
-                await save(conn, link, body, now)
+                await save(conn, link, body, now, cache=request.app[AGENDA_CACHE_KEY])
             except Conflict:
                 saved = False  # the round closed (or is not open yet) meanwhile: the page says which
             except ValidationProblem:

@@ -23,6 +23,7 @@ from shared import formatting
 from shared.clock import CLOCK_KEY
 from shared.openapi import operation
 
+from ..agendas.cache import AgendaCache
 from ..agendas.link_store import StoredLink
 from ..support.page_ask import SUPPORT_WORDS, FeedbackPage, SupportAsk, with_support
 from .link_form import environment, html_response, lang_of, own_by_link, post_form
@@ -95,15 +96,22 @@ async def own_feedback(request: web.Request) -> MyFeedback:
     return await own_by_link(request, my_feedback)
 
 
-async def _load(conn: asyncpg.Connection, link: StoredLink, now) -> FeedbackPage:
-    return await with_support(conn, link, await my_feedback(conn, link, now))
+async def _load(conn: asyncpg.Connection, link: StoredLink, now, *, cache: AgendaCache | None) -> FeedbackPage:
+    return await with_support(conn, link, await my_feedback(conn, link, now, cache=cache))
 
 
-async def _save(conn: asyncpg.Connection, link: StoredLink, body: tuple[FeedbackIn, SupportAsk | None], now):
+async def _save(
+    conn: asyncpg.Connection,
+    link: StoredLink,
+    body: tuple[FeedbackIn, SupportAsk | None],
+    now,
+    *,
+    cache: AgendaCache | None,
+):
     """The answers, and the firm's support request when it ticked the box, all or nothing."""
     answers, ask = body
     async with conn.transaction():
-        saved = await save_answers(conn, link, answers, now)
+        saved = await save_answers(conn, link, answers, now, cache=cache)
         if ask is not None:
             await ask.make(conn, link, now)
     return saved

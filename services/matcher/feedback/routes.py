@@ -16,6 +16,7 @@ from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
 from ..audit import actor_of
+from ..keys import AGENDA_CACHE_KEY
 from ..onsite import day_access as access
 from ..onsite.day_settings import if_match
 from . import follow_up_page, page
@@ -68,7 +69,7 @@ async def _save_by_link(request: web.Request, model: type[BaseModel], save: Save
         link = await access.link_of(request)
         body = await read_json(request, model)
         async with request.app[POOL_KEY].acquire() as conn:
-            found = await save(conn, link, body, request.app[CLOCK_KEY].now())
+            found = await save(conn, link, body, request.app[CLOCK_KEY].now(), cache=request.app[AGENDA_CACHE_KEY])
     except ProblemError as error:
         raise access.private(error) from None
     return json_response(found, headers=access.LINK_HEADERS)
@@ -113,8 +114,9 @@ async def get_event_feedback(request: web.Request) -> web.Response:
     """The organisers' summary."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
-        found = await event_feedback(conn, event_id)
-        found.follow_up = await follow_up_figures(conn, event_id)
+        cache = request.app[AGENDA_CACHE_KEY]
+        found = await event_feedback(conn, event_id, cache)
+        found.follow_up = await follow_up_figures(conn, event_id, cache)
     return json_response(found, headers={"Cache-Control": "private, no-store"})
 
 

@@ -13,6 +13,7 @@ import asyncpg
 
 from shared.errors import Conflict, FieldError, NotFound, PreconditionFailed, ValidationProblem
 
+from ..agendas.cache import AgendaCache
 from ..agendas.link_store import StoredLink
 from ..agendas.model import AgendaMeeting
 from ..audit import Actor, record
@@ -58,9 +59,11 @@ def side_of(state: EventState, organisation_id: UUID) -> str:
     return "sme" if any(a.sme_id == organisation_id for a in state.agendas.smes) else "buyer"
 
 
-async def link_context(conn: asyncpg.Connection, link: StoredLink, kind: str = KIND) -> tuple[EventState, Round]:
-    """The link's event and the round of ``kind`` (404 before anything is published)."""
-    state = await event_state(conn, link.event_id)
+async def link_context(
+    conn: asyncpg.Connection, link: StoredLink, kind: str = KIND, *, cache: AgendaCache | None
+) -> tuple[EventState, Round]:
+    """The link's event and the round of ``kind`` (404 before anything is published); agendas from ``cache``."""
+    state = await event_state(conn, link.event_id, cache)
     found = await load_round(conn, state, link.event_id, kind)
     if state is None or found is None:
         raise NotFound(NO_ROUND)
@@ -88,9 +91,11 @@ def _view(
     )  # fmt: skip
 
 
-async def my_feedback(conn: asyncpg.Connection, link: StoredLink, now: dt.datetime) -> MyFeedback:
+async def my_feedback(
+    conn: asyncpg.Connection, link: StoredLink, now: dt.datetime, *, cache: AgendaCache | None
+) -> MyFeedback:
     """The link's participant: its meetings to rate and its answers so far (404 before a round exists)."""
-    state, found = await link_context(conn, link)
+    state, found = await link_context(conn, link, cache=cache)
     rows = await conn.fetch(sql.SELECT_OWN_ANSWERS, link.event_id, link.organisation_id)
     return _view(state, found, link, list(rows), now)
 
@@ -107,10 +112,12 @@ def check_open(
         raise Conflict("Utvärderingen är stängd. / The feedback round is closed.", slug="feedback-closed")
 
 
-async def save_answers(conn: asyncpg.Connection, link: StoredLink, body: FeedbackIn, now: dt.datetime) -> MyFeedback:
+async def save_answers(
+    conn: asyncpg.Connection, link: StoredLink, body: FeedbackIn, now: dt.datetime, *, cache: AgendaCache | None
+) -> MyFeedback:
     """Store the participant's answers (all or nothing): 422 field by field for a meeting it did not have."""
     async with conn.transaction():
-        state, found = await link_context(conn, link)
+        state, found = await link_context(conn, link, cache=cache)
         check_open(found, now)
         mine = {m.counterpart_id: m for m in own_meetings(state, link.organisation_id)}
         errors, seen = [], set()
@@ -151,9 +158,9 @@ def response_rates(requests: list[asyncpg.Record]) -> tuple[dict[str, SideRate],
     return sides, asked, sum(s.answered for s in sides.values()), round(replied / asked, 4) if asked else None
 
 
-async def event_feedback(conn: asyncpg.Connection, event_id: UUID) -> EventFeedback:
+async def event_feedback(conn: asyncpg.Connection, event_id: UUID, cache: AgendaCache | None) -> EventFeedback:
     """The organisers' summary of the event's after-day round."""
-    state = await event_state(conn, event_id)
+    state = await event_state(conn, event_id, cache)
     found = await load_round(conn, state, event_id)
     requests = await conn.fetch(sql.SELECT_REQUESTS, event_id, KIND)
     rows = await conn.fetch(sql.SELECT_EVENT_ANSWERS, event_id)

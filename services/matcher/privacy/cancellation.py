@@ -22,8 +22,9 @@ from shared import formatting
 from shared.snapshot import EventSnapshot
 
 from ..agendas import AgendaMeeting, Agendas, SmeAgenda, TableAgenda, agenda_ics
+from ..agendas.days import day_meetings, participant_kind
 from ..agendas.link_store import add_missing_links, event_links
-from ..agendas.store import VersionRef, agendas_from_stored, day_meetings, participant_kind
+from ..agendas.versions import VersionRef, agendas_from_stored
 from ..links import link_key
 from ..settings import MatcherSettings
 from ..sql import agendas as agenda_sql

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ..agendas.store import AGENDA_CACHE
+from ..agendas.cache import AgendaCache
 from ..feedback.privacy import erase_feedback
 from ..invitations.privacy import erase_invitations
 from ..onsite.declines_privacy import erase_reasons
@@ -127,10 +127,10 @@ async def apply_erasure(conn: asyncpg.Connection, organisation_id: UUID, erased_
     return result
 
 
-def forget_cached(result: ErasureResult) -> None:
-    """After the transaction committed: this process stops holding agendas built from the old copies."""
+def forget_cached(result: ErasureResult, cache: AgendaCache) -> None:
+    """After the transaction committed: the app's ``cache`` stops holding agendas built from the old copies."""
     for version_id in result.forget:
-        AGENDA_CACHE.forget(version_id)
+        cache.forget(version_id)
 
 
 async def redact_erased(conn: asyncpg.Connection, document: dict[str, Any]) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
 from shared.web import json_response
 
+from ..agendas.days import Participant, day_meetings, day_of, participant_kind
 from ..agendas.model import AgendaMeeting
-from ..agendas.store import AGENDA_CACHE, Participant, VersionRef, day_meetings, day_of, participant_kind
+from ..agendas.versions import VersionRef
 from ..feedback.privacy import (
     ExportedFeedbackAnswer,
     ExportedFeedbackRequest,
@@ -31,6 +32,7 @@ from ..feedback.privacy import (
     export_feedback,
     export_follow_up,
 )
+from ..keys import AGENDA_CACHE_KEY
 from ..onsite.declines_privacy import ExportedMeetingStatus, ExportedUnavailability, export_day
 from ..reminders.plan import Kind as ReminderKind
 from ..sql import onsite_arrivals as onsite_sql
@@ -168,12 +170,12 @@ def _status(row) -> Literal["delivered", "pending", "given_up"]:
 async def export_organisation(request: web.Request) -> web.Response:
     """Meetings in every version, agenda links, views, cancellations and notifications of one organisation."""
     organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
-    pool = request.app[POOL_KEY]
+    pool, cache = request.app[POOL_KEY], request.app[AGENDA_CACHE_KEY]
     versions, addresses = [], set()
     for row in await pool.fetch(sql.SELECT_VERSION_HEADS_NAMING, str(organisation_id)):
         ref = VersionRef.from_row(row)
         # As published: a cancellation afterwards calls the meetings off but they were its meetings.
-        agendas = await AGENDA_CACHE.agendas(pool, ref.as_published())
+        agendas = await cache.agendas(pool, ref.as_published())
         kind = participant_kind(agendas, organisation_id)
         addresses.update(str(email).lower() for email in row["emails"] or ())
         if kind is None:

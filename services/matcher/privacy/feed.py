@@ -24,6 +24,8 @@ from aiohttp import web
 from shared.db import POOL_KEY
 from shared.privacy import Change, ChangeKind
 
+from ..agendas.cache import AgendaCache
+from ..keys import AGENDA_CACHE_KEY
 from ..listener import DATABASE_ERRORS, RetryStreak
 from ..outcomes import NeedMove, fetch_move, queue_stage_notices
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
@@ -44,11 +46,17 @@ class SyncResult:
     last_id: int
 
 
-async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change, move: NeedMove | None = None) -> bool:
+async def _apply(
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    change: Change,
+    move: NeedMove | None = None,
+    cache: AgendaCache | None = None,
+) -> bool:
     """Apply one change with its cursor move; False when another process had applied it already.
 
     ``move``: for a ``need.stage`` change, what the registry said about the need (asked before this
-    transaction opens: no HTTP inside it).
+    transaction opens: no HTTP inside it). ``cache``: the app's agendas, which forget an erased copy.
     """
     erased = None
     async with pool.acquire() as conn, conn.transaction():
@@ -63,13 +71,18 @@ async def _apply(pool: asyncpg.Pool, settings: MatcherSettings, change: Change, 
             await queue_stage_notices(conn, settings, move)
             await record_outcome(conn, change, move.procurement)
         await conn.execute(sql.ADVANCE_FEED_CURSOR, change.id)
-    if erased is not None:
-        forget_cached(erased)
+    if erased is not None and cache is not None:
+        forget_cached(erased, cache)
     return True
 
 
-async def sync_feed(pool: asyncpg.Pool, settings: MatcherSettings, client: RegistryClient) -> SyncResult:
-    """Apply every change the registry has after the cursor; raises RegistryDown/RegistryRefused when it cannot ask."""
+async def sync_feed(
+    pool: asyncpg.Pool, settings: MatcherSettings, client: RegistryClient, *, cache: AgendaCache | None = None
+) -> SyncResult:
+    """Apply every change the registry has after the cursor; raises RegistryDown/RegistryRefused when it cannot ask.
+
+    ``cache``: the app's agendas (none outside an app), which forget what was built from an erased copy.
+    """
     applied = 0
     async with pool.acquire() as conn:
         last = await conn.fetchval(sql.SELECT_FEED_CURSOR)
@@ -77,7 +90,7 @@ async def sync_feed(pool: asyncpg.Pool, settings: MatcherSettings, client: Regis
         page = await client.changes(last, limit=PAGE)
         for change in page.items:
             move = await fetch_move(client, change) if change.kind is ChangeKind.NEED_STAGE else None
-            applied += await _apply(pool, settings, change, move)
+            applied += await _apply(pool, settings, change, move, cache)
             last = max(last, change.id)
         if len(page.items) < PAGE:
             break
@@ -87,7 +100,11 @@ async def sync_feed(pool: asyncpg.Pool, settings: MatcherSettings, client: Regis
 
 
 def delivery_gate(
-    pool: asyncpg.Pool, settings: MatcherSettings, client: Callable[[], RegistryClient]
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    client: Callable[[], RegistryClient],
+    *,
+    cache: AgendaCache | None = None,
 ) -> Callable[[], Awaitable[bool]]:
     """What the deliverer awaits before claiming a batch: the feed synced (True), or the batch must wait (False)."""
 
@@ -97,7 +114,7 @@ def delivery_gate(
 
     async def gate() -> bool:
         try:
-            await sync_feed(pool, settings, client())
+            await sync_feed(pool, settings, client(), cache=cache)
         except (RegistryDown, RegistryRefused) as error:
             reads.failed(error)
             return False
@@ -112,10 +129,15 @@ def delivery_gate(
 
 
 async def run_feed(
-    pool: asyncpg.Pool, settings: MatcherSettings, client: Callable[[], RegistryClient], *, stop: asyncio.Event
+    pool: asyncpg.Pool,
+    settings: MatcherSettings,
+    client: Callable[[], RegistryClient],
+    *,
+    stop: asyncio.Event,
+    cache: AgendaCache | None = None,
 ) -> None:
     """Sync every ``settings.feed_poll_seconds`` until ``stop`` is set; failures are logged, never fatal."""
-    gate = delivery_gate(pool, settings, client)
+    gate = delivery_gate(pool, settings, client, cache=cache)
     while not stop.is_set():
         try:
             await gate()
@@ -130,7 +152,8 @@ def feed_context(settings: MatcherSettings, client: Callable[[web.Application], 
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_feed(app[POOL_KEY], settings, lambda: client(app), stop=stop), name="feed")
+        feed = run_feed(app[POOL_KEY], settings, lambda: client(app), stop=stop, cache=app[AGENDA_CACHE_KEY])
+        task = asyncio.create_task(feed, name="feed")
         try:
             yield
         finally:

@@ -30,11 +30,13 @@ from aiohttp import web
 from shared.clock import CLOCK_KEY, Clock
 from shared.db import POOL_KEY
 
+from ..agendas.cache import AgendaCache, agendas_of
 from ..agendas.link_store import event_links
 from ..agendas.model import AgendaHeader, AgendaMeeting, Agendas
-from ..agendas.store import AGENDA_CACHE, VersionRef, published_version
+from ..agendas.versions import VersionRef, published_version
 from ..feedback.plan import FeedbackSettings, plan_feedback, plan_follow_up, settings_of
 from ..feedback.texts import feedback_mail, follow_up_mail
+from ..keys import AGENDA_CACHE_KEY
 from ..listener import DATABASE_ERRORS, RetryStreak
 from ..settings import MatcherSettings
 from ..sql import agendas as agendas_sql
@@ -103,12 +105,12 @@ class EventState:
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
 
 
-async def event_state(conn: asyncpg.Connection, event_id: UUID) -> EventState | None:
-    """The event's published state (None before anything is published)."""
+async def event_state(conn: asyncpg.Connection, event_id: UUID, cache: AgendaCache | None) -> EventState | None:
+    """The event's published state (None before anything is published); its agendas from the app's ``cache``."""
     ref = await published_version(conn, event_id)
     if ref is None:
         return None
-    agendas = await AGENDA_CACHE.agendas(conn, ref)
+    agendas = await agendas_of(conn, ref, cache)
     contacts = primary_contacts(await conn.fetchval(agendas_sql.SELECT_VERSION_SNAPSHOT, ref.id))
     erased = {r["organisation_id"] for r in await conn.fetch(privacy_sql.SELECT_ERASED_AMONG, list(contacts))}
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
@@ -124,13 +126,15 @@ async def event_state(conn: asyncpg.Connection, event_id: UUID) -> EventState | 
     )
 
 
-async def plan_event(conn: asyncpg.Connection, event_id: UUID, fingerprint: str, now: dt.datetime) -> bool:
+async def plan_event(
+    conn: asyncpg.Connection, event_id: UUID, fingerprint: str, now: dt.datetime, cache: AgendaCache | None = None
+) -> bool:
     """Plan the event's agenda and meeting reminders again (False: another scheduler already did)."""
     async with conn.transaction():
         await conn.execute(sql.ENSURE_PLAN_ROW, event_id)
         if await conn.fetchval(sql.LOCK_PLAN, event_id) == fingerprint:
             return False
-        state = await event_state(conn, event_id)
+        state = await event_state(conn, event_id, cache)
         planned = []
         if state is not None:
             planned = plan_reminders(
@@ -173,14 +177,14 @@ async def plan_event(conn: asyncpg.Connection, event_id: UUID, fingerprint: str,
     return True
 
 
-async def plan_changed_events(pool: asyncpg.Pool, now: dt.datetime) -> int:
+async def plan_changed_events(pool: asyncpg.Pool, now: dt.datetime, cache: AgendaCache | None = None) -> int:
     """Plan every published event whose reminder inputs changed since it was last planned; how many."""
     async with pool.acquire() as conn:
         rows = await conn.fetch(sql.SELECT_PLAN_FINGERPRINTS)
         changed = [r for r in rows if r["fingerprint"] != r["planned_fingerprint"]]
         done = 0
         for row in changed:
-            done += await plan_event(conn, row["event_id"], row["fingerprint"], now)
+            done += await plan_event(conn, row["event_id"], row["fingerprint"], now, cache)
     return done
 
 
@@ -243,7 +247,9 @@ def _email(state: EventState, row: asyncpg.Record) -> dict[str, Any] | None:
     return meeting_reminder(address, name, header, meeting, minutes, link)
 
 
-async def send_due(pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, report: TickReport) -> tuple[int, int]:
+async def send_due(
+    pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, report: TickReport, cache: AgendaCache | None = None
+) -> tuple[int, int]:
     """Claim up to ``batch`` due reminders and settle each in one transaction; (claimed, settled)."""
     settled = 0
     async with pool.acquire() as conn, conn.transaction():
@@ -252,7 +258,7 @@ async def send_due(pool: asyncpg.Pool, now: dt.datetime, *, batch: int = BATCH, 
         for row in rows:
             event_id = row["event_id"]
             if event_id not in states:
-                states[event_id] = await event_state(conn, event_id)
+                states[event_id] = await event_state(conn, event_id, cache)
             state = states[event_id]
             if state is not None and row["version"] is not None and row["version"] != state.ref.number:
                 continue  # planned from an older version: the next plan moves or cancels it first
@@ -293,14 +299,18 @@ async def tick(
     settings: MatcherSettings | None = None,
     registry: SignupSource | None = None,
     batch: int = BATCH,
+    cache: AgendaCache | None = None,
 ) -> TickReport:
-    """One round: plan what changed, send due sign-up reminders (with ``registry``), send due reminders."""
+    """One round: plan what changed, send due sign-up reminders (with ``registry``), send due reminders.
+
+    ``cache``: the app's agendas (:data:`..keys.AGENDA_CACHE_KEY`); without one (tests) they are built afresh.
+    """
     now = clock.now()
-    report = TickReport(planned_events=await plan_changed_events(pool, now))
+    report = TickReport(planned_events=await plan_changed_events(pool, now, cache))
     if registry is not None:
         report.signup_sent = await send_signup_reminders(pool, registry, now, settings)
     while True:
-        claimed, settled = await send_due(pool, now, batch=batch, report=report)
+        claimed, settled = await send_due(pool, now, batch=batch, report=report, cache=cache)
         if claimed < batch or not settled:
             break
     if report.sent or report.signup_sent:
@@ -321,7 +331,8 @@ def reminders_context(
             while not stop.is_set():
                 try:
                     source = registry(app) if registry is not None else None
-                    await tick(app[POOL_KEY], app[CLOCK_KEY], settings=settings, registry=source)
+                    cache = app[AGENDA_CACHE_KEY]
+                    await tick(app[POOL_KEY], app[CLOCK_KEY], settings=settings, registry=source, cache=cache)
                 except DATABASE_ERRORS as error:
                     streak.failed(error)
                 except Exception:

@@ -5,6 +5,9 @@ steps this one up, makes sure each participant has an agenda link, and writes th
 outbox. Either all of it commits or none of it; the partial unique index on published versions is the
 last line of defence should anything ever bypass the lock.
 
+The version's agendas (for the notices) are built the one way every stored version is
+(:func:`..agendas.versions.agendas_from_stored`) and, given the app's cache, kept there for the reads that follow.
+
 The steps are one set whether everyone's news is queued (:func:`publish_version`) or only some named
 parties' (the live fill and a restore on the day, :func:`services.matcher.onsite.live_publish.publish_fill`,
 which builds only those parties' agendas): :func:`step_up`, :func:`primary_contacts`, :func:`news_rows` and
@@ -22,8 +25,10 @@ import asyncpg
 
 from shared.snapshot import EventSnapshot
 
-from ..agendas import Agendas, build_agendas
+from ..agendas import Agendas
+from ..agendas.cache import AgendaCache, agendas_of
 from ..agendas.link_store import add_missing_links, event_links
+from ..agendas.versions import VersionRef, agendas_from_stored, version_by_number
 from ..links import link_key
 from ..settings import MatcherSettings
 from ..sql import notify as notify_sql
@@ -39,13 +44,6 @@ class Publication:
     previous_number: int | None
     notifications: int
     already_published: bool
-
-
-def _agendas(snapshot: EventSnapshot, meetings: list, number: int, published_at: Any, venue: str) -> Agendas:
-    placed = [(m.sme_id, m.buyer_id, m.slot, m.table_index, m.explanation) for m in meetings]
-    return build_agendas(
-        snapshot, placed, version=number, published_at=published_at, include_contacts=True, venue=venue
-    )
 
 
 def primary_contacts(snapshot: EventSnapshot, parties: Collection[UUID] | None = None) -> dict[UUID, tuple[str, str]]:
@@ -103,9 +101,19 @@ async def queue_news(
 
 
 async def publish_version(
-    conn: asyncpg.Connection, settings: MatcherSettings, event_id: UUID, number: int, published_by: UUID
+    conn: asyncpg.Connection,
+    settings: MatcherSettings,
+    event_id: UUID,
+    number: int,
+    published_by: UUID,
+    *,
+    cache: AgendaCache | None = None,
 ) -> Publication | None:
-    """Publish version ``number`` of the event (None: no such version). Publishing the published one is a no-op."""
+    """Publish version ``number`` of the event (None: no such version). Publishing the published one is a no-op.
+
+    ``cache``: the app's agendas (:data:`..keys.AGENDA_CACHE_KEY`): the versions' agendas built for the
+    notices are kept there (and read from there); without one they are built afresh.
+    """
     async with conn.transaction():
         await conn.execute(sql.LOCK_EVENT_SCHEDULES, event_id)
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
@@ -115,19 +123,26 @@ async def publish_version(
             return Publication(version, None, 0, already_published=True)
         superseded = await step_up(conn, event_id, version["id"], published_by)
         version = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
-        rows = await _notifications(conn, settings, version, superseded)
+        rows = await _notifications(conn, settings, version, superseded, cache)
         queued = await queue_news(conn, event_id, rows, version["number"], changed=superseded is not None)
         await sync_signups(conn, event_id, version["published_at"])  # firms that asked for support at sign-up
     return Publication(version, superseded["number"] if superseded else None, queued, already_published=False)
 
 
 async def _notifications(
-    conn: asyncpg.Connection, settings: MatcherSettings, version: asyncpg.Record, superseded: asyncpg.Record | None
+    conn: asyncpg.Connection,
+    settings: MatcherSettings,
+    version: asyncpg.Record,
+    superseded: asyncpg.Record | None,
+    cache: AgendaCache | None,
 ) -> list[OutboxRow]:
     event_id = version["event_id"]
     snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, version["id"]))
     meetings = await stored_meetings(conn, version["id"])
-    agendas = _agendas(snapshot, meetings, version["number"], version["published_at"], version["venue"])
+    ref = await _as_published(conn, event_id, version["number"])
+    agendas = agendas_from_stored(ref, snapshot, meetings)
+    if cache is not None:
+        cache.keep(ref, agendas)  # the first reads of the new version find them built
     changes = {"added": len(meetings), "moved": 0, "removed": 0}
     if superseded is not None:
         before = await stored_meetings(conn, superseded["id"])
@@ -136,7 +151,7 @@ async def _notifications(
     participants = [party.organisation.id for party in (*snapshot.smes, *snapshot.buyers)]
     await add_missing_links(conn, link_key(settings), event_id, participants)
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
-    told = await _told(conn, event_id, participants, superseded)
+    told = await _told(conn, event_id, participants, superseded, cache)
     payload = webhook_payload(
         event_id=event_id,
         version=version["number"],
@@ -150,37 +165,45 @@ async def _notifications(
     )
 
 
+async def _as_published(conn: asyncpg.Connection, event_id: UUID, number: int) -> VersionRef:
+    """Version ``number``'s head, its meetings as published: the notices say what people were told, and a
+    cancellation afterwards does not change that."""
+    ref = await version_by_number(conn, event_id, number)
+    if ref is None:  # the caller read the version in this transaction, under the event's schedule lock
+        raise LookupError(f"version {number} of event {event_id} is gone")
+    return ref.as_published()
+
+
 async def _told(
-    conn: asyncpg.Connection, event_id: UUID, participants: list[UUID], superseded: asyncpg.Record | None
+    conn: asyncpg.Connection,
+    event_id: UUID,
+    participants: list[UUID],
+    superseded: asyncpg.Record | None,
+    cache: AgendaCache | None,
 ) -> dict[UUID, Told]:
     """What each participant was told: the agendas of the version last delivered to it and of those on the way.
 
     A participant without any notice row (none was ever needed since the first publish of this kind of
     row, or it had no contact) is taken to know the version that was published until now, as before.
     """
-    cache: dict[int, Agendas | None] = {}
+    built: dict[int, Agendas | None] = {}
 
-    async def agendas_of(number: int) -> Agendas | None:
-        if number not in cache:
-            row = await conn.fetchrow(sql.SELECT_VERSION, event_id, number)
-            if row is None:
-                cache[number] = None
-            else:
-                snapshot = EventSnapshot.model_validate(await conn.fetchval(sql.SELECT_SNAPSHOT, row["id"]))
-                meetings = await stored_meetings(conn, row["id"])
-                cache[number] = _agendas(snapshot, meetings, number, row["published_at"], row["venue"])
-        return cache[number]
+    async def agendas_of_number(number: int) -> Agendas | None:
+        if number not in built:
+            ref = await version_by_number(conn, event_id, number)
+            built[number] = None if ref is None else await agendas_of(conn, ref.as_published(), cache)
+        return built[number]
 
     state = {row["participant_id"]: row for row in await conn.fetch(notify_sql.SELECT_NOTICE_STATE, event_id)}
     told: dict[UUID, Told] = {}
     for participant in participants:
         row = state.get(participant)
         if row is None:
-            baseline = await agendas_of(superseded["number"]) if superseded is not None else None
+            baseline = await agendas_of_number(superseded["number"]) if superseded is not None else None
             told[participant] = Told(baseline)
             continue
         delivered = row["delivered_version"]
-        baseline = await agendas_of(delivered) if delivered is not None else None
-        pending = [a for n in sorted(row["pending_versions"]) if (a := await agendas_of(n)) is not None]
+        baseline = await agendas_of_number(delivered) if delivered is not None else None
+        pending = [a for n in sorted(row["pending_versions"]) if (a := await agendas_of_number(n)) is not None]
         told[participant] = Told(baseline, pending)
     return told

@@ -20,7 +20,7 @@ import asyncpg
 
 from shared.errors import Conflict, Forbidden, NotFound
 
-from ..agendas.store import published_version
+from ..agendas.versions import published_version
 from ..audit import Actor, record
 from ..sql import agendas as agendas_sql
 from ..sql import support as sql

@@ -19,20 +19,20 @@ from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
 from shared.web import json_response
 
-from . import agenda_serving as serving
-from .agendas.documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
-from .agendas.link_store import configured_key, ensure_links, event_links, revoke_link
-from .audit import actor_of, record
-from .keys import SETTINGS_KEY
-from .links import LinkSecretMissing, agenda_link_url, link_key
-from .sql import audit as audit_sql
+from ..audit import actor_of, record
+from ..keys import SETTINGS_KEY
+from ..links import LinkSecretMissing, agenda_link_url, link_key
+from ..sql import audit as audit_sql
+from . import link_reads, reading, serving
+from .documents import AgendaLinkList, BuyerAgenda, GridDocument, SmeAgendaDocument
+from .link_store import configured_key, ensure_links, event_links, revoke_link
 
 # Paths: the format is an optional suffix, so ids and tokens stop at a dot (none of them contains one).
-_DAY = "{ext:" + serving.DAY_EXTENSIONS + "}"
-SME_AGENDA_PATH = "/events/{event_id}/agendas/smes/{organisation_id:" + serving.SEGMENT + "}" + _DAY
-BUYER_AGENDA_PATH = "/events/{event_id}/agendas/buyers/{organisation_id:" + serving.SEGMENT + "}" + _DAY
-GRID_PATH = "/events/{event_id}/agendas/grid{ext:" + serving.GRID_EXTENSIONS + "}"
-LINKED_AGENDA_PATH = "/a/{token:" + serving.SEGMENT + "}" + _DAY
+_DAY = "{ext:" + reading.DAY_EXTENSIONS + "}"
+SME_AGENDA_PATH = "/events/{event_id}/agendas/smes/{organisation_id:" + reading.SEGMENT + "}" + _DAY
+BUYER_AGENDA_PATH = "/events/{event_id}/agendas/buyers/{organisation_id:" + reading.SEGMENT + "}" + _DAY
+GRID_PATH = "/events/{event_id}/agendas/grid{ext:" + reading.GRID_EXTENSIONS + "}"
+LINKED_AGENDA_PATH = "/a/{token:" + reading.SEGMENT + "}" + _DAY
 
 FORMATS = (
     " The path suffix chooses the format: none or .json (JSON), .ics (text/calendar), .html (printable page), "
@@ -55,7 +55,7 @@ def _is_organiser(request: web.Request, event_id: UUID) -> bool:
 @operation(
     "An SME's agenda (JSON, .ics, .html, .pdf)",
     tags=("agendas",),
-    query=serving.ParticipantAgendaQuery,
+    query=reading.ParticipantAgendaQuery,
     response=SmeAgendaDocument,
     errors=(404,),
     extra_responses=NOT_MODIFIED,
@@ -75,7 +75,7 @@ async def get_sme_agenda(request: web.Request) -> web.StreamResponse:
 @operation(
     "A buyer's table sheets (JSON, .ics, .html, .pdf)",
     tags=("agendas",),
-    query=serving.ParticipantAgendaQuery,
+    query=reading.ParticipantAgendaQuery,
     response=BuyerAgenda,
     errors=(404,),
     extra_responses=NOT_MODIFIED,
@@ -95,7 +95,7 @@ async def get_buyer_agenda(request: web.Request) -> web.StreamResponse:
 @operation(
     "The organiser's grid (JSON, .html) or the venue's table sheets (.pdf)",
     tags=("agendas",),
-    query=serving.AgendaQuery,
+    query=reading.AgendaQuery,
     response=GridDocument,
     errors=(404,),
     extra_responses=NOT_MODIFIED,
@@ -122,10 +122,10 @@ async def create_agenda_links(request: web.Request) -> web.Response:
     """Ensure one active link per participant and list them."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     key = configured_key(request.app[SETTINGS_KEY])
-    participants = await serving.link_participants(request, event_id)
+    participants = await link_reads.link_participants(request, event_id)
     created = await ensure_links(request.app[POOL_KEY], key, event_id, participants)
     links = await event_links(request.app[POOL_KEY], event_id)
-    return json_response(await serving.link_list(request, event_id, links), status=201 if created else 200)
+    return json_response(await link_reads.link_list(request, event_id, links), status=201 if created else 200)
 
 
 @operation("The event's active agenda links", tags=("agendas",), response=AgendaLinkList, errors=(404, 503))
@@ -134,7 +134,7 @@ async def list_agenda_links(request: web.Request) -> web.Response:
     """Every active link of the event, with its URL."""
     event_id = path_uuid_or_404(request, "event_id", "event")
     links = await event_links(request.app[POOL_KEY], event_id)
-    return json_response(await serving.link_list(request, event_id, links))
+    return json_response(await link_reads.link_list(request, event_id, links))
 
 
 @operation("Revoke an agenda link", tags=("agendas",), status=204, errors=(404,))
@@ -163,7 +163,7 @@ async def delete_agenda_link(request: web.Request) -> web.Response:
 @operation(
     "A participant's agenda by its personal link (no token)",
     tags=("agendas",),
-    query=serving.ParticipantAgendaQuery,
+    query=reading.ParticipantAgendaQuery,
     response=SmeAgendaDocument,
     errors=(404, 410, 422),
     extra_responses=NOT_MODIFIED,
@@ -180,7 +180,7 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             key = link_key(request.app[SETTINGS_KEY])
         except LinkSecretMissing:
             raise NotFound(LINK_NOT_FOUND) from None  # no link can be valid without a key
-        found = await serving.read_link(request, key, request.match_info["token"])
+        found = await link_reads.read_link(request, key, request.match_info["token"])
         if found is None:
             raise NotFound(LINK_NOT_FOUND)
         link, published = found
@@ -191,11 +191,11 @@ async def get_linked_agenda(request: web.Request) -> web.StreamResponse:
             kind=None,
             organiser=False,
             table_index=link.table_index,
-            headers=serving.LINK_HEADERS,
+            headers=reading.LINK_HEADERS,
             cancelled_notice=True,
             qr_url=agenda_link_url(request.app[SETTINGS_KEY], link.id),  # the reader's own link
             published=published,  # read with the link, in the same query
         )
     except ProblemError as error:
-        error.headers = {**serving.LINK_HEADERS, **error.headers}  # errors are as private as the agenda
+        error.headers = {**reading.LINK_HEADERS, **error.headers}  # errors are as private as the agenda
         raise
