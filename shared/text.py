@@ -112,8 +112,12 @@ def single_line(
     strip: bool = True,
     lower: bool = False,
     description: str | None = None,
-) -> Any:
-    """A single-line text type (names, titles): cleaned by :func:`clean_line`, then stripped and measured.
+) -> tuple[Any, ...]:
+    """The rules of a single-line text (names, titles): cleaned by :func:`clean_line`, then stripped and measured.
+
+    Returned as ``Annotated`` metadata, to be unpacked into the type, ``Annotated[str, *single_line(…)]``:
+    pydantic applies the rules, and a type checker sees a plain ``str`` (a type made by a function call
+    would be no type to it).
 
     Parameters
     ----------
@@ -129,44 +133,46 @@ def single_line(
     Examples
     --------
     >>> from pydantic import TypeAdapter
-    >>> Name = single_line(20, min_length=1)
+    >>> Name = Annotated[str, *single_line(20, min_length=1)]
     >>> TypeAdapter(Name).validate_python("  \\u202eAnna\\nBerg ")
     'Anna Berg'
     >>> TypeAdapter(Name).json_schema()
     {'maxLength': 20, 'minLength': 1, 'type': 'string'}
     """
     extra = [Field(description=description)] if description else []
-    return Annotated[
-        str,
+    return (
         StringConstraints(strip_whitespace=strip, to_lower=lower, min_length=min_length, max_length=max_length),
         BeforeValidator(_cleaner(clean_line)),
         *extra,
-    ]
+    )
 
 
-def multi_line(max_length: int, *, min_length: int = 0, strip: bool = True, description: str | None = None) -> Any:
-    """A multi-line text type (descriptions, notes): cleaned by :func:`clean_text`, then stripped and measured.
+def multi_line(
+    max_length: int, *, min_length: int = 0, strip: bool = True, description: str | None = None
+) -> tuple[Any, ...]:
+    """The rules of a multi-line text (descriptions, notes): cleaned by :func:`clean_text`, stripped, measured.
+
+    ``Annotated`` metadata like :func:`single_line`'s: ``Annotated[str, *multi_line(…)]``.
 
     Examples
     --------
     >>> from pydantic import TypeAdapter
-    >>> TypeAdapter(multi_line(100)).validate_python(" Rad 1\\r\\nRad 2\\u202e ")
+    >>> TypeAdapter(Annotated[str, *multi_line(100)]).validate_python(" Rad 1\\r\\nRad 2\\u202e ")
     'Rad 1\\nRad 2'
     """
     extra = [Field(description=description)] if description else []
-    return Annotated[
-        str,
+    return (
         StringConstraints(strip_whitespace=strip, min_length=min_length, max_length=max_length),
         BeforeValidator(_cleaner(clean_text)),
         *extra,
-    ]
+    )
 
 
-Name = single_line(200, min_length=1)
+Name = Annotated[str, *single_line(200, min_length=1)]
 """A person's or organisation's name: one line, 1–200 characters."""
 
-Title = single_line(300, min_length=1)
+Title = Annotated[str, *single_line(300, min_length=1)]
 """A title (of a need, a lot): one line, 1–300 characters."""
 
-Reason = multi_line(1000)
+Reason = Annotated[str, *multi_line(1000)]
 """Why something was done (a cancellation, a rule): up to 1000 characters, line breaks kept."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Annotated
 
 import pytest
 from hypothesis import given
@@ -42,7 +43,7 @@ def test_cleaned_text_keeps_only_newline_and_tab_of_the_controls(text: str) -> N
 def test_nul_anywhere_is_refused_with_its_own_code(before: str, after: str) -> None:
     class Model(BaseModel):
         name: Name
-        description: multi_line(100) = ""
+        description: Annotated[str, *multi_line(100)] = ""
 
     for field in ("name", "description"):
         body = {"name": "Anna", field: before + "\x00" + after}
@@ -54,7 +55,7 @@ def test_nul_anywhere_is_refused_with_its_own_code(before: str, after: str) -> N
 def test_a_bidi_override_cannot_turn_a_name_around() -> None:
     class Model(BaseModel):
         name: Name
-        title: single_line(50) = ""
+        title: Annotated[str, *single_line(50)] = ""
 
     spoof = Model.model_validate({"name": "\u202eBA städ ulaF\u202c", "title": "VD\u2066\u2067\x1b[2J\r\n"})
     assert spoof.name == "BA städ ulaF"
@@ -66,7 +67,7 @@ def test_a_bidi_override_cannot_turn_a_name_around() -> None:
 
 
 def test_lengths_count_the_cleaned_text_and_the_schema_states_them() -> None:
-    Short = single_line(3, min_length=1)
+    Short = Annotated[str, *single_line(3, min_length=1)]
 
     class Model(BaseModel):
         name: Short

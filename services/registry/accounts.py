@@ -51,7 +51,7 @@ LABEL_MAX = 200
 # A supporter ("stödroll") reaches the events organisers grant it (services.registry.event_grants); no organisation.
 AccountRole = Literal["organiser", "buyer", "adviser", "supporter"]
 AccountEmail = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
-AccountName = single_line(200)  # a person's name; empty for SME sign-ins
+AccountName = Annotated[str, *single_line(200)]  # a person's name; empty for SME sign-ins
 LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=320)]
 
 

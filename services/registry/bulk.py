@@ -411,6 +411,7 @@ async def parse_upload(request: web.Request) -> tuple[int, list[tuple[int, Stage
                 errors.append(_row_error(number, "orgnr", "duplicate_in_file", detail))
             else:
                 first_row_of[orgnr] = number
+                assert isinstance(outcome, tuple)  # a row with its org.nr read is staged, not errors
                 valid.append((number, outcome))
     errors.sort(key=_row_number)  # stable: a row's errors keep their order
     return rows, valid, errors

@@ -47,9 +47,9 @@ def _check_zone(name: str) -> str:
 
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 EventName = Name
-EventDescription = multi_line(5000)
-Venue = single_line(300)
-BreakLabel = single_line(100)
+EventDescription = Annotated[str, *multi_line(5000)]
+Venue = Annotated[str, *single_line(300)]
+BreakLabel = Annotated[str, *single_line(100)]
 
 
 class BreakIn(BaseModel):

@@ -123,6 +123,8 @@ async def remember(
         headers = {name: response.headers[name] for name in _REPLAYED_HEADERS if name in response.headers}
         headers["Content-Type"] = response.content_type
         body = response.body or b""
+        if not isinstance(body, bytes | bytearray):  # a streamed payload: not a body this writes or replays
+            raise TypeError(f"an idempotent write answers with a body, not {type(body).__name__}")
         if redact is not None and response.content_type == "application/json" and body:
             body = _encode(redact(json.loads(body)))
         await conn.execute(sql.STORE_RESPONSE, await _owner(request), key, response.status, body, headers)

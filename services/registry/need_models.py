@@ -13,7 +13,7 @@ follow a small state machine and are audited as decisions of their own.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -31,13 +31,13 @@ ValueBand = Literal["below_direct_award", "below_eu_threshold", "above_eu_thresh
 MAX_LOTS = 50
 
 # Need texts are stored as typed (not stripped), as they always have been; controls are cleaned (shared.text).
-NeedTitle = single_line(300, min_length=1, strip=False)
-NeedDescription = multi_line(10000, strip=False)
-NeedReference = single_line(100, min_length=1, strip=False)
-Ocid = single_line(200, min_length=1, strip=False)
-LotId = single_line(100, min_length=1, strip=False)
-LotDescription = multi_line(5000, strip=False)
-ContactName = single_line(200, min_length=1, strip=False)
+NeedTitle = Annotated[str, *single_line(300, min_length=1, strip=False)]
+NeedDescription = Annotated[str, *multi_line(10000, strip=False)]
+NeedReference = Annotated[str, *single_line(100, min_length=1, strip=False)]
+Ocid = Annotated[str, *single_line(200, min_length=1, strip=False)]
+LotId = Annotated[str, *single_line(100, min_length=1, strip=False)]
+LotDescription = Annotated[str, *multi_line(5000, strip=False)]
+ContactName = Annotated[str, *single_line(200, min_length=1, strip=False)]
 
 # The status machine: planning → planned → published; planning|planned → cancelled. Final: published, cancelled.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -37,6 +37,7 @@ from .need_models import (
     NeedPatch,
     NeedRead,
     NeedStatus,
+    ProcurementRead,
     StatusChange,
     need_row,
 )
@@ -50,7 +51,7 @@ from .versioning import etag_headers, if_match_version, not_modified, not_modifi
 _FIELD_NAMES = tuple(NeedFields.model_fields)
 
 CpvPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,8}$")]
-SearchText = single_line(200, min_length=1, strip=False)
+SearchText = Annotated[str, *single_line(200, min_length=1, strip=False)]
 
 
 class NeedFilters(BaseModel):
@@ -117,7 +118,7 @@ def read_model(row: asyncpg.Record, principal: Principal, thresholds: ThresholdT
         cpv_additional_labels=[cpv_label(code) for code in row["cpv_additional"]],
         value_band=band,
         warnings=warnings,
-        procurement=row["procurement"] or {},
+        procurement=ProcurementRead.model_validate(row["procurement"] or {}),
     )
 
 
@@ -178,6 +179,7 @@ async def create_need(request: web.Request) -> web.Response:
     if principal.role == Role.BUYER:
         if body.buyer_id is not None and body.buyer_id != principal.organisation_id:
             raise Forbidden("A buyer creates needs only for its own organisation.")
+        assert principal.organisation_id is not None  # a buyer's token always names its organisation
         buyer_id = principal.organisation_id
     elif body.buyer_id is None:
         raise ValidationProblem([FieldError(pointer="/buyer_id", code="missing", detail="Name the buyer.")])

@@ -242,7 +242,7 @@ def release_to_fields(release: Mapping[str, Any], pointer: str = "") -> Imported
 
     suitability = r.obj(tender, "suitability", "/tender")
     sme_flags: list[bool] = []
-    mapped_lots = []
+    mapped_lots: list[dict[str, Any]] = []
     for i, lot in enumerate(lots):
         where = f"/tender/lots/{i}"
         if not isinstance(lot, dict):

@@ -69,16 +69,16 @@ def check_website(value: str) -> str:
     return value
 
 
-Keyword = single_line(60, min_length=1, lower=True)
-Certificate = single_line(100, min_length=1)
+Keyword = Annotated[str, *single_line(60, min_length=1, lower=True)]
+Certificate = Annotated[str, *single_line(100, min_length=1)]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-Website = Annotated[single_line(300), AfterValidator(check_website)]
+Website = Annotated[Annotated[str, *single_line(300)], AfterValidator(check_website)]
 OrganisationName = Name
-ContactTitle = single_line(200)
+ContactTitle = Annotated[str, *single_line(200)]
 
 
 # Field types shared by the create and the update model (lists lose repeats, keeping first positions).
-Description = multi_line(5000)
+Description = Annotated[str, *multi_line(5000)]
 Keywords = Annotated[list[Keyword], Field(max_length=30), AfterValidator(_dedupe)]
 CpvCodes = Annotated[list[CpvCode], Field(max_length=50), AfterValidator(_dedupe)]
 Certificates = Annotated[list[Certificate], Field(max_length=20), AfterValidator(_dedupe)]

@@ -35,7 +35,7 @@ from .sql import organisations as sql
 MAX_EXPANDED_CPV_CODES = 64
 
 CpvPrefix = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,8}$")]
-SearchText = single_line(200, min_length=1)
+SearchText = Annotated[str, *single_line(200, min_length=1)]
 
 
 class OrganisationQuery(PageQuery):

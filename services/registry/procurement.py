@@ -24,7 +24,7 @@ A release older than the one that last set the stage never moves it back (:func:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -184,7 +184,7 @@ def release_facts(release: Mapping[str, Any], pointer: str = "") -> ReleaseFacts
         published = status in ("active", "complete") or (bool(tags & TENDER_TAGS) and bool(period))
         tender = Tender(status=status, published=published, start=start, end=end)
     date = release_date(release)
-    awards = []
+    awards: list[Award] = []
     for i, award in enumerate(r.arr(release, "awards", "")):
         where = f"/awards/{i}"
         if not isinstance(award, dict):
@@ -200,7 +200,7 @@ def release_facts(release: Mapping[str, Any], pointer: str = "") -> ReleaseFacts
                 release_date=date,
             )
         )
-    contracts = []
+    contracts: list[Contract] = []
     for i, contract in enumerate(r.arr(release, "contracts", "")):
         where = f"/contracts/{i}"
         if not isinstance(contract, dict):
@@ -220,7 +220,8 @@ def release_facts(release: Mapping[str, Any], pointer: str = "") -> ReleaseFacts
                 release_date=date,
             )
         )
-    for name, items in (("awards", awards), ("contracts", contracts)):
+    named: tuple[tuple[str, Sequence[Award | Contract]], ...] = (("awards", awards), ("contracts", contracts))
+    for name, items in named:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id and item.id in seen:
@@ -228,7 +229,8 @@ def release_facts(release: Mapping[str, Any], pointer: str = "") -> ReleaseFacts
             seen.add(item.id)
     if r.errors:
         raise OcdsInvalid(r.errors)
-    ocid = release.get("ocid") if isinstance(release.get("ocid"), str) else ""
+    ocid = release.get("ocid")
+    ocid = ocid if isinstance(ocid, str) else ""
     return ReleaseFacts(pointer, ocid, date, tender, tuple(awards), tuple(contracts))
 
 

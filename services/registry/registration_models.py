@@ -20,9 +20,9 @@ from .pagination import PageQuery
 
 Kind = Literal["sme", "buyer"]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
-Note = multi_line(2000)
+Note = Annotated[str, *multi_line(2000)]
 
-RepresentativeTitle = single_line(200)
+RepresentativeTitle = Annotated[str, *single_line(200)]
 
 SME_ONLY = ("max_meetings", "wanted_needs", "support_requested", "support_note")
 BUYER_ONLY = ("tables", "representatives", "brought_needs", "wanted_smes")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -156,7 +157,7 @@ async def load_thresholds(conn: asyncpg.Connection | asyncpg.Pool) -> ThresholdT
     return ThresholdTable((row["kind"], row["valid_from"], row["amount_sek"]) for row in rows)
 
 
-ThresholdSource = single_line(500)
+ThresholdSource = Annotated[str, *single_line(500)]
 
 
 class Threshold(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
 import asyncpg
@@ -107,7 +107,7 @@ async def ensure_bootstrap_tokens(conn: asyncpg.Connection | asyncpg.Pool, token
             await conn.execute(sql.INSERT_TOKEN_IF_ABSENT, hash_token(token), role.value, f"{role.value} (bootstrap)")
 
 
-TokenLabel = single_line(200)
+TokenLabel = Annotated[str, *single_line(200)]
 
 
 class TokenRequest(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,7 @@ from shared.wall_clock import WallClock
 Rating = Literal["did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy"]
 RATINGS: tuple[Rating, ...] = ("did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy")
 Side = Literal["sme", "buyer"]
-Comment = multi_line(2000, description="Free text, seen by the organiser only (up to 2000 characters)")
+Comment = Annotated[str, *multi_line(2000, description="Free text, seen by the organiser only (up to 2000 characters)")]
 
 
 class AnswerIn(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,7 +12,7 @@ from shared.text import single_line
 
 from .arrivals import How
 
-SearchText = single_line(100, min_length=1)
+SearchText = Annotated[str, *single_line(100, min_length=1)]
 
 
 class ArrivalIn(BaseModel):

@@ -13,7 +13,9 @@ from shared.text import multi_line
 
 Source = Literal["signup", "feedback", "organiser"]
 Status = Literal["requested", "assigned", "closed", "declined"]
-Note = multi_line(2000, description="Free text (up to 2000 characters), seen by organisers and the adviser")
+Note = Annotated[
+    str, *multi_line(2000, description="Free text (up to 2000 characters), seen by organisers and the adviser")
+]
 # Tenths of an hour, as the columns keep them (numeric(…, 1)).
 Hours = Annotated[Decimal, Field(gt=0, le=24, decimal_places=1, description="Hours, in tenths (e.g. 1.5)")]
 DEFAULT_ALLOWANCE = Decimal(10)
