@@ -15,7 +15,7 @@ from shared.paths import path_uuid_or_404
 from shared.web import json_response
 
 from .audit import actor_of, record
-from .keys import REGISTRY_KEY, SETTINGS_KEY
+from .keys import AGENDA_CACHE_KEY, REGISTRY_KEY, SETTINGS_KEY
 from .registry_client import RegistryDown, RegistryRefused
 from .schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
 from .schedules.publish import publish_version
@@ -113,7 +113,16 @@ async def publish(request: web.Request) -> web.Response:
     number = _number(request)
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         # One transaction around the publish (its own becomes a savepoint) and its audit entry.
-        done = await publish_version(conn, request.app[SETTINGS_KEY], event_id, number, request[PRINCIPAL_KEY].token_id)
+        # The agendas built for the notices go into the app's cache, so the first agenda reads find them. Its
+        # keys carry the version's publication time: a publish rolled back leaves only keys nobody asks for.
+        done = await publish_version(
+            conn,
+            request.app[SETTINGS_KEY],
+            event_id,
+            number,
+            request[PRINCIPAL_KEY].token_id,
+            cache=request.app[AGENDA_CACHE_KEY],
+        )
         if done is not None and not done.already_published:
             details = {
                 "number": number,
