@@ -17,6 +17,7 @@ Filters narrow what is counted, and each says what it narrows:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,13 +31,19 @@ class _Document(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# The filters besides the year, once for the documents and the yearly report's query (.report_routes).
+MunicipalityFilter = Annotated[str | None, Field(pattern=r"^[0-9]{4}$", description="Firms' home municipality")]
+BuyerFilter = Annotated[UUID | None, Field(description="Meetings with this buyer organisation")]
+CpvDivisionFilter = Annotated[str | None, Field(pattern=r"^[0-9]{2}$", description="Driving need's CPV division")]
+
+
 class StatisticsFilters(_Document):
     """The filters a report was made with (None: not filtered)."""
 
     year: int | None = Field(default=None, ge=2000, le=2100, description="Calendar year of the event date")
-    municipality: str | None = Field(default=None, pattern=r"^[0-9]{4}$", description="Firms' home municipality")
-    buyer: UUID | None = Field(default=None, description="Meetings with this buyer organisation")
-    cpv_division: str | None = Field(default=None, pattern=r"^[0-9]{2}$", description="Driving need's CPV division")
+    municipality: MunicipalityFilter = None
+    buyer: BuyerFilter = None
+    cpv_division: CpvDivisionFilter = None
 
 
 class Figures(_Document):

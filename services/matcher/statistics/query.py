@@ -203,8 +203,11 @@ async def statistics_report(pool: asyncpg.Pool, filters: StatisticsFilters, now:
         async with pool.acquire() as conn:
             return await filter_choices(conn)
 
-    *figure_rows, award_rows, chosen = await asyncio.gather(
-        *(fetch(query, *args) for query in FIGURE_QUERIES), fetch(sql.SELECT_CREDITED_AWARDS, *args), choices()
+    # All the queries at once; the figure queries gathered apart, as one flat starred gather is typed list[object].
+    figure_rows, award_rows, chosen = await asyncio.gather(
+        asyncio.gather(*(fetch(query, *args) for query in FIGURE_QUERIES)),
+        fetch(sql.SELECT_CREDITED_AWARDS, *args),
+        choices(),
     )
     event_ids: list[UUID] = list({r["event_id"]: None for r in figure_rows[0] if r["by_event"]})
     events = await fetch(sql.SELECT_EVENTS, event_ids)

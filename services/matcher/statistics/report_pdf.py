@@ -180,6 +180,14 @@ def _title_page(pdf: FPDF, report: StatisticsReport, year: int, lang: str, organ
         _line(pdf, line, size=11, height=6)
 
 
+def _wrapped_lines(pdf: FPDF, width: float, height: float, text: str) -> int:
+    """Lines ``multi_cell`` would wrap ``text`` into (a dry run: nothing is drawn)."""
+    lines = pdf.multi_cell(width, height, text, dry_run=True, output="LINES")
+    # output="LINES" returns the list of lines; fpdf2 annotates the union of what every output choice returns.
+    assert isinstance(lines, list)
+    return len(lines)
+
+
 def _table(pdf: FPDF, widths: tuple[float, ...], aligns: str, rows: list[list[str]], *, size: float = 8) -> None:
     """Rows of bordered cells, the first row a bold heading repeated after a page break.
 
@@ -193,7 +201,7 @@ def _table(pdf: FPDF, widths: tuple[float, ...], aligns: str, rows: list[list[st
         texts = [printable(cell) for cell in cells]
         fits = [pdf.get_string_width(text) <= width - 2 * pad for text, width in zip(texts, widths, strict=True)]
         heights = [
-            1 if fit else len(pdf.multi_cell(width - 2 * pad, line, text, dry_run=True, output="LINES"))
+            1 if fit else _wrapped_lines(pdf, width - 2 * pad, line, text)
             for text, width, fit in zip(texts, widths, fits, strict=True)
         ]
         height = max(heights) * line + 2 * pad

@@ -8,7 +8,6 @@ events. The other filters (municipality, buyer, CPV division) narrow it as they 
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -20,7 +19,7 @@ from shared.errors import NotFound
 from shared.openapi import operation
 from shared.web import read_query
 
-from .model import StatisticsFilters
+from .model import BuyerFilter, CpvDivisionFilter, MunicipalityFilter, StatisticsFilters
 from .query import statistics_report
 from .report_pdf import report_pdf
 
@@ -31,9 +30,9 @@ class ReportQuery(BaseModel):
     """The report's language and the filters other than the year (the path's)."""
 
     lang: Literal["sv", "en"] = Field(default="sv", description="Language of the PDF: sv or en")
-    municipality: str | None = StatisticsFilters.model_fields["municipality"]
-    buyer: UUID | None = StatisticsFilters.model_fields["buyer"]
-    cpv_division: str | None = StatisticsFilters.model_fields["cpv_division"]
+    municipality: MunicipalityFilter = None
+    buyer: BuyerFilter = None
+    cpv_division: CpvDivisionFilter = None
 
 
 def path_year(request: web.Request) -> int:
