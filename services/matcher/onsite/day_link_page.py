@@ -44,13 +44,6 @@ WORDS = {
         "no_meetings": "Ni har inga möten i schemat.", "busy_heading": "Upptagen en stund?", "slot": "Pass",
         "busy": "upptagen", "send_busy": "Markera passet som upptaget",
         "statuses": labels.labels("meeting_status", "sv"),  # the same words as the web's day pages
-        "outcomes": {"markerat": "Mötet är markerat.", "angrat": "Markeringen är ångrad: mötet är planerat igen.",
-                     "gatt-vidare": "Tiden har redan gått till ett annat företag, så markeringen kan inte ångras.",
-                     "avbojt": "Tack, arrangören ser att ni inte kan.",
-                     "upptagen": "Tack, passet är markerat som upptaget.",
-                     "inte-borjat": "Mötet har inte börjat än, så det kan inte markeras ännu.",
-                     "har-borjat": "Mötet har redan börjat och kan inte avböjas.",
-                     "over": "Evenemanget är redan över.", "fel": "Det gick inte. Ladda om sidan och försök igen."},
     },
     "en": {
         "title": "Your day", "back": "Back to the agenda", "other_language": "Svenska",
@@ -60,15 +53,25 @@ WORDS = {
         "no_meetings": "You have no meetings in the schedule.", "busy_heading": "Busy for a while?", "slot": "Slot",
         "busy": "busy", "send_busy": "Mark the slot as busy",
         "statuses": labels.labels("meeting_status", "en"),
-        "outcomes": {"markerat": "The meeting is marked.",
-                     "angrat": "The mark is undone: the meeting is planned again.",
-                     "gatt-vidare": "The time has already gone to another firm, so the mark cannot be undone.",
-                     "avbojt": "Thank you, the organiser can see you can't make it.",
-                     "upptagen": "Thank you, the slot is marked as busy.",
-                     "inte-borjat": "The meeting has not started yet, so it cannot be marked yet.",
-                     "har-borjat": "The meeting has already started and cannot be declined.",
-                     "over": "The event is already over.", "fel": "That did not work. Reload the page and try again."},
     },
+}  # fmt: skip
+# What the page says after a form was sent (?dag=…, the outcome's slug).
+OUTCOMES: dict[str, dict[str, str]] = {
+    "sv": {"markerat": "Mötet är markerat.", "angrat": "Markeringen är ångrad: mötet är planerat igen.",
+           "gatt-vidare": "Tiden har redan gått till ett annat företag, så markeringen kan inte ångras.",
+           "avbojt": "Tack, arrangören ser att ni inte kan.",
+           "upptagen": "Tack, passet är markerat som upptaget.",
+           "inte-borjat": "Mötet har inte börjat än, så det kan inte markeras ännu.",
+           "har-borjat": "Mötet har redan börjat och kan inte avböjas.",
+           "over": "Evenemanget är redan över.", "fel": "Det gick inte. Ladda om sidan och försök igen."},
+    "en": {"markerat": "The meeting is marked.",
+           "angrat": "The mark is undone: the meeting is planned again.",
+           "gatt-vidare": "The time has already gone to another firm, so the mark cannot be undone.",
+           "avbojt": "Thank you, the organiser can see you can't make it.",
+           "upptagen": "Thank you, the slot is marked as busy.",
+           "inte-borjat": "The meeting has not started yet, so it cannot be marked yet.",
+           "har-borjat": "The meeting has already started and cannot be declined.",
+           "over": "The event is already over.", "fel": "That did not work. Reload the page and try again."},
 }  # fmt: skip
 SLUGS = {
     "meeting-not-started": "inte-borjat",
@@ -124,7 +127,7 @@ async def _page_context(request: web.Request, lang: str) -> dict[str, Any]:
         "buyer": buyer,
         "meetings": meetings,
         "slots": [{"index": s.index, "label": s.label, "busy": s.index in busy} for s in day.slots.values()],
-        "outcome": w["outcomes"].get(request.query.get("dag", "")),
+        "outcome": OUTCOMES[lang].get(request.query.get("dag", "")),
         "base": f"/a/{token}/dagen",
         "agenda_url": f"/a/{token}.html" + ("?lang=en" if lang == "en" else ""),
         # The page follows re-plans like the agenda page (agendas/live.py): a live fill reaches the table's phone.

@@ -55,7 +55,7 @@ class MeetingStatusOut(BaseModel):
     buyer_id: UUID
     slot: int
     table_index: int
-    status: Literal["planned", "held", "no_show_sme", "no_show_buyer", "cancelled_day"]
+    status: meeting_status.DayStatus
     marked_at: dt.datetime | None
     by_role: str | None
     freed_slots: int = Field(default=0, description="Table-slots this mark freed for the live fill")

@@ -216,9 +216,12 @@ async def declare(
         meetings = await organisation_meetings(conn, day, organisation_id)
         affected = _affected(day, meetings, organisation_id, kind, counterpart_id, slot)
         if phase == "day":
-            started = [m for m in affected if day.started(m.slot, now)]
-            if started or (kind == "busy" and day.started(slot, now)):
-                label = day.label(started[0].slot if started else slot)
+            started = [m.slot for m in affected if day.started(m.slot, now)]
+            # A busy slot that has begun counts too, after the meetings (a busy declaration always names its slot).
+            if kind == "busy" and slot is not None and day.started(slot, now):
+                started.append(slot)
+            if started:
+                label = day.label(started[0])
                 raise Conflict(
                     f"Mötet kl. {label} har redan börjat och kan inte avböjas. (The meeting at {label} has already "
                     "started and cannot be declined.)",
@@ -294,7 +297,7 @@ async def review(
             actor,
             f"unavailability.{'apply' if state == 'applied' else 'dismiss'}",
             "unavailability",
-            unavailability_id,
+            str(unavailability_id),  # record stores every entity id as text
             event_id=event_id,
             organisation_id=row["organisation_id"],
             details={"kind": row["kind"], "previous": row["state"], "freed_slots": freed},

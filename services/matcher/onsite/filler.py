@@ -78,7 +78,8 @@ async def run_filler(
     wake = asyncio.Event()
     listener = ChannelListener(pool, sql.LIVE_FILL_CHANNEL, wake, "freed table-slots")
     streak = RetryStreak(log, "fill freed table-slots")
-    cache, failing = EncodingCache(), set()
+    cache = EncodingCache()
+    failing: set[UUID] = set()
     try:
         while not stop.is_set():
             await listener.ensure()

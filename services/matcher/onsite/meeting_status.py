@@ -38,6 +38,8 @@ from .day_version import DayVersion, Meeting, organisation_meetings, published_d
 from .restore import Restored, take_back
 
 Status = Literal["held", "no_show_sme", "no_show_buyer", "cancelled_day"]
+# A meeting's status on the day: planned until marked (and again when a mark is undone).
+DayStatus = Literal["planned", "held", "no_show_sme", "no_show_buyer", "cancelled_day"]
 STATUSES: tuple[str, ...] = ("held", "no_show_sme", "no_show_buyer", "cancelled_day")
 # What the buyer at the table (by token or agenda link) may mark; organisers and the reception mark anything.
 BUYER_STATUSES = frozenset({"held", "no_show_sme"})
@@ -51,7 +53,7 @@ class Mark:
     """The meeting's status after a mark, and how many table-slots the mark freed."""
 
     meeting: Meeting
-    status: str
+    status: DayStatus
     marked_at: dt.datetime
     by_role: str | None
     freed: int
