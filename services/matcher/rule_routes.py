@@ -91,17 +91,17 @@ async def put_rule(request: web.Request) -> web.Response:
         if body.rule == "lock":
             latest = await conn.fetchval(sql.SELECT_LATEST_ID, event_id)
             meeting = await conn.fetchrow(sql.SELECT_MEETING, latest, sme_id, buyer_id) if latest else None
-            if slot is None and meeting is None:
-                raise ValidationProblem(
-                    [
-                        FieldError(
-                            pointer="/slot",
-                            code="slot_required",
-                            detail="The latest version has no meeting for this pair: say which slot to lock it in.",
-                        )
-                    ]
-                )
             if slot is None:
+                if meeting is None:
+                    raise ValidationProblem(
+                        [
+                            FieldError(
+                                pointer="/slot",
+                                code="slot_required",
+                                detail="The latest version has no meeting for this pair: say which slot to lock it in.",
+                            )
+                        ]
+                    )
                 slot, table = meeting["slot"], meeting["table_index"]
         row = await conn.fetchrow(
             sql.UPSERT_RULE,

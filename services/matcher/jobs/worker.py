@@ -12,8 +12,9 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -51,8 +52,9 @@ ProgressReporter = Callable[[int, str], None]
 # write_result(conn) -> id of what it stored: run by the worker in the transaction that completes the job.
 ResultWriter = Callable[[asyncpg.Connection], Awaitable[UUID | None]]
 # handler(job, report_progress) -> the id of what it produced (or None), or a ResultWriter that stores it:
-# a writer's changes commit together with the job's completion, or not at all.
-JobHandler = Callable[[Job, ProgressReporter], Awaitable[UUID | ResultWriter | None]]
+# a writer's changes commit together with the job's completion, or not at all. An async function: the worker
+# runs it as a task (asyncio.create_task takes a coroutine), to cancel it when its lease is lost.
+JobHandler = Callable[[Job, ProgressReporter], Coroutine[Any, Any, UUID | ResultWriter | None]]
 # Database errors that mean "cannot reach it now" (try later), unlike a rejected statement (a bug or bad data).
 CONNECTION_ERRORS = (
     asyncpg.PostgresConnectionError,

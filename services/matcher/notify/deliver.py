@@ -313,9 +313,10 @@ def outbox_context(
         pool = app[POOL_KEY]
         async with webhook_session(settings, timeout=TIMEOUT_SECONDS) as session:
             stop = asyncio.Event()
-            gate = {"before_claim": before_claim(app)} if before_claim is not None else {}
+            # None, like no before_claim at all: deliver_due then claims without a check.
+            gate = before_claim(app) if before_claim is not None else None
             task = asyncio.create_task(
-                run_deliverer(pool, settings, session, stop=stop, **gate), name="outbox-deliverer"
+                run_deliverer(pool, settings, session, stop=stop, before_claim=gate), name="outbox-deliverer"
             )
             try:
                 yield

@@ -156,7 +156,7 @@ Told = tuple[UUID | None, Reader | None]  # the event where it met the buyer (No
 def _recipients(met: Mapping[UUID, MetAt], followers: Iterable[Reader]) -> dict[UUID, Told]:
     """Per firm: the event it met the buyer at (None: it follows) and whom to tell, each firm once."""
     # A firm that met the buyer is told as one that did; one with no address there, at its follow's address.
-    chosen = {sme: (at.event_id, at.reader) for sme, at in met.items() if at.reader is not None}
+    chosen: dict[UUID, Told] = {sme: (at.event_id, at.reader) for sme, at in met.items() if at.reader is not None}
     for reader in followers:
         chosen.setdefault(reader.organisation_id, (None, reader))
     for sme, at in met.items():

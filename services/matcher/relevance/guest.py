@@ -9,10 +9,18 @@ result is scored by the engine exactly as a signed-up party would be, and stored
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from shared.snapshot import EventSnapshot, SnapshotBuyer, SnapshotNeed, SnapshotOrganisation, SnapshotSme
+from shared.snapshot import (
+    EventSnapshot,
+    SnapshotBuyer,
+    SnapshotNeed,
+    SnapshotOrganisation,
+    SnapshotServedArea,
+    SnapshotSme,
+)
 
-GUEST_REGISTRATION = "00000000-0000-0000-0000-000000000000"  # never stored: the guest is in no registry row
+GUEST_REGISTRATION = UUID(int=0)  # never stored: the guest is in no registry row
 OPEN_NEED_STATUSES = ("planned", "published")
 
 
@@ -36,11 +44,11 @@ def snapshot_organisation(organisation: dict[str, Any]) -> SnapshotOrganisation:
         keywords=list(organisation.get("keywords") or []),
         employees_band=organisation.get("employees_band"),
         turnover_sek=organisation.get("turnover_sek"),
-        areas_served={
-            "whole_country": bool(area.get("whole_country")),
-            "counties": sorted(area.get("counties") or []),
-            "municipalities": sorted(area.get("municipalities") or []),
-        },
+        areas_served=SnapshotServedArea(
+            whole_country=bool(area.get("whole_country")),
+            counties=sorted(area.get("counties") or []),
+            municipalities=sorted(area.get("municipalities") or []),
+        ),
         certificates=list(organisation.get("certificates") or []),
         languages=list(organisation.get("languages") or ["sv"]),
         buyer_category=organisation.get("buyer_category"),
