@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 from icalendar import Calendar
 
+from services.matcher.agendas.calendar_routes import webcal_url
 from services.matcher.agendas.ics import meeting_uid
-from services.matcher.calendar_routes import webcal_url
 from services.matcher.reminders import tick
 from shared.auth import Role
 from shared.clock import ManualClock

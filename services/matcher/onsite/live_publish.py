@@ -24,7 +24,7 @@ from shared.snapshot import EventSnapshot
 from ..agendas import Agendas, build_agendas
 from ..agendas.link_store import add_missing_links
 from ..links import link_key
-from ..schedules.notices import Told, participant_emails, webhook_payload
+from ..notify.publication_notices import Told, participant_emails, webhook_payload
 from ..schedules.publish import news_rows, primary_contacts, queue_news, step_up
 from ..settings import MatcherSettings
 from ..sql import onsite_fill as sql

@@ -1,6 +1,6 @@
 """The reminder e-mails, Swedish first with English below, as outbox payloads (pure: data in, payload out).
 
-Like the schedule notices (:mod:`services.matcher.schedules.notices`), an agenda or meeting reminder names
+Like the schedule notices (:mod:`services.matcher.notify.publication_notices`), an agenda or meeting reminder names
 ``{agenda_url}``, which the deliverer fills in with the participant's own agenda link at send time (the
 token is never stored); a participant without a link gets the text without that line.
 """

@@ -30,11 +30,11 @@ from ..agendas.cache import AgendaCache, agendas_of
 from ..agendas.link_store import add_missing_links, event_links
 from ..agendas.versions import VersionRef, agendas_from_stored, version_by_number
 from ..links import link_key
+from ..notify.publication_notices import OutboxRow, Told, participant_emails, webhook_payload
 from ..settings import MatcherSettings
 from ..sql import notify as notify_sql
 from ..sql import schedules as sql
 from ..support.store import sync_signups
-from .notices import OutboxRow, Told, participant_emails, webhook_payload
 from .store import compare_meetings, stored_meetings
 
 

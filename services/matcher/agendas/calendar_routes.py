@@ -26,16 +26,16 @@ from shared.errors import NotFound, ProblemError
 from shared.openapi import operation
 from shared.web import read_query
 
-from .agendas import reading
-from .agendas.days import Participant, day_meetings, day_of, participant_kind
-from .agendas.ics import agenda_feed
-from .agendas.link_store import StoredLink, link_for_token
-from .agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
-from .agendas.routes import LINK_NOT_FOUND
-from .agendas.versions import released_before
-from .keys import AGENDA_CACHE_KEY, SETTINGS_KEY
-from .links import LinkSecretMissing, agenda_link_url, link_key
-from .settings import MatcherSettings
+from ..agendas import reading
+from ..agendas.days import Participant, day_meetings, day_of, participant_kind
+from ..agendas.ics import agenda_feed
+from ..agendas.link_store import StoredLink, link_for_token
+from ..agendas.model import AgendaMeeting, SmeAgenda, TableAgenda
+from ..agendas.routes import LINK_NOT_FOUND
+from ..agendas.versions import released_before
+from ..keys import AGENDA_CACHE_KEY, SETTINGS_KEY
+from ..links import LinkSecretMissing, agenda_link_url, link_key
+from ..settings import MatcherSettings
 
 FEED_PATH = "/a/{token:" + reading.SEGMENT + "}/calendar.ics"
 FEED_HEADERS = {"Cache-Control": "private, no-cache", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}

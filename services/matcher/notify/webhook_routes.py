@@ -21,10 +21,10 @@ from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
 from shared.web import json_response, read_json
 
-from .audit import actor_of, record, url_host
-from .keys import SETTINGS_KEY
-from .notify.addresses import WebhookUrlRefused, check_webhook_url
-from .sql import notify as sql
+from ..audit import actor_of, record, url_host
+from ..keys import SETTINGS_KEY
+from ..notify.addresses import WebhookUrlRefused, check_webhook_url
+from ..sql import notify as sql
 
 MAX_URL_LENGTH = 2000  # the column's limit (migration 0003)
 

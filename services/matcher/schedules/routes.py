@@ -14,16 +14,16 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response
 
-from .audit import actor_of, record
-from .keys import AGENDA_CACHE_KEY, REGISTRY_KEY, SETTINGS_KEY
-from .registry_client import RegistryDown, RegistryRefused
-from .schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
-from .schedules.publish import publish_version
-from .schedules.store import compare_meetings, stored_meetings
-from .schedules.views import SnapshotNames, version_out
-from .sql import schedules as sql
+from ..audit import actor_of, record
+from ..keys import AGENDA_CACHE_KEY, REGISTRY_KEY, SETTINGS_KEY
+from ..registry_client import RegistryDown, RegistryRefused
+from ..schedules.models import ComparisonOut, MovedMeeting, PublishOut, VersionDetail, VersionList
+from ..schedules.publish import publish_version
+from ..schedules.store import compare_meetings, stored_meetings
+from ..schedules.views import SnapshotNames, version_out
+from ..sql import schedules as sql
 
-log = logging.getLogger("services.matcher.schedule_routes")
+log = logging.getLogger("services.matcher.schedules.routes")
 
 
 def _number(request: web.Request, name: str = "number") -> int:

@@ -31,15 +31,15 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
-from .agendas import reading
-from .agendas.documents import filename
-from .agendas.link_store import event_links, link_for_token
-from .agendas.pdf import reception_pdf
-from .agendas.reception import reception_order
-from .keys import AGENDA_CACHE_KEY, SETTINGS_KEY
-from .links import LinkSecretMissing, agenda_link_url, link_key
-from .onsite.arrivals import event_day
-from .sql import onsite_arrivals as arrivals_sql
+from ..agendas import reading
+from ..agendas.documents import filename
+from ..agendas.link_store import event_links, link_for_token
+from ..agendas.pdf import reception_pdf
+from ..agendas.reception import reception_order
+from ..keys import AGENDA_CACHE_KEY, SETTINGS_KEY
+from ..links import LinkSecretMissing, agenda_link_url, link_key
+from ..onsite.arrivals import event_day
+from ..sql import onsite_arrivals as arrivals_sql
 
 RECEPTION_PATH = "/events/{event_id}/agendas/smes.pdf"
 SCANS_PATH = "/reception/scans"
