@@ -205,7 +205,8 @@ def _parts(
         sv.append("arrangören har bett om mötet")
         en.append("the organiser asked for this meeting")
     sme_code, need_code, similarity = lookups.best_cpv_pair(sme, need)
-    if need_code is not None and similarity >= CPV_MENTION:
+    # best_cpv_pair gives both codes or neither.
+    if sme_code is not None and need_code is not None and similarity >= CPV_MENTION:
         label_sv, label_en = cpv_label(need_code, "sv"), cpv_label(need_code, "en")
         if sme_code == need_code:
             sv.append(f"CPV {need_code} {label_sv} stämmer")
