@@ -11,6 +11,7 @@ through it, shared code reads the common ones through the shared key.
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
@@ -41,3 +42,5 @@ AGENDA_CACHE_KEY: web.AppKey[AgendaCache] = web.AppKey("agenda_cache")
 RELEVANCE_CACHE_KEY: web.AppKey[RelevanceCache] = web.AppKey("relevance_cache")
 WATCH_KEY: web.AppKey[JobWatch] = web.AppKey("job_watch")
 EXECUTOR_KEY = web.AppKey("solver_executor", Executor)
+# The running job workers' tasks (see services/matcher/schedules/runner.py, workers_context).
+WORKER_TASKS_KEY: web.AppKey[list[asyncio.Task[None]]] = web.AppKey("job_worker_tasks")

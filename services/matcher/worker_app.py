@@ -20,7 +20,8 @@ from shared.health import MIGRATOR_KEY
 from .app import migrator
 from .auth import http_session_context
 from .jobs.worker import JobHandler
-from .schedules.runner import WORKER_TASKS_KEY, workers_context
+from .keys import WORKER_TASKS_KEY
+from .schedules.runner import workers_context
 from .settings import MatcherSettings
 from .state import registry_client_context
 

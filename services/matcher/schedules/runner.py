@@ -38,7 +38,7 @@ from ..jobs.worker import (
     default_worker_id,
     run_worker,
 )
-from ..keys import EXECUTOR_KEY, REGISTRY_KEY
+from ..keys import EXECUTOR_KEY, REGISTRY_KEY, WORKER_TASKS_KEY
 from ..onsite.declines import applied_busy_slots, without_busy_slots
 from ..registry_client import RegistryClient, RegistryDown, RegistryRefused
 from ..settings import MatcherSettings
@@ -48,7 +48,6 @@ from .compute import ComputeRequest, ComputeResult, compute_schedule
 log = logging.getLogger("services.matcher.schedules.runner")
 
 # The job workers running in this process (a separate worker process ends when they do).
-WORKER_TASKS_KEY = web.AppKey("job_worker_tasks", list)
 
 
 def warm_up() -> bool:
@@ -216,7 +215,7 @@ def workers_context(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks: list[asyncio.Task] = []
+        tasks: list[asyncio.Task[None]] = []
         warming: list[asyncio.Future] = []
         executor = None
         if workers:
