@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import random
 import shutil
 import socket
 import tempfile
@@ -35,6 +36,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+    # TEST_SHUFFLE_SEED=<n>: run the tests in an order shuffled by that seed, to find tests that depend on
+    # the ones before them (issue 17); the seed is printed in the header, so an order can be replayed.
+    if seed := os.environ.get("TEST_SHUFFLE_SEED"):
+        random.Random(seed).shuffle(items)
+
+
+def pytest_report_header() -> str | None:
+    seed = os.environ.get("TEST_SHUFFLE_SEED")
+    return f"test order shuffled with TEST_SHUFFLE_SEED={seed}" if seed else None
 
 
 def _ephemeral_range() -> tuple[int, int]:
