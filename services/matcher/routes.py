@@ -7,18 +7,20 @@ from shared.health import add_health_routes
 from shared.openapi import operation
 from shared.web import REDACTED_PATHS_KEY, add_openapi_routes, json_response
 
-from . import audit_routes, job_routes, rule_routes
+from . import audit_routes
 from .agendas import calendar_routes
 from .agendas import live as agenda_live
 from .agendas import routes as agendas_routes
 from .board import routes as board_routes
 from .feedback.routes import setup_feedback
 from .invitations.routes import setup_invitations
+from .jobs import routes as job_routes
 from .notify import webhook_routes as webhooks
 from .onsite import day_routes, reception_file_routes, reception_routes
 from .privacy import export_routes
 from .relevance.routes import setup_relevance
 from .schedules import routes as schedule_routes
+from .schedules import rule_routes
 from .statistics import report_routes
 from .statistics.routes import add_statistics_routes
 from .support.routes import setup_support

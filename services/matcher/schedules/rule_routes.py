@@ -14,14 +14,14 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
-from .audit import actor_of, record
-from .auth import RegistryUnavailable
-from .keys import REGISTRY_KEY
-from .registry_client import RegistryDown, RegistryRefused
-from .schedules.models import RuleIn, RuleList, RuleOut
-from .sql import schedules as sql
+from ..audit import actor_of, record
+from ..auth import RegistryUnavailable
+from ..keys import REGISTRY_KEY
+from ..registry_client import RegistryDown, RegistryRefused
+from ..schedules.models import RuleIn, RuleList, RuleOut
+from ..sql import schedules as sql
 
-log = logging.getLogger("services.matcher.rule_routes")
+log = logging.getLogger("services.matcher.schedules.rule_routes")
 
 
 async def require_pair(request: web.Request, event_id: UUID, sme_id: UUID, buyer_id: UUID) -> None:

@@ -19,17 +19,17 @@ from shared.openapi import operation
 from shared.paths import path_uuid, path_uuid_or_404
 from shared.web import json_response, read_json, read_query
 
-from .audit import actor_of, record
-from .auth import RegistryUnavailable
-from .jobs import queue
-from .jobs.queue import Job
-from .keys import REGISTRY_KEY, WATCH_KEY
-from .registry_client import RegistryDown, RegistryRefused
-from .schedules.models import JobList, JobOut, ScheduleRequest
-from .sql import schedules as sql
+from ..audit import actor_of, record
+from ..auth import RegistryUnavailable
+from ..jobs import queue
+from ..jobs.queue import Job
+from ..keys import REGISTRY_KEY, WATCH_KEY
+from ..registry_client import RegistryDown, RegistryRefused
+from ..schedules.models import JobList, JobOut, ScheduleRequest
+from ..sql import schedules as sql
 
 SSE_KEEPALIVE_SECONDS = 15.0
-log = logging.getLogger("services.matcher.job_routes")
+log = logging.getLogger("services.matcher.jobs.routes")
 
 
 class WaitQuery(BaseModel):
