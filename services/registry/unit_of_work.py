@@ -6,15 +6,15 @@ entry, remember the answer under the key, and turn a unique or foreign-key viola
 problem+json answer. :func:`write` is that frame once; a handler parses its input, passes the part that
 changes rows as ``work`` and gets the response back.
 
-The audit entry and the idempotency key commit with the change or not at all: they are written on the
-same connection, inside the same transaction. A constraint violation is mapped only when its
-constraint is named in ``violations``; any other one stays an error (500), so a mapping never hides a
-violation it was not written for.
+The audit entries and the idempotency key commit with the change or not at all: they are written on the
+same connection, inside the same transaction, after ``work`` has changed the rows. A constraint violation
+is mapped only when its constraint is named in ``violations``; any other one stays an error (500), so a
+mapping never hides a violation it was not written for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -49,10 +49,33 @@ class Audited:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The answer of a write and its audit entry; ``audited`` is None when nothing changed."""
+    """The answer of a write and what it changed, for the audit log.
+
+    ``audited`` is the write's one entry; a sequence of entries when one write makes several things (a
+    walk-in that also creates its firm, an import of many needs), written in their order; None (or an
+    empty sequence) when nothing changed.
+    """
 
     response: web.Response
-    audited: Audited | None = None
+    audited: Audited | Sequence[Audited] | None = None
+
+    @property
+    def entries(self) -> tuple[Audited, ...]:
+        """The audit entries to write, in order, whichever form ``audited`` was given in.
+
+        Examples
+        --------
+        >>> firm, registration = Audited("organisation", "o1"), Audited("registration", "r1")
+        >>> [entry.entity for entry in Outcome(web.Response(), [firm, registration]).entries]
+        ['organisation', 'registration']
+        >>> Outcome(web.Response(), firm).entries == (firm,), Outcome(web.Response()).entries
+        (True, ())
+        """
+        if self.audited is None:
+            return ()
+        if isinstance(self.audited, Audited):
+            return (self.audited,)
+        return tuple(self.audited)
 
 
 Work = Callable[[asyncpg.Connection], Awaitable[Outcome]]
@@ -67,7 +90,7 @@ async def write(
     redact: idempotency.Redact | None = None,
     violations: Violations | None = None,
 ) -> web.Response:
-    """Run ``work`` in one transaction with its audit entry (and idempotency key); return its response.
+    """Run ``work`` in one transaction with its audit entries (and idempotency key); return its response.
 
     Parameters
     ----------
@@ -78,7 +101,7 @@ async def write(
         Changes the rows on the connection it is given (inside the transaction) and returns the
         :class:`Outcome`. A :class:`~shared.errors.ProblemError` it raises rolls everything back.
     action
-        The audit entry's action, e.g. ``"registration.create"`` (unless ``Audited.action`` names another).
+        The audit entries' action, e.g. ``"registration.create"`` (unless an ``Audited.action`` names another).
     idempotent
         Honour ``Idempotency-Key``: claim it before ``work`` runs, answer a replay with the stored
         response (``work`` does not run), store the new response in the same transaction.
@@ -106,6 +129,15 @@ async def write(
     ...     return Outcome(json_response(...), Audited("thing", thing_id, changes={"name": name}))
     >>> taken = {"things_name_key": name_taken}  # doctest: +SKIP
     >>> await write(request, rename, action="thing.rename", violations=taken)  # doctest: +SKIP
+
+    A write that makes several things audits each (an entry may name its own action):
+
+    >>> async def walk_in(conn):  # doctest: +SKIP
+    ...     firm, registration = await insert_firm(conn), await register(conn)
+    ...     return Outcome(json_response(...), [
+    ...         Audited("organisation", firm, action="organisation.created"),
+    ...         Audited("registration", registration),
+    ...     ])
     """
     try:
         async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
@@ -114,8 +146,7 @@ async def write(
                 if replay is not None:
                     return replay
             outcome = await work(conn)
-            entry = outcome.audited
-            if entry is not None:
+            for entry in outcome.entries:
                 await audit.record(
                     conn,
                     request,

@@ -1,6 +1,7 @@
 """The registry's one unit of work (services/registry/unit_of_work.py) on real PostgreSQL: the audit entry
-commits with the change or not at all, a named constraint violation becomes its problem, an unnamed one
-stays an error, and every constraint name the handlers map exists in the migrated schema."""
+commits with the change or not at all, a write that makes several things audits each, a named constraint
+violation becomes its problem, an unnamed one stays an error, and every constraint name the handlers map
+exists in the migrated schema."""
 
 from __future__ import annotations
 
@@ -55,6 +56,25 @@ async def test_the_audit_entry_commits_with_the_change(registry: TestClient, db:
         "SELECT entity, entity_id, actor_role, changes FROM registry.audit_log WHERE action = $1", "probe.create"
     )
     assert (entry["entity"], entry["entity_id"], entry["actor_role"]) == ("probe", "a", "anonymous")
+
+
+async def test_a_write_that_makes_several_things_audits_each_in_order(
+    registry: TestClient, db: asyncpg.Connection
+) -> None:
+    await db.execute(CREATE_TABLE)
+
+    async def insert_two(conn: asyncpg.Connection) -> Outcome:
+        await conn.execute("INSERT INTO uow_probe VALUES ('e'), ('f')")
+        entries = [Audited("probe", "e", action="probe.first"), Audited("probe", "f", changes={"name": "f"})]
+        return Outcome(web.json_response({}, status=201), entries)
+
+    response = await write(_request(registry), insert_two, action="probe.several")
+
+    assert response.status == 201
+    rows = await db.fetch(
+        "SELECT action, entity_id FROM registry.audit_log WHERE action IN ('probe.first', 'probe.several') ORDER BY id"
+    )
+    assert [(row["action"], row["entity_id"]) for row in rows] == [("probe.first", "e"), ("probe.several", "f")]
 
 
 async def test_a_named_violation_is_its_problem_and_nothing_is_kept(
