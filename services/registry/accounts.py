@@ -38,10 +38,11 @@ from shared.paths import path_uuid_or_404
 from shared.text import single_line
 from shared.web import json_response, read_json
 
-from . import audit, login_limits
+from . import login_limits
 from .passwords import hash_password, needs_rehash, verify_against_dummy, verify_password
 from .sql import accounts as sql
 from .tokens import issue_token
+from .unit_of_work import Audited, Outcome, write
 
 SESSION_LIFETIME = timedelta(hours=12)
 LOGIN_FAILED = "The e-mail address or the password is wrong, or the account is disabled."
@@ -125,6 +126,16 @@ class WebSession(BaseModel):
     name: str = Field(description="Who signed in: the account's name (SMEs: the organisation's name)")
 
 
+def _email_taken() -> Conflict:
+    return Conflict(
+        "An account with this e-mail address already exists.",
+        errors=[FieldError(pointer="/email", code="duplicate", detail="This address already has an account.")],
+    )
+
+
+EMAIL_TAKEN = {sql.ACCOUNT_EMAIL_UNIQUE: _email_taken}
+
+
 def session_expiry() -> datetime:
     return datetime.now(UTC) + SESSION_LIFETIME
 
@@ -184,35 +195,27 @@ async def create_account(request: web.Request) -> web.Response:
     """Create an account."""
     body = await read_json(request, AccountCreate)
     password_hash = await hash_password(body.password)
-    try:
-        async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-            if body.organisation_id is not None:
-                await _check_buyer_organisation(conn, body.organisation_id)
-            row = await conn.fetchrow(
-                sql.INSERT_ACCOUNT, body.email, password_hash, body.role, body.organisation_id, body.name
-            )
-            await audit.record(
-                conn,
-                request,
-                "account.created",
-                "account",
-                row["id"],
-                organisation_id=body.organisation_id,
-                # The address is personal data: the log names the field, not its value.
-                changes={
-                    "email": body.email,
-                    "role": body.role,
-                    "organisation_id": str(body.organisation_id) if body.organisation_id else None,
-                },
-            )
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == sql.ACCOUNT_EMAIL_UNIQUE:
-            raise Conflict(
-                "An account with this e-mail address already exists.",
-                errors=[FieldError(pointer="/email", code="duplicate", detail="This address already has an account.")],
-            ) from None
-        raise
-    return json_response(Account(**dict(row)), status=201)
+
+    async def insert(conn: asyncpg.Connection) -> Outcome:
+        if body.organisation_id is not None:
+            await _check_buyer_organisation(conn, body.organisation_id)
+        row = await conn.fetchrow(
+            sql.INSERT_ACCOUNT, body.email, password_hash, body.role, body.organisation_id, body.name
+        )
+        entry = Audited(
+            "account",
+            row["id"],
+            organisation_id=body.organisation_id,
+            # The address is personal data: the log names the field, not its value.
+            changes={
+                "email": body.email,
+                "role": body.role,
+                "organisation_id": str(body.organisation_id) if body.organisation_id else None,
+            },
+        )
+        return Outcome(json_response(Account(**dict(row)), status=201), entry)
+
+    return await write(request, insert, action="account.created", violations=EMAIL_TAKEN)
 
 
 @operation("List web accounts", tags=("auth",), response=AccountList)
@@ -254,7 +257,8 @@ async def update_account(request: web.Request) -> web.Response:
     account_id = path_uuid_or_404(request, "account_id", "account")
     body = await read_json(request, AccountUpdate)
     password_hash = await hash_password(body.password) if body.password is not None else None
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def change(conn: asyncpg.Connection) -> Outcome:
         current = await conn.fetchrow(sql.LOCK_ACCOUNT, account_id)
         if current is None:
             raise NotFound("No account with that id.")
@@ -263,17 +267,16 @@ async def update_account(request: web.Request) -> web.Response:
         )
         if password_hash is not None or body.disabled:
             await conn.execute(sql.REVOKE_ACCOUNT_SESSIONS, account_id)
-        await audit.record(
-            conn,
-            request,
-            "account.updated",
+        entry = Audited(
             "account",
             account_id,
             organisation_id=current["organisation_id"],
             # Never the password: only that it changed.
             changes={"password_changed": password_hash is not None, "name": body.name, "disabled": body.disabled},
         )
-    return json_response(Account(**dict(row)))
+        return Outcome(json_response(Account(**dict(row))), entry)
+
+    return await write(request, change, action="account.updated")
 
 
 @operation(
@@ -307,7 +310,8 @@ async def login(request: web.Request) -> web.Response:
         await login_limits.failed(pool, request, bucket)
         raise Unauthorized(LOGIN_FAILED)
     expires_at = session_expiry()
-    async with pool.acquire() as conn, conn.transaction():
+
+    async def sign_in(conn: asyncpg.Connection) -> Outcome:
         token, token_row = await issue_token(
             conn,
             Role(account["role"]),
@@ -324,24 +328,24 @@ async def login(request: web.Request) -> web.Response:
             await conn.execute(
                 sql.REHASH_PASSWORD, account["id"], account["password_hash"], await hash_password(body.password)
             )
-        await audit.record(
-            conn,
-            request,
-            "account.logged_in",
-            "account",
-            account["id"],
-            organisation_id=account["organisation_id"],
-            changes={"token_id": str(token_row["id"])},
-        )
-    return json_response(
-        WebSession(
+        session = WebSession(
             token=token,
             expires_at=token_row["expires_at"],
             role=Role(account["role"]),
             organisation_id=account["organisation_id"],
             name=account["name"],
         )
-    )
+        entry = Audited(
+            "account",
+            account["id"],
+            organisation_id=account["organisation_id"],
+            changes={"token_id": str(token_row["id"])},
+        )
+        return Outcome(json_response(session), entry)
+
+    # Only the sign-in is a unit of work: a failure is counted above on the pool, outside any transaction,
+    # so that it stays counted though the login answers 401.
+    return await write(request, sign_in, action="account.logged_in")
 
 
 @operation("Log out: revoke the token this request is sent with", tags=("auth",), status=204)
@@ -349,9 +353,10 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Revoke the caller's own token."""
     principal = request[PRINCIPAL_KEY]
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def revoke(conn: asyncpg.Connection) -> Outcome:
         await conn.execute(sql.REVOKE_OWN_TOKEN, principal.token_id)
-        await audit.record(
-            conn, request, "token.revoked", "api_token", principal.token_id, organisation_id=principal.organisation_id
-        )
-    return json_response(None, status=204)
+        entry = Audited("api_token", principal.token_id, organisation_id=principal.organisation_id)
+        return Outcome(json_response(None, status=204), entry)
+
+    return await write(request, revoke, action="token.revoked")
