@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.auth import PRINCIPAL_KEY, Role, path_event, require
 from shared.clock import CLOCK_KEY
-from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationProblem
 from shared.event_day import is_event_day
 from shared.openapi import operation
@@ -25,7 +24,6 @@ from shared.reference.municipalities import MunicipalityCode
 from shared.reference.orgnr import OrgNr
 from shared.web import json_response, read_json
 
-from . import audit, idempotency
 from .event_models import EventStatus
 from .events import event_id_of
 from .organisation_models import (
@@ -41,9 +39,12 @@ from .sql import events as event_sql
 from .sql import organisations as org_sql
 from .sql import registrations as registration_sql
 from .sql import walk_ins as sql
+from .unit_of_work import Audited, Outcome, write
 
 WALK_IN_NOTE = "Walk-in"
 DAY_STATUSES = frozenset({EventStatus.OPEN, EventStatus.CLOSED, EventStatus.SCHEDULED, EventStatus.PUBLISHED})
+# A concurrent registration of the same org.nr won the race.
+ORGNR_TAKEN = {org_sql.ORGANISATION_ORGNR_UNIQUE: orgnr_conflict}
 
 
 class WalkInCreate(BaseModel):
@@ -125,63 +126,57 @@ async def create_walk_in(request: web.Request) -> web.Response:
     if not principal.serves_event(event_id):
         raise Forbidden("Your token serves another event's reception.")
     body = await read_json(request, WalkInCreate)
-    try:
-        async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
-            replay = await idempotency.claim(conn, request)
-            if replay is not None:
-                return replay
-            event = await conn.fetchrow(event_sql.LOCK_EVENT_FOR_SHARE, event_id)
-            if event is None:
-                raise NotFound("No event with that id.")
-            _event_day_check(request, event)
-            organisation, created = await _organisation(conn, body, event)
-            existing = await conn.fetchrow(registration_sql.LOCK_EXISTING_REGISTRATION, event_id, organisation["id"])
-            if existing is not None and existing["status"] == "active":
-                raise Conflict(
-                    "The firm is already signed up for this event: check it in instead.",
-                    registration_id=str(existing["id"]),
-                    organisation_id=str(organisation["id"]),
-                    errors=[FieldError(pointer="/orgnr", code="already_registered", detail="Already signed up.")],
-                )
-            meetings, languages = event["default_meetings_per_sme"], list(organisation["languages"])
-            if existing is None:
-                registration_id = await conn.fetchval(
-                    sql.INSERT_WALK_IN_REGISTRATION, event_id, organisation["id"], meetings, languages, WALK_IN_NOTE
-                )
-            else:
-                registration_id = existing["id"]
-                await conn.execute(
-                    sql.REACTIVATE_WALK_IN_REGISTRATION, registration_id, meetings, languages, WALK_IN_NOTE
-                )
-            if created:
-                await audit.record(
-                    conn,
-                    request,
-                    "organisation.created",
+
+    async def register(conn: asyncpg.Connection) -> Outcome:
+        event = await conn.fetchrow(event_sql.LOCK_EVENT_FOR_SHARE, event_id)
+        if event is None:
+            raise NotFound("No event with that id.")
+        _event_day_check(request, event)
+        organisation, created = await _organisation(conn, body, event)
+        existing = await conn.fetchrow(registration_sql.LOCK_EXISTING_REGISTRATION, event_id, organisation["id"])
+        if existing is not None and existing["status"] == "active":
+            raise Conflict(
+                "The firm is already signed up for this event: check it in instead.",
+                registration_id=str(existing["id"]),
+                organisation_id=str(organisation["id"]),
+                errors=[FieldError(pointer="/orgnr", code="already_registered", detail="Already signed up.")],
+            )
+        meetings, languages = event["default_meetings_per_sme"], list(organisation["languages"])
+        if existing is None:
+            registration_id = await conn.fetchval(
+                sql.INSERT_WALK_IN_REGISTRATION, event_id, organisation["id"], meetings, languages, WALK_IN_NOTE
+            )
+        else:
+            registration_id = existing["id"]
+            await conn.execute(sql.REACTIVATE_WALK_IN_REGISTRATION, registration_id, meetings, languages, WALK_IN_NOTE)
+        entries = []
+        if created:  # a new firm has its own entry, as one made by POST /organisations has
+            values = audit_values({"name": body.name, "cpv_codes": body.cpv_codes, "contacts": 1}, body.orgnr)
+            entries.append(
+                Audited(
                     "organisation",
                     organisation["id"],
                     organisation_id=organisation["id"],
-                    changes=audit_values({"name": body.name, "cpv_codes": body.cpv_codes, "contacts": 1}, body.orgnr),
+                    changes=values,
+                    action="organisation.created",
                 )
-            await audit.record(
-                conn,
-                request,
-                "registration.walk_in",
+            )
+        entries.append(
+            Audited(
                 "registration",
                 registration_id,
                 organisation_id=organisation["id"],
                 event_id=event_id,
                 changes={"new_organisation": created},
             )
-            answer = WalkIn(
-                organisation_id=organisation["id"],
-                registration_id=registration_id,
-                name=organisation["name"],
-                new_organisation=created,
-            )
-            response = json_response(answer, status=201, headers={"Location": f"/registrations/{registration_id}"})
-            return await idempotency.remember(conn, request, response)
-    except asyncpg.UniqueViolationError as error:
-        if error.constraint_name == org_sql.ORGANISATION_ORGNR_UNIQUE:
-            raise orgnr_conflict() from None  # a concurrent registration of the same org.nr won the race
-        raise
+        )
+        answer = WalkIn(
+            organisation_id=organisation["id"],
+            registration_id=registration_id,
+            name=organisation["name"],
+            new_organisation=created,
+        )
+        response = json_response(answer, status=201, headers={"Location": f"/registrations/{registration_id}"})
+        return Outcome(response, entries)
+
+    return await write(request, register, action="registration.walk_in", idempotent=True, violations=ORGNR_TAKEN)
