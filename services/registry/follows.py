@@ -25,9 +25,9 @@ from shared.paths import path_uuid_or_404
 from shared.reference.cpv import cpv_label
 from shared.web import json_response, read_json, read_query
 
-from . import audit
 from .organisations import own_organisation, require_path_organisation
 from .sql import follows as sql
+from .unit_of_work import Audited, Outcome, write
 
 CpvDivision = Annotated[str, Field(pattern=r"^[0-9]{2}$", description="A CPV division: the first two digits")]
 
@@ -132,7 +132,8 @@ async def create_follow(request: web.Request) -> web.Response:
     """Follow a need or a CPV division."""
     organisation_id = require_path_organisation(request)
     target = await read_json(request, FollowTarget)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def follow(conn: asyncpg.Connection) -> Outcome:
         await _firm(conn, organisation_id)
         await _check_target(conn, target)
         if target.need_id is not None:
@@ -140,12 +141,13 @@ async def create_follow(request: web.Request) -> web.Response:
         else:
             created = await conn.fetchval(sql.INSERT_DIVISION_FOLLOW, organisation_id, target.cpv_division)
         row = await conn.fetchrow(sql.SELECT_FOLLOW, organisation_id, target.need_id, target.cpv_division)
-        if created is not None:
-            await audit.record(
-                conn, request, "follow.create", "follow", created, organisation_id=organisation_id,
-                changes=target.model_dump(mode="json", exclude_none=True),
-            )  # fmt: skip
-    return json_response(_follow(row), status=201 if created is not None else 200)
+        response = json_response(_follow(row), status=201 if created is not None else 200)
+        if created is None:  # followed already: nothing changed, nothing to audit
+            return Outcome(response)
+        changes = target.model_dump(mode="json", exclude_none=True)
+        return Outcome(response, Audited("follow", created, organisation_id=organisation_id, changes=changes))
+
+    return await write(request, follow, action="follow.create")
 
 
 @operation(
@@ -160,13 +162,15 @@ async def delete_follow(request: web.Request) -> web.Response:
     """Stop following."""
     organisation_id = require_path_organisation(request)
     target = read_query(request, FollowTarget)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def unfollow(conn: asyncpg.Connection) -> Outcome:
         await _firm(conn, organisation_id)
         removed = await conn.fetchval(sql.DELETE_FOLLOW, organisation_id, target.need_id, target.cpv_division)
         if removed is None:
             raise NotFound("The firm does not follow that.")
-        await audit.record(conn, request, "follow.delete", "follow", removed, organisation_id=organisation_id)
-    return web.Response(status=204)
+        return Outcome(web.Response(status=204), Audited("follow", removed, organisation_id=organisation_id))
+
+    return await write(request, unfollow, action="follow.delete")
 
 
 @operation(
