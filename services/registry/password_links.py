@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +26,7 @@ from shared.errors import Unauthorized
 from shared.openapi import operation
 from shared.web import json_response, read_json
 
-from . import audit, login_limits, ratelimit
+from . import login_limits, ratelimit
 from .accounts import WebSession, email_bucket, session_expiry, session_label
 from .passwords import hash_password
 from .sign_in_links import (
@@ -39,6 +40,7 @@ from .sign_in_links import (
 )
 from .sql import accounts as sql
 from .tokens import issue_token
+from .unit_of_work import Audited, Outcome, write
 
 
 class PasswordLink(BaseModel):
@@ -84,20 +86,21 @@ async def create_password_links(request: web.Request) -> web.Response:
         window_seconds=LINK_REQUEST_WINDOW_SECONDS,
         subject="for this e-mail address",
     )
-    async with pool.acquire() as conn, conn.transaction():
+
+    async def make_link(conn: asyncpg.Connection) -> Outcome:
         account = await conn.fetchrow(sql.SELECT_ACCOUNT_FOR_LINK, body.email)
-        if account is None:
-            return json_response(PasswordLinks(links=[]))
+        if account is None:  # the usual 200, with no link: nothing made, nothing to audit
+            return Outcome(json_response(PasswordLinks(links=[])))
         token = new_link_token()
         row = await conn.fetchrow(
             sql.INSERT_ACCOUNT_LINK, hash_token(token), account["id"], account["email"], float(LINK_LIFETIME_SECONDS)
         )
-        await audit.record(
-            conn, request, "password_link.created", "account", account["id"], organisation_id=account["organisation_id"]
-        )
         await conn.execute(sql.PURGE_OLD_SIGN_IN_LINKS)
-    link = PasswordLink(token=token, name=account["name"], expires_at=row["expires_at"])
-    return json_response(PasswordLinks(links=[link]))
+        link = PasswordLink(token=token, name=account["name"], expires_at=row["expires_at"])
+        entry = Audited("account", account["id"], organisation_id=account["organisation_id"])
+        return Outcome(json_response(PasswordLinks(links=[link])), entry)
+
+    return await write(request, make_link, action="password_link.created")
 
 
 @operation(
@@ -115,7 +118,8 @@ async def redeem_password_link(request: web.Request) -> web.Response:
     """Set a new password by link."""
     body = await read_json(request, PasswordReset)
     password_hash = await hash_password(body.password)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def reset(conn: asyncpg.Connection) -> Outcome:
         link = await conn.fetchrow(sql.REDEEM_ACCOUNT_LINK, hash_token(body.token))
         if link is None:
             raise Unauthorized(LINK_INVALID)
@@ -131,21 +135,19 @@ async def redeem_password_link(request: web.Request) -> web.Response:
             expires_at=session_expiry(),
             account_id=link["account_id"],
         )
-        await audit.record(
-            conn,
-            request,
-            "account.password_reset",
-            "account",
-            link["account_id"],
-            organisation_id=link["organisation_id"],
-            changes={"password_changed": True, "token_id": str(token_row["id"])},
-        )
-    return json_response(
-        WebSession(
+        session = WebSession(
             token=token,
             expires_at=token_row["expires_at"],
             role=Role(link["role"]),
             organisation_id=link["organisation_id"],
             name=link["name"],
         )
-    )
+        entry = Audited(
+            "account",
+            link["account_id"],
+            organisation_id=link["organisation_id"],
+            changes={"password_changed": True, "token_id": str(token_row["id"])},
+        )
+        return Outcome(json_response(session), entry)
+
+    return await write(request, reset, action="account.password_reset")

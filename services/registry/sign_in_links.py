@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
+import asyncpg
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
@@ -22,10 +23,11 @@ from shared.errors import Unauthorized
 from shared.openapi import operation
 from shared.web import json_response, read_json
 
-from . import audit, ratelimit
+from . import ratelimit
 from .accounts import WebSession, email_bucket, session_expiry
 from .sql import accounts as sql
 from .tokens import issue_token
+from .unit_of_work import Audited, Outcome, write
 
 LINK_PREFIX = "atl_"
 LINK_LIFETIME_SECONDS = 20 * 60
@@ -99,10 +101,11 @@ async def create_sign_in_links(request: web.Request) -> web.Response:
         window_seconds=LINK_REQUEST_WINDOW_SECONDS,
         subject="for this e-mail address",
     )
-    async with pool.acquire() as conn, conn.transaction():
+
+    async def make_links(conn: asyncpg.Connection) -> Outcome:
         organisations = await conn.fetch(sql.SELECT_SME_ORGANISATIONS_OF_CONTACT, body.email)
-        if not organisations:
-            return json_response(SignInLinks(links=[]))
+        if not organisations:  # the usual 200, with no links: nothing made, nothing to audit
+            return Outcome(json_response(SignInLinks(links=[])))
         tokens = [new_link_token() for _ in organisations]
         rows = await conn.fetch(
             sql.INSERT_SIGN_IN_LINKS,
@@ -111,22 +114,22 @@ async def create_sign_in_links(request: web.Request) -> web.Response:
             body.email,
             float(LINK_LIFETIME_SECONDS),
         )
-        stored = {row["organisation_id"]: row for row in rows}
-        for row in rows:
-            await audit.record(
-                conn, request, "sign_in_link.created", "sign_in_link", row["id"], organisation_id=row["organisation_id"]
-            )
         await conn.execute(sql.PURGE_OLD_SIGN_IN_LINKS)
-    links = [
-        SignInLink(
-            token=token,
-            organisation_id=organisation["id"],
-            organisation_name=organisation["name"],
-            expires_at=stored[organisation["id"]]["expires_at"],
-        )
-        for token, organisation in zip(tokens, organisations, strict=True)
-    ]
-    return json_response(SignInLinks(links=links))
+        stored = {row["organisation_id"]: row for row in rows}
+        links = [
+            SignInLink(
+                token=token,
+                organisation_id=organisation["id"],
+                organisation_name=organisation["name"],
+                expires_at=stored[organisation["id"]]["expires_at"],
+            )
+            for token, organisation in zip(tokens, organisations, strict=True)
+        ]
+        # One entry per link made, in the order the links were stored.
+        entries = [Audited("sign_in_link", row["id"], organisation_id=row["organisation_id"]) for row in rows]
+        return Outcome(json_response(SignInLinks(links=links)), entries)
+
+    return await write(request, make_links, action="sign_in_link.created")
 
 
 @operation(
@@ -140,28 +143,23 @@ async def create_sign_in_links(request: web.Request) -> web.Response:
 async def redeem_sign_in_link(request: web.Request) -> web.Response:
     """Redeem a sign-in link."""
     body = await read_json(request, RedeemRequest)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def redeem(conn: asyncpg.Connection) -> Outcome:
         link = await conn.fetchrow(sql.REDEEM_SIGN_IN_LINK, hash_token(body.token))
         if link is None:
             raise Unauthorized(LINK_INVALID)
         token, token_row = await issue_token(
             conn, Role.SME, organisation_id=link["organisation_id"], label=SESSION_LABEL, expires_at=session_expiry()
         )
-        await audit.record(
-            conn,
-            request,
-            "sign_in_link.redeemed",
-            "sign_in_link",
-            link["id"],
-            organisation_id=link["organisation_id"],
-            changes={"token_id": str(token_row["id"])},
-        )
-    return json_response(
-        WebSession(
+        session = WebSession(
             token=token,
             expires_at=token_row["expires_at"],
             role=Role.SME,
             organisation_id=link["organisation_id"],
             name=link["name"],
         )
-    )
+        changes = {"token_id": str(token_row["id"])}
+        entry = Audited("sign_in_link", link["id"], organisation_id=link["organisation_id"], changes=changes)
+        return Outcome(json_response(session), entry)
+
+    return await write(request, redeem, action="sign_in_link.redeemed")
