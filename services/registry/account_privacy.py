@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -33,9 +34,9 @@ from shared.openapi import operation
 from shared.paths import path_uuid_or_404
 from shared.web import json_response
 
-from . import audit
 from .accounts import Account, email_bucket
 from .sql import account_privacy as sql
+from .unit_of_work import Audited, Outcome, write
 
 
 class AccountExport(BaseModel):
@@ -110,7 +111,8 @@ async def erase_account(request: web.Request) -> web.Response:
     account_id = path_uuid_or_404(request, "account_id", "account")
     if _is_holder(request[PRINCIPAL_KEY], account_id):
         raise Conflict("An organiser cannot erase its own account: ask another organiser.")
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def erase(conn: asyncpg.Connection) -> Outcome:
         row = await conn.fetchrow(sql.LOCK_ACCOUNT, account_id)
         if row is None:
             raise NotFound("No account with that id.")
@@ -119,13 +121,8 @@ async def erase_account(request: web.Request) -> web.Response:
         await conn.execute(sql.DELETE_LOGIN_FAILURES, email_bucket("login", row["email"]))
         await conn.execute(sql.ERASE_EVENT_CONTACTS, row["email"])  # no event names the person as its contact
         await conn.execute(sql.DELETE_ACCOUNT, account_id)
-        await audit.record(
-            conn,
-            request,
-            "account.erased",
-            "account",
-            account_id,
-            organisation_id=row["organisation_id"],
-            changes={"role": row["role"]},
-        )
-    return json_response(None, status=204)
+        # write appends this entry after the erasure above, so the values it keeps (the role) are not erased.
+        entry = Audited("account", account_id, organisation_id=row["organisation_id"], changes={"role": row["role"]})
+        return Outcome(json_response(None, status=204), entry)
+
+    return await write(request, erase, action="account.erased")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
@@ -30,7 +31,6 @@ from shared.openapi import operation
 from shared.privacy import ERASED_NAME, ChangeKind
 from shared.web import json_response
 
-from . import audit
 from .changes import record_change
 from .keys import SETTINGS_KEY
 from .matcher_client import matcher_export
@@ -40,6 +40,7 @@ from .sql import follows as follow_sql
 from .sql import organisations as organisation_sql
 from .sql import privacy as sql
 from .sql import procurement as procurement_sql
+from .unit_of_work import Audited, Outcome, write
 from .versioning import if_match_version
 
 __all__ = ["ERASED_NAME", "OrganisationExport", "erase_organisation", "export_organisation"]
@@ -79,10 +80,11 @@ async def erase_organisation(request: web.Request) -> web.Response:
     """Erase an organisation and its personal data."""
     organisation_id = require_path_organisation(request)
     expected = if_match_version(request)
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def erase(conn: asyncpg.Connection) -> Outcome:
         current = await locked_organisation(conn, organisation_id, expected)
         if current["erased_at"] is not None:
-            return json_response(None, status=204)  # already erased: nothing left to do
+            return Outcome(json_response(None, status=204))  # already erased: nothing left to do
         # Before the org.nr goes (anonymising clears it): the awards find the firm by it.
         await conn.execute(procurement_sql.ERASE_SUPPLIER, organisation_id)
         if await conn.fetchval(sql.IS_REFERENCED, organisation_id):
@@ -103,16 +105,18 @@ async def erase_organisation(request: web.Request) -> web.Response:
         await conn.execute(sql.ERASE_AUDIT_VALUES, organisation_id)
         # The matcher reads this and removes the organisation from every copy it holds.
         await record_change(conn, ChangeKind.ORGANISATION_ERASED, organisation_id)
-        await audit.record(
-            conn,
-            request,
-            f"organisation.{outcome}",
+        # write appends this entry after the erasure above, so the values it keeps are not erased.
+        entry = Audited(
             "organisation",
             organisation_id,
             organisation_id=organisation_id,
             changes={"outcome": outcome, "kind": current["kind"]},
+            action=f"organisation.{outcome}",
         )
-    return json_response(None, status=204)
+        return Outcome(json_response(None, status=204), entry)
+
+    # Every entry names its action (deleted or anonymised); "organisation.erased" is never written.
+    return await write(request, erase, action="organisation.erased")
 
 
 @operation(
