@@ -23,7 +23,6 @@ from shared.json_body import load_json
 from shared.openapi import operation
 from shared.web import json_response, read_query
 
-from . import audit
 from .changes import record_stage_change
 from .need_models import FINAL_STATUSES, Contact, NeedFields, OcdsDocument, OcdsImportResult, ProcurementRead, need_row
 from .needs import NeedFilters, filter_args, visible_fields
@@ -32,6 +31,7 @@ from .ocds_export import need_to_release, release_package
 from .procurement import LIFECYCLE_TAGS, TENDER_TAGS, ReleaseFacts, release_facts, release_identity
 from .procurement_store import apply_releases
 from .sql import needs as sql
+from .unit_of_work import Audited, Outcome, write
 
 # Not a registered OCDS prefix (those are assigned by the Open Contracting Partnership): used only for
 # needs typed in here, which have no ocid of their own, so that an export is still valid OCDS in shape.
@@ -136,9 +136,11 @@ async def import_ocds(request: web.Request) -> web.Response:
     """Import needs from OCDS."""
     parsed = _parse(await _read_document(request))
     principal = request[PRINCIPAL_KEY]
-    errors: list[FieldError] = []
-    created, updated, ids = 0, 0, []
-    async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
+
+    async def import_needs(conn: asyncpg.Connection) -> Outcome:
+        errors: list[FieldError] = []
+        created, updated, ids = 0, 0, []
+        audited: list[Audited] = []  # the needs written, then the procurements that moved
         own = (
             await conn.fetchrow(sql.SELECT_ORGANISATION, principal.organisation_id)
             if principal.organisation_id
@@ -209,10 +211,7 @@ async def import_ocds(request: web.Request) -> web.Response:
                 need_id = existing["id"]
                 await conn.execute(sql.UPDATE_NEED, need_id, *(values[column] for column in sql.UPDATABLE_COLUMNS))
                 updated += 1
-            await audit.record(
-                conn, request, "need.import_ocds", "need", need_id, organisation_id=buyer_id,
-                changes=need.model_dump(mode="json"),
-            )  # fmt: skip
+            audited.append(Audited("need", need_id, organisation_id=buyer_id, changes=need.model_dump(mode="json")))
             ids.append(need_id)
             written[need.ocid or ""] = (need_id, buyer_id)
         moved = []
@@ -225,14 +224,20 @@ async def import_ocds(request: web.Request) -> web.Response:
             else:
                 continue
             releases = [facts for _, _, facts in sorted(entries, key=lambda entry: entry[:2])]
-            stage = await apply_releases(conn, request, need_id, buyer_id, releases, bump_version=bump)
+            applied = await apply_releases(conn, need_id, buyer_id, releases, bump_version=bump)
             if bump and need_id not in ids:
                 ids.append(need_id)
-            if stage is not None:
-                moved.append((buyer_id, need_id, stage))
-        for buyer_id, need_id, stage in moved:  # late in the transaction: the feed's lock is held to commit
+            if applied.audited is not None:
+                audited.append(applied.audited)
+            if applied.stage is not None:
+                moved.append((buyer_id, need_id, applied.stage))
+        # Late in the transaction: the feed's lock is held to commit. (write appends the audit entries after
+        # this, as it does for every write that records a change.)
+        for buyer_id, need_id, stage in moved:
             await record_stage_change(conn, buyer_id, need_id, stage)
-    return json_response(OcdsImportResult(created=created, updated=updated, needs=ids))
+        return Outcome(json_response(OcdsImportResult(created=created, updated=updated, needs=ids)), audited)
+
+    return await write(request, import_needs, action="need.import_ocds")
 
 
 @operation(

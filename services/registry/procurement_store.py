@@ -2,21 +2,31 @@
 
 The folding is pure (:mod:`services.registry.procurement`); this module reads and writes the tables of
 migration 0011 inside the importer's transaction. A stage that moves, or an award that changes, is written
-to the change feed (``need.stage``, ids and the stage only) and audited in that same transaction; a release
-that changes nothing writes nothing, so importing the same package twice leaves no trace of the second time.
+to the change feed (``need.stage``, ids and the stage only) and audited in that same transaction (the entry
+is handed back for the importer's unit of work to write); a release that changes nothing writes nothing, so
+importing the same package twice leaves no trace of the second time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-from aiohttp import web
 
-from . import audit
 from .procurement import Award, Contract, ProcurementState, ReleaseFacts, Supplier, Tender, merge
 from .sql import procurement as sql
+from .unit_of_work import Audited
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What folding a need's releases changed: the ``stage`` for the change feed when it moved or the awards
+    changed (else None), and the ``audited`` entry (None when nothing changed)."""
+
+    stage: str | None = None
+    audited: Audited | None = None
 
 
 async def load_state(conn: asyncpg.Connection, need_id: UUID) -> ProcurementState:
@@ -89,29 +99,29 @@ def _summary(old: ProcurementState, new: ProcurementState) -> dict[str, object]:
 
 async def apply_releases(
     conn: asyncpg.Connection,
-    request: web.Request,
     need_id: UUID,
     buyer_id: UUID,
     releases: Iterable[ReleaseFacts],
     *,
     bump_version: bool,
-) -> str | None:
-    """Fold a need's releases (oldest first) into its stored procurement; its stage when it moved or its
-    awards changed (the matcher mirrors the awards from the feed entry this makes), else None.
+) -> Applied:
+    """Fold a need's releases (oldest first) into its stored procurement; the stage when it moved or its
+    awards changed (the matcher mirrors the awards from the feed entry this makes), and the audit entry.
 
     ``bump_version`` moves the need's version (its ETag) when something changed and the importer did not
     just write the need itself. The caller writes the moved stage to the change feed, late in its
-    transaction (:func:`services.registry.changes.record_stage_change`).
+    transaction (:func:`services.registry.changes.record_stage_change`), and the audit entry with its
+    other ones (:func:`services.registry.unit_of_work.write`).
     """
     old = await load_state(conn, need_id)
     new = old
     for facts in releases:
         new = merge(new, facts)
     if new == old:
-        return None
+        return Applied()
     await _write(conn, need_id, old, new)
     if bump_version:
         await conn.execute(sql.BUMP_NEED_VERSION, need_id)
     action = "need.stage" if new.stage != old.stage else "need.procurement"
-    await audit.record(conn, request, action, "need", need_id, organisation_id=buyer_id, changes=_summary(old, new))
-    return new.stage if new.stage != old.stage or new.awards != old.awards else None
+    entry = Audited("need", need_id, organisation_id=buyer_id, changes=_summary(old, new), action=action)
+    return Applied(new.stage if new.stage != old.stage or new.awards != old.awards else None, entry)
