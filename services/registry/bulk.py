@@ -479,6 +479,9 @@ async def import_organisations(request: web.Request) -> web.Response:
     if errors and query.mode == "all_or_nothing":
         raise _rejection(rows, errors)
     created = updated = skipped = 0
+    # Not through unit_of_work.write, on purpose: a COPY into a temporary staging table and set-based
+    # moves out of it, whose conflicts are found row by row in the staging table (no constraint to map)
+    # and with no Idempotency-Key; of write's frame only the transaction and the one audit entry apply.
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         await conn.execute(sql.CREATE_STAGING_TABLE)
         await conn.copy_records_to_table(
