@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 
 from services.registry.pair_rules import GONE_MEANWHILE
+from services.registry.sql import accounts as account_sql
 from services.registry.sql import needs as need_sql
 from services.registry.sql import organisations as organisation_sql
 from services.registry.sql import registrations as registration_sql
@@ -120,5 +121,14 @@ async def test_nothing_changed_writes_no_entry(registry: TestClient, db: asyncpg
 async def test_every_mapped_constraint_exists(db: asyncpg.Connection, constraint: str) -> None:
     found = await db.fetchval(
         "SELECT count(*) FROM pg_constraint WHERE conname = $1 AND connamespace = 'registry'::regnamespace", constraint
+    )
+    assert found == 1
+
+
+async def test_the_mapped_unique_index_of_account_addresses_exists(db: asyncpg.Connection) -> None:
+    # A unique index, not a constraint: PostgreSQL names it as the violated constraint all the same.
+    found = await db.fetchval(
+        "SELECT count(*) FROM pg_indexes WHERE schemaname = 'registry' AND indexname = $1",
+        account_sql.ACCOUNT_EMAIL_UNIQUE,
     )
     assert found == 1
