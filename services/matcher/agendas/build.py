@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypedDict
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,21 @@ class PlacedMeeting(NamedTuple):
     slot: int
     table: int
     explanation: Mapping[str, Any]
+
+
+class _BothSides(TypedDict):
+    """What a meeting's two agenda entries (the SME's and the table's) have in common."""
+
+    slot: int
+    start: dt.datetime
+    end: dt.datetime
+    local_time: str
+    table: int
+    sme_id: UUID
+    buyer_id: UUID
+    needs: list[AgendaNeed]
+    why_sv: str
+    why_en: str
 
 
 def local_span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
@@ -216,9 +231,9 @@ def build_agendas(
     needs = {need.id: need for need in snapshot.needs}
     first_table: dict[UUID, int] = {}
     next_table = 1
-    for buyer in snapshot.buyers:
-        first_table[buyer.organisation.id] = next_table
-        next_table += buyer.tables
+    for staffed in snapshot.buyers:
+        first_table[staffed.organisation.id] = next_table
+        next_table += staffed.tables
 
     sme_side: dict[UUID, list[AgendaMeeting]] = {sme_id: [] for sme_id in smes}
     table_side: dict[int, list[AgendaMeeting]] = {number: [] for number in range(1, next_table)}
@@ -233,7 +248,7 @@ def build_agendas(
             discussed = _needs_to_discuss(sme, buyer, explanation.get("need_id"), needs)
         except ValueError:
             raise ValueError(f"meetings[{row}]: need_id {explanation.get('need_id')!r} is not a UUID") from None
-        common = {
+        common: _BothSides = {
             "slot": slot.index,
             "start": slot.start,
             "end": slot.end,

@@ -17,10 +17,8 @@ from uuid import UUID, uuid4
 import asyncpg
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..agendas.versions import VersionRef
+from ..agendas.versions import Source, VersionRef
 from ..sql import board as sql
-
-Source = asyncpg.Pool | asyncpg.Connection
 
 
 def new_token() -> str:

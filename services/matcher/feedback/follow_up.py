@@ -185,12 +185,13 @@ async def follow_up_figures(conn: asyncpg.Connection, event_id: UUID, cache: Age
     figures = []
     for need_id, need in discussed.items():
         firms = [r for r in rows if r["need_id"] == need_id and r["side"] == "sme"]
-        buyer = next((r["procured"] for r in rows if r["need_id"] == need_id and r["side"] == "buyer"), None)
+        buyer_procured = next((r["procured"] for r in rows if r["need_id"] == need_id and r["side"] == "buyer"), None)
         bids, awards = Counter(r["bid"] for r in firms), Counter(r["awarded"] for r in firms)
         figures.append(
             NeedFigures(
                 need_id=need_id, title=need.title, buyer_id=need.buyer_id, buyer_name=need.buyer_name,
-                bids={b: bids.get(b, 0) for b in BIDS}, awards={a: awards.get(a, 0) for a in AWARDS}, procured=buyer,
+                bids={b: bids.get(b, 0) for b in BIDS}, awards={a: awards.get(a, 0) for a in AWARDS},
+                procured=buyer_procured,
             )
         )  # fmt: skip
     procured = Counter(r["procured"] for r in rows if r["side"] == "buyer")

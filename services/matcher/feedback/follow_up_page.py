@@ -24,6 +24,11 @@ from .link_form import environment, html_response, lang_of, own_by_link, post_fo
 from .model import AWARDS, BIDS, PROCURED, FollowUpAnswerIn, FollowUpIn, MyFollowUp
 
 PAGE = "/a/{token}/uppfoljning"
+# The errors a block can have, apart so that the code reads them as text (WORDS also holds the choices' words).
+ERRORS = {
+    "sv": {"bad": "Välj ett svar på varje fråga.", "too_long": "Kommentaren får vara högst 2000 tecken."},
+    "en": {"bad": "Choose an answer to each question.", "too_long": "The comment can be at most 2000 characters."},
+}
 WORDS = {
     "sv": {
         "title": "Vad blev det av?", "back": "Tillbaka till agendan", "other_language": "English",
@@ -37,8 +42,7 @@ WORDS = {
         "comment": "Kommentar (valfri, visas bara för arrangören)", "send": "Spara svaren",
         "saved": "Tack! Era svar är sparade.", "not_open": "Uppföljningen öppnar några månader efter dagen.",
         "closed": "Uppföljningen är stängd.", "no_needs": "Det finns inga behov att följa upp.",
-        "fix": "Något behöver rättas nedan; inget sparades.", "bad": "Välj ett svar på varje fråga.",
-        "too_long": "Kommentaren får vara högst 2000 tecken.",
+        "fix": "Något behöver rättas nedan; inget sparades.", **ERRORS["sv"],
     },
     "en": {
         "title": "What came of it?", "back": "Back to the agenda", "other_language": "Svenska",
@@ -52,8 +56,7 @@ WORDS = {
         "comment": "Comment (optional, seen by the organiser only)", "send": "Save the answers",
         "saved": "Thank you! Your answers are saved.", "not_open": "The follow-up opens some months after the day.",
         "closed": "The follow-up is closed.", "no_needs": "There are no needs to follow up.",
-        "fix": "Something needs fixing below; nothing was saved.", "bad": "Choose an answer to each question.",
-        "too_long": "The comment can be at most 2000 characters.",
+        "fix": "Something needs fixing below; nothing was saved.", **ERRORS["en"],
     },
 }  # fmt: skip
 # The questions each side answers: (field, choices, their words' key).
@@ -114,13 +117,17 @@ async def post_follow_up_page(request: web.Request) -> web.Response:
     """The form, posted."""
     return await post_form(
         request, load=my_follow_up, parse=_parse, save=save_follow_up, render=_render, page="uppfoljning",
-        bad=lambda lang: WORDS[lang]["bad"],
+        bad=lambda lang: ERRORS[lang]["bad"],
     )  # fmt: skip
 
 
-def _parse(found: MyFollowUp, form: Mapping[str, Any], lang: str) -> tuple[dict, dict[str, str], FollowUpIn]:
+def _parse(
+    found: MyFollowUp, form: Mapping[str, Any], lang: str
+) -> tuple[dict[str, dict[str, str | None]], dict[str, str], FollowUpIn]:
     """Each need's block: untouched is left as it is; one half answered, or a comment alone, is an error."""
-    typed, errors, answers = {}, {}, []
+    typed: dict[str, dict[str, str | None]] = {}  # per need id, what was typed in each field (None: nothing)
+    errors: dict[str, str] = {}
+    answers: list[FollowUpAnswerIn] = []
     questions = QUESTIONS[found.side]
     for n in found.needs:
         key = str(n.need_id)
@@ -130,12 +137,13 @@ def _parse(found: MyFollowUp, form: Mapping[str, Any], lang: str) -> tuple[dict,
         if not any(given.values()) and not comment.strip():
             continue  # not answered (yet): left as it is
         if any(given[name] not in choices for name, choices, _ in questions):
-            errors[key] = WORDS[lang]["bad"]
+            errors[key] = ERRORS[lang]["bad"]
             continue
         try:
-            answers.append(FollowUpAnswerIn(need_id=n.need_id, comment=comment, **given))
+            # Validated from the form's fields by name: this side's questions, each answer one of its choices.
+            answers.append(FollowUpAnswerIn.model_validate({"need_id": n.need_id, "comment": comment, **given}))
         except ValidationError:
-            errors[key] = WORDS[lang]["too_long"]
+            errors[key] = ERRORS[lang]["too_long"]
     return typed, errors, FollowUpIn(answers=answers)
 
 

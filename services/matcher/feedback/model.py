@@ -14,6 +14,7 @@ from shared.wall_clock import WallClock
 Rating = Literal["did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy"]
 RATINGS: tuple[Rating, ...] = ("did_not_take_place", "no_further_interest", "will_follow_up", "will_bid_or_buy")
 Side = Literal["sme", "buyer"]
+SIDES: tuple[Side, ...] = ("sme", "buyer")
 Comment = Annotated[str, *multi_line(2000, description="Free text, seen by the organiser only (up to 2000 characters)")]
 
 

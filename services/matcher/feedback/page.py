@@ -31,6 +31,11 @@ from .model import RATINGS, AnswerIn, FeedbackIn, MyFeedback
 from .store import my_feedback, save_answers
 
 PAGE = "/a/{token}/utvardering"
+# The errors a block can have, apart so that the code reads them as text (WORDS also holds the ratings' words).
+ERRORS = {
+    "sv": {"bad_rating": "Välj ett av alternativen.", "too_long": "Kommentaren får vara högst 2000 tecken."},
+    "en": {"bad_rating": "Choose one of the options.", "too_long": "The comment can be at most 2000 characters."},
+}
 WORDS = {
     "sv": {
         "title": "Hur gick mötena?", "back": "Tillbaka till agendan", "other_language": "English",
@@ -41,8 +46,7 @@ WORDS = {
         "send": "Spara svaren", "saved": "Tack! Era svar är sparade.", "table": "bord",
         "not_open": "Utvärderingen öppnar när dagen är slut.", "closed": "Utvärderingen är stängd.",
         "no_meetings": "Ni hade inga möten att utvärdera.", "fix": "Något behöver rättas nedan; inget sparades.",
-        "bad_rating": "Välj ett av alternativen.", "too_long": "Kommentaren får vara högst 2000 tecken.",
-        **SUPPORT_WORDS["sv"],
+        **ERRORS["sv"], **SUPPORT_WORDS["sv"],
     },
     "en": {
         "title": "How did the meetings go?", "back": "Back to the agenda", "other_language": "Svenska",
@@ -54,8 +58,7 @@ WORDS = {
         "send": "Save the answers", "saved": "Thank you! Your answers are saved.", "table": "table",
         "not_open": "Feedback opens when the day is over.", "closed": "The feedback round is closed.",
         "no_meetings": "You had no meetings to rate.", "fix": "Something needs fixing below; nothing was saved.",
-        "bad_rating": "Choose one of the options.", "too_long": "The comment can be at most 2000 characters.",
-        **SUPPORT_WORDS["en"],
+        **ERRORS["en"], **SUPPORT_WORDS["en"],
     },
 }  # fmt: skip
 
@@ -136,15 +139,21 @@ async def post_feedback_page(request: web.Request) -> web.Response:
     """The form, posted."""
     return await post_form(
         request, load=_load, parse=_parse, save=_save, render=_render, page="utvardering",
-        bad=lambda lang: WORDS[lang]["bad_rating"],
+        bad=lambda lang: ERRORS[lang]["bad_rating"],
     )  # fmt: skip
+
+
+# What was typed, to show again: (rating, comment) per meeting's counterpart id, and "support": the box's note.
+Typed = dict[str, tuple[str | None, str] | str]
 
 
 def _parse(
     found: FeedbackPage, form: Mapping[str, Any], lang: str
-) -> tuple[dict, dict[str, str], tuple[FeedbackIn, SupportAsk | None]]:
+) -> tuple[Typed, dict[str, str], tuple[FeedbackIn, SupportAsk | None]]:
     """Each meeting's block: untouched is left as it is, a comment needs a rating; the support box."""
-    typed, errors, answers = {}, {}, []
+    typed: Typed = {}
+    errors: dict[str, str] = {}
+    answers: list[AnswerIn] = []
     ask = SupportAsk.parse(found, form, lang, typed, errors)
     for m in found.meetings:
         key = str(m.counterpart_id)
@@ -153,12 +162,12 @@ def _parse(
         if not rating and not comment.strip():
             continue  # not answered (yet): left as it is
         if rating not in RATINGS:
-            errors[key] = WORDS[lang]["bad_rating"]
+            errors[key] = ERRORS[lang]["bad_rating"]
             continue
         try:
             answers.append(AnswerIn(counterpart_id=m.counterpart_id, rating=rating, comment=comment))
         except ValidationError:
-            errors[key] = WORDS[lang]["too_long"]
+            errors[key] = ERRORS[lang]["too_long"]
     return typed, errors, (FeedbackIn(answers=answers), ask)
 
 

@@ -162,10 +162,14 @@ def plan_follow_up(
     if first is None:
         return None, []
     times = follow_up_times(agendas.grid.event_date, agendas.grid.time_zone, settings)
-    planned = []
+    planned: list[Planned] = []
     for p in asked:
-        kind, due = ("follow_up", times.opens_at) if p.kind == "feedback" else ("follow_up_reminder", times.reminder_at)
-        planned.append(Planned(p.organisation_id, kind, None, None, due, times.closes_at))
+        if p.kind == "feedback":
+            planned.append(Planned(p.organisation_id, "follow_up", None, None, times.opens_at, times.closes_at))
+        else:
+            planned.append(
+                Planned(p.organisation_id, "follow_up_reminder", None, None, times.reminder_at, times.closes_at)
+            )
     return times, planned
 
 

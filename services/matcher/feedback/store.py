@@ -22,6 +22,7 @@ from ..reminders.scheduler import EventState, event_state
 from ..sql import feedback as sql
 from .model import (
     RATINGS,
+    SIDES,
     AnswerOut,
     EventFeedback,
     FeedbackIn,
@@ -29,6 +30,7 @@ from .model import (
     FeedbackSettingsOut,
     MeetingToRate,
     MyFeedback,
+    Side,
     SideRate,
 )
 from .plan import Round, plan_feedback, plan_follow_up
@@ -55,7 +57,7 @@ def own_meetings(state: EventState, organisation_id: UUID) -> list[AgendaMeeting
     return [m for m in participant_meetings(state.agendas).get(organisation_id, []) if m.pair not in state.off]
 
 
-def side_of(state: EventState, organisation_id: UUID) -> str:
+def side_of(state: EventState, organisation_id: UUID) -> Side:
     return "sme" if any(a.sme_id == organisation_id for a in state.agendas.smes) else "buyer"
 
 
@@ -144,10 +146,10 @@ async def save_answers(
     return _view(state, found, link, list(rows), now)
 
 
-def response_rates(requests: list[asyncpg.Record]) -> tuple[dict[str, SideRate], int, int, float | None]:
+def response_rates(requests: list[asyncpg.Record]) -> tuple[dict[Side, SideRate], int, int, float | None]:
     """Per side asked and answered, both sides' totals, and the share of those asked who answered."""
-    sides = {}
-    for side in ("sme", "buyer"):
+    sides: dict[Side, SideRate] = {}
+    for side in SIDES:
         mine = [r for r in requests if r["side"] == side]
         sides[side] = SideRate(
             asked=sum(r["sent_at"] is not None for r in mine), answered=sum(r["answered_at"] is not None for r in mine)

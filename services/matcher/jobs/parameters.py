@@ -35,8 +35,10 @@ class JobParameters(BaseModel):
 
     mode: Literal["auto", "fresh", "replan"] = "auto"
     from_version: int | None = Field(default=None, description="Version number to re-plan from")
+    # validation_alias, not alias: only reading the stored JSON needs the other name (stored() writes it), and
+    # the type checker takes an alias for the constructor's keyword, which is time_limit_seconds.
     time_limit_seconds: float | None = Field(
-        default=None, alias="time_limit", description="Seconds for the solve (None: the service's default)"
+        default=None, validation_alias="time_limit", description="Seconds for the solve (None: the service's default)"
     )
     seed: int = Field(default=0, description="Seed of the randomised phases")
     avoid_repeat_pairs: bool = Field(default=True, description="Keep pairs who met at an earlier event apart")

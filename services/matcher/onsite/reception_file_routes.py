@@ -68,7 +68,7 @@ async def get_reception_pdf(request: web.Request) -> web.StreamResponse:
     query = read_query(request, ReceptionQuery)
     pool, settings = request.app[POOL_KEY], request.app[SETTINGS_KEY]
     ref = await reading.resolve_version(pool, event_id, None, organiser=True)
-    urls = {}
+    urls: dict[UUID, str] = {}
     try:
         for link in await event_links(pool, event_id):
             if link.table_index is None:

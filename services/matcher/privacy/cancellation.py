@@ -19,7 +19,7 @@ from uuid import UUID
 import asyncpg
 
 from shared import formatting
-from shared.snapshot import EventSnapshot
+from shared.snapshot import EventSnapshot, SnapshotBuyer, SnapshotSme
 
 from ..agendas import AgendaMeeting, Agendas, SmeAgenda, TableAgenda, agenda_ics
 from ..agendas.days import day_meetings, participant_kind
@@ -182,10 +182,15 @@ def cancellation_notices(
     return rows
 
 
+def _parties(snapshot: EventSnapshot) -> tuple[SnapshotSme | SnapshotBuyer, ...]:
+    """The event's SMEs, then its buyers: each with its organisation and contacts."""
+    return (*snapshot.smes, *snapshot.buyers)
+
+
 def primary_contacts(snapshot: EventSnapshot) -> dict[UUID, tuple[str, str]]:
     """Organisation id → (name, e-mail) of its first contact person."""
     found = {}
-    for party in (*snapshot.smes, *snapshot.buyers):
+    for party in _parties(snapshot):
         if party.contacts:
             first = min(party.contacts, key=lambda contact: contact.position)
             found[party.organisation.id] = (first.name, first.email)
@@ -218,7 +223,7 @@ async def apply_cancellation(
         dataclasses.replace(ref, cancelled=ref.cancelled | {organisation_id}), version["snapshot"], meetings
     )
     snapshot = EventSnapshot.model_validate(version["snapshot"])
-    parties = [party.organisation.id for party in (*snapshot.smes, *snapshot.buyers)]
+    parties = [party.organisation.id for party in _parties(snapshot)]
     await add_missing_links(conn, link_key(settings), event_id, parties)
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
     rows = cancellation_notices(published, now, organisation_id, primary_contacts(snapshot), links)

@@ -171,7 +171,8 @@ async def export_organisation(request: web.Request) -> web.Response:
     """Meetings in every version, agenda links, views, cancellations and notifications of one organisation."""
     organisation_id = path_uuid_or_404(request, "organisation_id", "organisation")
     pool, cache = request.app[POOL_KEY], request.app[AGENDA_CACHE_KEY]
-    versions, addresses = [], set()
+    versions: list[ExportedVersion] = []
+    addresses: set[str] = set()
     for row in await pool.fetch(sql.SELECT_VERSION_HEADS_NAMING, str(organisation_id)):
         ref = VersionRef.from_row(row)
         # As published: a cancellation afterwards calls the meetings off but they were its meetings.

@@ -109,6 +109,7 @@ def _constrained(encoded: EncodedEvent, request: ComputeRequest) -> Any:
     """The event's instance with the organiser's forbidden pairs and locked meetings applied."""
     instance = encoded.instance
     allowed, must_meet = instance.allowed.copy(), instance.must_meet.copy()
+    assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     below_floor = instance.below_floor.copy()
     for sme_id, buyer_id in request.forbidden:
         if sme_id in encoded.sme_ids and buyer_id in encoded.buyer_ids:

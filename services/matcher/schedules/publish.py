@@ -23,7 +23,7 @@ from uuid import UUID
 
 import asyncpg
 
-from shared.snapshot import EventSnapshot
+from shared.snapshot import EventSnapshot, SnapshotBuyer, SnapshotSme
 
 from ..agendas import Agendas
 from ..agendas.cache import AgendaCache, agendas_of
@@ -46,6 +46,11 @@ class Publication:
     already_published: bool
 
 
+def _parties(snapshot: EventSnapshot) -> tuple[SnapshotSme | SnapshotBuyer, ...]:
+    """The event's SMEs, then its buyers: each with its organisation and contacts."""
+    return (*snapshot.smes, *snapshot.buyers)
+
+
 def primary_contacts(snapshot: EventSnapshot, parties: Collection[UUID] | None = None) -> dict[UUID, tuple[str, str]]:
     """Each participant's (of ``parties`` only, when given) first contact: name and e-mail.
 
@@ -58,7 +63,7 @@ def primary_contacts(snapshot: EventSnapshot, parties: Collection[UUID] | None =
     True
     """
     contacts = {}
-    for party in (*snapshot.smes, *snapshot.buyers):
+    for party in _parties(snapshot):
         if party.contacts and (parties is None or party.organisation.id in parties):
             first = min(party.contacts, key=lambda c: c.position)
             contacts[party.organisation.id] = (first.name, first.email)
@@ -148,7 +153,7 @@ async def _notifications(
         before = await stored_meetings(conn, superseded["id"])
         diff = compare_meetings(before, meetings)
         changes = {"added": len(diff.added), "moved": len(diff.moved), "removed": len(diff.removed)}
-    participants = [party.organisation.id for party in (*snapshot.smes, *snapshot.buyers)]
+    participants = [party.organisation.id for party in _parties(snapshot)]
     await add_missing_links(conn, link_key(settings), event_id, participants)
     links = {link.organisation_id: link.id for link in await event_links(conn, event_id) if link.table_index is None}
     told = await _told(conn, event_id, participants, superseded, cache)
