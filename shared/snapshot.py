@@ -90,6 +90,9 @@ class SnapshotServedArea(_Contract):
 class SnapshotOrganisation(_Contract):
     """An organisation's profile as registered (no contact data; see ``contacts``)."""
 
+    # The snapshot fields of shared.organisation_profile, spelled out for the contract's documentation;
+    # tests/test_organisation_profile.py holds the two to each other.
+
     id: UUID = Field(description="Organisation id")
     name: str = Field(description="Organisation name")
     municipality_code: str = Field(description="Home municipality (four-digit code)")

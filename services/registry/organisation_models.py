@@ -3,7 +3,9 @@
 Input models validate hard and normalise (org.nr to ``NNNNNN-NNNN``, CPV codes to 8 digits, phone
 numbers to E.164, keywords lower-cased and deduplicated), so what is stored is already canonical.
 :func:`organisation_row` maps a validated create to the ``registry.organisations`` columns; the
-routes and the CSV bulk importer both insert through it.
+routes and the CSV bulk importer both insert through it. Which fields the profile has, and the columns
+each is stored in, is :mod:`shared.organisation_profile`'s to say; the models here spell the fields out
+with their types (``tests/test_organisation_profile.py`` holds them to it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pydantic import (
     field_validator,
 )
 
+from shared.organisation_profile import COMPOSITE_FIELDS, NULLABLE_FIELD_NAMES, PROFILE_FIELDS, REQUIRED_FIELD_NAMES
 from shared.reference.cpv import CpvCode
 from shared.reference.municipalities import CountyCode, MunicipalityCode
 from shared.reference.orgnr import OrgNr, is_personal_number
@@ -155,7 +158,7 @@ class OrganisationCreate(_OrganisationFields):
 
 
 # Fields of an update that may be cleared with an explicit null; the others must keep a value.
-NULLABLE_FIELDS = frozenset({"employees_band", "turnover_sek", "website", "buyer_category"})
+NULLABLE_FIELDS = NULLABLE_FIELD_NAMES
 
 
 class OrganisationUpdate(BaseModel):
@@ -184,19 +187,7 @@ class OrganisationUpdate(BaseModel):
     website: Website | None = None
     contacts: list[ContactIn] | None = Field(default=None, max_length=10)
 
-    @field_validator(
-        "kind",
-        "orgnr",
-        "name",
-        "municipality_code",
-        "description",
-        "keywords",
-        "cpv_codes",
-        "areas_served",
-        "certificates",
-        "languages",
-        "contacts",
-    )
+    @field_validator(*REQUIRED_FIELD_NAMES, "contacts")
     @classmethod
     def required_fields_cannot_be_cleared(cls, value: Any) -> Any:
         # Runs only for keys the client sent: an explicit null on a required field is an error.
@@ -247,6 +238,11 @@ class CreatedOrganisation(Organisation):
 ORGANISATION_COLUMNS = WRITABLE_COLUMNS
 
 
+def _copied(value: Any) -> Any:
+    """A list as a new list (rows and models keep theirs), anything else as it is."""
+    return list(value) if isinstance(value, list) else value
+
+
 def profile_columns(fields: Mapping[str, Any]) -> dict[str, object]:
     """Map model field names to column names (``areas_served`` spreads over three columns).
 
@@ -259,10 +255,10 @@ def profile_columns(fields: Mapping[str, Any]) -> dict[str, object]:
     for name, value in fields.items():
         if name == "contacts":
             continue
-        if name == "areas_served":
-            columns["serves_whole_country"] = value.whole_country
-            columns["served_counties"] = list(value.counties)
-            columns["served_municipalities"] = list(value.municipalities)
+        parts = COMPOSITE_FIELDS.get(name)
+        if parts:
+            for key, column in parts:
+                columns[column] = _copied(getattr(value, key))
         else:
             columns[name] = value
     return columns
@@ -285,13 +281,10 @@ def organisation_row(create: OrganisationCreate) -> dict[str, object]:
 
 def create_fields_of_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored row in the shape of :class:`OrganisationCreate` (without contacts), for merging a PATCH."""
-    fields = {column: row[column] for column in ORGANISATION_COLUMNS if not column.startswith("serve")}
-    fields["areas_served"] = {
-        "whole_country": row["serves_whole_country"],
-        "counties": list(row["served_counties"]),
-        "municipalities": list(row["served_municipalities"]),
+    return {
+        field.name: {key: _copied(row[column]) for key, column in field.parts} if field.parts else row[field.name]
+        for field in PROFILE_FIELDS
     }
-    return fields
 
 
 def organisation_of_row(

@@ -25,6 +25,7 @@ from shared.errors import (
     field_errors_from_validation,
 )
 from shared.openapi import operation
+from shared.organisation_profile import FIELD_OF_COLUMN, FIELDS
 from shared.paths import path_uuid, path_uuid_or_404
 from shared.reference.orgnr import is_personal_number
 from shared.web import json_response, read_json
@@ -234,16 +235,13 @@ def _changed_fields(current: asyncpg.Record, new_row: dict[str, object]) -> dict
     """Model field names whose stored value changes (the three area columns count as areas_served)."""
     changed: dict[str, Any] = {}
     for column, value in new_row.items():
-        if column == "kind" or current[column] == value:
+        field = FIELDS[FIELD_OF_COLUMN[column]]
+        if not field.changeable or current[column] == value:
             continue
-        if column.startswith("serve"):
-            changed["areas_served"] = {
-                "whole_country": new_row["serves_whole_country"],
-                "counties": new_row["served_counties"],
-                "municipalities": new_row["served_municipalities"],
-            }
+        if field.parts:
+            changed[field.name] = {key: new_row[part] for key, part in field.parts}
         else:
-            changed[column] = value
+            changed[field.name] = value
     return changed
 
 
@@ -290,7 +288,9 @@ async def update_organisation(request: web.Request) -> web.Response:
             changed["contacts"] = len(update.contacts)
         row, entry = current, None
         if changed:
-            row = await conn.fetchrow(sql.UPDATE_ORGANISATION, organisation_id, *list(new_row.values())[1:])
+            row = await conn.fetchrow(
+                sql.UPDATE_ORGANISATION, organisation_id, *(new_row[column] for column in sql.UPDATED_COLUMNS)
+            )
             if update.contacts is not None:
                 await conn.execute(sql.DELETE_CONTACTS, organisation_id)
                 await insert_contacts(conn, organisation_id, update.contacts)

@@ -123,6 +123,8 @@ def _free_form(value: Any) -> tuple[Any, bool]:
 
 
 def _profile(row: Row) -> dict[str, Any]:
+    # Hand-built for speed (one per registration); tests/test_organisation_profile.py holds its keys to
+    # shared.organisation_profile's snapshot fields.
     return {
         "areas_served": {
             "counties": sorted(row["served_counties"]),

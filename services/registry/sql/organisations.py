@@ -9,30 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-# Columns written from a create; the order is the order of INSERT_ORGANISATION's parameters.
-WRITABLE_COLUMNS = (
-    "kind",
-    "orgnr",
-    "name",
-    "municipality_code",
-    "description",
-    "keywords",
-    "cpv_codes",
-    "employees_band",
-    "turnover_sek",
-    "serves_whole_country",
-    "served_counties",
-    "served_municipalities",
-    "certificates",
-    "languages",
-    "buyer_category",
-    "website",
-)
+from shared.organisation_profile import CHANGEABLE_COLUMNS, PROFILE_COLUMNS
 
-ORGANISATION_FIELDS = """
-o.id, o.kind, o.orgnr, o.name, o.municipality_code, o.description, o.keywords, o.cpv_codes,
-o.employees_band, o.turnover_sek, o.serves_whole_country, o.served_counties, o.served_municipalities,
-o.certificates, o.languages, o.buyer_category, o.website, o.erased_at, o.version, o.created_at, o.updated_at
+# Columns written from a create (shared.organisation_profile's order): the order of INSERT_ORGANISATION's
+# parameters.
+WRITABLE_COLUMNS = PROFILE_COLUMNS
+# Columns a PATCH writes (all but kind): the order of UPDATE_ORGANISATION's parameters after the id.
+UPDATED_COLUMNS = CHANGEABLE_COLUMNS
+
+# What every read of an organisation returns: its id, its profile, and the bookkeeping columns.
+ORGANISATION_FIELDS = f"""
+o.id, {", ".join(f"o.{column}" for column in WRITABLE_COLUMNS)},
+o.erased_at, o.version, o.created_at, o.updated_at
 """
 
 INSERT_ORGANISATION = f"""
@@ -44,7 +32,7 @@ RETURNING {ORGANISATION_FIELDS}
 # PATCH writes every profile column with the merged values of a row read FOR UPDATE (kind never changes).
 UPDATE_ORGANISATION = f"""
 UPDATE registry.organisations AS o SET
-    {", ".join(f"{column} = ${i}" for i, column in enumerate(WRITABLE_COLUMNS[1:], start=2))},
+    {", ".join(f"{column} = ${i}" for i, column in enumerate(UPDATED_COLUMNS, start=2))},
     version = o.version + 1,
     updated_at = now()
 WHERE o.id = $1

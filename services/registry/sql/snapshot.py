@@ -4,6 +4,8 @@ Each query takes the event id as $1 and returns every row of its kind for the wh
 so the snapshot costs the same few round trips for 5 SMEs or 500.
 """
 
+from shared.organisation_profile import SNAPSHOT_COLUMNS
+
 # now() is the start of the snapshot's transaction: the moment its data is from.
 SELECT_EVENT = """
 SELECT now() AS generated_at, id, name, venue, event_date, time_zone, status, tables, day_start, day_end,
@@ -24,19 +26,18 @@ ORDER BY kind, valid_from DESC
 # Active registrations with their organisation's profile, plus those cancelled after publication
 # (the matcher re-plans around them; registrations cancelled before publication never mattered).
 # Only buyers' representatives are read: decoding every SME's empty jsonb cost ~3 ms per 300 SMEs.
-SELECT_REGISTRATIONS = """
+# The organisation's columns are those of shared.organisation_profile's snapshot fields.
+SELECT_REGISTRATIONS = f"""
 SELECT r.id AS registration_id, r.organisation_id, r.kind, r.status, r.available_slots, r.max_meetings,
        r.languages AS registration_languages, r.tables,
        CASE WHEN r.kind = 'buyer' THEN r.representatives END AS representatives, r.cancelled_at,
        r.cancelled_after_publication, r.support_requested, r.support_note,
-       o.name, o.municipality_code, o.cpv_codes, o.description, o.keywords, o.employees_band, o.turnover_sek,
-       o.serves_whole_country, o.served_counties, o.served_municipalities, o.certificates, o.languages,
-       o.buyer_category
+       {", ".join(f"o.{column}" for column in SNAPSHOT_COLUMNS)}
 FROM registry.registrations AS r
 JOIN registry.organisations AS o ON o.id = r.organisation_id
 WHERE r.event_id = $1
   AND (r.status = 'active' OR (r.status = 'cancelled' AND r.cancelled_after_publication))
-"""
+"""  # noqa: S608 - built from constants only
 
 # SMEs' wanted needs (ranked) and buyers' brought needs (rank NULL) of active registrations.
 SELECT_REGISTRATION_NEEDS = """
