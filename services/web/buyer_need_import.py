@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +21,7 @@ from .render import backend, render
 MAX_IMPORT_TITLES = 100  # needs read back after an import to list their titles (the counts cover them all)
 
 
-def release_problems(document: Any, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def release_problems(document: Any, problems: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The registry's field errors grouped by release (1-based), each with where and what.
 
     Examples

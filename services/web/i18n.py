@@ -17,6 +17,7 @@ from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from babel.messages.catalog import Catalog
@@ -145,7 +146,8 @@ def pgettext(context: str, text: str, **values: object) -> str:
     >>> pgettext("need status", "Publicerad")
     'Publicerad'
     """
-    translated = translations(current_language.get()).pgettext(context, text)
+    # Babel annotates pgettext as returning ``str | object``; it returns the catalogue's text or ``text`` itself.
+    translated = cast(str, translations(current_language.get()).pgettext(context, text))
     return translated % values if values else translated
 
 

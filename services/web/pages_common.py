@@ -46,7 +46,7 @@ def require_own_organisation(request: web.Request, role: Role) -> dict[str, Any]
     return person
 
 
-def page_language() -> str:
+def page_language() -> formatting.Language:
     """The page language as the services take it (``sv`` or ``en``)."""
     return "en" if current_language.get() == "en" else "sv"
 

@@ -238,7 +238,10 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
                     request[BACKEND_KEY].token = None
             if request.method == "POST":
                 form = await request.post()
-                if not csrf_valid(request, settings, form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)):
+                field = form.get(CSRF_FIELD)
+                # Our forms send the token as text; a file or bytes under its name is no token (as if missing).
+                sent = (field if isinstance(field, str) else None) or request.headers.get(CSRF_HEADER)
+                if not csrf_valid(request, settings, sent):
                     log.warning("form without a valid CSRF token on %s", request.path)
                     response: web.StreamResponse = error_page(request, 400)
                     return _finish(request, response, settings, drop_session, language)
@@ -251,8 +254,8 @@ async def page_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 if error.status >= 500:
                     log.warning("a service failed for %s: %s", request.path, error)
                 response = error_page(request, error.status if error.status in _ERROR_TEXTS else 503, error.retry_after)
-        except web.HTTPRedirection as redirection:
-            response = web.Response(status=redirection.status, headers={"Location": redirection.location})
+        except web.HTTPMove as redirection:  # a redirect with a Location (not a 304, which has none)
+            response = web.Response(status=redirection.status, headers={"Location": str(redirection.location)})
             for name, morsel in redirection.cookies.items():
                 response.cookies[name] = morsel
         except web.HTTPException as error:

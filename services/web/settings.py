@@ -20,11 +20,11 @@ class WebSettings(CommonSettings):
     host: str = Field(default="127.0.0.1", description="WEB_HOST: address to listen on")
     port: Port = Field(default=8080, description="WEB_PORT: port to listen on")
     public_url: AnyHttpUrl = Field(
-        default="http://127.0.0.1:8080",
+        default=AnyHttpUrl("http://127.0.0.1:8080"),
         description="WEB_PUBLIC_URL: the address people use, for links in e-mails (sign-in links).",
     )
-    registry_url: AnyHttpUrl = Field(default="http://127.0.0.1:8081", description="WEB_REGISTRY_URL")
-    matcher_url: AnyHttpUrl = Field(default="http://127.0.0.1:8082", description="WEB_MATCHER_URL")
+    registry_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8081"), description="WEB_REGISTRY_URL")
+    matcher_url: AnyHttpUrl = Field(default=AnyHttpUrl("http://127.0.0.1:8082"), description="WEB_MATCHER_URL")
     matcher_public_url: AnyHttpUrl | None = Field(
         default=None,
         description="WEB_MATCHER_PUBLIC_URL: the matcher's address as participants reach it (MATCHER_PUBLIC_URL): "

@@ -104,7 +104,7 @@ def profile_form(organisation: dict[str, Any]) -> dict[str, Any]:
 
 def typed_form(form: Any) -> dict[str, Any]:
     """What was posted, as the template shows it again."""
-    values = {
+    values: dict[str, str | bool | list[str]] = {
         name: str(form.get(name, "")).strip()
         for name in (
             "orgnr", "name", "municipality_code", "description", "cpv_codes", "employees_band",

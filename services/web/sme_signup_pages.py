@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
 from aiohttp import web
@@ -33,6 +33,20 @@ NOTE_LENGTH = 2000  # the registry's limit of a registration's note and support 
 NEED_PAGE = 200
 _CPV_PREFIX = re.compile(r"^[0-9]{2,8}$")
 SHOWN_STATUSES = {"planned": ("planned",), "published": ("published",), "": ("planned", "published")}
+
+
+class SignupForm(TypedDict):
+    """The sign-up form's values as the page shows them: stored, or as typed when posted."""
+
+    slots: list[str]  # the slot indexes ticked
+    max_meetings: str
+    note: str
+    support: bool  # individual support after the day asked for
+    support_note: str
+    ranks: dict[str, str]  # need id → rank as typed
+    version: NotRequired[str]  # the registration's version the form shows (If-Match); none for a new one
+    q: NotRequired[str]  # the needs' filter
+    searched: NotRequired[bool]  # the page again for the filter, nothing saved
 
 
 async def _event_and_listing(request: web.Request, event_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -128,11 +142,10 @@ async def _interest_rows(
     return rows
 
 
-def _registration_form(event: dict[str, Any], registration: dict[str, Any] | None) -> dict[str, Any]:
+def _registration_form(event: dict[str, Any], registration: dict[str, Any] | None) -> SignupForm:
     """The sign-up form's values: the stored registration, or everything available for a new one."""
-    active = registration is not None and registration["status"] == "active"
     every_slot = [str(slot["index"]) for slot in event["slots"]]
-    if not active:
+    if registration is None or registration["status"] != "active":
         return {"slots": every_slot, "max_meetings": str(event["default_meetings_per_sme"]), "note": "", "ranks": {},
                 "support": False, "support_note": ""}  # fmt: skip
     slots = registration["available_slots"]
@@ -167,7 +180,7 @@ def _render_signup(
     event: dict[str, Any],
     registration: dict[str, Any] | None,
     rows: list[dict[str, Any]],
-    form: dict[str, Any],
+    form: SignupForm,
     errors: dict[str, str],
     *,
     status: int = 200,
@@ -200,7 +213,7 @@ async def signup_form(request: web.Request) -> web.Response:
     event_id = path_uuid(request)
     query = request.query.get("q", "").strip()[:200]
     event, registration, rows = await _signup_context(request, event_id, request.query.getall("behov", []), query)
-    form = {**_registration_form(event, registration), "q": query}
+    form: SignupForm = {**_registration_form(event, registration), "q": query}
     return _render_signup(request, event, registration, rows, form, {})
 
 
@@ -237,7 +250,7 @@ async def signup(request: web.Request) -> web.Response:
     event, registration, rows = await _signup_context(request, event_id, query=query)
     slots = listed(posted, "slot")
     wanted, typed_ranks, errors = parse_ranks(posted, rows)
-    form = {
+    form: SignupForm = {
         "slots": slots,
         "max_meetings": text(posted, "max_meetings") or "",
         "note": str(posted.get("note", "")).strip(),
@@ -279,7 +292,7 @@ async def signup(request: web.Request) -> web.Response:
     return _render_signup(request, event, registration, rows, form, errors, status=422)
 
 
-def _local_errors(form: dict[str, Any], event: dict[str, Any]) -> dict[str, str]:
+def _local_errors(form: SignupForm, event: dict[str, Any]) -> dict[str, str]:
     """What is wrong with the typed sign-up that the page can tell (the registry's limits, checked here)."""
     errors: dict[str, str] = {}
     if not form["slots"]:
@@ -289,8 +302,8 @@ def _local_errors(form: dict[str, Any], event: dict[str, Any]) -> dict[str, str]
         errors["max_meetings"] = _("Skriv ett heltal.")
     elif form["max_meetings"] and not 1 <= int(form["max_meetings"]) <= top:
         errors["max_meetings"] = _("Skriv ett heltal från 1 till %(max)s.", max=top)
-    for name in ("note", "support_note"):
-        if len(form[name]) > NOTE_LENGTH:
+    for name, typed in (("note", form["note"]), ("support_note", form["support_note"])):
+        if len(typed) > NOTE_LENGTH:
             errors[name] = _("Texten är för lång: högst %(max)s tecken.", max=NOTE_LENGTH)
     return errors
 

@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from shared.slot_grid import slot_grid
 
 from ..i18n import STOCKHOLM
 from .event_form import TIME_ZONE
+
+
+class TimelineRow(TypedDict):
+    """A slot (its number) or a break (its label) on the timeline, at x of width on the 0–1000 axis."""
+
+    kind: Literal["slot", "break"]
+    time: str
+    x: float
+    width: float
+    number: NotRequired[int]
+    label: NotRequired[str]
 
 
 def preview(body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -70,7 +81,7 @@ def timeline(
         x = round((_minutes(start) - origin) * 1000 / span, 1)
         return x, round((_minutes(end) - _minutes(start)) * 1000 / span, 1)
 
-    rows = []
+    rows: list[TimelineRow] = []
     for number, (start, end) in enumerate(slots, start=1):
         x, width = place(start, end)
         rows.append({"kind": "slot", "number": number, "time": f"{start:%H:%M}–{end:%H:%M}", "x": x, "width": width})

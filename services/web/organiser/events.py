@@ -84,7 +84,10 @@ def _form_page(
 async def new_event_form(request: web.Request) -> web.Response:
     """GET /arrangor/evenemang/ny."""
     require_user(request, Role.ORGANISER)
-    form = {name: NEW_EVENT_DEFAULTS.get(name, "") for name in (*TEXT_FIELDS, *NUMBER_FIELDS)}
+    # Every field as text, except the breaks: a row (start, end, label) each.
+    form: dict[str, str | list[dict[str, str]]] = {
+        name: NEW_EVENT_DEFAULTS.get(name, "") for name in (*TEXT_FIELDS, *NUMBER_FIELDS)
+    }
     form.update(event_date="", day_start="09:00", day_end="16:00", signup_deadline="", breaks=NEW_EVENT_BREAKS)
     form[REPEAT_PAIRS] = "on"
     return _form_page(request, form, {}, None, 200)

@@ -102,6 +102,7 @@ async def save_grant(request: web.Request) -> web.Response:
         errors["email"] = _("Det finns inget stödkonto med den adressen. Skapa det först under Konton.")
     if errors:
         return await _page(request, event_id, form, errors, status=422)
+    assert account is not None  # no such account is one of the errors answered just above
     try:
         await backend(request).put("registry", f"/events/{event_id}/grants/{account['id']}", {"access": form["access"]})
     except BackendError as error:

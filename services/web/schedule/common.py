@@ -6,7 +6,7 @@ version's sign-ups were read.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ async def load_registrations(request: web.Request, event_id: str) -> list[dict[s
     return await all_pages(request, f"/events/{event_id}/registrations")
 
 
-def changed_since(registrations: list[Mapping[str, Any]], moment: str | datetime | None) -> list[Mapping[str, Any]]:
+def changed_since(registrations: Sequence[Mapping[str, Any]], moment: str | datetime | None) -> list[Mapping[str, Any]]:
     """Registrations made, changed or cancelled after ``moment`` (when a version's sign-ups were read)."""
     if moment is None:
         return []

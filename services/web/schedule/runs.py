@@ -123,7 +123,7 @@ async def run(request: web.Request) -> web.Response:
     event_id = path_uuid(request)
     form = await request.post()
     # "auto" re-plans from the published version, keeping the meetings still valid; else plans afresh.
-    body = {"mode": "fresh" if form.get("mode") == "fresh" else "auto"}
+    body: dict[str, str | bool] = {"mode": "fresh" if form.get("mode") == "fresh" else "auto"}
     body[REPEAT_PAIRS] = await repeat_pairs_setting(backend(request), event_id)  # the event form's setting
     try:
         job = await backend(request).post("matcher", f"/events/{event_id}/schedules", body)
