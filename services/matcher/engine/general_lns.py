@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from .general_model import GeneralArrays, breaks_from_busy, busy_matrix
 from .general_search import CpGeneral, make_solver
-from .model import IntArray
+from .model import IntArray, any_along
 
 # Seconds per sub-problem: long enough for CP-SAT to solve a neighbourhood of ~40 meetings, short enough
 # for tens of neighbourhoods in a 10 s call.
@@ -87,7 +87,7 @@ def _participant_neighbourhood(
         chosen.add(int(p))
     people = np.zeros(arrays.n_participants, dtype=bool)
     people[list(chosen)] = True
-    return people[arrays.meetings].any(axis=1)
+    return any_along(people[arrays.meetings], 1)
 
 
 def improve(

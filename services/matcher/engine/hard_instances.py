@@ -203,6 +203,6 @@ def _forbid(rng: np.random.Generator, busy: np.ndarray, share: float) -> np.ndar
     grid = np.arange(busy.shape[1])
     holes = ~busy & (grid >= first[:, None]) & (grid <= last[:, None])
     forbidden = holes & (rng.random(busy.shape) < 0.7)
-    chosen = rng.random(busy.shape[0]) < share
+    chosen: np.ndarray = rng.random(int(busy.shape[0])) < share  # one draw per person
     forbidden |= ~busy & chosen[:, None] & (rng.random(busy.shape) < 0.5)
     return forbidden
