@@ -225,6 +225,10 @@ class Selection:
     min_zero_without_floor : int
         The proven minimum of SMEs without a meeting had the instance no relevance floor (equal to
         ``min_zero_meeting_smes`` when it has none): the difference is what the floor costs in firms.
+    forced_slots : (F, 3) int
+        ``(sme, buyer, slot)``: one placement of the forced must-meet pairs beside the locked meetings (a
+        witness that they fit together; empty when not checked). The proven minimum holds for schedules
+        that keep them, so the pipeline pins them there if slotting leaves one out.
     """
 
     pairs: IntArray
@@ -234,6 +238,7 @@ class Selection:
     unmet_must: IntArray = field(default_factory=lambda: frozen(np.zeros((0, 2)), np.int64))
     reasons: tuple[str, ...] = ()
     min_zero_without_floor: int | None = None
+    forced_slots: IntArray = field(default_factory=lambda: frozen(np.zeros((0, 3)), np.int64))
 
 
 @dataclass(frozen=True, eq=False)

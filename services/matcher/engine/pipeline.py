@@ -10,7 +10,7 @@ status is ``"infeasible"``, found by counting before any search where counting s
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -94,6 +94,14 @@ def _share(time_limit: float | None, fraction: float, started: float) -> float |
     return max(0.0, (time_limit - (time.perf_counter() - started)) * fraction)
 
 
+def _left_out(forced_slots: np.ndarray, schedule: Schedule) -> bool:
+    """Whether the schedule misses one of the forced must-meet pairs (``(sme, buyer, slot)`` rows)."""
+    if not len(forced_slots):
+        return False
+    met = {(s, b) for s, b in schedule.meetings[:, :2].tolist()}
+    return any((s, b) not in met for s, b, _ in forced_slots.tolist())
+
+
 def plan_bipartite(instance: BipartiteInstance, *, seed: int = 0, time_limit: float | None = None) -> PlanResult:
     """Select, place and polish the meetings of a bipartite event, and report the quality.
 
@@ -130,6 +138,11 @@ def plan_bipartite(instance: BipartiteInstance, *, seed: int = 0, time_limit: fl
 
     mark = time.perf_counter()
     placed = place_meetings(instance, selection, seed=seed, time_limit=_share(time_limit, 0.5, started))
+    if _left_out(selection.forced_slots, placed):
+        # The proven minimum holds for schedules that keep the forced must-meet pairs; the heuristics (or
+        # their time share) left one out, so place again with them pinned where the selection found room.
+        pinned = replace(instance, locked=np.concatenate((instance.locked, selection.forced_slots)))
+        placed = place_meetings(pinned, selection, seed=seed, time_limit=_share(time_limit, 0.5, started))
     seconds["place"] = time.perf_counter() - mark
 
     mark = time.perf_counter()

@@ -8,7 +8,9 @@ Method — exact stages, each one's optimum kept as a constraint of the next (a 
 
 0. *Forced pairs.* Locked meetings' pairs always (even without a common slot: the organiser placed
    them); then the largest set of "must meet" pairs that fits the capacities left (a max b-matching,
-   ties to relevance), fixed as pairs, not just as a count. The rest are reported with a reason.
+   ties to relevance), fixed as pairs, not just as a count — cut (with window cuts on) to pairs that fit in
+   slots together beside the locks (:mod:`.must_fit`): the proven minimum below holds for schedules that
+   keep them, so they must be keepable. The rest are reported with a reason.
 1. *Coverage.* Max flow: each SME not yet covered sends one unit (its first meeting) through a usable
    pair to a buyer with capacity left. ``S − covered`` is the proven minimum of zero-meeting SMEs.
 2. *Level.* The largest ``k`` such that every covered SME can have at least ``min(k, reach)`` meetings,
@@ -76,6 +78,7 @@ import numpy as np
 
 from .flow import max_bmatching, max_weight_bmatching
 from .model import BipartiteInstance, BoolArray, FloatArray, InstanceError, IntArray, Selection, frozen
+from .must_fit import fitting_slots
 from .window_cuts import window_separator
 
 OBJECTIVES = ("lexicographic", "relevance")
@@ -101,6 +104,8 @@ def select_meetings(
     window_cuts : bool
         Add availability-window cuts to the relevance stage (:mod:`.window_cuts`), so that the selection
         avoids pairs no schedule can place together and the bound drops to what schedules can reach.
+        Also keep only must-meet pairs that fit in slots together beside the locked ones
+        (:mod:`.must_fit`), so the proven minimum holds for a schedule that keeps them all.
         False: the plain b-matching (its bound is also valid, just weaker with windows).
 
     Returns
@@ -139,12 +144,13 @@ def select_meetings(
     candidate = share_a_slot(instance, allowed_sme, allowed_buyer)
     allowed_sme, allowed_buyer = allowed_sme[candidate], allowed_buyer[candidate]
     locked = _locked_pairs(instance, sme_cap, buyer_cap)
-    forced, unmet, reasons = _forced_pairs(instance, locked, sme_cap, buyer_cap)
+    forced, unmet, reasons, pinned, left_out = _forced_pairs(instance, locked, sme_cap, buyer_cap, window_cuts)
 
     forced_per_sme = forced.sum(axis=1)
     room_sme = sme_cap - forced_per_sme
     room_buyer = buyer_cap - forced.sum(axis=0)
-    usable = ~forced[allowed_sme, allowed_buyer] & (room_sme[allowed_sme] > 0) & (room_buyer[allowed_buyer] > 0)
+    taken = forced | left_out  # a must-meet pair left out fits in no schedule that keeps the forced ones
+    usable = ~taken[allowed_sme, allowed_buyer] & (room_sme[allowed_sme] > 0) & (room_buyer[allowed_buyer] > 0)
     sme, buyer = allowed_sme[usable], allowed_buyer[usable]  # sorted by SME, which _drop_idle relies on
     weight = instance.relevance[sme, buyer]
     idle = weight == 0
@@ -152,7 +158,7 @@ def select_meetings(
     # What the floor costs in firms: the same stage-1 flow with the pairs under it (needed only if any).
     assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     floored = min_zero > 0 and bool(instance.below_floor.any())
-    min_zero_unfloored = _min_zero_without_floor(instance, forced, room_sme, room_buyer) if floored else min_zero
+    min_zero_unfloored = _min_zero_without_floor(instance, forced, taken, room_sme, room_buyer) if floored else min_zero
     level, lower, fair = _level(sme, buyer, idle, target, cover, forced_per_sme, room_sme, room_buyer)
 
     sme_lower = lower if objective == "lexicographic" else np.zeros(n_smes, np.int64)
@@ -192,6 +198,7 @@ def select_meetings(
         unmet_must=frozen(unmet.reshape(-1, 2), np.int64),
         reasons=reasons,
         min_zero_without_floor=min(min_zero, min_zero_unfloored),
+        forced_slots=frozen(pinned, np.int64),
     )
 
 
@@ -218,16 +225,16 @@ def share_a_slot(instance: BipartiteInstance, sme: IntArray, buyer: IntArray) ->
 
 
 def _min_zero_without_floor(
-    instance: BipartiteInstance, forced: BoolArray, room_sme: IntArray, room_buyer: IntArray
+    instance: BipartiteInstance, forced: BoolArray, taken: BoolArray, room_sme: IntArray, room_buyer: IntArray
 ) -> int:
     """Stage 1's proven minimum of SMEs without a meeting had the pairs under the floor been candidates.
 
-    Same forced pairs and capacities; only the candidate set differs, so the difference to stage 1's
-    minimum is exactly the firms the floor leaves without a meeting in every schedule.
+    Same forced (and left-out, ``taken``) pairs and capacities; only the candidate set differs, so the
+    difference to stage 1's minimum is exactly the firms the floor leaves without a meeting in every schedule.
     """
     assert instance.below_floor is not None  # BipartiteInstance.__post_init__ turns None into all-False
     sme, buyer = np.nonzero(instance.allowed | instance.below_floor)
-    keep = share_a_slot(instance, sme, buyer) & ~forced[sme, buyer] & (room_sme[sme] > 0) & (room_buyer[buyer] > 0)
+    keep = share_a_slot(instance, sme, buyer) & ~taken[sme, buyer] & (room_sme[sme] > 0) & (room_buyer[buyer] > 0)
     sme, buyer = sme[keep], buyer[keep]
     covered = forced.sum(axis=1) > 0
     first = (~covered).astype(np.int64)
@@ -253,19 +260,23 @@ def _locked_pairs(instance: BipartiteInstance, sme_cap: IntArray, buyer_cap: Int
 
 
 def _forced_pairs(
-    instance: BipartiteInstance, locked: BoolArray, sme_cap: IntArray, buyer_cap: IntArray
-) -> tuple[BoolArray, IntArray, tuple[str, ...]]:
-    """Locked pairs plus a maximum set of must-meet pairs; the must-meet pairs left out and why."""
+    instance: BipartiteInstance, locked: BoolArray, sme_cap: IntArray, buyer_cap: IntArray, fit_slots: bool
+) -> tuple[BoolArray, IntArray, tuple[str, ...], IntArray, BoolArray]:
+    """Locked pairs plus a maximum set of must-meet pairs; the must-meet pairs left out and why.
+
+    With ``fit_slots`` the set is cut to pairs that fit in slots together (:func:`.must_fit.fitting_slots`);
+    also returned: their ``(sme, buyer, slot)`` placement (the witness) and the pairs cut that way.
+    """
     must = instance.must_meet & ~locked
     room_sme = sme_cap - locked.sum(axis=1)
     room_buyer = buyer_cap - locked.sum(axis=0)
     sme, buyer = np.nonzero(must)  # must-meet pairs are allowed (the instance checks it)
     placeable = share_a_slot(instance, sme, buyer) & (room_sme[sme] > 0) & (room_buyer[buyer] > 0)
     sme, buyer = sme[placeable], buyer[placeable]
-    fits = np.all(np.bincount(sme, minlength=len(sme_cap)) <= room_sme) and np.all(
+    within = np.all(np.bincount(sme, minlength=len(sme_cap)) <= room_sme) and np.all(
         np.bincount(buyer, minlength=len(buyer_cap)) <= room_buyer
     )
-    if fits:
+    if within:
         chosen = np.ones(len(sme), np.bool_)
     else:
         # Most pairs first, then most relevance: 1 + ε·relevance with ε·Σ relevance < 1 (exact by TU).
@@ -274,6 +285,17 @@ def _forced_pairs(
         zeros = np.zeros(len(sme_cap), np.int64)
         start = np.zeros(len(sme), np.bool_)
         chosen = max_weight_bmatching(sme, buyer, weight, zeros, room_sme, room_buyer, start=start).chosen
+    left_out = np.zeros(locked.shape, np.bool_)
+    pinned = np.zeros((0, 3), np.int64)
+    if fit_slots and chosen.any():  # capacities alone can fix pairs no schedule holds together
+        picked = np.flatnonzero(chosen)
+        most_relevant_first = np.argsort(-instance.relevance[sme[picked], buyer[picked]], kind="stable")
+        slots = fitting_slots(instance, sme[picked], buyer[picked], most_relevant_first)
+        out = picked[slots < 0]
+        chosen = chosen.copy()
+        chosen[out] = False
+        left_out[sme[out], buyer[out]] = True
+        pinned = np.column_stack((sme[picked], buyer[picked], slots))[slots >= 0]
     forced = locked.copy()
     forced[sme[chosen], buyer[chosen]] = True
 
@@ -290,6 +312,8 @@ def _forced_pairs(
             reason = "the buyer has no available slot" if buyer_slots[b] == 0 else "the buyer staffs no table"
         elif not shared:
             reason = "the SME and the buyer share no available slot"
+        elif left_out[s, b]:
+            reason = "no common slot is left beside the locked and other must-meet meetings"
         elif room_sme[s] == 0:
             reason = "the SME's capacity is taken by locked meetings"
         elif room_buyer[b] == 0:
@@ -299,7 +323,7 @@ def _forced_pairs(
         else:
             reason = "the buyer's capacity is taken by other must-meet pairs"
         reasons.append(reason)
-    return forced, unmet, tuple(reasons)
+    return forced, unmet, tuple(reasons), pinned, left_out
 
 
 def _coverage(
