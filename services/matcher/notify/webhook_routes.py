@@ -19,6 +19,7 @@ from shared.auth import PRINCIPAL_KEY, Role, generate_token, require
 from shared.db import POOL_KEY
 from shared.errors import Conflict, FieldError, NotFound, ValidationProblem
 from shared.openapi import operation
+from shared.paths import path_uuid_or_404
 from shared.web import json_response, read_json
 
 from ..audit import actor_of, record, url_host
@@ -91,14 +92,6 @@ class WebhookList(BaseModel):
     items: list[Webhook] = Field(description="The event's webhooks, oldest first")
 
 
-def _path_id(request: web.Request, name: str, what: str) -> UUID:
-    # A malformed id names nothing, so it is answered like an unknown one.
-    try:
-        return UUID(request.match_info[name])
-    except ValueError:
-        raise NotFound(f"No {what} with that id.") from None
-
-
 @operation(
     "Register a webhook for an event's schedule notifications",
     tags=("webhooks",),
@@ -114,7 +107,7 @@ def _path_id(request: web.Request, name: str, what: str) -> UUID:
 @require(Role.ORGANISER)
 async def create_webhook(request: web.Request) -> web.Response:
     """Register a webhook; 409 when the event already has one with this URL."""
-    event_id = _path_id(request, "event_id", "event")
+    event_id = path_uuid_or_404(request, "event_id", "event")
     body = await read_json(request, WebhookCreate)
     try:
         await check_webhook_url(str(body.url), request.app[SETTINGS_KEY])
@@ -141,7 +134,7 @@ async def create_webhook(request: web.Request) -> web.Response:
 @require(Role.ORGANISER)
 async def list_webhooks(request: web.Request) -> web.Response:
     """The event's webhooks, oldest first."""
-    event_id = _path_id(request, "event_id", "event")
+    event_id = path_uuid_or_404(request, "event_id", "event")
     async with request.app[POOL_KEY].acquire() as conn:
         rows = await conn.fetch(sql.SELECT_EVENT_WEBHOOKS, event_id)
     return json_response(WebhookList(items=[Webhook(**dict(row)) for row in rows]))
@@ -151,8 +144,8 @@ async def list_webhooks(request: web.Request) -> web.Response:
 @require(Role.ORGANISER)
 async def delete_webhook(request: web.Request) -> web.Response:
     """Remove a webhook; notifications still queued for it are dropped (marked undeliverable)."""
-    event_id = _path_id(request, "event_id", "event")
-    webhook_id = _path_id(request, "webhook_id", "webhook")
+    event_id = path_uuid_or_404(request, "event_id", "event")
+    webhook_id = path_uuid_or_404(request, "webhook_id", "webhook")
     async with request.app[POOL_KEY].acquire() as conn, conn.transaction():
         deleted = await conn.fetchrow(sql.DELETE_WEBHOOK, event_id, webhook_id)
         if deleted is None:
